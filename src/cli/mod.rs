@@ -1,0 +1,236 @@
+//! The command-line front end: `validate`, `prices import`, `simulate`, `compare`, `report`.
+//!
+//! Exit codes: 0 success; 1 a run or I/O failed; 2 an input file is invalid or the command line
+//! is wrong; 3 a guardrail was violated (with `simulate --fail-on-risk`).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+
+use crate::model::error::SourceFile;
+use crate::model::prices::{import_litellm, select_models};
+use crate::model::scenario::{FileKind, detect_kind, parse_policy, read_text};
+use crate::model::{PriceTable, TrafficProfile, load_scenario_path};
+
+/// Exit code: an input file is invalid, or the command line is wrong.
+pub const EXIT_INVALID: u8 = 2;
+/// Exit code: a run or I/O failed.
+pub const EXIT_FAILURE: u8 = 1;
+
+/// CostPlan — plan the cost of LLM-backed products before you spend.
+#[derive(Debug, Parser)]
+#[command(name = "costplan", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Scenario to open in the window (without a subcommand).
+    pub file: Option<PathBuf>,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check scenario, traffic, price-table and policy files; print every problem found.
+    Validate {
+        /// Files to check (their kind is recognised from their fields).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Price tables.
+    Prices {
+        #[command(subcommand)]
+        command: PricesCommand,
+    },
+    /// Simulate a scenario and compare its policies against the baseline.
+    Simulate(crate::cli::simulate::SimulateArgs),
+    /// Compare two policy versions on the first file's traffic: `a.ron:policy b.ron:policy`.
+    Compare(crate::cli::simulate::CompareArgs),
+    /// Write a planning report (HTML, Markdown, CSV or JSON).
+    Report(crate::cli::simulate::ReportArgs),
+}
+
+/// `costplan prices …`
+#[derive(Debug, Subcommand)]
+pub enum PricesCommand {
+    /// Convert LiteLLM's model_prices_and_context_window.json into a RON price table.
+    Import {
+        /// LiteLLM's JSON price list.
+        litellm_json: PathBuf,
+        /// Comma-separated model ids to keep (all chat and embedding models when absent).
+        #[arg(long, value_delimiter = ',')]
+        models: Vec<String>,
+        /// Write here instead of standard output.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        /// The date to record as `as_of` (default: the JSON file's date).
+        #[arg(long)]
+        as_of: Option<String>,
+    },
+}
+
+pub mod simulate;
+
+/// Runs the command line; `None` means no subcommand (the caller opens the window).
+pub fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        None => Ok(ExitCode::SUCCESS),
+        Some(Command::Validate { files }) => validate(&files),
+        Some(Command::Prices {
+            command:
+                PricesCommand::Import {
+                    litellm_json,
+                    models,
+                    output,
+                    as_of,
+                },
+        }) => prices_import(&litellm_json, &models, output.as_deref(), as_of.as_deref()),
+        Some(Command::Simulate(args)) => simulate::simulate(&args),
+        Some(Command::Compare(args)) => simulate::compare(&args),
+        Some(Command::Report(args)) => simulate::report(&args),
+    }
+}
+
+/// Validates one file of any kind; `Ok(summary)` or every problem.
+pub fn validate_file(path: &Path) -> std::result::Result<String, crate::model::LoadError> {
+    let name = path.display().to_string();
+    let text = read_text(path)
+        .map_err(|m| crate::model::LoadError::one(&name, crate::model::locate::Pos { line: 1, col: 1 }, "", m))?;
+    let src = SourceFile::new(&name, &text);
+    match detect_kind(path, &text) {
+        FileKind::Scenario => {
+            let s = load_scenario_path(path)?;
+            Ok(format!(
+                "scenario {:?}: {} task classes, {} models, {} policies (baseline {:?})",
+                s.file.name,
+                s.traffic.classes.len(),
+                s.file.models.len(),
+                s.policies.len(),
+                s.file.baseline
+            ))
+        }
+        FileKind::Traffic => {
+            let t = TrafficProfile::from_ron(&src)?;
+            Ok(format!(
+                "traffic profile {:?}: {} task classes",
+                t.name,
+                t.classes.len()
+            ))
+        }
+        FileKind::Prices if name.to_ascii_lowercase().ends_with(".json") => {
+            let (t, stats) = import_litellm(&src, "")?;
+            Ok(format!(
+                "LiteLLM price list: {} entries, {} chat and {} embedding models priced ({} skipped)",
+                stats.entries,
+                stats.chat,
+                stats.embedding,
+                stats.skipped.max(stats.entries - t.models.len())
+            ))
+        }
+        FileKind::Prices => {
+            let t = PriceTable::from_ron(&src)?;
+            Ok(format!("price table {:?}: {} models", t.name, t.models.len()))
+        }
+        FileKind::Policy => {
+            let p = parse_policy(&src)?;
+            Ok(format!("policy {:?} version {:?}", p.name, p.version))
+        }
+    }
+}
+
+fn validate(files: &[PathBuf]) -> Result<ExitCode> {
+    let mut bad = 0;
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    for f in files {
+        match validate_file(f) {
+            Ok(summary) => writeln!(out, "ok: {}: {summary}", f.display())?,
+            Err(e) => {
+                bad += 1;
+                for d in &e.diagnostics {
+                    eprintln!("{d}");
+                }
+            }
+        }
+    }
+    if bad > 0 {
+        eprintln!("{bad} of {} file(s) invalid", files.len());
+        Ok(ExitCode::from(EXIT_INVALID))
+    } else {
+        Ok(ExitCode::SUCCESS)
+    }
+}
+
+fn prices_import(json: &Path, models: &[String], output: Option<&Path>, as_of: Option<&str>) -> Result<ExitCode> {
+    let name = json.display().to_string();
+    let text = match read_text(json) {
+        Ok(t) => t,
+        Err(m) => {
+            eprintln!("{name}:1:1: {m}");
+            return Ok(ExitCode::from(EXIT_INVALID));
+        }
+    };
+    let date = as_of
+        .map(str::to_string)
+        .unwrap_or_else(|| crate::model::prices::file_date(json));
+    let (table, stats) = match import_litellm(&SourceFile::new(&name, &text), &date) {
+        Ok(x) => x,
+        Err(e) => {
+            eprintln!("{e}");
+            return Ok(ExitCode::from(EXIT_INVALID));
+        }
+    };
+    let table = if models.is_empty() {
+        table
+    } else {
+        match select_models(&table, models) {
+            Ok(t) => t,
+            Err(m) => {
+                eprintln!("{name}: {m}");
+                return Ok(ExitCode::from(EXIT_INVALID));
+            }
+        }
+    };
+    let mut text = format!(
+        "// Imported by costplan {} from {} ({} entries: {} chat and {} embedding models priced, {} skipped).\n// Prices in US dollars per million tokens.\n",
+        env!("CARGO_PKG_VERSION"),
+        json.file_name()
+            .map(|f| f.to_string_lossy().to_string())
+            .unwrap_or_default(),
+        stats.entries,
+        stats.chat,
+        stats.embedding,
+        stats.skipped
+    );
+    text.push_str(&crate::model::ron_io::to_ron_string(&table).context("writing RON")?);
+    text.push('\n');
+    match output {
+        Some(path) => {
+            write_atomic(path, text.as_bytes()).with_context(|| format!("writing {}", path.display()))?;
+            eprintln!("wrote {} models to {}", table.models.len(), path.display());
+        }
+        None => std::io::stdout().write_all(text.as_bytes())?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Writes a file atomically: to a temporary file beside it, then renamed over it.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let tmp = dir.join(format!(
+        ".{}.tmp-{}",
+        path.file_name()
+            .map(|f| f.to_string_lossy().to_string())
+            .unwrap_or_default(),
+        std::process::id()
+    ));
+    std::fs::write(&tmp, bytes)?;
+    std::fs::rename(&tmp, path).inspect_err(|_| {
+        let _ = std::fs::remove_file(&tmp);
+    })
+}

@@ -1,0 +1,41 @@
+//! Chooses the window or the command line; nothing else.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(costplan::cli::EXIT_FAILURE)
+        }
+    }
+}
+
+fn run() -> anyhow::Result<ExitCode> {
+    let cli = match costplan::cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { costplan::cli::EXIT_INVALID } else { 0 };
+            let _ = e.print();
+            return Ok(ExitCode::from(code));
+        }
+    };
+    if cli.command.is_none() {
+        return open_window(cli.file);
+    }
+    costplan::cli::run(cli)
+}
+
+#[cfg(feature = "gui")]
+fn open_window(file: Option<std::path::PathBuf>) -> anyhow::Result<ExitCode> {
+    costplan::gui::run(file)
+}
+
+#[cfg(not(feature = "gui"))]
+fn open_window(_file: Option<std::path::PathBuf>) -> anyhow::Result<ExitCode> {
+    eprintln!("this costplan was built without the window (feature `gui`); try `costplan simulate <scenario>`");
+    Ok(ExitCode::from(costplan::cli::EXIT_INVALID))
+}

@@ -1,0 +1,408 @@
+//! Distributions a planner writes in a file (`Fixed`, `LogNormal(median, p95)`, …), validated on
+//! load and sampled through statrs and rand.
+
+use rand::Rng;
+use rand::distr::Distribution as _;
+use serde::{Deserialize, Serialize};
+use statrs::distribution::{Beta, ContinuousCDF, Gamma, LogNormal, Normal};
+
+/// z-score of the 95th percentile of a standard normal.
+pub const Z95: f64 = 1.644_853_626_951_472_2;
+
+/// A distribution as written in a file. Parameterised the way planners think: medians,
+/// percentiles, means and standard deviations, expert min/mode/max.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum DistSpec {
+    /// Always this value.
+    Fixed(f64),
+    /// Uniform between `min` and `max`.
+    Uniform(f64, f64),
+    /// Normal with `mean` and standard deviation `sd`.
+    Normal(f64, f64),
+    /// Log-normal given by its `median` and its 95th percentile `p95`.
+    LogNormal(f64, f64),
+    /// Gamma given by its `mean` and standard deviation `sd`.
+    Gamma(f64, f64),
+    /// Beta given by its `mean` (in (0, 1)) and standard deviation `sd`.
+    Beta(f64, f64),
+    /// PERT (a scaled Beta) from an expert's `min`, most likely `mode` and `max`.
+    Pert(f64, f64, f64),
+    /// Each listed value equally likely.
+    Empirical(Vec<f64>),
+}
+
+/// Why a distribution's parameters were refused.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[error("{0}")]
+pub struct DistError(pub String);
+
+fn err<T>(msg: impl Into<String>) -> Result<T, DistError> {
+    Err(DistError(msg.into()))
+}
+
+fn finite(name: &str, x: f64) -> Result<f64, DistError> {
+    if x.is_finite() {
+        Ok(x)
+    } else {
+        err(format!("{name} must be a finite number, found {x}"))
+    }
+}
+
+#[derive(Clone, Debug)]
+enum Kind {
+    Fixed(f64),
+    Uniform { min: f64, width: f64 },
+    Normal(Normal),
+    LogNormal(LogNormal),
+    Gamma(Gamma),
+    Beta(Beta),
+    Pert { min: f64, range: f64, beta: Beta },
+    Empirical(Vec<f64>),
+}
+
+/// A validated distribution: its parameters hold by construction, sampling never panics.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(try_from = "DistSpec", into = "DistSpec")]
+pub struct Dist {
+    spec: DistSpec,
+    kind: Kind,
+}
+
+impl PartialEq for Dist {
+    fn eq(&self, other: &Self) -> bool {
+        self.spec == other.spec
+    }
+}
+
+impl From<Dist> for DistSpec {
+    fn from(d: Dist) -> Self {
+        d.spec
+    }
+}
+
+impl TryFrom<DistSpec> for Dist {
+    type Error = DistError;
+
+    fn try_from(spec: DistSpec) -> Result<Self, DistError> {
+        let kind = match &spec {
+            DistSpec::Fixed(x) => Kind::Fixed(finite("Fixed value", *x)?),
+            DistSpec::Uniform(min, max) => {
+                let (min, max) = (finite("Uniform min", *min)?, finite("Uniform max", *max)?);
+                if max < min {
+                    return err(format!(
+                        "Uniform(min, max) needs min <= max, found min {min} > max {max}"
+                    ));
+                }
+                Kind::Uniform { min, width: max - min }
+            }
+            DistSpec::Normal(mean, sd) => {
+                let (mean, sd) = (finite("Normal mean", *mean)?, finite("Normal sd", *sd)?);
+                if sd < 0.0 {
+                    return err(format!("Normal(mean, sd) needs sd >= 0, found sd {sd}"));
+                }
+                if sd == 0.0 {
+                    Kind::Fixed(mean)
+                } else {
+                    Kind::Normal(Normal::new(mean, sd).map_err(|e| DistError(e.to_string()))?)
+                }
+            }
+            DistSpec::LogNormal(median, p95) => {
+                let (median, p95) = (finite("LogNormal median", *median)?, finite("LogNormal p95", *p95)?);
+                if median <= 0.0 {
+                    return err(format!("LogNormal(median, p95) needs median > 0, found {median}"));
+                }
+                if p95 < median {
+                    return err(format!(
+                        "LogNormal(median, p95) needs p95 >= median, found p95 {p95} < median {median}"
+                    ));
+                }
+                let sigma = (p95.ln() - median.ln()) / Z95;
+                if sigma == 0.0 {
+                    Kind::Fixed(median)
+                } else {
+                    Kind::LogNormal(LogNormal::new(median.ln(), sigma).map_err(|e| DistError(e.to_string()))?)
+                }
+            }
+            DistSpec::Gamma(mean, sd) => {
+                let (mean, sd) = (finite("Gamma mean", *mean)?, finite("Gamma sd", *sd)?);
+                if mean <= 0.0 || sd <= 0.0 {
+                    return err(format!(
+                        "Gamma(mean, sd) needs mean > 0 and sd > 0, found mean {mean}, sd {sd}"
+                    ));
+                }
+                let shape = (mean / sd).powi(2);
+                let rate = mean / (sd * sd);
+                Kind::Gamma(Gamma::new(shape, rate).map_err(|e| DistError(e.to_string()))?)
+            }
+            DistSpec::Beta(mean, sd) => {
+                let (mean, sd) = (finite("Beta mean", *mean)?, finite("Beta sd", *sd)?);
+                if !(mean > 0.0 && mean < 1.0) {
+                    return err(format!("Beta(mean, sd) needs 0 < mean < 1, found mean {mean}"));
+                }
+                let max_sd = (mean * (1.0 - mean)).sqrt();
+                if !(sd > 0.0 && sd < max_sd) {
+                    return err(format!(
+                        "Beta(mean, sd) needs 0 < sd < sqrt(mean·(1−mean)) = {max_sd:.4}, found sd {sd}"
+                    ));
+                }
+                let k = mean * (1.0 - mean) / (sd * sd) - 1.0;
+                Kind::Beta(Beta::new(mean * k, (1.0 - mean) * k).map_err(|e| DistError(e.to_string()))?)
+            }
+            DistSpec::Pert(min, mode, max) => {
+                let (min, mode, max) = (
+                    finite("Pert min", *min)?,
+                    finite("Pert mode", *mode)?,
+                    finite("Pert max", *max)?,
+                );
+                if !(min <= mode && mode <= max) {
+                    return err(format!(
+                        "Pert(min, mode, max) needs min <= mode <= max, found {min}, {mode}, {max}"
+                    ));
+                }
+                let range = max - min;
+                if range == 0.0 {
+                    Kind::Fixed(min)
+                } else {
+                    let a = 1.0 + 4.0 * (mode - min) / range;
+                    let b = 1.0 + 4.0 * (max - mode) / range;
+                    Kind::Pert {
+                        min,
+                        range,
+                        beta: Beta::new(a, b).map_err(|e| DistError(e.to_string()))?,
+                    }
+                }
+            }
+            DistSpec::Empirical(values) => {
+                if values.is_empty() {
+                    return err("Empirical([...]) needs at least one value");
+                }
+                let mut sorted = Vec::with_capacity(values.len());
+                for (i, v) in values.iter().enumerate() {
+                    sorted.push(finite(&format!("Empirical value [{i}]"), *v)?);
+                }
+                sorted.sort_by(f64::total_cmp);
+                Kind::Empirical(sorted)
+            }
+        };
+        Ok(Dist { spec, kind })
+    }
+}
+
+impl Dist {
+    /// A distribution that is always `x` (which must be finite).
+    pub fn fixed(x: f64) -> Dist {
+        Dist::try_from(DistSpec::Fixed(x)).unwrap_or(Dist {
+            spec: DistSpec::Fixed(0.0),
+            kind: Kind::Fixed(0.0),
+        })
+    }
+
+    /// The distribution as written.
+    pub fn spec(&self) -> &DistSpec {
+        &self.spec
+    }
+
+    /// Draws one value.
+    #[inline]
+    pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
+        match &self.kind {
+            Kind::Fixed(x) => *x,
+            Kind::Uniform { min, width } => min + width * unit_f64(rng),
+            Kind::Normal(d) => d.sample(rng),
+            Kind::LogNormal(d) => d.sample(rng),
+            Kind::Gamma(d) => d.sample(rng),
+            Kind::Beta(d) => d.sample(rng),
+            Kind::Pert { min, range, beta } => min + range * beta.sample(rng),
+            Kind::Empirical(v) => v[((unit_f64(rng) * v.len() as f64) as usize).min(v.len() - 1)],
+        }
+    }
+
+    /// The value at cumulative probability `p` (the inverse CDF). Used for per-run parameter
+    /// draws, so that a parameter moves smoothly when its distribution is edited.
+    pub fn quantile(&self, p: f64) -> f64 {
+        let p = p.clamp(1e-12, 1.0 - 1e-12);
+        match &self.kind {
+            Kind::Fixed(x) => *x,
+            Kind::Uniform { min, width } => min + width * p,
+            Kind::Normal(d) => d.inverse_cdf(p),
+            Kind::LogNormal(d) => d.inverse_cdf(p),
+            Kind::Gamma(d) => d.inverse_cdf(p),
+            Kind::Beta(d) => d.inverse_cdf(p),
+            Kind::Pert { min, range, beta } => min + range * beta.inverse_cdf(p),
+            Kind::Empirical(v) => v[((p * v.len() as f64) as usize).min(v.len() - 1)],
+        }
+    }
+
+    /// The mean, in closed form.
+    pub fn mean(&self) -> f64 {
+        use statrs::statistics::Distribution as _;
+        match &self.kind {
+            Kind::Fixed(x) => *x,
+            Kind::Uniform { min, width } => min + width / 2.0,
+            Kind::Normal(d) => d.mean().unwrap_or(f64::NAN),
+            Kind::LogNormal(d) => d.mean().unwrap_or(f64::NAN),
+            Kind::Gamma(d) => d.mean().unwrap_or(f64::NAN),
+            Kind::Beta(d) => d.mean().unwrap_or(f64::NAN),
+            Kind::Pert { min, range, beta } => min + range * beta.mean().unwrap_or(f64::NAN),
+            Kind::Empirical(v) => v.iter().sum::<f64>() / v.len() as f64,
+        }
+    }
+
+    /// The standard deviation, in closed form.
+    pub fn sd(&self) -> f64 {
+        use statrs::statistics::Distribution as _;
+        match &self.kind {
+            Kind::Fixed(_) => 0.0,
+            Kind::Uniform { width, .. } => width / 12f64.sqrt(),
+            Kind::Normal(d) => d.std_dev().unwrap_or(f64::NAN),
+            Kind::LogNormal(d) => d.std_dev().unwrap_or(f64::NAN),
+            Kind::Gamma(d) => d.std_dev().unwrap_or(f64::NAN),
+            Kind::Beta(d) => d.std_dev().unwrap_or(f64::NAN),
+            Kind::Pert { range, beta, .. } => range * beta.std_dev().unwrap_or(f64::NAN),
+            Kind::Empirical(v) => {
+                let m = self.mean();
+                (v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / v.len() as f64).sqrt()
+            }
+        }
+    }
+
+    /// Smallest and largest value the distribution can take (infinite where unbounded).
+    pub fn support(&self) -> (f64, f64) {
+        match &self.kind {
+            Kind::Fixed(x) => (*x, *x),
+            Kind::Uniform { min, width } => (*min, min + width),
+            Kind::Normal(_) => (f64::NEG_INFINITY, f64::INFINITY),
+            Kind::LogNormal(_) | Kind::Gamma(_) => (0.0, f64::INFINITY),
+            Kind::Beta(_) => (0.0, 1.0),
+            Kind::Pert { min, range, .. } => (*min, min + range),
+            Kind::Empirical(v) => (v[0], v[v.len() - 1]),
+        }
+    }
+
+    /// The kind's name as written in files (`"LogNormal"`, …).
+    pub fn kind_name(&self) -> &'static str {
+        self.spec.kind_name()
+    }
+}
+
+impl DistSpec {
+    /// The kind's name as written in files.
+    pub fn kind_name(&self) -> &'static str {
+        match self {
+            DistSpec::Fixed(_) => "Fixed",
+            DistSpec::Uniform(..) => "Uniform",
+            DistSpec::Normal(..) => "Normal",
+            DistSpec::LogNormal(..) => "LogNormal",
+            DistSpec::Gamma(..) => "Gamma",
+            DistSpec::Beta(..) => "Beta",
+            DistSpec::Pert(..) => "Pert",
+            DistSpec::Empirical(_) => "Empirical",
+        }
+    }
+
+    /// Every kind's name, in the order a picker shows them.
+    pub const KINDS: [&'static str; 8] = [
+        "Fixed",
+        "Uniform",
+        "Normal",
+        "LogNormal",
+        "Gamma",
+        "Beta",
+        "Pert",
+        "Empirical",
+    ];
+}
+
+/// A uniform draw in [0, 1) with 53 bits of precision, from one `u64`.
+#[inline]
+pub fn unit_f64<R: Rng + ?Sized>(rng: &mut R) -> f64 {
+    (rng.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+}
+
+/// A distribution that must stay within [0, 1]: a probability or a rate.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "DistSpec", into = "DistSpec")]
+pub struct ProbDist(pub Dist);
+
+impl From<ProbDist> for DistSpec {
+    fn from(d: ProbDist) -> Self {
+        d.0.spec
+    }
+}
+
+impl TryFrom<DistSpec> for ProbDist {
+    type Error = DistError;
+    fn try_from(spec: DistSpec) -> Result<Self, DistError> {
+        let d = Dist::try_from(spec)?;
+        let (lo, hi) = d.support();
+        if lo < 0.0 || hi > 1.0 {
+            return err(format!(
+                "a probability must lie in [0, 1]; {} ranges over [{lo}, {hi}] (use Fixed, Uniform, Beta, Pert or Empirical within [0, 1])",
+                d.kind_name()
+            ));
+        }
+        Ok(ProbDist(d))
+    }
+}
+
+/// A distribution of a quantity that cannot be negative (tokens, requests, milliseconds).
+/// A `Normal` is accepted; its draws are clamped at zero.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "DistSpec", into = "DistSpec")]
+pub struct NonNegDist(pub Dist);
+
+impl From<NonNegDist> for DistSpec {
+    fn from(d: NonNegDist) -> Self {
+        d.0.spec
+    }
+}
+
+impl TryFrom<DistSpec> for NonNegDist {
+    type Error = DistError;
+    fn try_from(spec: DistSpec) -> Result<Self, DistError> {
+        let d = Dist::try_from(spec)?;
+        let (lo, _) = d.support();
+        if lo < 0.0 && !matches!(d.spec, DistSpec::Normal(..)) {
+            return err(format!(
+                "this quantity cannot be negative; {} reaches {lo}",
+                d.kind_name()
+            ));
+        }
+        if let DistSpec::Normal(mean, _) = d.spec
+            && mean < 0.0
+        {
+            return err(format!("this quantity cannot be negative; Normal mean is {mean}"));
+        }
+        Ok(NonNegDist(d))
+    }
+}
+
+impl NonNegDist {
+    /// Draws one value, clamped at zero.
+    #[inline]
+    pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
+        self.0.sample(rng).max(0.0)
+    }
+    /// The value at cumulative probability `p`, clamped at zero.
+    pub fn quantile(&self, p: f64) -> f64 {
+        self.0.quantile(p).max(0.0)
+    }
+}
+
+impl ProbDist {
+    /// The value at cumulative probability `p`, within [0, 1].
+    pub fn quantile(&self, p: f64) -> f64 {
+        self.0.quantile(p).clamp(0.0, 1.0)
+    }
+    /// A fixed probability.
+    pub fn fixed(p: f64) -> ProbDist {
+        ProbDist(Dist::fixed(p.clamp(0.0, 1.0)))
+    }
+}
+
+impl NonNegDist {
+    /// A fixed non-negative value.
+    pub fn fixed(x: f64) -> NonNegDist {
+        NonNegDist(Dist::fixed(x.max(0.0)))
+    }
+}

@@ -1,0 +1,452 @@
+//! Finds where a field sits in RON text (line and column), so that errors found after parsing —
+//! an unknown model, shares that do not sum to one — can still point into the file.
+
+use std::fmt;
+
+/// A 1-based line and column (in characters).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct Pos {
+    pub line: usize,
+    pub col: usize,
+}
+
+/// One step of a field path.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Seg {
+    /// A struct field.
+    Field(String),
+    /// An element of a list.
+    Index(usize),
+    /// An entry of a map, by key.
+    Key(String),
+}
+
+/// A path to a value inside a file, such as `classes[2].input_tokens` or
+/// `models["gpt-4o"].success["faq"]`.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct FieldPath(pub Vec<Seg>);
+
+impl FieldPath {
+    /// The empty path (the whole file).
+    pub fn root() -> Self {
+        FieldPath(Vec::new())
+    }
+    /// This path with a field appended.
+    pub fn field(&self, name: &str) -> Self {
+        let mut p = self.clone();
+        p.0.push(Seg::Field(name.to_string()));
+        p
+    }
+    /// This path with a list index appended.
+    pub fn index(&self, i: usize) -> Self {
+        let mut p = self.clone();
+        p.0.push(Seg::Index(i));
+        p
+    }
+    /// This path with a map key appended.
+    pub fn key(&self, k: &str) -> Self {
+        let mut p = self.clone();
+        p.0.push(Seg::Key(k.to_string()));
+        p
+    }
+    /// This path followed by another.
+    pub fn join(&self, other: &FieldPath) -> Self {
+        let mut p = self.clone();
+        p.0.extend(other.0.iter().cloned());
+        p
+    }
+    /// Builds a path from serde_path_to_error's path.
+    pub fn from_serde(path: &serde_path_to_error::Path) -> Self {
+        use serde_path_to_error::Segment;
+        let mut out = Vec::new();
+        for seg in path.iter() {
+            match seg {
+                Segment::Seq { index } => out.push(Seg::Index(*index)),
+                Segment::Map { key } => out.push(Seg::Key(key.clone())),
+                Segment::Enum { .. } | Segment::Unknown => {}
+            }
+        }
+        // serde_path_to_error reports struct fields as map keys; names that are identifiers are
+        // shown as fields, which is how RON writes them.
+        FieldPath(out)
+    }
+}
+
+fn is_ident(s: &str) -> bool {
+    !s.is_empty()
+        && s.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+impl fmt::Display for FieldPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut first = true;
+        for seg in &self.0 {
+            match seg {
+                Seg::Field(n) => {
+                    if !first {
+                        f.write_str(".")?;
+                    }
+                    f.write_str(n)?;
+                }
+                Seg::Key(k) if is_ident(k) => {
+                    if !first {
+                        f.write_str(".")?;
+                    }
+                    f.write_str(k)?;
+                }
+                Seg::Key(k) => write!(f, "[{k:?}]")?,
+                Seg::Index(i) => write!(f, "[{i}]")?,
+            }
+            first = false;
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug)]
+enum Node {
+    /// `( … )`, optionally named (`Some(…)`, `Beta(…)`, `Inline(…)`): named fields and items.
+    Group {
+        fields: Vec<(String, Pos, Located)>,
+        items: Vec<Located>,
+    },
+    Seq(Vec<Located>),
+    Map(Vec<(String, Pos, Located)>),
+    Atom,
+}
+
+#[derive(Debug)]
+struct Located {
+    pos: Pos,
+    node: Node,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+enum Tok {
+    Open(char),
+    Close(char),
+    Colon,
+    Comma,
+    Str(String),
+    Word(String),
+}
+
+fn tokenize(src: &str) -> Vec<(Tok, Pos)> {
+    let chars: Vec<char> = src.chars().collect();
+    let mut out = Vec::new();
+    let (mut i, mut line, mut col) = (0usize, 1usize, 1usize);
+    let advance = |i: &mut usize, line: &mut usize, col: &mut usize, chars: &[char]| {
+        if chars.get(*i) == Some(&'\n') {
+            *line += 1;
+            *col = 1;
+        } else {
+            *col += 1;
+        }
+        *i += 1;
+    };
+    while i < chars.len() {
+        let c = chars[i];
+        let pos = Pos { line, col };
+        if c.is_whitespace() {
+            advance(&mut i, &mut line, &mut col, &chars);
+        } else if c == '/' && chars.get(i + 1) == Some(&'/') {
+            while i < chars.len() && chars[i] != '\n' {
+                advance(&mut i, &mut line, &mut col, &chars);
+            }
+        } else if c == '/' && chars.get(i + 1) == Some(&'*') {
+            let mut depth = 0usize;
+            while i < chars.len() {
+                if chars[i] == '/' && chars.get(i + 1) == Some(&'*') {
+                    depth += 1;
+                    advance(&mut i, &mut line, &mut col, &chars);
+                } else if chars[i] == '*' && chars.get(i + 1) == Some(&'/') {
+                    depth -= 1;
+                    advance(&mut i, &mut line, &mut col, &chars);
+                    if depth == 0 {
+                        advance(&mut i, &mut line, &mut col, &chars);
+                        break;
+                    }
+                }
+                advance(&mut i, &mut line, &mut col, &chars);
+            }
+        } else if c == '#' {
+            // `#![enable(...)]` attribute: skip to its closing bracket.
+            let mut depth = 0i32;
+            while i < chars.len() {
+                let ch = chars[i];
+                advance(&mut i, &mut line, &mut col, &chars);
+                if ch == '[' {
+                    depth += 1;
+                } else if ch == ']' {
+                    depth -= 1;
+                    if depth <= 0 {
+                        break;
+                    }
+                }
+            }
+        } else if c == '"' || (c == 'r' && matches!(chars.get(i + 1), Some('"') | Some('#'))) {
+            let raw = c == 'r';
+            let mut hashes = 0;
+            if raw {
+                advance(&mut i, &mut line, &mut col, &chars);
+                while chars.get(i) == Some(&'#') {
+                    hashes += 1;
+                    advance(&mut i, &mut line, &mut col, &chars);
+                }
+            }
+            advance(&mut i, &mut line, &mut col, &chars); // opening quote
+            let mut s = String::new();
+            while i < chars.len() {
+                let ch = chars[i];
+                if !raw && ch == '\\' {
+                    advance(&mut i, &mut line, &mut col, &chars);
+                    if let Some(&e) = chars.get(i) {
+                        s.push(match e {
+                            'n' => '\n',
+                            't' => '\t',
+                            other => other,
+                        });
+                    }
+                    advance(&mut i, &mut line, &mut col, &chars);
+                    continue;
+                }
+                if ch == '"' && (0..hashes).all(|k| chars.get(i + 1 + k) == Some(&'#')) {
+                    advance(&mut i, &mut line, &mut col, &chars);
+                    for _ in 0..hashes {
+                        advance(&mut i, &mut line, &mut col, &chars);
+                    }
+                    break;
+                }
+                s.push(ch);
+                advance(&mut i, &mut line, &mut col, &chars);
+            }
+            out.push((Tok::Str(s), pos));
+        } else if c == '\'' {
+            advance(&mut i, &mut line, &mut col, &chars);
+            while i < chars.len() && chars[i] != '\'' {
+                if chars[i] == '\\' {
+                    advance(&mut i, &mut line, &mut col, &chars);
+                }
+                advance(&mut i, &mut line, &mut col, &chars);
+            }
+            advance(&mut i, &mut line, &mut col, &chars);
+            out.push((Tok::Word(String::new()), pos));
+        } else if matches!(c, '(' | '[' | '{') {
+            out.push((Tok::Open(c), pos));
+            advance(&mut i, &mut line, &mut col, &chars);
+        } else if matches!(c, ')' | ']' | '}') {
+            out.push((Tok::Close(c), pos));
+            advance(&mut i, &mut line, &mut col, &chars);
+        } else if c == ':' {
+            out.push((Tok::Colon, pos));
+            advance(&mut i, &mut line, &mut col, &chars);
+        } else if c == ',' {
+            out.push((Tok::Comma, pos));
+            advance(&mut i, &mut line, &mut col, &chars);
+        } else {
+            let mut w = String::new();
+            while i < chars.len() {
+                let ch = chars[i];
+                if ch.is_whitespace() || matches!(ch, '(' | ')' | '[' | ']' | '{' | '}' | ':' | ',' | '"') {
+                    break;
+                }
+                w.push(ch);
+                advance(&mut i, &mut line, &mut col, &chars);
+            }
+            out.push((Tok::Word(w), pos));
+        }
+    }
+    out
+}
+
+struct Parser {
+    toks: Vec<(Tok, Pos)>,
+    at: usize,
+    depth: usize,
+}
+
+impl Parser {
+    fn peek(&self, k: usize) -> Option<&Tok> {
+        self.toks.get(self.at + k).map(|t| &t.0)
+    }
+    fn pos(&self) -> Pos {
+        self.toks.get(self.at).map(|t| t.1).unwrap_or_default()
+    }
+    fn value(&mut self) -> Option<Located> {
+        if self.depth > 200 {
+            return None;
+        }
+        let pos = self.pos();
+        let tok = self.peek(0)?.clone();
+        self.at += 1;
+        let node = match tok {
+            Tok::Word(_) if self.peek(0) == Some(&Tok::Open('(')) => {
+                self.at += 1;
+                self.group()
+            }
+            Tok::Word(_) | Tok::Str(_) => Node::Atom,
+            Tok::Open('(') => self.group(),
+            Tok::Open('[') => {
+                self.depth += 1;
+                let mut items = Vec::new();
+                while let Some(t) = self.peek(0) {
+                    match t {
+                        Tok::Close(_) => {
+                            self.at += 1;
+                            break;
+                        }
+                        Tok::Comma => self.at += 1,
+                        _ => match self.value() {
+                            Some(v) => items.push(v),
+                            None => break,
+                        },
+                    }
+                }
+                self.depth -= 1;
+                Node::Seq(items)
+            }
+            Tok::Open(_) => {
+                self.depth += 1;
+                let mut entries = Vec::new();
+                while let Some(t) = self.peek(0) {
+                    match t {
+                        Tok::Close(_) => {
+                            self.at += 1;
+                            break;
+                        }
+                        Tok::Comma => self.at += 1,
+                        _ => {
+                            let kpos = self.pos();
+                            let key = match self.peek(0) {
+                                Some(Tok::Str(s)) | Some(Tok::Word(s)) => s.clone(),
+                                _ => String::new(),
+                            };
+                            if self.value().is_none() {
+                                break;
+                            }
+                            if self.peek(0) == Some(&Tok::Colon) {
+                                self.at += 1;
+                            }
+                            match self.value() {
+                                Some(v) => entries.push((key, kpos, v)),
+                                None => break,
+                            }
+                        }
+                    }
+                }
+                self.depth -= 1;
+                Node::Map(entries)
+            }
+            _ => Node::Atom,
+        };
+        Some(Located { pos, node })
+    }
+
+    fn group(&mut self) -> Node {
+        self.depth += 1;
+        let mut fields = Vec::new();
+        let mut items = Vec::new();
+        while let Some(t) = self.peek(0) {
+            match t {
+                Tok::Close(_) => {
+                    self.at += 1;
+                    break;
+                }
+                Tok::Comma => self.at += 1,
+                Tok::Word(w) if self.peek(1) == Some(&Tok::Colon) => {
+                    let name = w.clone();
+                    let fpos = self.pos();
+                    self.at += 2;
+                    match self.value() {
+                        Some(v) => fields.push((name, fpos, v)),
+                        None => break,
+                    }
+                }
+                _ => match self.value() {
+                    Some(v) => items.push(v),
+                    None => break,
+                },
+            }
+        }
+        self.depth -= 1;
+        Node::Group { fields, items }
+    }
+}
+
+/// The parsed position tree of one RON text.
+pub struct RonMap {
+    root: Option<Located>,
+}
+
+impl RonMap {
+    /// Scans `src`. Never fails: on malformed text it keeps what it could read.
+    pub fn new(src: &str) -> Self {
+        let mut p = Parser {
+            toks: tokenize(src),
+            at: 0,
+            depth: 0,
+        };
+        RonMap { root: p.value() }
+    }
+
+    /// The position of the value at `path`, or of the deepest part of the path that exists,
+    /// together with whether the whole path was found.
+    pub fn locate(&self, path: &FieldPath) -> (Pos, bool) {
+        let Some(mut cur) = self.root.as_ref() else {
+            return (Pos { line: 1, col: 1 }, false);
+        };
+        let mut pos = cur.pos;
+        'segs: for seg in &path.0 {
+            // Look through wrappers such as `Some(…)`, `Inline(…)`, `Cascade((…))`.
+            loop {
+                let found = match (&cur.node, seg) {
+                    (Node::Group { fields, .. }, Seg::Field(n) | Seg::Key(n)) if !fields.is_empty() => {
+                        fields.iter().find(|(k, _, _)| k == n).map(|(_, p, v)| (*p, v))
+                    }
+                    (Node::Map(entries), Seg::Key(n) | Seg::Field(n)) => {
+                        entries.iter().find(|(k, _, _)| k == n).map(|(_, p, v)| (*p, v))
+                    }
+                    (Node::Seq(items), Seg::Index(i)) => items.get(*i).map(|v| (v.pos, v)),
+                    (Node::Group { fields, items }, Seg::Index(i)) if fields.is_empty() && items.len() > 1 => {
+                        items.get(*i).map(|v| (v.pos, v))
+                    }
+                    _ => None,
+                };
+                if let Some((p, v)) = found {
+                    pos = p;
+                    cur = v;
+                    continue 'segs;
+                }
+                match &cur.node {
+                    Node::Group { fields, items } if fields.is_empty() && items.len() == 1 => {
+                        cur = &items[0];
+                    }
+                    _ => return (pos, false),
+                }
+            }
+        }
+        (pos, true)
+    }
+
+    /// The text of a top-level field that is a plain word (such as `format_version: 2`).
+    pub fn top_level_word(src: &str, name: &str) -> Option<(String, Pos)> {
+        let toks = tokenize(src);
+        let mut depth = 0i32;
+        for (k, (t, _)) in toks.iter().enumerate() {
+            match t {
+                Tok::Open(_) => depth += 1,
+                Tok::Close(_) => depth -= 1,
+                Tok::Word(w) if depth == 1 && w == name && toks.get(k + 1).map(|t| &t.0) == Some(&Tok::Colon) => {
+                    return match toks.get(k + 2) {
+                        Some((Tok::Word(v), p)) => Some((v.clone(), *p)),
+                        Some((_, p)) => Some((String::new(), *p)),
+                        None => None,
+                    };
+                }
+                _ => {}
+            }
+        }
+        None
+    }
+}

@@ -1,0 +1,25 @@
+//! The files a planner writes: price tables, traffic profiles, scenarios and policies, with
+//! loading that reports positioned errors, and validation into types whose invariants hold.
+
+pub mod dist;
+pub mod error;
+pub mod locate;
+pub mod policy;
+pub mod prices;
+pub mod ron_io;
+pub mod scenario;
+pub mod traffic;
+
+pub use dist::{Dist, DistSpec, NonNegDist, ProbDist};
+pub use error::{Diagnostic, LoadError, SourceFile};
+pub use policy::{Policy, Router, Tactic};
+pub use prices::{ModelPrice, PriceTable};
+pub use scenario::{Scenario, ScenarioFile, Source, load_scenario_path};
+pub use traffic::{TaskClass, TrafficProfile};
+
+/// The bundled default scenario's text.
+pub const DEFAULT_SCENARIO: &str = include_str!("../../scenarios/support-assistant.ron");
+/// The bundled default scenario's traffic profile.
+pub const DEFAULT_TRAFFIC: &str = include_str!("../../scenarios/traffic/support.ron");
+/// The bundled price table.
+pub const DEFAULT_PRICES: &str = include_str!("../../assets/prices/default.ron");

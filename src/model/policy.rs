@@ -1,0 +1,336 @@
+//! Policies: one optional component per cost tactic (router, caches, prompt caching, context cap,
+//! budget, batch, retries). A missing component means the tactic is off.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::dist::ProbDist;
+use super::ron_io::{NonNeg, Prob};
+
+/// When a routing rule applies.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Condition {
+    /// The task belongs to this class.
+    Class(String),
+    /// The task's class is owned by this team or feature.
+    Owner(String),
+    /// The task's input (prefix included) has more tokens than this.
+    InputTokensAbove(u64),
+}
+
+/// One routing rule: the first that matches picks the model.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rule {
+    pub when: Condition,
+    pub model: String,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// A judge between cascade stages: it escalates when it thinks the answer is bad.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Verifier {
+    /// The model (from the scenario's models) that judges; its price and latency apply.
+    pub model: String,
+    /// Probability that a bad answer is caught (and escalated).
+    pub recall: ProbDist,
+    /// Probability that a good answer is escalated anyway.
+    pub false_alarm_rate: ProbDist,
+    /// Whether the verifier reads the task's input and the answer (else only its own prompt).
+    #[serde(default = "yes")]
+    pub reads_task: bool,
+    /// The verifier's own prompt, in tokens.
+    #[serde(default)]
+    pub extra_input_tokens: u64,
+    /// The verdict's length, in tokens.
+    #[serde(default)]
+    pub output_tokens: u64,
+}
+
+/// Which model answers a task.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Router {
+    /// Always this model.
+    Fixed(String),
+    /// The first matching rule's model, else `default`.
+    Rules { rules: Vec<Rule>, default: String },
+    /// Try the stages in order; a verifier escalates to the next stage.
+    Cascade { stages: Vec<String>, verifier: Verifier },
+    /// A RouteLLM-style router: sees the task's difficulty plus noise and sends the hardest
+    /// `strong_share` of tasks to `strong`.
+    Learned {
+        strong: String,
+        weak: String,
+        strong_share: Prob,
+        signal_noise: NonNeg,
+    },
+}
+
+fn five_ms() -> NonNeg {
+    NonNeg::new(5.0).unwrap_or_default()
+}
+fn twenty_ms() -> NonNeg {
+    NonNeg::new(20.0).unwrap_or_default()
+}
+
+/// A cache of exact repeats.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExactCache {
+    /// Probability that an exact repeat is still in the cache.
+    pub hit_given_repeat: ProbDist,
+    #[serde(default = "five_ms")]
+    pub latency_ms: NonNeg,
+}
+
+/// A semantic cache: embeds every task and serves near repeats from a neighbour's answer.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SemanticCache {
+    /// The embedding model's key in the price table.
+    pub embedding_price_key: String,
+    /// A near repeat is served the right cached answer.
+    pub hit_given_near_repeat: ProbDist,
+    /// A near repeat is served a wrong neighbour's answer (the task fails).
+    pub wrong_hit_given_near_repeat: ProbDist,
+    /// Any other task is served a wrong answer (the task fails).
+    pub false_hit_rate: ProbDist,
+    #[serde(default = "twenty_ms")]
+    pub lookup_latency_ms: NonNeg,
+}
+
+/// Provider prompt caching of each class's shared prefix.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct PromptCaching {
+    /// The cache's time to live; the scenario's value when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ttl_minutes: Option<NonNeg>,
+}
+
+/// Truncate long inputs.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContextCap {
+    /// Input (prefix included) above this is truncated.
+    pub max_input_tokens: u64,
+    /// A truncated task's success probability drops by this much (absolute).
+    pub success_penalty: Prob,
+}
+
+/// Whose spend a budget caps.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum BudgetScope {
+    /// All spend together.
+    Total,
+    /// Each owner's spend separately (unowned classes share one cap).
+    PerOwner,
+}
+
+/// The period a budget resets after.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum BudgetPeriod {
+    Day,
+    /// Thirty-day blocks from the start of the horizon.
+    Month,
+}
+
+/// What happens to a task once its budget is spent.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum OnBreach {
+    /// Route to this (cheaper) model instead.
+    Downgrade(String),
+    /// Fail the task at zero cost.
+    Reject,
+    /// Record the breach, change nothing.
+    AlertOnly,
+}
+
+fn alert_default() -> Prob {
+    Prob::new(0.8).unwrap_or_default()
+}
+
+/// A spending cap.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Budget {
+    pub scope: BudgetScope,
+    pub period: BudgetPeriod,
+    /// The cap per period (per owner, with `PerOwner`).
+    pub cap_usd: NonNeg,
+    /// Caps for particular owners (with `PerOwner`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub owner_caps_usd: BTreeMap<String, NonNeg>,
+    pub on_breach: OnBreach,
+    /// A soft alert fires at this share of the cap.
+    #[serde(default = "alert_default")]
+    pub alert_at: Prob,
+}
+
+fn share_all() -> ProbDist {
+    ProbDist::fixed(1.0)
+}
+
+/// Send batchable classes through the provider's batch API.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Batch {
+    /// Share of batchable tasks that actually go through the batch API.
+    #[serde(default = "share_all")]
+    pub share: ProbDist,
+}
+
+/// One version of a routing / caching / budget policy.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Policy {
+    /// Required when the policy is a file of its own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub format_version: Option<u32>,
+    pub name: String,
+    #[serde(default)]
+    pub version: String,
+    #[serde(default)]
+    pub notes: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub router: Option<Router>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exact_cache: Option<ExactCache>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub semantic_cache: Option<SemanticCache>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prompt_caching: Option<PromptCaching>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context_cap: Option<ContextCap>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub budget: Option<Budget>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub batch: Option<Batch>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_retries: Option<u32>,
+}
+
+/// The cost tactics, in the order a policy lists them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Tactic {
+    Router,
+    ExactCache,
+    SemanticCache,
+    PromptCaching,
+    ContextCap,
+    Budget,
+    Batch,
+    MaxRetries,
+}
+
+impl Tactic {
+    /// Every tactic, in policy order.
+    pub const ALL: [Tactic; 8] = [
+        Tactic::Router,
+        Tactic::ExactCache,
+        Tactic::SemanticCache,
+        Tactic::PromptCaching,
+        Tactic::ContextCap,
+        Tactic::Budget,
+        Tactic::Batch,
+        Tactic::MaxRetries,
+    ];
+
+    /// The component's field name in a policy file.
+    pub fn name(self) -> &'static str {
+        match self {
+            Tactic::Router => "router",
+            Tactic::ExactCache => "exact_cache",
+            Tactic::SemanticCache => "semantic_cache",
+            Tactic::PromptCaching => "prompt_caching",
+            Tactic::ContextCap => "context_cap",
+            Tactic::Budget => "budget",
+            Tactic::Batch => "batch",
+            Tactic::MaxRetries => "max_retries",
+        }
+    }
+}
+
+impl Policy {
+    /// A policy with no tactic switched on.
+    pub fn empty(name: &str) -> Policy {
+        Policy {
+            format_version: None,
+            name: name.to_string(),
+            version: String::new(),
+            notes: String::new(),
+            router: None,
+            exact_cache: None,
+            semantic_cache: None,
+            prompt_caching: None,
+            context_cap: None,
+            budget: None,
+            batch: None,
+            max_retries: None,
+        }
+    }
+
+    /// Whether `self` and `other` configure `tactic` the same way.
+    pub fn same_component(&self, other: &Policy, tactic: Tactic) -> bool {
+        match tactic {
+            Tactic::Router => self.router == other.router,
+            Tactic::ExactCache => self.exact_cache == other.exact_cache,
+            Tactic::SemanticCache => self.semantic_cache == other.semantic_cache,
+            Tactic::PromptCaching => self.prompt_caching == other.prompt_caching,
+            Tactic::ContextCap => self.context_cap == other.context_cap,
+            Tactic::Budget => self.budget == other.budget,
+            Tactic::Batch => self.batch == other.batch,
+            Tactic::MaxRetries => self.max_retries.unwrap_or(0) == other.max_retries.unwrap_or(0),
+        }
+    }
+
+    /// The tactics in which `other` differs from `self`, in policy order.
+    pub fn differing_tactics(&self, other: &Policy) -> Vec<Tactic> {
+        Tactic::ALL
+            .into_iter()
+            .filter(|t| !self.same_component(other, *t))
+            .collect()
+    }
+
+    /// Copies `tactic`'s component from `from` into `self`.
+    pub fn take_component(&mut self, from: &Policy, tactic: Tactic) {
+        match tactic {
+            Tactic::Router => self.router = from.router.clone(),
+            Tactic::ExactCache => self.exact_cache = from.exact_cache.clone(),
+            Tactic::SemanticCache => self.semantic_cache = from.semantic_cache.clone(),
+            Tactic::PromptCaching => self.prompt_caching = from.prompt_caching.clone(),
+            Tactic::ContextCap => self.context_cap = from.context_cap.clone(),
+            Tactic::Budget => self.budget = from.budget.clone(),
+            Tactic::Batch => self.batch = from.batch.clone(),
+            Tactic::MaxRetries => self.max_retries = from.max_retries,
+        }
+    }
+
+    /// A component as RON text, for showing what differs between versions ("off" if absent).
+    pub fn component_text(&self, tactic: Tactic) -> String {
+        fn t<T: Serialize>(v: &Option<T>) -> String {
+            match v {
+                None => "off".to_string(),
+                Some(v) => super::ron_io::to_ron_string(v)
+                    .map(|s| s.split_whitespace().collect::<Vec<_>>().join(" "))
+                    .unwrap_or_else(|e| format!("<{e}>")),
+            }
+        }
+        match tactic {
+            Tactic::Router => t(&self.router),
+            Tactic::ExactCache => t(&self.exact_cache),
+            Tactic::SemanticCache => t(&self.semantic_cache),
+            Tactic::PromptCaching => t(&self.prompt_caching),
+            Tactic::ContextCap => t(&self.context_cap),
+            Tactic::Budget => t(&self.budget),
+            Tactic::Batch => t(&self.batch),
+            Tactic::MaxRetries => self.max_retries.unwrap_or(0).to_string(),
+        }
+    }
+}

@@ -1,0 +1,661 @@
+//! Scenarios: horizon, runs and seed; the price table and traffic profile (inline or by path);
+//! model profiles; guardrails; the baseline and the policies. Loading resolves referenced files
+//! and validates every cross-reference.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::dist::{NonNegDist, ProbDist};
+use super::error::{Diagnostics, LoadError, SourceFile};
+use super::locate::{FieldPath, Pos};
+use super::policy::{Condition, OnBreach, Policy, Router};
+use super::prices::{ModelKind, PriceTable, file_date, import_litellm};
+use super::ron_io::{FORMAT_VERSION, MAX_FILE_BYTES, NonNeg, Prob, check_version, parse_ron};
+use super::traffic::{TrafficProfile, nonneg_zero};
+
+/// Something a scenario either refers to by path (relative to the scenario's folder) or holds.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Source<T> {
+    File(String),
+    Inline(T),
+}
+
+/// How one model behaves: its prices (by key), quality per task class and speed.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelProfile {
+    /// The model's key in the price table.
+    pub price_key: String,
+    /// Probability of a successful outcome, per task class (drawn once per run).
+    pub success: BTreeMap<String, ProbDist>,
+    /// Time to first token, per request.
+    pub ttft_ms: NonNegDist,
+    /// Output speed, per request.
+    pub output_tokens_per_s: NonNegDist,
+    /// Hidden reasoning tokens per request (billed, not shown).
+    #[serde(default = "nonneg_zero")]
+    pub reasoning_tokens: NonNegDist,
+}
+
+/// Negotiated discounts: multipliers on list prices (a model's own beats its provider's).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Discounts {
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub providers: BTreeMap<String, NonNeg>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub models: BTreeMap<String, NonNeg>,
+}
+
+fn two_points() -> Prob {
+    Prob::new(0.02).unwrap_or_default()
+}
+
+/// Limits a candidate must respect.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Guardrails {
+    /// The largest acceptable drop in success rate against the baseline (0.02 = 2 points).
+    #[serde(default = "two_points")]
+    pub max_success_drop: Prob,
+    /// The p95 latency of interactive tasks must stay below this.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub p95_latency_ms: Option<NonNeg>,
+}
+
+impl Default for Guardrails {
+    fn default() -> Self {
+        Guardrails {
+            max_success_drop: two_points(),
+            p95_latency_ms: None,
+        }
+    }
+}
+
+fn five_minutes() -> NonNeg {
+    NonNeg::new(5.0).unwrap_or_default()
+}
+
+/// A scenario file as written.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioFile {
+    pub format_version: u32,
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    pub horizon_days: u32,
+    pub runs: u32,
+    pub seed: u64,
+    /// First day of the horizon (YYYY-MM-DD); sets the weekday and dates in reports.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_date: Option<String>,
+    pub prices: Source<PriceTable>,
+    pub traffic: Source<TrafficProfile>,
+    #[serde(default)]
+    pub discounts: Discounts,
+    /// How long a provider keeps a prompt prefix warm.
+    #[serde(default = "five_minutes")]
+    pub prompt_cache_ttl_minutes: NonNeg,
+    pub models: BTreeMap<String, ModelProfile>,
+    /// The model a policy without a router sends every task to.
+    pub default_model: String,
+    #[serde(default)]
+    pub guardrails: Guardrails,
+    /// The policy the others are compared against.
+    pub baseline: String,
+    pub policies: Vec<Source<Policy>>,
+}
+
+/// A loaded, validated scenario: every reference resolved, every invariant checked.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Scenario {
+    /// The file as written (references kept), for saving.
+    pub file: ScenarioFile,
+    pub prices: PriceTable,
+    pub traffic: TrafficProfile,
+    /// The policies, in file order.
+    pub policies: Vec<Policy>,
+    /// Index of the baseline in `policies`.
+    pub baseline: usize,
+    /// The folder relative paths are resolved against.
+    pub base_dir: Option<PathBuf>,
+    /// A hash of the scenario text and every file it refers to (FNV-1a, 64 bits).
+    pub content_hash: u64,
+}
+
+/// FNV-1a over bytes, continuing from `h`.
+pub fn fnv1a(mut h: u64, bytes: &[u8]) -> u64 {
+    for b in bytes {
+        h ^= *b as u64;
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+/// FNV-1a's starting value.
+pub const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+
+/// Reads a text file, refusing ones that are too large or not UTF-8.
+pub fn read_text(path: &Path) -> Result<String, String> {
+    let meta = std::fs::metadata(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(format!(
+            "{} is {:.1} MB; CostPlan reads files of at most {} MB",
+            path.display(),
+            meta.len() as f64 / 1e6,
+            MAX_FILE_BYTES / (1024 * 1024)
+        ));
+    }
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    String::from_utf8(bytes).map_err(|e| format!("{} is not UTF-8 text: {e}", path.display()))
+}
+
+/// Where a scenario's referenced files come from.
+pub trait Files {
+    /// Reads `rel` (a path relative to the scenario): its display name and its text.
+    fn read(&self, rel: &str) -> Result<(String, String), String>;
+    /// The folder paths are relative to, if any.
+    fn base_dir(&self) -> Option<PathBuf> {
+        None
+    }
+}
+
+/// Files in a folder on disk.
+pub struct DirFiles(pub PathBuf);
+
+impl Files for DirFiles {
+    fn read(&self, rel: &str) -> Result<(String, String), String> {
+        let p = self.0.join(rel);
+        if !p.is_file() {
+            return Err(format!(
+                "the referenced file {rel:?} does not exist (looked for {})",
+                p.display()
+            ));
+        }
+        Ok((p.display().to_string(), read_text(&p)?))
+    }
+    fn base_dir(&self) -> Option<PathBuf> {
+        Some(self.0.clone())
+    }
+}
+
+/// No files at all: only inline content.
+pub struct NoFiles;
+
+impl Files for NoFiles {
+    fn read(&self, rel: &str) -> Result<(String, String), String> {
+        Err(format!(
+            "cannot resolve the path {rel:?}: this scenario has no folder (save it first, or inline the content)"
+        ))
+    }
+}
+
+/// Files compiled into the program (the bundled default scenario's).
+pub struct EmbeddedFiles(pub &'static [(&'static str, &'static str)]);
+
+impl Files for EmbeddedFiles {
+    fn read(&self, rel: &str) -> Result<(String, String), String> {
+        self.0
+            .iter()
+            .find(|(k, _)| *k == rel)
+            .map(|(k, t)| (format!("<bundled>/{k}"), t.to_string()))
+            .ok_or_else(|| format!("the referenced file {rel:?} is not bundled"))
+    }
+}
+
+/// Parses a price table's text: LiteLLM's JSON when `rel` ends in `.json`, else RON.
+pub fn parse_prices_text(name: &str, text: &str, rel: &str) -> Result<PriceTable, LoadError> {
+    let src = SourceFile::new(name, text);
+    if rel.to_ascii_lowercase().ends_with(".json") {
+        let date = file_date(Path::new(name));
+        Ok(import_litellm(&src, &date)?.0)
+    } else {
+        PriceTable::from_ron(&src)
+    }
+}
+
+/// Loads a price table file: RON, or LiteLLM's JSON (by the `.json` extension).
+pub fn load_prices_path(path: &Path) -> Result<PriceTable, LoadError> {
+    let name = path.display().to_string();
+    let text = read_text(path).map_err(|m| LoadError::one(&name, Pos { line: 1, col: 1 }, "", m))?;
+    let src = SourceFile::new(&name, &text);
+    if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json")) {
+        Ok(import_litellm(&src, &file_date(path))?.0)
+    } else {
+        PriceTable::from_ron(&src)
+    }
+}
+
+/// Loads a traffic profile file.
+pub fn load_traffic_path(path: &Path) -> Result<TrafficProfile, LoadError> {
+    let name = path.display().to_string();
+    let text = read_text(path).map_err(|m| LoadError::one(&name, Pos { line: 1, col: 1 }, "", m))?;
+    TrafficProfile::from_ron(&SourceFile::new(&name, &text))
+}
+
+/// Parses a policy that is a file of its own (it must carry `format_version`).
+pub fn parse_policy(src: &SourceFile) -> Result<Policy, LoadError> {
+    check_version(src, "policy")?;
+    let p: Policy = parse_ron(src)?;
+    if p.format_version.is_none() {
+        return Err(LoadError::one(
+            src.name,
+            Pos { line: 1, col: 1 },
+            "format_version",
+            format!("a policy file needs `format_version: {FORMAT_VERSION}`"),
+        ));
+    }
+    Ok(p)
+}
+
+/// Loads a policy file.
+pub fn load_policy_path(path: &Path) -> Result<Policy, LoadError> {
+    let name = path.display().to_string();
+    let text = read_text(path).map_err(|m| LoadError::one(&name, Pos { line: 1, col: 1 }, "", m))?;
+    parse_policy(&SourceFile::new(&name, &text))
+}
+
+/// Loads a scenario file and everything it refers to.
+pub fn load_scenario_path(path: &Path) -> Result<Scenario, LoadError> {
+    let name = path.display().to_string();
+    let text = read_text(path).map_err(|m| LoadError::one(&name, Pos { line: 1, col: 1 }, "", m))?;
+    let dir = path
+        .parent()
+        .map(|p| if p.as_os_str().is_empty() { Path::new(".") } else { p });
+    Scenario::from_str(&text, &name, dir)
+}
+
+/// What kind of file a RON text is, judged by its top-level fields.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FileKind {
+    Scenario,
+    Traffic,
+    Prices,
+    Policy,
+}
+
+/// Guesses a file's kind from its text (and `.json` means a LiteLLM price list).
+pub fn detect_kind(path: &Path, text: &str) -> FileKind {
+    if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json")) {
+        return FileKind::Prices;
+    }
+    let has = |f: &str| super::locate::RonMap::top_level_word(text, f).is_some() || has_top_field(text, f);
+    if has("policies") || has("baseline") {
+        FileKind::Scenario
+    } else if has("classes") || has("requests_per_day") {
+        FileKind::Traffic
+    } else if has("models") {
+        FileKind::Prices
+    } else {
+        FileKind::Policy
+    }
+}
+
+fn has_top_field(text: &str, f: &str) -> bool {
+    let map = super::locate::RonMap::new(text);
+    map.locate(&FieldPath::root().field(f)).1
+}
+
+impl Scenario {
+    /// Parses and validates a scenario from text. Relative paths are resolved against
+    /// `base_dir`; without one, only inline content is allowed.
+    pub fn from_str(text: &str, name: &str, base_dir: Option<&Path>) -> Result<Scenario, LoadError> {
+        let src = SourceFile::new(name, text);
+        check_version(&src, "scenario")?;
+        let file: ScenarioFile = parse_ron(&src)?;
+        match base_dir {
+            Some(dir) => Scenario::from_file(file, &src, &DirFiles(dir.to_path_buf())),
+            None => Scenario::from_file(file, &src, &NoFiles),
+        }
+    }
+
+    /// Validates a parsed scenario file; `src` is its text, for positions.
+    pub fn from_file(file: ScenarioFile, src: &SourceFile, files: &dyn Files) -> Result<Scenario, LoadError> {
+        let mut d = Diagnostics::new(src);
+        let root = FieldPath::root();
+        let mut hash = fnv1a(FNV_OFFSET, src.text.as_bytes());
+        let mut resolve = |field: &FieldPath, rel: &str, d: &mut Diagnostics| -> Option<(String, String)> {
+            match files.read(rel) {
+                Ok((display, text)) => {
+                    hash = fnv1a(hash, text.as_bytes());
+                    Some((display, text))
+                }
+                Err(msg) => {
+                    d.push(field, msg);
+                    None
+                }
+            }
+        };
+
+        let prices = match &file.prices {
+            Source::Inline(t) => {
+                let mut sub = Diagnostics::new(src);
+                if let Err(e) = t.validate(src) {
+                    sub.extend(e);
+                }
+                d.list.extend(sub.list);
+                Some(t.clone())
+            }
+            Source::File(rel) => {
+                resolve(&root.field("prices"), rel, &mut d).and_then(|(n, t)| match parse_prices_text(&n, &t, rel) {
+                    Ok(t) => Some(t),
+                    Err(e) => {
+                        d.extend(e);
+                        None
+                    }
+                })
+            }
+        };
+        let traffic = match &file.traffic {
+            Source::Inline(t) => {
+                t.validate_into(&mut d, &root.field("traffic"));
+                Some(t.clone())
+            }
+            Source::File(rel) => resolve(&root.field("traffic"), rel, &mut d).and_then(|(n, t)| {
+                match TrafficProfile::from_ron(&SourceFile::new(&n, &t)) {
+                    Ok(t) => Some(t),
+                    Err(e) => {
+                        d.extend(e);
+                        None
+                    }
+                }
+            }),
+        };
+        let mut policies = Vec::new();
+        for (i, p) in file.policies.iter().enumerate() {
+            match p {
+                Source::Inline(p) => policies.push(Some(p.clone())),
+                Source::File(rel) => policies.push(resolve(&root.field("policies").index(i), rel, &mut d).and_then(
+                    |(n, t)| match parse_policy(&SourceFile::new(&n, &t)) {
+                        Ok(p) => Some(p),
+                        Err(e) => {
+                            d.extend(e);
+                            None
+                        }
+                    },
+                )),
+            }
+        }
+
+        // Scenario-level checks.
+        if file.name.trim().is_empty() {
+            d.push(&root.field("name"), "a scenario needs a name");
+        }
+        if !(1..=3660).contains(&file.horizon_days) {
+            d.push(
+                &root.field("horizon_days"),
+                format!("expected 1 to 3660 days, found {}", file.horizon_days),
+            );
+        }
+        if !(1..=100_000).contains(&file.runs) {
+            d.push(
+                &root.field("runs"),
+                format!("expected 1 to 100000 runs, found {}", file.runs),
+            );
+        }
+        if let Some(s) = &file.start_date
+            && !super::prices::is_iso_date(s)
+        {
+            d.push(
+                &root.field("start_date"),
+                format!("expected a date written YYYY-MM-DD, found {s:?}"),
+            );
+        }
+        if file.models.is_empty() {
+            d.push(&root.field("models"), "a scenario needs at least one model");
+        }
+        if !file.models.contains_key(&file.default_model) {
+            d.push(
+                &root.field("default_model"),
+                unknown("model", &file.default_model, file.models.keys()),
+            );
+        }
+        if file.policies.is_empty() {
+            d.push(&root.field("policies"), "a scenario needs at least one policy");
+        }
+
+        if let (Some(prices), Some(traffic)) = (&prices, &traffic) {
+            let class_names: Vec<&String> = traffic.classes.iter().map(|c| &c.name).collect();
+            for (m, prof) in &file.models {
+                let at = root.field("models").key(m);
+                match prices.get(&prof.price_key) {
+                    None => d.push(
+                        &at.field("price_key"),
+                        unknown("price key", &prof.price_key, prices.models.keys()),
+                    ),
+                    Some(p) if p.kind != ModelKind::Chat => d.push(
+                        &at.field("price_key"),
+                        format!("{:?} is an embedding model, not a chat model", prof.price_key),
+                    ),
+                    _ => {}
+                }
+                for c in &class_names {
+                    if !prof.success.contains_key(*c) {
+                        d.push(
+                            &at.field("success"),
+                            format!("no success probability for the task class {c:?}"),
+                        );
+                    }
+                }
+                for c in prof.success.keys() {
+                    if !class_names.contains(&c) {
+                        d.push(
+                            &at.field("success").key(c),
+                            unknown("task class", c, class_names.iter().copied()),
+                        );
+                    }
+                }
+            }
+            for (pv, _) in &file.discounts.providers {
+                if !prices.models.values().any(|p| &p.provider == pv) {
+                    d.push(
+                        &root.field("discounts").field("providers").key(pv),
+                        format!("no model in the price table has the provider {pv:?}"),
+                    );
+                }
+            }
+            for (m, _) in &file.discounts.models {
+                if prices.get(m).is_none() {
+                    d.push(
+                        &root.field("discounts").field("models").key(m),
+                        unknown("price key", m, prices.models.keys()),
+                    );
+                }
+            }
+            let owners = traffic.owners();
+            for (i, p) in policies.iter().enumerate() {
+                if let Some(p) = p {
+                    validate_policy(
+                        p,
+                        &root.field("policies").index(i),
+                        &file,
+                        prices,
+                        traffic,
+                        &owners,
+                        &mut d,
+                    );
+                }
+            }
+        }
+
+        let names: Vec<&str> = policies.iter().flatten().map(|p| p.name.as_str()).collect();
+        for (i, n) in names.iter().enumerate() {
+            if names[..i].contains(n) {
+                d.push(
+                    &root.field("policies").index(i),
+                    format!("the policy name {n:?} is used twice"),
+                );
+            }
+        }
+        let baseline = names.iter().position(|n| *n == file.baseline);
+        if baseline.is_none() && policies.iter().all(|p| p.is_some()) {
+            d.push(&root.field("baseline"), unknown("policy", &file.baseline, names.iter()));
+        }
+
+        if !d.list.is_empty() {
+            return Err(LoadError { diagnostics: d.list });
+        }
+        match (prices, traffic, baseline) {
+            (Some(prices), Some(traffic), Some(baseline)) => Ok(Scenario {
+                file,
+                prices,
+                traffic,
+                policies: policies.into_iter().flatten().collect(),
+                baseline,
+                base_dir: files.base_dir(),
+                content_hash: hash,
+            }),
+            _ => Err(LoadError::one(
+                src.name,
+                Pos { line: 1, col: 1 },
+                "",
+                "the scenario could not be resolved",
+            )),
+        }
+    }
+
+    /// The scenario's file text as CostPlan writes it.
+    pub fn to_ron(&self) -> Result<String, ron::Error> {
+        super::ron_io::to_ron_string(&self.file)
+    }
+
+    /// The scenario with `policy` replacing (by name) or added to its policies, inline.
+    pub fn name(&self) -> &str {
+        &self.file.name
+    }
+
+    /// The price multiplier for a model key from negotiated discounts.
+    pub fn discount_for(&self, price_key: &str) -> f64 {
+        if let Some(m) = self.file.discounts.models.get(price_key) {
+            return m.get();
+        }
+        self.prices
+            .get(price_key)
+            .and_then(|p| self.file.discounts.providers.get(&p.provider))
+            .map(|m| m.get())
+            .unwrap_or(1.0)
+    }
+}
+
+fn unknown<'a, S: AsRef<str> + 'a>(what: &str, name: &str, known: impl Iterator<Item = S>) -> String {
+    let known: Vec<String> = known.map(|s| s.as_ref().to_string()).collect();
+    if known.len() <= 12 {
+        format!("unknown {what} {name:?}; expected one of: {}", known.join(", "))
+    } else {
+        format!("unknown {what} {name:?} ({} are defined)", known.len())
+    }
+}
+
+fn validate_policy(
+    p: &Policy,
+    at: &FieldPath,
+    file: &ScenarioFile,
+    prices: &PriceTable,
+    traffic: &TrafficProfile,
+    owners: &[String],
+    d: &mut Diagnostics,
+) {
+    let model = |d: &mut Diagnostics, path: FieldPath, m: &str| {
+        if !file.models.contains_key(m) {
+            d.push(&path, unknown("model", m, file.models.keys()));
+        }
+    };
+    if p.name.trim().is_empty() {
+        d.push(&at.field("name"), "a policy needs a name");
+    }
+    if let Some(r) = &p.router {
+        let rat = at.field("router");
+        match r {
+            Router::Fixed(m) => model(d, rat.clone(), m),
+            Router::Rules { rules, default } => {
+                model(d, rat.field("default"), default);
+                for (i, rule) in rules.iter().enumerate() {
+                    let r_at = rat.field("rules").index(i);
+                    model(d, r_at.field("model"), &rule.model);
+                    match &rule.when {
+                        Condition::Class(c) if !traffic.classes.iter().any(|k| &k.name == c) => d.push(
+                            &r_at.field("when"),
+                            unknown("task class", c, traffic.classes.iter().map(|c| c.name.as_str())),
+                        ),
+                        Condition::Owner(o) if !owners.contains(o) => {
+                            d.push(&r_at.field("when"), unknown("owner", o, owners.iter()))
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            Router::Cascade { stages, verifier } => {
+                if stages.len() < 2 {
+                    d.push(&rat.field("stages"), "a cascade needs at least two stages");
+                }
+                for (i, s) in stages.iter().enumerate() {
+                    model(d, rat.field("stages").index(i), s);
+                }
+                model(d, rat.field("verifier").field("model"), &verifier.model);
+            }
+            Router::Learned { strong, weak, .. } => {
+                model(d, rat.field("strong"), strong);
+                model(d, rat.field("weak"), weak);
+            }
+        }
+    }
+    if let Some(sc) = &p.semantic_cache {
+        let f = at.field("semantic_cache").field("embedding_price_key");
+        match prices.get(&sc.embedding_price_key) {
+            None => d.push(&f, unknown("price key", &sc.embedding_price_key, prices.models.keys())),
+            Some(e) if e.kind != ModelKind::Embedding => {
+                d.push(&f, format!("{:?} is not an embedding model", sc.embedding_price_key))
+            }
+            _ => {}
+        }
+    }
+    if let Some(cap) = &p.context_cap
+        && cap.max_input_tokens == 0
+    {
+        d.push(
+            &at.field("context_cap").field("max_input_tokens"),
+            "expected a limit above 0 tokens",
+        );
+    }
+    if let Some(b) = &p.budget {
+        let bat = at.field("budget");
+        if let OnBreach::Downgrade(m) = &b.on_breach {
+            model(d, bat.field("on_breach"), m);
+        }
+        for o in b.owner_caps_usd.keys() {
+            if !owners.contains(o) {
+                d.push(&bat.field("owner_caps_usd").key(o), unknown("owner", o, owners.iter()));
+            }
+        }
+    }
+}
+
+impl Scenario {
+    /// The bundled default scenario (the support assistant), with its files compiled in.
+    pub fn bundled_default() -> Result<Scenario, LoadError> {
+        let files = EmbeddedFiles(&[
+            ("traffic/support.ron", super::DEFAULT_TRAFFIC),
+            ("../assets/prices/default.ron", super::DEFAULT_PRICES),
+        ]);
+        let src = SourceFile::new("<bundled>/support-assistant.ron", super::DEFAULT_SCENARIO);
+        check_version(&src, "scenario")?;
+        let file: ScenarioFile = parse_ron(&src)?;
+        Scenario::from_file(file, &src, &files)
+    }
+
+    /// Re-validates an edited scenario file against the same folder (used by the editor).
+    pub fn revalidate(
+        file: ScenarioFile,
+        text_for_positions: &str,
+        name: &str,
+        base_dir: Option<&Path>,
+    ) -> Result<Scenario, LoadError> {
+        let src = SourceFile::new(name, text_for_positions);
+        match base_dir {
+            Some(dir) => Scenario::from_file(file, &src, &DirFiles(dir.to_path_buf())),
+            None => Scenario::from_file(file, &src, &NoFiles),
+        }
+    }
+}

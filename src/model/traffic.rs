@@ -1,0 +1,171 @@
+//! Traffic profiles: daily volume, growth, weekly pattern, day noise and the task classes.
+
+use serde::{Deserialize, Serialize};
+
+use super::dist::{Dist, NonNegDist, ProbDist};
+use super::error::{Diagnostics, LoadError, SourceFile};
+use super::locate::FieldPath;
+use super::ron_io::{NonNeg, Prob};
+
+pub(crate) fn prob_zero() -> ProbDist {
+    ProbDist::fixed(0.0)
+}
+pub(crate) fn nonneg_zero() -> NonNegDist {
+    NonNegDist::fixed(0.0)
+}
+fn dist_zero() -> Dist {
+    Dist::fixed(0.0)
+}
+fn flat_week() -> Vec<f64> {
+    vec![1.0; 7]
+}
+
+/// One kind of task: its share of traffic, who owns its spend, and its token sizes.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TaskClass {
+    pub name: String,
+    /// Share of all tasks (the shares of a profile sum to 1).
+    pub share: Prob,
+    /// The team or feature whose budget pays for it; `None` is unattributed spend.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    /// Input tokens beyond the shared prefix (user message, retrieved context), per request.
+    pub input_tokens: NonNegDist,
+    /// The shared prefix (system prompt, tools) sent with every request of the class; eligible
+    /// for provider prompt caching.
+    #[serde(default)]
+    pub shared_prefix_tokens: u64,
+    /// Output tokens per request.
+    pub output_tokens: NonNegDist,
+    /// Share of tasks that repeat an earlier task exactly.
+    #[serde(default = "prob_zero")]
+    pub exact_repeat_rate: ProbDist,
+    /// Share of tasks that are semantic duplicates of an earlier one.
+    #[serde(default = "prob_zero")]
+    pub near_repeat_rate: ProbDist,
+    /// Probability that a failed outcome is retried.
+    #[serde(default = "prob_zero")]
+    pub retry_on_failure: ProbDist,
+    /// Offline work that may go through a batch API (not latency-sensitive).
+    #[serde(default)]
+    pub batchable: bool,
+}
+
+/// How many tasks arrive, and of which classes.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrafficProfile {
+    pub format_version: u32,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    /// Mean tasks per day at the start of the horizon (drawn once per run).
+    pub requests_per_day: NonNegDist,
+    /// Growth per 30 days, compounding daily (0.05 = +5 % a month; drawn once per run).
+    #[serde(default = "dist_zero")]
+    pub growth_per_month: Dist,
+    /// Volume factor per weekday, Monday first (normalised to a mean of 1).
+    #[serde(default = "flat_week")]
+    pub weekly_pattern: Vec<f64>,
+    /// Day-to-day noise: standard deviation of the log of a day's volume factor.
+    #[serde(default)]
+    pub day_noise_sd: NonNeg,
+    pub classes: Vec<TaskClass>,
+}
+
+impl TrafficProfile {
+    /// Parses and validates a traffic profile file.
+    pub fn from_ron(src: &SourceFile) -> Result<TrafficProfile, LoadError> {
+        super::ron_io::check_version(src, "traffic profile")?;
+        let t: TrafficProfile = super::ron_io::parse_ron(src)?;
+        let mut d = Diagnostics::new(src);
+        t.validate_into(&mut d, &FieldPath::root());
+        d.finish(t)
+    }
+
+    /// Checks what the types alone cannot, recording problems under `at`.
+    pub fn validate_into(&self, d: &mut Diagnostics, at: &FieldPath) {
+        if self.classes.is_empty() {
+            d.push(&at.field("classes"), "a traffic profile needs at least one task class");
+        }
+        let total: f64 = self.classes.iter().map(|c| c.share.get()).sum();
+        if !self.classes.is_empty() && (total - 1.0).abs() > 1e-9 {
+            d.push(
+                &at.field("classes"),
+                format!("the classes' shares must sum to 1 (within 1e-9), they sum to {total}"),
+            );
+        }
+        for (i, c) in self.classes.iter().enumerate() {
+            let here = at.field("classes").index(i);
+            if c.name.trim().is_empty() {
+                d.push(&here.field("name"), "a task class needs a name");
+            }
+            if self.classes[..i].iter().any(|o| o.name == c.name) {
+                d.push(
+                    &here.field("name"),
+                    format!("the class name {:?} is used twice", c.name),
+                );
+            }
+            if let Some(o) = &c.owner
+                && o.trim().is_empty()
+            {
+                d.push(
+                    &here.field("owner"),
+                    "an owner must not be empty (leave the field out for unattributed spend)",
+                );
+            }
+            let repeat = c.exact_repeat_rate.0.mean() + c.near_repeat_rate.0.mean();
+            if repeat > 1.0 {
+                d.push(
+                    &here.field("near_repeat_rate"),
+                    format!("exact and near repeat rates together exceed 1 on average ({repeat:.3})"),
+                );
+            }
+        }
+        if self.weekly_pattern.len() != 7 {
+            d.push(
+                &at.field("weekly_pattern"),
+                format!(
+                    "expected 7 factors, Monday to Sunday, found {}",
+                    self.weekly_pattern.len()
+                ),
+            );
+        } else if self.weekly_pattern.iter().any(|f| !f.is_finite() || *f < 0.0)
+            || self.weekly_pattern.iter().sum::<f64>() <= 0.0
+        {
+            d.push(
+                &at.field("weekly_pattern"),
+                "weekday factors must be finite, >= 0 and not all zero",
+            );
+        }
+    }
+
+    /// Weekday factors normalised to a mean of 1.
+    pub fn weekday_factors(&self) -> [f64; 7] {
+        let mut out = [1.0; 7];
+        if self.weekly_pattern.len() == 7 {
+            let mean = self.weekly_pattern.iter().sum::<f64>() / 7.0;
+            if mean > 0.0 {
+                for (o, f) in out.iter_mut().zip(&self.weekly_pattern) {
+                    *o = f / mean;
+                }
+            }
+        }
+        out
+    }
+
+    /// Owners named by the classes, in first-seen order.
+    pub fn owners(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for c in &self.classes {
+            if let Some(o) = &c.owner
+                && !out.contains(o)
+            {
+                out.push(o.clone());
+            }
+        }
+        out
+    }
+}

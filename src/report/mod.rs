@@ -1,0 +1,1 @@
+//! Planning reports: HTML, Markdown, CSV and JSON.

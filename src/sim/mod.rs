@@ -1,0 +1,2 @@
+//! The Monte Carlo engine: keyed randomness, parameter draws, the task pipeline, metrics,
+//! paired comparison, attribution by tactic and risk flags.
