@@ -41,7 +41,7 @@ pub struct Verifier {
     pub recall: ProbDist,
     /// Probability that a good answer is escalated anyway.
     pub false_alarm_rate: ProbDist,
-    /// Whether the verifier reads the task's input and the answer (else only its own prompt).
+    /// Whether the verifier reads the task's input (without the shared prefix) and the answer.
     #[serde(default = "yes")]
     pub reads_task: bool,
     /// The verifier's own prompt, in tokens.

@@ -1,0 +1,86 @@
+//! Number formatting shared by the CLI tables, the GUI and the reports: dollars, percentages,
+//! milliseconds, counts, with units always shown.
+
+use crate::sim::metrics::{METRICS, Unit};
+
+/// Dollars with sensible precision: `$1,234`, `$12.35`, `$0.00812`.
+pub fn usd(x: f64) -> String {
+    if !x.is_finite() {
+        return "–".to_string();
+    }
+    let sign = if x < 0.0 { "-" } else { "" };
+    let a = x.abs();
+    if a >= 1000.0 {
+        format!("{sign}${}", thousands(a.round() as u64))
+    } else if a >= 1.0 {
+        format!("{sign}${a:.2}")
+    } else if a == 0.0 {
+        "$0".to_string()
+    } else {
+        let digits = (-(a.log10().floor()) as usize + 2).min(9);
+        format!("{sign}${a:.digits$}")
+    }
+}
+
+/// `1234567` → `1,234,567`.
+pub fn thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A ratio as a percentage: `93.4%`.
+pub fn pct(x: f64) -> String {
+    if x.is_finite() {
+        format!("{:.1}%", x * 100.0)
+    } else {
+        "–".to_string()
+    }
+}
+
+/// A value in the metric's unit.
+pub fn value(unit: Unit, x: f64) -> String {
+    if !x.is_finite() {
+        return "–".to_string();
+    }
+    match unit {
+        Unit::Usd => usd(x),
+        Unit::Ratio => pct(x),
+        Unit::Ms => format!("{:.0} ms", x),
+        Unit::Count => thousands(x.round().max(0.0) as u64),
+        Unit::PerMtok => format!("{x:.1}/Mtok"),
+        Unit::Day => format!("day {:.0}", x + 1.0),
+    }
+}
+
+/// A change in the metric's unit, signed: `-$412`, `-1.2 pt`, `+35 ms`.
+pub fn delta(unit: Unit, x: f64) -> String {
+    if !x.is_finite() {
+        return "–".to_string();
+    }
+    let sign = if x >= 0.0 { "+" } else { "-" };
+    let a = x.abs();
+    match unit {
+        Unit::Usd => format!("{sign}{}", usd(a)),
+        Unit::Ratio => format!("{sign}{:.2} pt", a * 100.0),
+        Unit::Ms => format!("{sign}{a:.0} ms"),
+        Unit::Count => format!("{sign}{}", thousands(a.round() as u64)),
+        Unit::PerMtok => format!("{sign}{a:.1}/Mtok"),
+        Unit::Day => format!("{sign}{a:.0} d"),
+    }
+}
+
+/// The unit of a metric by key.
+pub fn unit_of(key: &str) -> Unit {
+    METRICS
+        .iter()
+        .find(|m| m.key == key)
+        .map(|m| m.unit)
+        .unwrap_or(Unit::Count)
+}

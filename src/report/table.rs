@@ -1,0 +1,117 @@
+//! The CLI's human-readable tables of a simulation's results.
+
+use std::fmt::Write;
+
+use super::format::{delta, pct, unit_of, usd, value};
+use crate::sim::results::Results;
+
+/// The key figures shown per policy: (metric key, column title).
+pub const KEY_FIGURES: [(&str, &str); 5] = [
+    ("cost_per_request_usd", "cost / request"),
+    ("cost_per_success_usd", "cost / success"),
+    ("success_rate", "success rate"),
+    ("latency_p95_ms", "p95 latency"),
+    ("cost_total_usd", "spend over horizon"),
+];
+
+/// Renders the results as text tables.
+pub fn render(r: &Results) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "{} — {} runs × {} days, seed {} ({} engine: {} task simulations in {:.1} s on {} threads)\n",
+        r.scenario,
+        r.runs,
+        r.horizon_days,
+        r.seed,
+        r.engine.name,
+        super::format::thousands(r.engine.tasks_simulated),
+        r.engine.wall_seconds,
+        r.engine.threads
+    );
+    let name_w = r.policies.iter().map(|p| p.name.len() + 11).max().unwrap_or(10).max(8);
+    let _ = write!(s, "{:<name_w$}", "policy");
+    for (_, title) in KEY_FIGURES {
+        let _ = write!(s, "  {title:<30}");
+    }
+    let _ = writeln!(s);
+    let _ = writeln!(s, "{:<name_w$}  {}", "", "p50 [p5 – p95] for each figure");
+    for p in &r.policies {
+        let label = if p.is_baseline {
+            format!("{} (baseline)", p.name)
+        } else {
+            p.name.clone()
+        };
+        let _ = write!(s, "{label:<name_w$}");
+        for (key, _) in KEY_FIGURES {
+            let m = p.metrics[key];
+            let u = unit_of(key);
+            let cell = format!("{} [{} – {}]", value(u, m.p50), value(u, m.p5), value(u, m.p95));
+            let _ = write!(s, "  {cell:<30}");
+        }
+        let _ = writeln!(s);
+    }
+    if r.policies.len() > 1 {
+        let _ = writeln!(
+            s,
+            "\nAgainst the baseline (paired runs; mean [90% interval], P(better)):"
+        );
+        let _ = write!(s, "{:<name_w$}", "policy");
+        for (_, title) in KEY_FIGURES {
+            let _ = write!(s, "  {title:<34}");
+        }
+        let _ = writeln!(s);
+        for p in r.policies.iter().skip(1) {
+            let _ = write!(s, "{:<name_w$}", p.name);
+            for (key, _) in KEY_FIGURES {
+                let d = p.delta_vs_baseline[key];
+                let u = unit_of(key);
+                let cell = format!(
+                    "{} [{}, {}] {}",
+                    delta(u, d.mean),
+                    delta(u, d.p5),
+                    delta(u, d.p95),
+                    pct(d.p_better)
+                );
+                let _ = write!(s, "  {cell:<34}");
+            }
+            let _ = writeln!(s);
+        }
+    }
+    for p in r.policies.iter().skip(1) {
+        if let Some(sv) = &p.savings_by_tactic {
+            let total: f64 = sv.shapley.iter().map(|t| t.mean_usd).sum();
+            let _ = writeln!(
+                s,
+                "\nSavings by tactic, {} (Shapley over spend; mean [p5 – p95]; total {}):",
+                p.name,
+                usd(total)
+            );
+            for (t, w) in sv.shapley.iter().zip(&sv.waterfall) {
+                let _ = writeln!(
+                    s,
+                    "  {:<16} {:>10} [{} – {}]   waterfall {}",
+                    t.tactic,
+                    usd(t.mean_usd),
+                    usd(t.p5_usd),
+                    usd(t.p95_usd),
+                    usd(w.mean_usd)
+                );
+            }
+        }
+    }
+    let mut any = false;
+    for p in &r.policies {
+        for f in &p.risk_flags {
+            if !any {
+                let _ = writeln!(s, "\nRisk flags:");
+                any = true;
+            }
+            let _ = writeln!(s, "  [{}] {}: {} — {}", f.kind, p.name, f.message, f.explanation);
+        }
+    }
+    if !any {
+        let _ = writeln!(s, "\nRisk flags: none.");
+    }
+    s
+}

@@ -1,0 +1,437 @@
+//! Turns a validated scenario into the engine's flat form: names become indices, prices become
+//! dollars per token with discounts applied, policies become small structs the hot loop reads.
+
+use crate::model::Scenario;
+use crate::model::dist::{NonNegDist, ProbDist};
+use crate::model::policy::{BudgetPeriod, BudgetScope, Condition, OnBreach, Policy, Router};
+use crate::model::prices::ModelPrice;
+
+/// Prices of one model in dollars per token, discount applied.
+#[derive(Clone, Debug)]
+pub struct PriceC {
+    pub input: f64,
+    pub output: f64,
+    pub cache_read: Option<f64>,
+    pub cache_write: Option<f64>,
+    pub reasoning: f64,
+    pub batch_input_ratio: f64,
+    pub batch_output_ratio: f64,
+    /// (threshold, input, output, cache read, cache write), increasing thresholds.
+    pub tiers: Vec<(u64, f64, f64, Option<f64>, Option<f64>)>,
+    pub prompt_cache_min_tokens: u64,
+}
+
+impl PriceC {
+    /// From a price-table entry and a discount multiplier.
+    pub fn new(p: &ModelPrice, discount: f64) -> PriceC {
+        let k = discount / 1e6;
+        let input = p.input_usd_per_mtok.get() * k;
+        let output = p.output_usd_per_mtok.get() * k;
+        let ratio = |batch: Option<crate::model::ron_io::NonNeg>, base: f64| match batch {
+            Some(b) if base > 0.0 => b.get() * k / base,
+            _ => 1.0,
+        };
+        PriceC {
+            input,
+            output,
+            cache_read: p.cache_read_usd_per_mtok.map(|x| x.get() * k),
+            cache_write: p.cache_write_usd_per_mtok.map(|x| x.get() * k),
+            reasoning: p.reasoning_usd_per_mtok.map(|x| x.get() * k).unwrap_or(output),
+            batch_input_ratio: ratio(p.batch_input_usd_per_mtok, input),
+            batch_output_ratio: ratio(p.batch_output_usd_per_mtok, output),
+            tiers: p
+                .long_context
+                .iter()
+                .map(|t| {
+                    (
+                        t.above_input_tokens,
+                        t.input_usd_per_mtok.get() * k,
+                        t.output_usd_per_mtok.get() * k,
+                        t.cache_read_usd_per_mtok.map(|x| x.get() * k),
+                        t.cache_write_usd_per_mtok.map(|x| x.get() * k),
+                    )
+                })
+                .collect(),
+            prompt_cache_min_tokens: p.prompt_cache_min_tokens,
+        }
+    }
+
+    /// (input, output, cache read, cache write) prices for a request with `total_input` tokens:
+    /// the long-context tier applies to the whole request once its input crosses the threshold.
+    #[inline]
+    pub fn for_input(&self, total_input: u64) -> (f64, f64, Option<f64>, Option<f64>) {
+        let mut out = (self.input, self.output, self.cache_read, self.cache_write);
+        for t in &self.tiers {
+            if total_input > t.0 {
+                out = (t.1, t.2, t.3.or(self.cache_read), t.4.or(self.cache_write));
+            }
+        }
+        out
+    }
+}
+
+/// A task class, compiled.
+#[derive(Clone, Debug)]
+pub struct ClassC {
+    pub name: String,
+    pub cum_share: f64,
+    pub owner: usize,
+    pub input_tokens: NonNegDist,
+    pub prefix_tokens: u64,
+    pub output_tokens: NonNegDist,
+    pub exact_repeat_rate: ProbDist,
+    pub near_repeat_rate: ProbDist,
+    pub retry_on_failure: ProbDist,
+    pub batchable: bool,
+}
+
+/// A model, compiled.
+#[derive(Clone, Debug)]
+pub struct ModelC {
+    pub name: String,
+    pub price: PriceC,
+    pub success: Vec<ProbDist>,
+    pub ttft_ms: NonNegDist,
+    pub output_tokens_per_s: NonNegDist,
+    pub reasoning_tokens: NonNegDist,
+    pub has_reasoning: bool,
+}
+
+/// A routing condition, compiled.
+#[derive(Clone, Debug)]
+pub enum CondC {
+    Class(usize),
+    Owner(usize),
+    InputAbove(u64),
+}
+
+/// A verifier, compiled.
+#[derive(Clone, Debug)]
+pub struct VerifierC {
+    pub model: usize,
+    pub recall: ProbDist,
+    pub false_alarm_rate: ProbDist,
+    pub reads_task: bool,
+    pub extra_input_tokens: u64,
+    pub output_tokens: u64,
+}
+
+/// The most cascade stages the engine draws verifier numbers for.
+pub const MAX_STAGES: usize = 6;
+
+/// A router, compiled.
+#[derive(Clone, Debug)]
+pub enum RouterC {
+    Fixed(usize),
+    Rules(Vec<(CondC, usize)>, usize),
+    Cascade(Vec<usize>, VerifierC),
+    Learned {
+        strong: usize,
+        weak: usize,
+        threshold: f64,
+        noise: f64,
+        strong_share: f64,
+    },
+}
+
+/// What a breached budget does, compiled.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum BreachC {
+    Downgrade(usize),
+    Reject,
+    AlertOnly,
+}
+
+/// A budget, compiled: one cap per bucket (one bucket for `Total`, one per owner otherwise).
+#[derive(Clone, Debug)]
+pub struct BudgetC {
+    pub per_owner: bool,
+    pub period_days: u32,
+    pub caps_usd: Vec<f64>,
+    pub on_breach: BreachC,
+    pub alert_at: f64,
+}
+
+/// A semantic cache, compiled.
+#[derive(Clone, Debug)]
+pub struct SemanticC {
+    pub embedding_usd_per_token: f64,
+    pub hit: ProbDist,
+    pub wrong_hit: ProbDist,
+    pub false_hit: ProbDist,
+    pub lookup_latency_ms: f64,
+}
+
+/// A policy, compiled.
+#[derive(Clone, Debug)]
+pub struct PolicyC {
+    pub name: String,
+    pub router: RouterC,
+    pub exact_cache: Option<(ProbDist, f64)>,
+    pub semantic_cache: Option<SemanticC>,
+    pub prompt_cache_ttl_min: Option<f64>,
+    pub context_cap: Option<(u64, f64)>,
+    pub budget: Option<BudgetC>,
+    pub batch_share: Option<ProbDist>,
+    pub max_retries: u32,
+}
+
+/// A whole scenario, compiled, with the policies to simulate.
+#[derive(Clone, Debug)]
+pub struct Compiled {
+    pub classes: Vec<ClassC>,
+    pub owners: Vec<String>,
+    pub models: Vec<ModelC>,
+    pub policies: Vec<PolicyC>,
+    pub horizon_days: u32,
+    pub start_weekday: usize,
+    pub weekday_factors: [f64; 7],
+    pub requests_per_day: NonNegDist,
+    pub growth_per_month: crate::model::Dist,
+    pub day_noise_sd: f64,
+}
+
+/// The name of the spend bucket for classes without an owner.
+pub const UNOWNED: &str = "(unowned)";
+
+/// Days since 1970-01-01 of a YYYY-MM-DD date.
+pub fn days_from_date(date: &str) -> Option<i64> {
+    let y: i64 = date.get(0..4)?.parse().ok()?;
+    let m: i64 = date.get(5..7)?.parse().ok()?;
+    let d: i64 = date.get(8..10)?.parse().ok()?;
+    let y2 = if m <= 2 { y - 1 } else { y };
+    let era = y2.div_euclid(400);
+    let yoe = y2 - era * 400;
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    Some(era * 146_097 + doe - 719_468)
+}
+
+/// Day of the week (0 = Monday) of a YYYY-MM-DD date (1970-01-01 was a Thursday).
+pub fn weekday_of(date: &str) -> Option<usize> {
+    days_from_date(date).map(|days| (days + 3).rem_euclid(7) as usize)
+}
+
+/// The threshold on `u + noise·z` (u uniform on [0,1], z standard normal) above which a share
+/// `strong_share` of tasks lies.
+pub fn learned_threshold(strong_share: f64, noise: f64) -> f64 {
+    let target = 1.0 - strong_share;
+    if noise <= 0.0 {
+        return target;
+    }
+    let phi = |x: f64| 0.5 * statrs::function::erf::erfc(-x / std::f64::consts::SQRT_2);
+    let pdf = |x: f64| (-0.5 * x * x).exp() / (2.0 * std::f64::consts::PI).sqrt();
+    let g = |x: f64| x * phi(x) + pdf(x);
+    let cdf = |t: f64| noise * (g(t / noise) - g((t - 1.0) / noise));
+    let (mut lo, mut hi) = (-1.0 - 12.0 * noise, 2.0 + 12.0 * noise);
+    for _ in 0..200 {
+        let mid = 0.5 * (lo + hi);
+        if cdf(mid) < target {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    0.5 * (lo + hi)
+}
+
+impl Compiled {
+    /// Compiles `scn` with the given policies (which must refer to the scenario's models).
+    pub fn new(scn: &Scenario, policies: &[Policy]) -> Compiled {
+        let f = &scn.file;
+        let mut owners = scn.traffic.owners();
+        let has_unowned = scn.traffic.classes.iter().any(|c| c.owner.is_none());
+        if has_unowned {
+            owners.push(UNOWNED.to_string());
+        }
+        let owner_idx = |o: &Option<String>| -> usize {
+            match o {
+                Some(o) => owners.iter().position(|x| x == o).unwrap_or(0),
+                None => owners.len() - 1,
+            }
+        };
+        let mut cum = 0.0;
+        let classes: Vec<ClassC> = scn
+            .traffic
+            .classes
+            .iter()
+            .map(|c| {
+                cum += c.share.get();
+                ClassC {
+                    name: c.name.clone(),
+                    cum_share: cum,
+                    owner: owner_idx(&c.owner),
+                    input_tokens: c.input_tokens.clone(),
+                    prefix_tokens: c.shared_prefix_tokens,
+                    output_tokens: c.output_tokens.clone(),
+                    exact_repeat_rate: c.exact_repeat_rate.clone(),
+                    near_repeat_rate: c.near_repeat_rate.clone(),
+                    retry_on_failure: c.retry_on_failure.clone(),
+                    batchable: c.batchable,
+                }
+            })
+            .collect();
+        let model_names: Vec<&String> = f.models.keys().collect();
+        let models: Vec<ModelC> = f
+            .models
+            .iter()
+            .map(|(name, m)| {
+                let price = scn
+                    .prices
+                    .get(&m.price_key)
+                    .map(|p| PriceC::new(p, scn.discount_for(&m.price_key)));
+                ModelC {
+                    name: name.clone(),
+                    price: price.unwrap_or_else(|| PriceC::new(&zero_price(), 1.0)),
+                    success: classes
+                        .iter()
+                        .map(|c| m.success.get(&c.name).cloned().unwrap_or_else(|| ProbDist::fixed(0.0)))
+                        .collect(),
+                    ttft_ms: m.ttft_ms.clone(),
+                    output_tokens_per_s: m.output_tokens_per_s.clone(),
+                    has_reasoning: m.reasoning_tokens.0.support().1 > 0.0,
+                    reasoning_tokens: m.reasoning_tokens.clone(),
+                }
+            })
+            .collect();
+        let midx = |n: &str| model_names.iter().position(|m| *m == n).unwrap_or(0);
+        let default_model = midx(&f.default_model);
+        let ttl = f.prompt_cache_ttl_minutes.get();
+        let policies = policies
+            .iter()
+            .map(|p| {
+                let router = match &p.router {
+                    None => RouterC::Fixed(default_model),
+                    Some(Router::Fixed(m)) => RouterC::Fixed(midx(m)),
+                    Some(Router::Rules { rules, default }) => RouterC::Rules(
+                        rules
+                            .iter()
+                            .map(|r| {
+                                let c = match &r.when {
+                                    Condition::Class(c) => {
+                                        CondC::Class(classes.iter().position(|k| &k.name == c).unwrap_or(usize::MAX))
+                                    }
+                                    Condition::Owner(o) => {
+                                        CondC::Owner(owners.iter().position(|k| k == o).unwrap_or(usize::MAX))
+                                    }
+                                    Condition::InputTokensAbove(n) => CondC::InputAbove(*n),
+                                };
+                                (c, midx(&r.model))
+                            })
+                            .collect(),
+                        midx(default),
+                    ),
+                    Some(Router::Cascade { stages, verifier }) => RouterC::Cascade(
+                        stages.iter().take(MAX_STAGES).map(|s| midx(s)).collect(),
+                        VerifierC {
+                            model: midx(&verifier.model),
+                            recall: verifier.recall.clone(),
+                            false_alarm_rate: verifier.false_alarm_rate.clone(),
+                            reads_task: verifier.reads_task,
+                            extra_input_tokens: verifier.extra_input_tokens,
+                            output_tokens: verifier.output_tokens,
+                        },
+                    ),
+                    Some(Router::Learned {
+                        strong,
+                        weak,
+                        strong_share,
+                        signal_noise,
+                    }) => RouterC::Learned {
+                        strong: midx(strong),
+                        weak: midx(weak),
+                        threshold: learned_threshold(strong_share.get(), signal_noise.get()),
+                        noise: signal_noise.get(),
+                        strong_share: strong_share.get(),
+                    },
+                };
+                let budget = p.budget.as_ref().map(|b| {
+                    let per_owner = b.scope == BudgetScope::PerOwner;
+                    let caps_usd = if per_owner {
+                        owners
+                            .iter()
+                            .map(|o| b.owner_caps_usd.get(o).map(|c| c.get()).unwrap_or(b.cap_usd.get()))
+                            .collect()
+                    } else {
+                        vec![b.cap_usd.get()]
+                    };
+                    BudgetC {
+                        per_owner,
+                        period_days: match b.period {
+                            BudgetPeriod::Day => 1,
+                            BudgetPeriod::Month => 30,
+                        },
+                        caps_usd,
+                        on_breach: match &b.on_breach {
+                            OnBreach::Downgrade(m) => BreachC::Downgrade(midx(m)),
+                            OnBreach::Reject => BreachC::Reject,
+                            OnBreach::AlertOnly => BreachC::AlertOnly,
+                        },
+                        alert_at: b.alert_at.get(),
+                    }
+                });
+                PolicyC {
+                    name: p.name.clone(),
+                    router,
+                    exact_cache: p
+                        .exact_cache
+                        .as_ref()
+                        .map(|c| (c.hit_given_repeat.clone(), c.latency_ms.get())),
+                    semantic_cache: p.semantic_cache.as_ref().map(|s| SemanticC {
+                        embedding_usd_per_token: scn
+                            .prices
+                            .get(&s.embedding_price_key)
+                            .map(|e| e.input_usd_per_mtok.get() * scn.discount_for(&s.embedding_price_key) / 1e6)
+                            .unwrap_or(0.0),
+                        hit: s.hit_given_near_repeat.clone(),
+                        wrong_hit: s.wrong_hit_given_near_repeat.clone(),
+                        false_hit: s.false_hit_rate.clone(),
+                        lookup_latency_ms: s.lookup_latency_ms.get(),
+                    }),
+                    prompt_cache_ttl_min: p
+                        .prompt_caching
+                        .as_ref()
+                        .map(|pc| pc.ttl_minutes.map(|t| t.get()).unwrap_or(ttl)),
+                    context_cap: p
+                        .context_cap
+                        .as_ref()
+                        .map(|c| (c.max_input_tokens, c.success_penalty.get())),
+                    budget,
+                    batch_share: p.batch.as_ref().map(|b| b.share.clone()),
+                    max_retries: p.max_retries.unwrap_or(0),
+                }
+            })
+            .collect();
+        Compiled {
+            classes,
+            owners,
+            models,
+            policies,
+            horizon_days: f.horizon_days,
+            start_weekday: f.start_date.as_deref().and_then(weekday_of).unwrap_or(0),
+            weekday_factors: scn.traffic.weekday_factors(),
+            requests_per_day: scn.traffic.requests_per_day.clone(),
+            growth_per_month: scn.traffic.growth_per_month.clone(),
+            day_noise_sd: scn.traffic.day_noise_sd.get(),
+        }
+    }
+}
+
+fn zero_price() -> ModelPrice {
+    ModelPrice {
+        provider: String::new(),
+        kind: Default::default(),
+        input_usd_per_mtok: Default::default(),
+        output_usd_per_mtok: Default::default(),
+        cache_read_usd_per_mtok: None,
+        cache_write_usd_per_mtok: None,
+        batch_input_usd_per_mtok: None,
+        batch_output_usd_per_mtok: None,
+        reasoning_usd_per_mtok: None,
+        long_context: Vec::new(),
+        prompt_cache_min_tokens: 0,
+        max_input_tokens: None,
+        as_of: String::new(),
+        source: String::new(),
+    }
+}

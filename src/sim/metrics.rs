@@ -1,0 +1,169 @@
+//! Per-run metrics, their names and units, and summaries across runs (mean, p5, p50, p95).
+
+use serde::Serialize;
+
+/// How a metric is shown.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Unit {
+    Usd,
+    Ratio,
+    Ms,
+    Count,
+    /// Successful outcomes per million billed tokens.
+    PerMtok,
+    Day,
+}
+
+/// One per-run metric.
+#[derive(Clone, Copy, Debug)]
+pub struct MetricDef {
+    /// Stable key (JSON, CSV).
+    pub key: &'static str,
+    /// Human label.
+    pub label: &'static str,
+    pub unit: Unit,
+    /// Whether a lower value is better (for P(better) and colours).
+    pub lower_is_better: bool,
+}
+
+macro_rules! metrics {
+    ($( $idx:ident = $key:literal, $label:literal, $unit:ident, $lower:literal; )*) => {
+        /// Every per-run metric, in a fixed order.
+        pub const METRICS: &[MetricDef] = &[ $( MetricDef { key: $key, label: $label, unit: Unit::$unit, lower_is_better: $lower } ),* ];
+        #[allow(non_camel_case_types, clippy::upper_case_acronyms)]
+        #[repr(usize)]
+        enum MetricIndex { $( $idx ),* , __N }
+        $( #[doc = $label] pub const $idx: usize = MetricIndex::$idx as usize; )*
+        /// How many metrics there are.
+        pub const N_METRICS: usize = MetricIndex::__N as usize;
+    };
+}
+
+metrics! {
+    COST_TOTAL = "cost_total_usd", "Spend over the horizon", Usd, true;
+    COST_PER_REQUEST = "cost_per_request_usd", "Cost per request", Usd, true;
+    COST_PER_SUCCESS = "cost_per_success_usd", "Cost per successful outcome", Usd, true;
+    SUCCESS_RATE = "success_rate", "Success rate", Ratio, false;
+    TOKEN_EFFICIENCY = "token_efficiency", "Successes per 1M billed tokens", PerMtok, false;
+    WASTED_TOKEN_SHARE = "wasted_token_share", "Wasted token share", Ratio, true;
+    LATENCY_P50 = "latency_p50_ms", "Latency p50 (interactive)", Ms, true;
+    LATENCY_P95 = "latency_p95_ms", "Latency p95 (interactive)", Ms, true;
+    LATENCY_P99 = "latency_p99_ms", "Latency p99 (interactive)", Ms, true;
+    TASKS = "tasks", "Tasks", Count, false;
+    SUCCESSES = "successes", "Successful outcomes", Count, false;
+    MODEL_CALLS = "model_calls", "Model calls", Count, true;
+    TOKENS_INPUT = "tokens_input", "Input tokens (uncached)", Count, true;
+    TOKENS_CACHE_READ = "tokens_cache_read", "Prompt-cache read tokens", Count, false;
+    TOKENS_CACHE_WRITE = "tokens_cache_write", "Prompt-cache write tokens", Count, true;
+    TOKENS_OUTPUT = "tokens_output", "Output tokens", Count, true;
+    TOKENS_REASONING = "tokens_reasoning", "Reasoning tokens", Count, true;
+    TOKENS_EMBEDDING = "tokens_embedding", "Embedding tokens", Count, true;
+    EXACT_CACHE_HITS = "exact_cache_hits", "Exact-cache hits", Count, false;
+    SEMANTIC_CACHE_HITS = "semantic_cache_hits", "Semantic-cache hits (right)", Count, false;
+    SEMANTIC_WRONG_HITS = "semantic_wrong_hits", "Semantic-cache wrong hits", Count, true;
+    RETRIES = "retries", "Retries", Count, true;
+    ESCALATIONS = "escalations", "Cascade escalations", Count, true;
+    TRUNCATED_TASKS = "truncated_tasks", "Truncated tasks", Count, true;
+    REJECTED_TASKS = "rejected_tasks", "Rejected tasks (budget)", Count, true;
+    DOWNGRADED_TASKS = "downgraded_tasks", "Downgraded tasks (budget)", Count, true;
+    DAYS_OVER_CAP = "days_over_cap", "Days over budget cap", Day, true;
+    FIRST_BREACH_DAY = "first_breach_day", "First day over budget (projected exhaustion)", Day, false;
+    UNOWNED_SPEND_SHARE = "unowned_spend_share", "Spend without an owner", Ratio, true;
+    STRONG_SHARE = "strong_model_share", "Share of calls to the strongest model", Ratio, true;
+}
+
+/// Looks a metric up by key.
+pub fn metric_index(key: &str) -> Option<usize> {
+    METRICS.iter().position(|m| m.key == key)
+}
+
+/// The metrics of one policy in one run.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RunMetrics {
+    /// Indexed by the constants of this module (`COST_TOTAL`, …). `NaN` where undefined (no
+    /// success, no interactive task, no breach).
+    pub values: Vec<f64>,
+    /// Spend per day of the horizon.
+    pub spend_by_day_usd: Vec<f64>,
+    /// Spend per owner (the scenario's owners, then `(unowned)` if any class has none).
+    pub spend_by_owner_usd: Vec<f64>,
+    /// Spend per model (scenario order), embeddings excluded.
+    pub spend_by_model_usd: Vec<f64>,
+    /// Spend on embeddings (semantic cache lookups).
+    pub spend_embedding_usd: f64,
+}
+
+/// Mean and percentiles across runs.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Default)]
+pub struct Summary {
+    pub mean: f64,
+    pub p5: f64,
+    pub p50: f64,
+    pub p95: f64,
+    /// Runs in which the metric was defined.
+    pub n: usize,
+}
+
+/// The `q` quantile (0..1) of sorted values, linearly interpolated.
+pub fn quantile_sorted(sorted: &[f64], q: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let pos = q.clamp(0.0, 1.0) * (sorted.len() - 1) as f64;
+    let lo = pos.floor() as usize;
+    let hi = pos.ceil() as usize;
+    let w = pos - lo as f64;
+    sorted[lo] * (1.0 - w) + sorted[hi] * w
+}
+
+impl Summary {
+    /// Summarises the finite values of `xs` (NaN when none is finite).
+    pub fn of(xs: impl IntoIterator<Item = f64>) -> Summary {
+        let mut v: Vec<f64> = xs.into_iter().filter(|x| x.is_finite()).collect();
+        if v.is_empty() {
+            return Summary {
+                mean: f64::NAN,
+                p5: f64::NAN,
+                p50: f64::NAN,
+                p95: f64::NAN,
+                n: 0,
+            };
+        }
+        v.sort_by(f64::total_cmp);
+        let mean = v.iter().sum::<f64>() / v.len() as f64;
+        Summary {
+            mean,
+            p5: quantile_sorted(&v, 0.05),
+            p50: quantile_sorted(&v, 0.50),
+            p95: quantile_sorted(&v, 0.95),
+            n: v.len(),
+        }
+    }
+}
+
+/// Log-spaced latency histogram: 1 % wide buckets from 0 to ~10⁶ ms.
+pub const HIST_BUCKETS: usize = 1400;
+const HIST_STEP_LN: f64 = 0.009_950_330_853_168_083; // ln(1.01)
+
+/// The histogram bucket of a latency.
+#[inline]
+pub fn hist_bucket(ms: f64) -> usize {
+    (((ms.max(0.0) + 1.0).ln() / HIST_STEP_LN) as usize).min(HIST_BUCKETS - 1)
+}
+
+/// The `q` quantile of a histogram (bucket midpoint), `NaN` when empty.
+pub fn hist_quantile(hist: &[u32], total: u64, q: f64) -> f64 {
+    if total == 0 {
+        return f64::NAN;
+    }
+    let target = (q * total as f64).ceil().max(1.0) as u64;
+    let mut cum = 0u64;
+    for (b, c) in hist.iter().enumerate() {
+        cum += *c as u64;
+        if cum >= target {
+            return ((b as f64 + 0.5) * HIST_STEP_LN).exp() - 1.0;
+        }
+    }
+    f64::NAN
+}

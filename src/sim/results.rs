@@ -1,0 +1,605 @@
+//! From a scenario to results: chooses the policies (and the variants Shapley attribution needs),
+//! runs the engine, and summarises across runs — paired deltas against the baseline, savings by
+//! tactic (Shapley and waterfall), spend bands and risk flags.
+
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use serde::Serialize;
+
+use super::compile::Compiled;
+use super::engine::{Cancelled, Control, run_all};
+use super::metrics::{self as m, METRICS, RunMetrics, Summary};
+use crate::model::Scenario;
+use crate::model::policy::{BudgetPeriod, BudgetScope, OnBreach, Policy, Tactic};
+
+/// What to simulate.
+#[derive(Clone, Debug, Default)]
+pub struct SimOptions {
+    /// Overrides the scenario's run count.
+    pub runs: Option<u32>,
+    /// Overrides the scenario's seed.
+    pub seed: Option<u64>,
+    /// Only these candidates (the baseline is always included); all when empty.
+    pub policies: Vec<String>,
+    /// Skip savings by tactic (faster previews).
+    pub skip_attribution: bool,
+}
+
+/// A delta against the baseline, paired run by run.
+#[derive(Clone, Copy, Debug, Default, Serialize, PartialEq)]
+pub struct Delta {
+    pub mean: f64,
+    pub p5: f64,
+    pub p95: f64,
+    /// Share of runs in which the candidate is strictly better.
+    pub p_better: f64,
+}
+
+/// A tactic's share of a saving.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct TacticSaving {
+    pub tactic: &'static str,
+    pub mean_usd: f64,
+    pub p5_usd: f64,
+    pub p95_usd: f64,
+}
+
+/// Savings by tactic (positive = the tactic saves money).
+#[derive(Clone, Debug, Serialize, PartialEq, Default)]
+pub struct Savings {
+    /// Shapley values over the total spend.
+    pub shapley: Vec<TacticSaving>,
+    /// Tactics added one by one in policy order, over the total spend.
+    pub waterfall: Vec<TacticSaving>,
+    /// Shapley values over the cost per successful outcome.
+    pub shapley_cost_per_success: Vec<TacticSaving>,
+    /// Waterfall over the cost per successful outcome.
+    pub waterfall_cost_per_success: Vec<TacticSaving>,
+}
+
+/// A risk that needs a decision, with the number behind it.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct RiskFlag {
+    /// `quality_erosion`, `false_savings`, `missing_attribution`, `bad_incentive`, `latency`,
+    /// `budget_exhaustion`.
+    pub kind: &'static str,
+    /// The number behind the flag.
+    pub value: f64,
+    /// One line: what was found.
+    pub message: String,
+    /// One line: why it matters.
+    pub explanation: &'static str,
+}
+
+/// A series over the horizon: mean and percentile band per day.
+#[derive(Clone, Debug, Serialize, PartialEq, Default)]
+pub struct Band {
+    pub mean: Vec<f64>,
+    pub p5: Vec<f64>,
+    pub p50: Vec<f64>,
+    pub p95: Vec<f64>,
+}
+
+/// A named summary (spend by owner, by model).
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Named {
+    pub name: String,
+    pub usd: Summary,
+}
+
+/// A policy's budget as a line to plot against cumulative spend.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct BudgetLine {
+    pub scope: &'static str,
+    pub period: &'static str,
+    /// The cap per period, summed over owners for per-owner budgets.
+    pub cap_usd: f64,
+    /// Cumulative spend allowed by the end of each day.
+    pub cumulative_cap_usd: Vec<f64>,
+    /// Share of runs in which the budget was exhausted at least once.
+    pub p_breach: f64,
+}
+
+/// Everything about one policy.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct PolicyResult {
+    pub name: String,
+    pub version: String,
+    pub notes: String,
+    pub is_baseline: bool,
+    pub metrics: BTreeMap<&'static str, Summary>,
+    pub delta_vs_baseline: BTreeMap<&'static str, Delta>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub savings_by_tactic: Option<Savings>,
+    /// The tactics in which this policy differs from the baseline.
+    pub differs_in: Vec<&'static str>,
+    pub cumulative_spend_usd: Band,
+    pub spend_by_owner: Vec<Named>,
+    pub spend_by_model: Vec<Named>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub budget: Option<BudgetLine>,
+    pub risk_flags: Vec<RiskFlag>,
+    /// Per-run metrics (not in JSON: the CSV report carries them).
+    #[serde(skip)]
+    pub runs: Vec<RunMetrics>,
+}
+
+/// How the engine ran.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct EngineInfo {
+    pub name: &'static str,
+    /// Task simulations: tasks × policies simulated (attribution variants included).
+    pub tasks_simulated: u64,
+    /// Policies simulated, attribution variants included.
+    pub policies_simulated: usize,
+    pub wall_seconds: f64,
+    pub threads: usize,
+}
+
+/// The results of simulating a scenario.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Results {
+    pub scenario: String,
+    pub costplan_version: &'static str,
+    pub seed: u64,
+    pub runs: u32,
+    pub horizon_days: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub start_date: Option<String>,
+    /// FNV-1a hash of the scenario and every file it refers to.
+    pub scenario_hash: String,
+    pub owners: Vec<String>,
+    pub models: Vec<String>,
+    /// The baseline first.
+    pub policies: Vec<PolicyResult>,
+    pub engine: EngineInfo,
+}
+
+impl Results {
+    /// The baseline's results.
+    pub fn baseline(&self) -> &PolicyResult {
+        &self.policies[0]
+    }
+    /// A policy's results by name.
+    pub fn policy(&self, name: &str) -> Option<&PolicyResult> {
+        self.policies.iter().find(|p| p.name == name)
+    }
+}
+
+/// Which simulated policy each subset of a candidate's differing tactics maps to.
+struct Attribution {
+    candidate: usize,
+    tactics: Vec<Tactic>,
+    /// variant[mask] = index into the simulated policies.
+    variant: Vec<usize>,
+}
+
+fn same_components(a: &Policy, b: &Policy) -> bool {
+    Tactic::ALL.iter().all(|t| a.same_component(b, *t))
+}
+
+/// Simulates a scenario. Pure function of (scenario, options); bit-identical for any thread count.
+pub fn simulate(scn: &Scenario, opts: &SimOptions, ctl: &Control) -> Result<Results, Cancelled> {
+    let start = Instant::now();
+    let seed = opts.seed.unwrap_or(scn.file.seed);
+    let runs = opts.runs.unwrap_or(scn.file.runs).max(1);
+    let base = &scn.policies[scn.baseline];
+    let mut shown: Vec<Policy> = vec![base.clone()];
+    for (i, p) in scn.policies.iter().enumerate() {
+        if i != scn.baseline && (opts.policies.is_empty() || opts.policies.contains(&p.name)) {
+            shown.push(p.clone());
+        }
+    }
+    let mut sim_policies = shown.clone();
+    let mut attributions = Vec::new();
+    if !opts.skip_attribution {
+        for ci in 1..shown.len() {
+            let tactics = base.differing_tactics(&shown[ci]);
+            let k = tactics.len();
+            let mut variant = vec![0usize; 1 << k];
+            for (mask, slot) in variant.iter_mut().enumerate() {
+                let mut v = base.clone();
+                for (b, t) in tactics.iter().enumerate() {
+                    if mask & (1 << b) != 0 {
+                        v.take_component(&shown[ci], *t);
+                    }
+                }
+                *slot = match sim_policies.iter().position(|p| same_components(p, &v)) {
+                    Some(i) => i,
+                    None => {
+                        v.name = format!("{} (variant {mask:b})", shown[ci].name);
+                        sim_policies.push(v);
+                        sim_policies.len() - 1
+                    }
+                };
+            }
+            variant[0] = 0;
+            variant[(1 << k) - 1] = ci;
+            attributions.push(Attribution {
+                candidate: ci,
+                tactics,
+                variant,
+            });
+        }
+    }
+    let compiled = Compiled::new(scn, &sim_policies);
+    let per_run = run_all(&compiled, seed, runs, ctl)?;
+    let tasks: f64 = per_run.iter().map(|r| r[0].values[m::TASKS]).sum();
+    let wall = start.elapsed().as_secs_f64();
+
+    let horizon = scn.file.horizon_days as usize;
+    let guard = &scn.file.guardrails;
+    let mut results = Vec::new();
+    for (pi, p) in shown.iter().enumerate() {
+        let runs_p: Vec<RunMetrics> = per_run.iter().map(|r| r[pi].clone()).collect();
+        let metrics = METRICS
+            .iter()
+            .enumerate()
+            .map(|(k, def)| (def.key, Summary::of(runs_p.iter().map(|r| r.values[k]))))
+            .collect();
+        let mut delta = BTreeMap::new();
+        if pi > 0 {
+            for (k, def) in METRICS.iter().enumerate() {
+                let pairs: Vec<(f64, f64)> = per_run.iter().map(|r| (r[pi].values[k], r[0].values[k])).collect();
+                delta.insert(def.key, paired_delta(&pairs, def.lower_is_better));
+            }
+        }
+        let savings = attributions
+            .iter()
+            .find(|a| a.candidate == pi)
+            .map(|a| savings(a, &per_run));
+        let cumulative = cumulative_band(&runs_p, horizon);
+        let spend_by_owner = compiled
+            .owners
+            .iter()
+            .enumerate()
+            .map(|(i, o)| Named {
+                name: o.clone(),
+                usd: Summary::of(runs_p.iter().map(|r| r.spend_by_owner_usd[i])),
+            })
+            .collect();
+        let mut spend_by_model: Vec<Named> = compiled
+            .models
+            .iter()
+            .enumerate()
+            .map(|(i, md)| Named {
+                name: md.name.clone(),
+                usd: Summary::of(runs_p.iter().map(|r| r.spend_by_model_usd[i])),
+            })
+            .collect();
+        if p.semantic_cache.is_some() {
+            spend_by_model.push(Named {
+                name: "embeddings".to_string(),
+                usd: Summary::of(runs_p.iter().map(|r| r.spend_embedding_usd)),
+            });
+        }
+        let budget = p.budget.as_ref().map(|b| {
+            let n_buckets = if b.scope == BudgetScope::PerOwner {
+                compiled.owners.len()
+            } else {
+                1
+            };
+            let cap: f64 = if b.scope == BudgetScope::PerOwner {
+                compiled
+                    .owners
+                    .iter()
+                    .map(|o| b.owner_caps_usd.get(o).map(|c| c.get()).unwrap_or(b.cap_usd.get()))
+                    .sum()
+            } else {
+                b.cap_usd.get() * n_buckets as f64
+            };
+            let period_days = if b.period == BudgetPeriod::Day { 1 } else { 30 };
+            BudgetLine {
+                scope: if b.scope == BudgetScope::PerOwner {
+                    "per_owner"
+                } else {
+                    "total"
+                },
+                period: if b.period == BudgetPeriod::Day { "day" } else { "month" },
+                cap_usd: cap,
+                cumulative_cap_usd: (0..horizon).map(|d| cap * (d / period_days + 1) as f64).collect(),
+                p_breach: runs_p
+                    .iter()
+                    .filter(|r| r.values[m::FIRST_BREACH_DAY].is_finite())
+                    .count() as f64
+                    / runs_p.len() as f64,
+            }
+        });
+        results.push(PolicyResult {
+            name: p.name.clone(),
+            version: p.version.clone(),
+            notes: p.notes.clone(),
+            is_baseline: pi == 0,
+            metrics,
+            delta_vs_baseline: delta,
+            savings_by_tactic: savings,
+            differs_in: base.differing_tactics(p).into_iter().map(|t| t.name()).collect(),
+            cumulative_spend_usd: cumulative,
+            spend_by_owner,
+            spend_by_model,
+            budget,
+            risk_flags: Vec::new(),
+            runs: runs_p,
+        });
+    }
+    for pi in 0..results.len() {
+        let flags = risk_flags(
+            &results[pi],
+            &results[0],
+            &per_run,
+            pi,
+            guard,
+            shown[pi].budget.as_ref(),
+            scn,
+        );
+        results[pi].risk_flags = flags;
+    }
+    Ok(Results {
+        scenario: scn.file.name.clone(),
+        costplan_version: env!("CARGO_PKG_VERSION"),
+        seed,
+        runs,
+        horizon_days: scn.file.horizon_days,
+        start_date: scn.file.start_date.clone(),
+        scenario_hash: format!("{:016x}", scn.content_hash),
+        owners: compiled.owners.clone(),
+        models: compiled.models.iter().map(|md| md.name.clone()).collect(),
+        policies: results,
+        engine: EngineInfo {
+            name: "exact",
+            tasks_simulated: (tasks * sim_policies.len() as f64) as u64,
+            policies_simulated: sim_policies.len(),
+            wall_seconds: wall,
+            threads: rayon::current_num_threads(),
+        },
+    })
+}
+
+/// Candidate minus baseline, run by run.
+pub fn paired_delta(pairs: &[(f64, f64)], lower_is_better: bool) -> Delta {
+    let d: Vec<f64> = pairs.iter().map(|(c, b)| c - b).filter(|x| x.is_finite()).collect();
+    let s = Summary::of(d.iter().copied());
+    let better = d
+        .iter()
+        .filter(|x| if lower_is_better { **x < 0.0 } else { **x > 0.0 })
+        .count();
+    Delta {
+        mean: s.mean,
+        p5: s.p5,
+        p95: s.p95,
+        p_better: if d.is_empty() {
+            f64::NAN
+        } else {
+            better as f64 / d.len() as f64
+        },
+    }
+}
+
+fn factorial(n: usize) -> f64 {
+    (1..=n).map(|k| k as f64).product()
+}
+
+/// Shapley values of the tactics for one run, from `value(mask)` (saving of variant `mask`).
+pub fn shapley(k: usize, value: &dyn Fn(usize) -> f64) -> Vec<f64> {
+    let full = (1usize << k) - 1;
+    (0..k)
+        .map(|i| {
+            let bit = 1 << i;
+            let mut phi = 0.0;
+            for s in 0..=full {
+                if s & bit != 0 {
+                    continue;
+                }
+                let size = s.count_ones() as usize;
+                let w = factorial(size) * factorial(k - size - 1) / factorial(k);
+                phi += w * (value(s | bit) - value(s));
+            }
+            phi
+        })
+        .collect()
+}
+
+fn summarise_tactics(tactics: &[Tactic], per_run: &[Vec<f64>]) -> Vec<TacticSaving> {
+    tactics
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let s = Summary::of(per_run.iter().map(|r| r[i]));
+            TacticSaving {
+                tactic: t.name(),
+                mean_usd: s.mean,
+                p5_usd: s.p5,
+                p95_usd: s.p95,
+            }
+        })
+        .collect()
+}
+
+fn savings(a: &Attribution, per_run: &[Vec<RunMetrics>]) -> Savings {
+    let k = a.tactics.len();
+    let mut out = Savings::default();
+    for (metric, shap, fall) in [
+        (m::COST_TOTAL, &mut Vec::new(), &mut Vec::new()),
+        (m::COST_PER_SUCCESS, &mut Vec::new(), &mut Vec::new()),
+    ] {
+        for r in per_run {
+            let base = r[0].values[metric];
+            let value = |mask: usize| base - r[a.variant[mask]].values[metric];
+            shap.push(shapley(k, &value));
+            fall.push(
+                (0..k)
+                    .map(|i| value((1 << (i + 1)) - 1) - value((1 << i) - 1))
+                    .collect::<Vec<f64>>(),
+            );
+        }
+        let (s, w) = (summarise_tactics(&a.tactics, shap), summarise_tactics(&a.tactics, fall));
+        if metric == m::COST_TOTAL {
+            out.shapley = s;
+            out.waterfall = w;
+        } else {
+            out.shapley_cost_per_success = s;
+            out.waterfall_cost_per_success = w;
+        }
+    }
+    out
+}
+
+fn cumulative_band(runs: &[RunMetrics], horizon: usize) -> Band {
+    let cum: Vec<Vec<f64>> = runs
+        .iter()
+        .map(|r| {
+            let mut acc = 0.0;
+            r.spend_by_day_usd
+                .iter()
+                .map(|x| {
+                    acc += x;
+                    acc
+                })
+                .collect()
+        })
+        .collect();
+    let mut band = Band::default();
+    for d in 0..horizon {
+        let s = Summary::of(cum.iter().map(|c| c[d]));
+        band.mean.push(s.mean);
+        band.p5.push(s.p5);
+        band.p50.push(s.p50);
+        band.p95.push(s.p95);
+    }
+    band
+}
+
+/// The date `day` days after the scenario's start, or "day N".
+pub fn day_label(start: Option<&str>, day: f64) -> String {
+    match start.and_then(super::compile::days_from_date) {
+        Some(d0) if day.is_finite() => crate::model::prices::date_from_unix_days(d0 + day.round() as i64),
+        _ => format!("day {}", day.round() as i64 + 1),
+    }
+}
+
+fn risk_flags(
+    p: &PolicyResult,
+    base: &PolicyResult,
+    per_run: &[Vec<RunMetrics>],
+    pi: usize,
+    guard: &crate::model::scenario::Guardrails,
+    budget: Option<&crate::model::policy::Budget>,
+    scn: &Scenario,
+) -> Vec<RiskFlag> {
+    let mut flags = Vec::new();
+    let get = |k: &str| p.metrics.get(k).copied().unwrap_or_default();
+    let delta = |k: &str| p.delta_vs_baseline.get(k).copied().unwrap_or_default();
+    if pi > 0 {
+        let drop = guard.max_success_drop.get();
+        let n = per_run.len() as f64;
+        let p_erosion = per_run
+            .iter()
+            .filter(|r| r[0].values[m::SUCCESS_RATE] - r[pi].values[m::SUCCESS_RATE] > drop)
+            .count() as f64
+            / n;
+        if p_erosion > 0.10 {
+            flags.push(RiskFlag {
+                kind: "quality_erosion",
+                value: p_erosion,
+                message: format!(
+                    "success rate falls by more than {:.1} points in {:.0}% of runs (mean change {:+.2} points)",
+                    drop * 100.0,
+                    p_erosion * 100.0,
+                    delta("success_rate").mean * 100.0
+                ),
+                explanation: "the saving is paid for with worse answers; the guardrail allows this in at most 10% of runs",
+            });
+        }
+        let dc = delta("cost_total_usd").mean;
+        let dcps = delta("cost_per_success_usd").mean;
+        if dc < 0.0 && dcps > 0.0 {
+            flags.push(RiskFlag {
+                kind: "false_savings",
+                value: dcps,
+                message: format!(
+                    "total spend falls by {} but each successful outcome costs {} more",
+                    crate::report::format::usd(-dc),
+                    crate::report::format::usd(dcps)
+                ),
+                explanation: "cheaper in total only because fewer tasks succeed",
+            });
+        }
+        if let Some(s) = &p.savings_by_tactic {
+            for (t, c) in s.shapley.iter().zip(&s.shapley_cost_per_success) {
+                if t.mean_usd > 0.0 && c.mean_usd < 0.0 {
+                    flags.push(RiskFlag {
+                        kind: "false_savings",
+                        value: -c.mean_usd,
+                        message: format!(
+                            "{} saves {} in total but raises the cost per success by {}",
+                            t.tactic,
+                            crate::report::format::usd(t.mean_usd),
+                            crate::report::format::usd(-c.mean_usd)
+                        ),
+                        explanation: "this tactic's saving comes from failing work, not from cheaper success",
+                    });
+                }
+            }
+            let total: f64 = s.shapley.iter().map(|t| t.mean_usd).sum();
+            let rejecting = budget.is_some_and(|b| b.on_breach == OnBreach::Reject);
+            let from_cut: f64 = s
+                .shapley
+                .iter()
+                .filter(|t| t.tactic == "context_cap" || (t.tactic == "budget" && rejecting))
+                .map(|t| t.mean_usd)
+                .sum();
+            let cut_work = get("rejected_tasks").mean + get("truncated_tasks").mean;
+            if total > 0.0 && cut_work > 0.0 && from_cut / total > 0.2 {
+                flags.push(RiskFlag {
+                    kind: "bad_incentive",
+                    value: from_cut / total,
+                    message: format!(
+                        "{:.0}% of the saving comes from rejected or truncated work ({:.0} rejected, {:.0} truncated tasks per horizon)",
+                        from_cut / total * 100.0,
+                        get("rejected_tasks").mean,
+                        get("truncated_tasks").mean
+                    ),
+                    explanation: "money saved by not doing the work; check that the work really was unnecessary",
+                });
+            }
+        }
+    }
+    let unowned = get("unowned_spend_share").mean;
+    if unowned > 0.0 {
+        flags.push(RiskFlag {
+            kind: "missing_attribution",
+            value: unowned,
+            message: format!("{:.1}% of spend is on task classes without an owner", unowned * 100.0),
+            explanation: "spend nobody owns is spend nobody is accountable for; give every class an owner",
+        });
+    }
+    if let Some(limit) = guard.p95_latency_ms {
+        let p95 = get("latency_p95_ms").p50;
+        if p95 > limit.get() {
+            flags.push(RiskFlag {
+                kind: "latency",
+                value: p95,
+                message: format!("p95 latency {:.0} ms is above the {:.0} ms guardrail", p95, limit.get()),
+                explanation: "interactive users wait longer than the product allows",
+            });
+        }
+    }
+    if let Some(b) = &p.budget
+        && b.p_breach > 0.0
+    {
+        let day = get("first_breach_day").p50;
+        flags.push(RiskFlag {
+            kind: "budget_exhaustion",
+            value: b.p_breach,
+            message: format!(
+                "the budget is exhausted in {:.0}% of runs; median first breach {}",
+                b.p_breach * 100.0,
+                day_label(scn.file.start_date.as_deref(), day)
+            ),
+            explanation: "after exhaustion the policy's on_breach action decides what users get",
+        });
+    }
+    let _ = base;
+    flags
+}
