@@ -429,6 +429,19 @@ impl RonMap {
         (pos, true)
     }
 
+    /// Whether the text holds anything besides white space and comments.
+    pub fn has_content(src: &str) -> bool {
+        !tokenize(src).is_empty()
+    }
+
+    /// The start of the first token at or after `pos`.
+    pub fn next_token_from(src: &str, pos: Pos) -> Option<Pos> {
+        tokenize(src)
+            .into_iter()
+            .map(|(_, p)| p)
+            .find(|p| (p.line, p.col) >= (pos.line, pos.col))
+    }
+
     /// The text of a top-level field that is a plain word (such as `format_version: 2`).
     pub fn top_level_word(src: &str, name: &str) -> Option<(String, Pos)> {
         let toks = tokenize(src);

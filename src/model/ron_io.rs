@@ -19,7 +19,7 @@ fn ron_options() -> ron::Options {
 /// Checks `format_version` before the full parse, so that a file from another version gets a
 /// message about versions instead of a confusing field error.
 pub fn check_version(src: &SourceFile, kind: &str) -> Result<(), LoadError> {
-    if src.text.trim().is_empty() {
+    if !RonMap::has_content(src.text) {
         return Err(LoadError::one(
             src.name,
             Pos { line: 1, col: 1 },
@@ -91,13 +91,21 @@ pub fn parse_ron<T: DeserializeOwned>(src: &SourceFile) -> Result<T, LoadError> 
 fn spanned_to_error(src: &SourceFile, e: &ron::error::SpannedError, path: &FieldPath) -> LoadError {
     let message = match &e.code {
         ron::Error::Eof => "unexpected end of file (is a closing bracket missing?)".to_string(),
+        ron::Error::TrailingCharacters => "unexpected text after the end of the value".to_string(),
         other => other.to_string(),
     };
+    let mut start = Pos {
+        line: e.span.start.line,
+        col: e.span.start.col,
+    };
+    if matches!(e.code, ron::Error::TrailingCharacters) {
+        start = RonMap::next_token_from(src.text, start).unwrap_or(start);
+    }
     LoadError {
         diagnostics: vec![Diagnostic {
             file: src.name.to_string(),
-            line: e.span.start.line,
-            col: e.span.start.col,
+            line: start.line,
+            col: start.col,
             field: path.to_string(),
             message,
         }],

@@ -448,7 +448,7 @@ impl Scenario {
                     }
                 }
             }
-            for (pv, _) in &file.discounts.providers {
+            for pv in file.discounts.providers.keys() {
                 if !prices.models.values().any(|p| &p.provider == pv) {
                     d.push(
                         &root.field("discounts").field("providers").key(pv),
@@ -456,7 +456,7 @@ impl Scenario {
                     );
                 }
             }
-            for (m, _) in &file.discounts.models {
+            for m in file.discounts.models.keys() {
                 if prices.get(m).is_none() {
                     d.push(
                         &root.field("discounts").field("models").key(m),

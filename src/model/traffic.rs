@@ -94,7 +94,7 @@ impl TrafficProfile {
         if !self.classes.is_empty() && (total - 1.0).abs() > 1e-9 {
             d.push(
                 &at.field("classes"),
-                format!("the classes' shares must sum to 1 (within 1e-9), they sum to {total}"),
+                format!("the classes' shares must sum to 1 (within 1e-9), they sum to {total:.9}"),
             );
         }
         for (i, c) in self.classes.iter().enumerate() {

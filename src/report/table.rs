@@ -35,7 +35,7 @@ pub fn render(r: &Results) -> String {
         let _ = write!(s, "  {title:<30}");
     }
     let _ = writeln!(s);
-    let _ = writeln!(s, "{:<name_w$}  {}", "", "p50 [p5 – p95] for each figure");
+    let _ = writeln!(s, "{:<name_w$}  p50 [p5 – p95] for each figure", "");
     for p in &r.policies {
         let label = if p.is_baseline {
             format!("{} (baseline)", p.name)

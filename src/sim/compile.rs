@@ -6,6 +6,9 @@ use crate::model::dist::{NonNegDist, ProbDist};
 use crate::model::policy::{BudgetPeriod, BudgetScope, Condition, OnBreach, Policy, Router};
 use crate::model::prices::ModelPrice;
 
+/// A long-context tier: (threshold, input, output, cache read, cache write), $ per token.
+pub type TierC = (u64, f64, f64, Option<f64>, Option<f64>);
+
 /// Prices of one model in dollars per token, discount applied.
 #[derive(Clone, Debug)]
 pub struct PriceC {
@@ -17,7 +20,7 @@ pub struct PriceC {
     pub batch_input_ratio: f64,
     pub batch_output_ratio: f64,
     /// (threshold, input, output, cache read, cache write), increasing thresholds.
-    pub tiers: Vec<(u64, f64, f64, Option<f64>, Option<f64>)>,
+    pub tiers: Vec<TierC>,
     pub prompt_cache_min_tokens: u64,
 }
 

@@ -162,8 +162,20 @@ enum Repeat {
     Near,
 }
 
+/// Per-call draws (reasoning tokens, time to first token, tokens per second) of the first
+/// attempt's model calls, computed once per task and model and shared by every policy. They come
+/// from the call's own keyed stream, so caching them changes no number.
+const CACHED_MODELS: usize = 8;
+
+#[derive(Default)]
+struct CallCache {
+    mask: std::cell::Cell<u32>,
+    vals: [std::cell::Cell<(u64, f64, f64)>; CACHED_MODELS],
+}
+
 /// The random numbers of one task, shared by every policy (common random numbers).
 struct TaskDraws {
+    calls: CallCache,
     key: u64,
     class: usize,
     input_var: u64,
@@ -203,6 +215,7 @@ impl TaskDraws {
         let gap = -(1.0 - unit_f64(&mut rng)).ln();
         let first = AttemptDraws::draw(&mut rng);
         TaskDraws {
+            calls: CallCache::default(),
             key: task_key,
             class,
             input_var,
@@ -278,9 +291,39 @@ struct Ctx<'a> {
     time_min: f64,
     day: usize,
     task_key: u64,
+    calls: &'a CallCache,
 }
 
 impl Ctx<'_> {
+    /// (reasoning tokens, ttft ms, tokens/s) of a call, from its keyed stream.
+    #[inline]
+    fn call_draws(&self, model: usize, call_key: u64, cacheable: bool) -> (u64, f64, f64) {
+        let cacheable = cacheable && model < CACHED_MODELS;
+        if cacheable && self.calls.mask.get() & (1 << model) != 0 {
+            return self.calls.vals[model].get();
+        }
+        let mdl = &self.c.models[model];
+        let mut rng = rng_from(call_key);
+        let reasoning = if mdl.has_reasoning {
+            mdl.reasoning_tokens.sample(&mut rng).round() as u64
+        } else {
+            0
+        };
+        let (ttft, tps) = if self.interactive {
+            (
+                mdl.ttft_ms.sample(&mut rng),
+                mdl.output_tokens_per_s.sample(&mut rng).max(1.0),
+            )
+        } else {
+            (0.0, 1.0)
+        };
+        if cacheable {
+            self.calls.vals[model].set((reasoning, ttft, tps));
+            self.calls.mask.set(self.calls.mask.get() | (1 << model));
+        }
+        (reasoning, ttft, tps)
+    }
+
     #[inline]
     fn succeeds(&self, model: usize, u: f64) -> bool {
         u < self.rp.success[model * self.c.classes.len() + self.class] - self.penalty
@@ -313,7 +356,9 @@ impl Ctx<'_> {
         }
     }
 
-    /// Bills one model call; returns (tokens billed, latency in ms).
+    /// Bills one model call; returns (tokens billed, latency in ms). `cacheable` marks the first
+    /// attempt's answer calls, whose draws every policy shares.
+    #[allow(clippy::too_many_arguments)]
     fn call(
         &self,
         st: &mut PState,
@@ -322,6 +367,7 @@ impl Ctx<'_> {
         prefix: u64,
         output: u64,
         call_key: u64,
+        cacheable: bool,
     ) -> (u64, f64) {
         let mdl = &self.c.models[model];
         let price = &mdl.price;
@@ -353,19 +399,14 @@ impl Ctx<'_> {
                 }
             }
         }
-        let need_latency = self.interactive;
         let mut reasoning = 0u64;
         let mut latency = 0.0;
-        if mdl.has_reasoning || need_latency {
-            let mut rng = rng_from(call_key);
-            if mdl.has_reasoning {
-                reasoning = mdl.reasoning_tokens.sample(&mut rng).round() as u64;
-                cost += reasoning as f64 * price.reasoning * bout;
-                st.acc.tokens[T_REASONING] += reasoning;
-            }
-            if need_latency {
-                let ttft = mdl.ttft_ms.sample(&mut rng);
-                let tps = mdl.output_tokens_per_s.sample(&mut rng).max(1.0);
+        if mdl.has_reasoning || self.interactive {
+            let (r, ttft, tps) = self.call_draws(model, call_key, cacheable);
+            reasoning = r;
+            cost += reasoning as f64 * price.reasoning * bout;
+            st.acc.tokens[T_REASONING] += reasoning;
+            if self.interactive {
                 latency = ttft + (output + reasoning) as f64 / tps * 1000.0;
             }
         }
@@ -454,6 +495,7 @@ impl Ctx<'_> {
                         prefix,
                         self.output,
                         key(attempt_key, tag::CALL + s as u64),
+                        attempt_no == 0,
                     );
                     latency += lat;
                     let ok = self.succeeds(s, att.u);
@@ -472,6 +514,7 @@ impl Ctx<'_> {
                         0,
                         v.output_tokens,
                         key(attempt_key, tag::CALL + 1000 + k as u64),
+                        false,
                     );
                     latency += vlat;
                     let escalate = if ok {
@@ -501,6 +544,7 @@ impl Ctx<'_> {
                     prefix,
                     self.output,
                     key(attempt_key, tag::CALL + model as u64),
+                    attempt_no == 0,
                 );
                 let ok = self.succeeds(model, att.u);
                 if !ok {
@@ -549,6 +593,7 @@ fn simulate_task(
         time_min,
         day,
         task_key: d.key,
+        calls: &d.calls,
     };
 
     // 1. Budget gate.
@@ -632,8 +677,8 @@ fn simulate_task(
     finish(&ctx, st, d, ok, forced);
 }
 
-/// 7. Outcome and retries: a failed task is retried with the class's probability, up to the
-/// policy's limit, each attempt a fresh difficulty draw; retries bypass the caches.
+/// Step 7, outcome and retries: a failed task is retried with the class's probability, up to
+/// the policy's limit, each attempt a fresh difficulty draw; retries bypass the caches.
 #[inline]
 fn finish(ctx: &Ctx, st: &mut PState, d: &TaskDraws, mut ok: bool, forced: Option<usize>) {
     let mut retry_u = d.first.retry;
@@ -718,7 +763,7 @@ pub fn run_one(c: &Compiled, seed: u64, run: u64, cancel: &AtomicBool) -> Result
         };
         for (p, st) in c.policies.iter().zip(states.iter_mut()) {
             if let Some(b) = &p.budget
-                && day as u32 % b.period_days == 0
+                && (day as u32).is_multiple_of(b.period_days)
             {
                 st.budget_spent.iter_mut().for_each(|s| *s = 0.0);
             }

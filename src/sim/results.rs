@@ -194,21 +194,21 @@ pub fn simulate(scn: &Scenario, opts: &SimOptions, ctl: &Control) -> Result<Resu
     let mut sim_policies = shown.clone();
     let mut attributions = Vec::new();
     if !opts.skip_attribution {
-        for ci in 1..shown.len() {
-            let tactics = base.differing_tactics(&shown[ci]);
+        for (ci, cand) in shown.iter().enumerate().skip(1) {
+            let tactics = base.differing_tactics(cand);
             let k = tactics.len();
             let mut variant = vec![0usize; 1 << k];
             for (mask, slot) in variant.iter_mut().enumerate() {
                 let mut v = base.clone();
                 for (b, t) in tactics.iter().enumerate() {
                     if mask & (1 << b) != 0 {
-                        v.take_component(&shown[ci], *t);
+                        v.take_component(cand, *t);
                     }
                 }
                 *slot = match sim_policies.iter().position(|p| same_components(p, &v)) {
                     Some(i) => i,
                     None => {
-                        v.name = format!("{} (variant {mask:b})", shown[ci].name);
+                        v.name = format!("{} (variant {mask:b})", cand.name);
                         sim_policies.push(v);
                         sim_policies.len() - 1
                     }

@@ -1,0 +1,139 @@
+//! The command line end to end: exit codes, messages, JSON keys, determinism across threads.
+
+use std::process::Command;
+
+use crate::common::{litellm_json, root};
+
+fn costplan() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_costplan"));
+    c.current_dir(root());
+    c
+}
+
+#[test]
+fn validate_accepts_shipped_files_and_rejects_bad_ones() {
+    let ok = costplan()
+        .args([
+            "validate",
+            "scenarios/support-assistant.ron",
+            "assets/prices/default.ron",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(ok.status.code(), Some(0), "{}", String::from_utf8_lossy(&ok.stderr));
+    let bad = costplan()
+        .args(["validate", "tests/bad/probability-above-one.ron"])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        err.contains(
+            "tests/bad/probability-above-one.ron:11:13: classes[0].share: expected a probability in [0, 1], found 1.2"
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn prices_import_writes_per_million_prices() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("p.ron");
+    let o = costplan()
+        .args(["prices", "import"])
+        .arg(litellm_json())
+        .args(["--models", "gpt-4o,claude-sonnet-4-5", "-o"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = std::fs::read_to_string(&out).unwrap();
+    let t = costplan::model::PriceTable::from_ron(&costplan::model::SourceFile::new("p.ron", &text)).unwrap();
+    let g = &t.models["gpt-4o"];
+    assert_eq!(g.input_usd_per_mtok.get(), 2.5);
+    assert_eq!(g.output_usd_per_mtok.get(), 10.0);
+    assert_eq!(g.cache_read_usd_per_mtok.unwrap().get(), 1.25);
+    assert_eq!(t.models.len(), 2);
+    let missing = costplan()
+        .args(["prices", "import"])
+        .arg(litellm_json())
+        .args(["--models", "gpt-17"])
+        .output()
+        .unwrap();
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("gpt-17"));
+}
+
+fn simulate_json(threads: &str) -> serde_json::Value {
+    let o = costplan()
+        .args(["simulate", "scenarios/rag-docs.ron", "--runs", "3", "--json"])
+        .env("RAYON_NUM_THREADS", threads)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    serde_json::from_slice(&o.stdout).unwrap()
+}
+
+#[test]
+fn simulate_json_has_the_documented_keys_and_is_thread_independent() {
+    let mut a = simulate_json("1");
+    let mut b = simulate_json("2");
+    assert_eq!(a["engine"]["threads"], 1);
+    assert_eq!(b["engine"]["threads"], 2);
+    assert!(a["engine"]["tasks_simulated"].as_u64().unwrap() > 0);
+    assert!(a["engine"]["wall_seconds"].as_f64().is_some());
+    let p0 = &a["policies"][0];
+    assert_eq!(p0["name"], "gpt-4.1");
+    assert_eq!(p0["is_baseline"], true);
+    for k in [
+        "cost_total_usd",
+        "cost_per_request_usd",
+        "cost_per_success_usd",
+        "success_rate",
+        "token_efficiency",
+        "latency_p95_ms",
+    ] {
+        for s in ["mean", "p5", "p50", "p95"] {
+            assert!(p0["metrics"][k][s].is_number(), "{k}.{s}");
+        }
+        for s in ["mean", "p5", "p95", "p_better"] {
+            assert!(a["policies"][1]["delta_vs_baseline"][k][s].is_number(), "delta {k}.{s}");
+        }
+    }
+    let shapley = &a["policies"][1]["savings_by_tactic"]["shapley"][0];
+    for k in ["tactic", "mean_usd", "p5_usd", "p95_usd"] {
+        assert!(!shapley[k].is_null(), "{k}");
+    }
+    // Everything but the wall clock and the thread count is identical.
+    for v in [&mut a, &mut b] {
+        v["engine"]["wall_seconds"] = 0.into();
+        v["engine"]["threads"] = 0.into();
+    }
+    assert_eq!(a, b);
+}
+
+#[test]
+fn simulate_prints_a_table_and_rejects_unknown_policies() {
+    let o = costplan()
+        .args(["simulate", "scenarios/coding-assistant.ron", "--runs", "2"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0));
+    let out = String::from_utf8_lossy(&o.stdout);
+    for s in [
+        "pro-only (baseline)",
+        "cost / success",
+        "Against the baseline",
+        "Savings by tactic, cap-190k",
+    ] {
+        assert!(out.contains(s), "missing {s:?} in\n{out}");
+    }
+    let bad = costplan()
+        .args(["simulate", "scenarios/coding-assistant.ron", "--policy", "nope"])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    let missing = costplan().args(["simulate", "scenarios/missing.ron"]).output().unwrap();
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("missing.ron:1:1"));
+}

@@ -1,0 +1,144 @@
+//! Every shipped file loads and validates; load → write RON → load round-trips.
+
+use costplan::cli::validate_file;
+use costplan::model::error::SourceFile;
+use costplan::model::scenario::{DirFiles, Files};
+use costplan::model::{PriceTable, Scenario, ScenarioFile, TrafficProfile, load_scenario_path};
+
+use crate::common::{ron_files, root};
+
+#[test]
+fn every_shipped_file_validates() {
+    let mut files = ron_files("scenarios");
+    files.extend(ron_files("assets"));
+    assert!(
+        files.len() >= 9,
+        "expected the shipped scenarios, traffic profiles and prices, found {files:?}"
+    );
+    for f in files {
+        if let Err(e) = validate_file(&f) {
+            panic!("{} does not validate:\n{e}", f.display());
+        }
+    }
+}
+
+#[test]
+fn at_least_four_scenarios_with_baseline_and_two_candidates() {
+    let scenarios: Vec<_> = ron_files("scenarios")
+        .into_iter()
+        .filter(|p| p.parent().unwrap().ends_with("scenarios"))
+        .collect();
+    assert!(scenarios.len() >= 4);
+    for p in scenarios {
+        let s = load_scenario_path(&p).unwrap();
+        assert!(
+            s.policies.len() >= 3,
+            "{}: needs a baseline and two candidates",
+            p.display()
+        );
+        let text = std::fs::read_to_string(&p).unwrap();
+        assert!(text.starts_with("//"), "{}: needs a comment header", p.display());
+    }
+}
+
+#[test]
+fn bundled_price_table_covers_providers_and_an_embedding_model() {
+    let text = std::fs::read_to_string(root().join("assets/prices/default.ron")).unwrap();
+    let t = PriceTable::from_ron(&SourceFile::new("default.ron", &text)).unwrap();
+    let chat = t
+        .models
+        .values()
+        .filter(|m| m.kind == costplan::model::prices::ModelKind::Chat)
+        .count();
+    let providers: std::collections::BTreeSet<_> = t.models.values().map(|m| m.provider.clone()).collect();
+    assert!(chat >= 12, "{chat} chat models");
+    assert!(providers.len() >= 3, "{providers:?}");
+    assert!(
+        t.models
+            .values()
+            .any(|m| m.kind == costplan::model::prices::ModelKind::Embedding)
+    );
+    assert!(t.models.values().all(|m| !m.as_of.is_empty() && !m.source.is_empty()));
+}
+
+#[test]
+fn bundled_default_scenario_loads_without_disk() {
+    let s = Scenario::bundled_default().unwrap();
+    assert_eq!(s.file.name, "Support assistant");
+    let from_disk = load_scenario_path(&root().join("scenarios/support-assistant.ron")).unwrap();
+    assert_eq!(s.traffic, from_disk.traffic);
+    assert_eq!(s.prices, from_disk.prices);
+}
+
+#[test]
+fn round_trip_every_shipped_file() {
+    for f in ron_files("scenarios").into_iter().chain(ron_files("assets")) {
+        let text = std::fs::read_to_string(&f).unwrap();
+        let name = f.display().to_string();
+        let src = SourceFile::new(&name, &text);
+        match costplan::model::scenario::detect_kind(&f, &text) {
+            costplan::model::scenario::FileKind::Scenario => {
+                let a = load_scenario_path(&f).unwrap();
+                let written = a.to_ron().unwrap();
+                let b = Scenario::from_str(&written, &name, f.parent()).unwrap();
+                assert_eq!(a.file, b.file, "{name}");
+                assert_eq!(a.policies, b.policies, "{name}");
+                assert_eq!(a.traffic, b.traffic, "{name}");
+                // The written text parses as the same raw file too.
+                let raw: ScenarioFile = costplan::model::ron_io::parse_ron(&SourceFile::new(&name, &written)).unwrap();
+                assert_eq!(raw, a.file);
+            }
+            costplan::model::scenario::FileKind::Traffic => {
+                let a = TrafficProfile::from_ron(&src).unwrap();
+                let written = costplan::model::ron_io::to_ron_string(&a).unwrap();
+                let b = TrafficProfile::from_ron(&SourceFile::new(&name, &written)).unwrap();
+                assert_eq!(a, b, "{name}");
+            }
+            costplan::model::scenario::FileKind::Prices => {
+                let a = PriceTable::from_ron(&src).unwrap();
+                let written = costplan::model::ron_io::to_ron_string(&a).unwrap();
+                let b = PriceTable::from_ron(&SourceFile::new(&name, &written)).unwrap();
+                assert_eq!(a, b, "{name}");
+            }
+            costplan::model::scenario::FileKind::Policy => {}
+        }
+    }
+}
+
+#[test]
+fn relative_paths_resolve_against_the_referring_file() {
+    let files = DirFiles(root().join("scenarios"));
+    let (name, text) = files.read("traffic/support.ron").unwrap();
+    assert!(name.ends_with("traffic/support.ron"));
+    assert!(text.contains("format_version"));
+    // Loading from another working directory still works: paths are relative to the file.
+    let s = load_scenario_path(&root().join("scenarios/rag-docs.ron")).unwrap();
+    assert_eq!(s.traffic.classes.len(), 3);
+}
+
+#[test]
+fn policy_files_load_and_can_be_referenced() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = r#"(format_version: 1, name: "from-file", version: "3", router: Fixed("sonnet"), max_retries: 1)"#;
+    std::fs::write(dir.path().join("v3.ron"), policy).unwrap();
+    let scn = std::fs::read_to_string(root().join("scenarios/support-assistant.ron"))
+        .unwrap()
+        .replace(
+            "File(\"../assets/prices/default.ron\")",
+            &format!(
+                "File({:?})",
+                root().join("assets/prices/default.ron").display().to_string()
+            ),
+        )
+        .replace(
+            "File(\"traffic/support.ron\")",
+            &format!(
+                "File({:?})",
+                root().join("scenarios/traffic/support.ron").display().to_string()
+            ),
+        )
+        .replace("policies: [", "policies: [\n        File(\"v3.ron\"),");
+    std::fs::write(dir.path().join("s.ron"), scn).unwrap();
+    let s = load_scenario_path(&dir.path().join("s.ron")).unwrap();
+    assert!(s.policies.iter().any(|p| p.name == "from-file" && p.version == "3"));
+}

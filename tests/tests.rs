@@ -1,0 +1,18 @@
+//! CostPlan's integration tests: one binary, one module per area.
+
+#[path = "suite/bad_inputs.rs"]
+mod bad_inputs;
+#[path = "suite/cli.rs"]
+mod cli;
+#[path = "suite/common.rs"]
+mod common;
+#[path = "suite/determinism.rs"]
+mod determinism;
+#[path = "suite/distributions.rs"]
+mod distributions;
+#[path = "suite/engine.rs"]
+mod engine;
+#[path = "suite/files.rs"]
+mod files;
+#[path = "suite/litellm.rs"]
+mod litellm;
