@@ -14,5 +14,8 @@ mod distributions;
 mod engine;
 #[path = "suite/files.rs"]
 mod files;
+#[cfg(feature = "gui")]
+#[path = "suite/gui.rs"]
+mod gui;
 #[path = "suite/litellm.rs"]
 mod litellm;

@@ -92,9 +92,89 @@ pub fn simulate(args: &SimulateArgs) -> Result<ExitCode> {
     }
     Ok(ExitCode::SUCCESS)
 }
-/// Runs `compare`.
-pub fn compare(_args: &CompareArgs) -> Result<ExitCode> {
-    anyhow::bail!("compare is not built yet")
+/// Splits `file.ron:policy` (the policy may be omitted for a policy file).
+fn split_spec(spec: &str) -> (PathBuf, Option<String>) {
+    match spec.rsplit_once(':') {
+        Some((f, p)) if !p.is_empty() && !p.contains('/') && !p.contains('\\') => {
+            (PathBuf::from(f), Some(p.to_string()))
+        }
+        _ => (PathBuf::from(spec), None),
+    }
+}
+
+fn load_policy_spec(spec: &str) -> std::result::Result<(Option<Scenario>, crate::model::Policy), String> {
+    let (path, name) = split_spec(spec);
+    let text = crate::model::scenario::read_text(&path).map_err(|m| format!("{}:1:1: {m}", path.display()))?;
+    match crate::model::scenario::detect_kind(&path, &text) {
+        crate::model::scenario::FileKind::Scenario => {
+            let s = load_scenario_path(&path).map_err(|e| e.to_string())?;
+            let name = name.ok_or_else(|| format!("{}: name a policy: {}:<policy>", path.display(), path.display()))?;
+            let p = s.policies.iter().find(|p| p.name == name).cloned().ok_or_else(|| {
+                let names: Vec<&str> = s.policies.iter().map(|p| p.name.as_str()).collect();
+                format!(
+                    "{}: unknown policy {name:?}; expected one of: {}",
+                    path.display(),
+                    names.join(", ")
+                )
+            })?;
+            Ok((Some(s), p))
+        }
+        _ => crate::model::scenario::load_policy_path(&path)
+            .map(|p| (None, p))
+            .map_err(|e| e.to_string()),
+    }
+}
+
+/// Runs `compare`: two policy versions on the first file's traffic, paired.
+pub fn compare(args: &CompareArgs) -> Result<ExitCode> {
+    let (scn, a) = match load_policy_spec(&args.a) {
+        Ok((Some(s), p)) => (s, p),
+        Ok((None, _)) => {
+            eprintln!(
+                "{}: the first argument must name a scenario file and a policy (scenario.ron:policy)",
+                args.a
+            );
+            return Ok(ExitCode::from(super::EXIT_INVALID));
+        }
+        Err(m) => {
+            eprintln!("{m}");
+            return Ok(ExitCode::from(super::EXIT_INVALID));
+        }
+    };
+    let b = match load_policy_spec(&args.b) {
+        Ok((_, p)) => p,
+        Err(m) => {
+            eprintln!("{m}");
+            return Ok(ExitCode::from(super::EXIT_INVALID));
+        }
+    };
+    let pair = match crate::sim::results::pair_scenario(&scn, &a, &b) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("{}: policy {:?} does not fit this scenario:\n{e}", args.b, b.name);
+            return Ok(ExitCode::from(super::EXIT_INVALID));
+        }
+    };
+    let opts = SimOptions {
+        runs: args.runs,
+        seed: args.seed,
+        ..Default::default()
+    };
+    let r = run_sim(&pair, &opts, &Control::none())?;
+    if args.json {
+        let changed: Vec<serde_json::Value> = a
+            .differing_tactics(&b)
+            .into_iter()
+            .map(|t| serde_json::json!({"tactic": t.name(), "a": a.component_text(t), "b": b.component_text(t)}))
+            .collect();
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({"changed": changed, "results": r}))?
+        );
+    } else {
+        print!("{}", crate::report::table::render_compare(&a, &b, &r));
+    }
+    Ok(ExitCode::SUCCESS)
 }
 /// Runs `report`.
 pub fn report(_args: &ReportArgs) -> Result<ExitCode> {

@@ -1,9 +1,43 @@
-//! The desktop app.
+//! The desktop app (eframe/egui): the scenario editor on the left, results against the baseline
+//! in the centre, simulations on a background thread.
+
+pub mod app;
+pub mod editor;
+pub mod series;
+pub mod views;
+pub mod worker;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-/// Opens the window.
-pub fn run(_file: Option<PathBuf>) -> anyhow::Result<ExitCode> {
-    Ok(ExitCode::SUCCESS)
+pub use app::CostPlanApp;
+
+/// Opens the window (or explains in one line why it cannot).
+pub fn run(file: Option<PathBuf>) -> anyhow::Result<ExitCode> {
+    #[cfg(target_os = "linux")]
+    if std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none() {
+        eprintln!(
+            "costplan: no display found (DISPLAY and WAYLAND_DISPLAY are unset); for headless use try `costplan simulate <scenario>`"
+        );
+        return Ok(ExitCode::from(crate::cli::EXIT_INVALID));
+    }
+    let options = eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default()
+            .with_inner_size([1400.0, 900.0])
+            .with_title("CostPlan")
+            .with_drag_and_drop(true),
+        persist_window: true,
+        ..Default::default()
+    };
+    match eframe::run_native(
+        "CostPlan",
+        options,
+        Box::new(move |cc| Ok(Box::new(CostPlanApp::new(cc, file)))),
+    ) {
+        Ok(()) => Ok(ExitCode::SUCCESS),
+        Err(e) => {
+            eprintln!("costplan: cannot open a window ({e}); for headless use try `costplan simulate <scenario>`");
+            Ok(ExitCode::from(crate::cli::EXIT_FAILURE))
+        }
+    }
 }

@@ -318,7 +318,16 @@ impl Policy {
             match v {
                 None => "off".to_string(),
                 Some(v) => super::ron_io::to_ron_string(v)
-                    .map(|s| s.split_whitespace().collect::<Vec<_>>().join(" "))
+                    .map(|s| {
+                        let s = s.trim_start_matches("#![enable(implicit_some)]");
+                        s.split_whitespace()
+                            .collect::<Vec<_>>()
+                            .join(" ")
+                            .replace(", )", ")")
+                            .replace(", ]", "]")
+                            .replace("( ", "(")
+                            .replace("[ ", "[")
+                    })
                     .unwrap_or_else(|e| format!("<{e}>")),
             }
         }

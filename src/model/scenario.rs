@@ -659,3 +659,96 @@ impl Scenario {
         }
     }
 }
+
+impl Scenario {
+    /// Validates a scenario whose resolved parts (traffic, prices, policies, models…) were edited
+    /// in memory: everything is checked as if inline; the file's references are kept for saving.
+    pub fn validate_edited(&self) -> Result<Scenario, LoadError> {
+        let mut inline = self.file.clone();
+        inline.prices = Source::Inline(self.prices.clone());
+        inline.traffic = Source::Inline(self.traffic.clone());
+        inline.policies = self.policies.iter().cloned().map(Source::Inline).collect();
+        let text = super::ron_io::to_ron_string(&inline).unwrap_or_default();
+        let src = SourceFile::new(&self.file.name, &text);
+        let mut ok = Scenario::from_file(inline, &src, &NoFiles)?;
+        ok.file = self.file.clone();
+        ok.base_dir = self.base_dir.clone();
+        ok.content_hash = fnv1a(FNV_OFFSET, text.as_bytes());
+        Ok(ok)
+    }
+
+    /// The scenario's text as written, plus the referenced files whose content differs from disk
+    /// (relative path → new text), so that saving keeps the user's file layout.
+    pub fn files_to_save(&self) -> Result<(String, Vec<(PathBuf, String)>), ron::Error> {
+        let mut file = self.file.clone();
+        let mut extra = Vec::new();
+        let dir = self.base_dir.clone();
+        let differs = |rel: &str, text: &str| -> Option<PathBuf> {
+            let p = dir.as_ref()?.join(rel);
+            let on_disk = std::fs::read_to_string(&p).ok();
+            match on_disk {
+                Some(old) if old == text => None,
+                _ => Some(p),
+            }
+        };
+        match &self.file.traffic {
+            Source::File(rel) => {
+                let on_disk = dir.as_ref().and_then(|d| load_traffic_path(&d.join(rel)).ok());
+                if on_disk.as_ref() != Some(&self.traffic) {
+                    let text = super::ron_io::to_ron_string(&self.traffic)?;
+                    match differs(rel, &text) {
+                        Some(p) => extra.push((p, text)),
+                        None => file.traffic = Source::Inline(self.traffic.clone()),
+                    }
+                }
+            }
+            Source::Inline(_) => file.traffic = Source::Inline(self.traffic.clone()),
+        }
+        match &self.file.prices {
+            Source::File(rel) => {
+                let on_disk = dir.as_ref().and_then(|d| load_prices_path(&d.join(rel)).ok());
+                if on_disk.as_ref() != Some(&self.prices) {
+                    if rel.to_ascii_lowercase().ends_with(".json") || dir.is_none() {
+                        file.prices = Source::Inline(self.prices.clone());
+                    } else {
+                        let text = super::ron_io::to_ron_string(&self.prices)?;
+                        if let Some(p) = differs(rel, &text) {
+                            extra.push((p, text));
+                        }
+                    }
+                }
+            }
+            Source::Inline(_) => file.prices = Source::Inline(self.prices.clone()),
+        }
+        let mut policies = Vec::new();
+        for (i, p) in self.policies.iter().enumerate() {
+            match self.file.policies.get(i) {
+                Some(Source::File(rel)) if dir.is_some() => {
+                    let on_disk = dir.as_ref().and_then(|d| load_policy_path(&d.join(rel)).ok());
+                    if on_disk.as_ref() != Some(p) {
+                        let mut p = p.clone();
+                        p.format_version = Some(FORMAT_VERSION);
+                        let text = super::ron_io::to_ron_string(&p)?;
+                        if let Some(path) = differs(rel, &text) {
+                            extra.push((path, text));
+                        }
+                    }
+                    policies.push(Source::File(rel.clone()));
+                }
+                _ => policies.push(Source::Inline(p.clone())),
+            }
+        }
+        file.policies = policies;
+        Ok((super::ron_io::to_ron_string(&file)?, extra))
+    }
+
+    /// The scenario with every referenced part written inline (for "Save as" elsewhere).
+    pub fn self_contained(&self) -> Scenario {
+        let mut s = self.clone();
+        s.file.prices = Source::Inline(self.prices.clone());
+        s.file.traffic = Source::Inline(self.traffic.clone());
+        s.file.policies = self.policies.iter().cloned().map(Source::Inline).collect();
+        s.base_dir = None;
+        s
+    }
+}

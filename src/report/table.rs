@@ -115,3 +115,56 @@ pub fn render(r: &Results) -> String {
     }
     s
 }
+
+/// Renders a comparison of two policy versions: what changed and every metric's paired delta.
+pub fn render_compare(a: &crate::model::Policy, b: &crate::model::Policy, r: &Results) -> String {
+    let mut s = String::new();
+    let (pa, pb) = (&r.policies[0], &r.policies[1]);
+    let _ = writeln!(
+        s,
+        "{} vs {} on {} ({} runs × {} days, seed {}, paired)\n",
+        pa.name, pb.name, r.scenario, r.runs, r.horizon_days, r.seed
+    );
+    let _ = writeln!(s, "What changed:");
+    let diff = a.differing_tactics(b);
+    if diff.is_empty() {
+        let _ = writeln!(s, "  nothing: the two versions configure every tactic the same way");
+    }
+    for t in diff {
+        let _ = writeln!(
+            s,
+            "  {:<15} A: {}\n  {:<15} B: {}",
+            t.name(),
+            a.component_text(t),
+            "",
+            b.component_text(t)
+        );
+    }
+    let _ = writeln!(
+        s,
+        "\n{:<46} {:>16} {:>16}  {:<40} P(B better)",
+        "metric (p50)", "A", "B", "B − A: mean [90% interval]"
+    );
+    for def in crate::sim::metrics::METRICS {
+        let (ma, mb) = (pa.metrics[def.key], pb.metrics[def.key]);
+        let d = pb.delta_vs_baseline[def.key];
+        let _ = writeln!(
+            s,
+            "{:<46} {:>16} {:>16}  {:<40} {}",
+            def.label,
+            value(def.unit, ma.p50),
+            value(def.unit, mb.p50),
+            format!(
+                "{} [{}, {}]",
+                delta(def.unit, d.mean),
+                delta(def.unit, d.p5),
+                delta(def.unit, d.p95)
+            ),
+            pct(d.p_better)
+        );
+    }
+    for f in &pb.risk_flags {
+        let _ = writeln!(s, "  [{}] {}: {}", f.kind, pb.name, f.message);
+    }
+    s
+}

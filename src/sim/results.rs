@@ -603,3 +603,19 @@ fn risk_flags(
     let _ = base;
     flags
 }
+
+/// A scenario that simulates exactly two policies, `a` as the baseline and `b` as the candidate,
+/// on `scn`'s traffic and models (policies may come from other files; they must use this
+/// scenario's model names).
+pub fn pair_scenario(scn: &Scenario, a: &Policy, b: &Policy) -> Result<Scenario, crate::model::LoadError> {
+    let mut s = scn.clone();
+    let mut a = a.clone();
+    let mut b = b.clone();
+    if a.name == b.name {
+        a.name = format!("{} (A)", a.name);
+        b.name = format!("{} (B)", b.name);
+    }
+    s.file.baseline = a.name.clone();
+    s.policies = vec![a, b];
+    s.validate_edited()
+}

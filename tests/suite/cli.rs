@@ -137,3 +137,58 @@ fn simulate_prints_a_table_and_rejects_unknown_policies() {
     assert_eq!(missing.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&missing.stderr).contains("missing.ron:1:1"));
 }
+
+#[test]
+fn compare_two_policy_versions_lists_changes_and_paired_deltas() {
+    let o = costplan()
+        .args([
+            "compare",
+            "scenarios/support-assistant.ron:sonnet-only",
+            "scenarios/support-assistant.ron:sonnet-cached",
+            "--runs",
+            "3",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("exact_cache     A: off"), "{out}");
+    assert!(
+        out.contains("B: (hit_given_repeat: Beta(0.85, 0.05), latency_ms: 5.0)"),
+        "{out}"
+    );
+    assert!(out.contains("Cost per successful outcome"));
+    // A policy file from elsewhere, compared on the first file's traffic.
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("v2.ron");
+    std::fs::write(
+        &p,
+        r#"(format_version: 1, name: "haiku-only", version: "2", router: Fixed("haiku"))"#,
+    )
+    .unwrap();
+    let o = costplan()
+        .args(["compare", "scenarios/support-assistant.ron:sonnet-only"])
+        .arg(&p)
+        .args(["--runs", "2", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["changed"][0]["tactic"], "router");
+    assert_eq!(v["results"]["policies"][1]["name"], "haiku-only");
+    assert!(
+        v["results"]["policies"][1]["delta_vs_baseline"]["cost_total_usd"]["mean"]
+            .as_f64()
+            .unwrap()
+            < 0.0
+    );
+    let bad = costplan()
+        .args([
+            "compare",
+            "scenarios/support-assistant.ron:nope",
+            "scenarios/support-assistant.ron:sonnet-only",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+}

@@ -1,0 +1,828 @@
+//! The app: the open scenario and its edits (undo/redo), the background simulation, files
+//! (open, save, recent, drag and drop), and the layout of panels.
+
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{Receiver, channel};
+use std::time::{Duration, Instant};
+
+use egui::{Color32, Key, KeyboardShortcut, Modifiers, RichText};
+
+use super::editor::Editor;
+use super::views::{self, Tab, Views};
+use super::worker::{Job, JobMessage};
+use crate::model::policy::{Policy, Tactic};
+use crate::model::scenario::{FileKind, detect_kind, load_policy_path, load_prices_path, load_traffic_path, read_text};
+use crate::model::{Diagnostic, LoadError, Scenario, load_scenario_path};
+use crate::report::format::{delta, pct, value};
+use crate::sim::metrics::METRICS;
+use crate::sim::results::{Results, SimOptions};
+
+const DEBOUNCE: Duration = Duration::from_millis(300);
+const MAX_RECENT: usize = 8;
+
+/// What a file dialog was opened for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DialogPurpose {
+    OpenScenario,
+    OpenTraffic,
+    OpenPrices,
+    SaveAs,
+    ComparePolicy,
+}
+
+/// Something to do once the user has confirmed discarding unsaved edits.
+#[derive(Clone, Debug, PartialEq)]
+enum Pending {
+    Open(PathBuf),
+    Quit,
+}
+
+/// Persisted between launches.
+#[derive(serde::Serialize, serde::Deserialize, Default)]
+struct Persisted {
+    recent: Vec<PathBuf>,
+    dark: Option<bool>,
+}
+
+/// The compare view's state.
+#[derive(Default)]
+pub struct Compare {
+    /// Policies from other files: (label, policy).
+    pub external: Vec<(String, Policy)>,
+    pub a: usize,
+    pub b: usize,
+    pub job: Option<Job>,
+    pub results: Option<Results>,
+}
+
+/// The CostPlan window.
+pub struct CostPlanApp {
+    /// The last valid scenario (what results are computed from).
+    pub scenario: Scenario,
+    /// The scenario as being edited (may be invalid).
+    pub draft: Scenario,
+    pub path: Option<PathBuf>,
+    pub dirty: bool,
+    pub errors: Vec<Diagnostic>,
+    /// The latest message about files (errors stay until dismissed).
+    pub status: Option<(String, bool)>,
+    pub results: Option<Results>,
+    pub results_stale: bool,
+    pub results_preview: bool,
+    job: Option<Job>,
+    run_due: Option<Instant>,
+    undo: Vec<Scenario>,
+    redo: Vec<Scenario>,
+    last_undo_push: Option<Instant>,
+    editor: Editor,
+    pub views: Views,
+    pub compare: Compare,
+    recent: Vec<PathBuf>,
+    pending: Option<Pending>,
+    dialog_rx: Option<(DialogPurpose, Receiver<Option<PathBuf>>)>,
+    allow_close: bool,
+    dark: bool,
+    repaint: Option<egui::Context>,
+}
+
+impl CostPlanApp {
+    /// Creates the app on the bundled default scenario (or `file`), restoring persisted state.
+    pub fn new(cc: &eframe::CreationContext<'_>, file: Option<PathBuf>) -> Self {
+        let persisted: Persisted = cc
+            .storage
+            .and_then(|s| eframe::get_value(s, eframe::APP_KEY))
+            .unwrap_or_default();
+        let dark = persisted.dark.unwrap_or(true);
+        cc.egui_ctx
+            .set_theme(if dark { egui::Theme::Dark } else { egui::Theme::Light });
+        let default = Scenario::bundled_default().expect("the bundled default scenario is valid (tested)");
+        let mut app = CostPlanApp {
+            scenario: default.clone(),
+            draft: default,
+            path: None,
+            dirty: false,
+            errors: Vec::new(),
+            status: None,
+            results: None,
+            results_stale: true,
+            results_preview: false,
+            job: None,
+            run_due: None,
+            undo: Vec::new(),
+            redo: Vec::new(),
+            last_undo_push: None,
+            editor: Editor::default(),
+            views: Views::default(),
+            compare: Compare::default(),
+            recent: persisted.recent,
+            pending: None,
+            dialog_rx: None,
+            allow_close: false,
+            dark,
+            repaint: Some(cc.egui_ctx.clone()),
+        };
+        if let Some(f) = file {
+            app.open_path(&f);
+        }
+        app.start_run();
+        app
+    }
+
+    fn repaint_fn(&self) -> impl Fn() + Send + Sync + 'static {
+        let ctx = self.repaint.clone();
+        move || {
+            if let Some(c) = &ctx {
+                c.request_repaint();
+            }
+        }
+    }
+
+    /// Starts simulating the current valid scenario (cancelling any running job).
+    pub fn start_run(&mut self) {
+        if let Some(j) = self.job.take() {
+            j.cancel();
+        }
+        self.results_stale = true;
+        self.job = Some(Job::start(
+            self.scenario.clone(),
+            SimOptions::default(),
+            self.repaint_fn(),
+        ));
+        self.run_due = None;
+    }
+
+    /// Whether a simulation is running.
+    pub fn running(&self) -> bool {
+        self.job.as_ref().is_some_and(|j| !j.finished)
+    }
+
+    fn poll_jobs(&mut self) {
+        if let Some(job) = &mut self.job {
+            while let Some(msg) = job.poll() {
+                match msg {
+                    JobMessage::Preview(r) => {
+                        self.results = Some(*r);
+                        self.results_preview = true;
+                    }
+                    JobMessage::Done(r) => {
+                        self.results = Some(*r);
+                        self.results_preview = false;
+                        self.results_stale = false;
+                    }
+                    JobMessage::Cancelled => {}
+                }
+            }
+        }
+        if let Some(job) = &mut self.compare.job {
+            while let Some(msg) = job.poll() {
+                if let JobMessage::Done(r) | JobMessage::Preview(r) = msg {
+                    self.compare.results = Some(*r);
+                }
+            }
+        }
+    }
+
+    /// Cancels the running simulation; the results on screen stay (marked stale).
+    pub fn cancel_run(&mut self) {
+        if let Some(j) = &self.job {
+            j.cancel();
+        }
+    }
+
+    /// Applies an edit of the draft: records undo, re-validates, schedules a run.
+    pub fn edited(&mut self, before: Scenario) {
+        let now = Instant::now();
+        if self
+            .last_undo_push
+            .is_none_or(|t| now.duration_since(t) > Duration::from_millis(600))
+        {
+            self.undo.push(before);
+            if self.undo.len() > 200 {
+                self.undo.remove(0);
+            }
+        }
+        self.last_undo_push = Some(now);
+        self.redo.clear();
+        self.dirty = true;
+        self.revalidate();
+    }
+
+    fn revalidate(&mut self) {
+        match self.draft.validate_edited() {
+            Ok(s) => {
+                self.errors.clear();
+                self.scenario = s;
+                self.results_stale = true;
+                self.run_due = Some(Instant::now() + DEBOUNCE);
+            }
+            Err(e) => {
+                self.errors = e.diagnostics;
+                self.results_stale = true;
+            }
+        }
+    }
+
+    /// Undoes the last edit.
+    pub fn undo(&mut self) {
+        if let Some(prev) = self.undo.pop() {
+            self.redo.push(std::mem::replace(&mut self.draft, prev));
+            self.last_undo_push = None;
+            self.dirty = true;
+            self.revalidate();
+        }
+    }
+
+    /// Redoes the last undone edit.
+    pub fn redo(&mut self) {
+        if let Some(next) = self.redo.pop() {
+            self.undo.push(std::mem::replace(&mut self.draft, next));
+            self.last_undo_push = None;
+            self.dirty = true;
+            self.revalidate();
+        }
+    }
+
+    fn remember(&mut self, path: &Path) {
+        let p = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+        self.recent.retain(|r| r != &p);
+        self.recent.insert(0, p);
+        self.recent.truncate(MAX_RECENT);
+    }
+
+    fn show_error(&mut self, e: &LoadError) {
+        self.status = Some((e.to_string(), true));
+    }
+
+    /// Opens a file of any kind: a scenario replaces the current one; a traffic profile or a
+    /// price table replaces that part of it. On error nothing changes and the error is shown.
+    pub fn open_path(&mut self, path: &Path) {
+        let text = match read_text(path) {
+            Ok(t) => t,
+            Err(m) => {
+                self.status = Some((format!("{}:1:1: {m}", path.display()), true));
+                return;
+            }
+        };
+        match detect_kind(path, &text) {
+            FileKind::Scenario => match load_scenario_path(path) {
+                Ok(s) => {
+                    self.scenario = s.clone();
+                    self.draft = s;
+                    self.path = Some(path.to_path_buf());
+                    self.dirty = false;
+                    self.errors.clear();
+                    self.undo.clear();
+                    self.redo.clear();
+                    self.compare = Compare::default();
+                    self.remember(path);
+                    self.status = Some((format!("Opened {}", path.display()), false));
+                    self.start_run();
+                }
+                Err(e) => self.show_error(&e),
+            },
+            FileKind::Traffic => match load_traffic_path(path) {
+                Ok(t) => {
+                    let before = self.draft.clone();
+                    self.draft.traffic = t;
+                    self.status = Some((format!("Traffic profile from {}", path.display()), false));
+                    self.edited(before);
+                }
+                Err(e) => self.show_error(&e),
+            },
+            FileKind::Prices => match load_prices_path(path) {
+                Ok(t) => {
+                    let before = self.draft.clone();
+                    self.draft.prices = t;
+                    self.status = Some((format!("Price table from {}", path.display()), false));
+                    self.edited(before);
+                }
+                Err(e) => self.show_error(&e),
+            },
+            FileKind::Policy => self.add_compare_policy(path),
+        }
+    }
+
+    /// Adds a policy from another file (a policy file, or every policy of a scenario) to the
+    /// compare view.
+    pub fn add_compare_policy(&mut self, path: &Path) {
+        let name = path
+            .file_name()
+            .map(|f| f.to_string_lossy().to_string())
+            .unwrap_or_default();
+        let text = read_text(path).unwrap_or_default();
+        let loaded: Result<Vec<Policy>, LoadError> = match detect_kind(path, &text) {
+            FileKind::Scenario => load_scenario_path(path).map(|s| s.policies),
+            _ => load_policy_path(path).map(|p| vec![p]),
+        };
+        match loaded {
+            Ok(ps) => {
+                for p in ps {
+                    self.compare.external.push((format!("{} ({name})", p.name), p));
+                }
+                self.views.tab = Tab::Compare;
+            }
+            Err(e) => self.show_error(&e),
+        }
+    }
+
+    /// Opens a file unless there are unsaved edits, in which case the user is asked first.
+    pub fn request_open(&mut self, path: PathBuf) {
+        let is_scenario = read_text(&path)
+            .map(|t| detect_kind(&path, &t) == FileKind::Scenario)
+            .unwrap_or(false);
+        if self.dirty && is_scenario {
+            self.pending = Some(Pending::Open(path));
+        } else {
+            self.open_path(&path);
+        }
+    }
+
+    /// Saves to `path` atomically (and the referenced files that were edited).
+    pub fn save_to(&mut self, path: &Path) -> Result<(), String> {
+        let same_dir = self.draft.base_dir.as_deref().zip(path.parent()).is_some_and(|(a, b)| {
+            a.canonicalize().ok() == b.canonicalize().ok() || (b.as_os_str().is_empty() && a == Path::new("."))
+        });
+        let to_save = if same_dir {
+            self.draft.clone()
+        } else {
+            self.draft.self_contained()
+        };
+        let (text, extra) = to_save.files_to_save().map_err(|e| e.to_string())?;
+        for (p, t) in extra {
+            crate::cli::write_atomic(&p, t.as_bytes()).map_err(|e| format!("{}: {e}", p.display()))?;
+        }
+        let text = format!(
+            "#![enable(implicit_some)]\n{}\n",
+            text.trim_start_matches("#![enable(implicit_some)]\n")
+        );
+        crate::cli::write_atomic(path, text.as_bytes()).map_err(|e| format!("{}: {e}", path.display()))?;
+        if !same_dir {
+            self.draft = to_save;
+            self.draft.base_dir = path.parent().map(|p| p.to_path_buf());
+        }
+        self.path = Some(path.to_path_buf());
+        self.dirty = false;
+        self.remember(path);
+        self.status = Some((format!("Saved {}", path.display()), false));
+        Ok(())
+    }
+
+    fn save(&mut self) {
+        match self.path.clone() {
+            Some(p) => {
+                if let Err(e) = self.save_to(&p) {
+                    self.status = Some((e, true));
+                }
+            }
+            None => self.open_dialog(DialogPurpose::SaveAs),
+        }
+    }
+
+    fn open_dialog(&mut self, purpose: DialogPurpose) {
+        let (tx, rx) = channel();
+        let dir = self.path.as_ref().and_then(|p| p.parent().map(|p| p.to_path_buf()));
+        let repaint = self.repaint_fn();
+        let spawned = std::thread::Builder::new()
+            .name("costplan-dialog".into())
+            .spawn(move || {
+                let mut d = rfd::FileDialog::new().add_filter("CostPlan files", &["ron", "json"]);
+                if let Some(dir) = dir {
+                    d = d.set_directory(dir);
+                }
+                let picked = if purpose == DialogPurpose::SaveAs {
+                    d.set_file_name("scenario.ron").save_file()
+                } else {
+                    d.pick_file()
+                };
+                let _ = tx.send(picked);
+                repaint();
+            });
+        if spawned.is_ok() {
+            self.dialog_rx = Some((purpose, rx));
+        }
+    }
+
+    fn poll_dialog(&mut self) {
+        let Some((purpose, rx)) = &self.dialog_rx else { return };
+        let purpose = *purpose;
+        let Ok(picked) = rx.try_recv() else { return };
+        self.dialog_rx = None;
+        let Some(path) = picked else { return };
+        match purpose {
+            DialogPurpose::OpenScenario => self.request_open(path),
+            DialogPurpose::OpenTraffic | DialogPurpose::OpenPrices => self.open_path(&path),
+            DialogPurpose::SaveAs => {
+                if let Err(e) = self.save_to(&path) {
+                    self.status = Some((e, true));
+                }
+            }
+            DialogPurpose::ComparePolicy => self.add_compare_policy(&path),
+        }
+    }
+
+    /// Every policy the compare view can pick: the scenario's, then those from other files.
+    pub fn compare_choices(&self) -> Vec<(String, Policy)> {
+        let mut out: Vec<(String, Policy)> = self
+            .scenario
+            .policies
+            .iter()
+            .map(|p| (p.name.clone(), p.clone()))
+            .collect();
+        out.extend(self.compare.external.iter().cloned());
+        out
+    }
+
+    /// Runs the paired comparison of the two chosen policies on this scenario's traffic.
+    pub fn run_compare(&mut self) {
+        let choices = self.compare_choices();
+        let (Some(a), Some(b)) = (choices.get(self.compare.a), choices.get(self.compare.b)) else {
+            return;
+        };
+        match crate::sim::results::pair_scenario(&self.scenario, &a.1, &b.1) {
+            Ok(s) => {
+                self.compare.results = None;
+                self.compare.job = Some(Job::start(s, SimOptions::default(), self.repaint_fn()));
+            }
+            Err(e) => self.show_error(&e),
+        }
+    }
+
+    fn shortcuts(&mut self, ctx: &egui::Context) {
+        let sc = |m: Modifiers, k: Key| KeyboardShortcut::new(m, k);
+        if ctx.input_mut(|i| i.consume_shortcut(&sc(Modifiers::COMMAND, Key::O))) {
+            self.open_dialog(DialogPurpose::OpenScenario);
+        }
+        if ctx.input_mut(|i| i.consume_shortcut(&sc(Modifiers::COMMAND | Modifiers::SHIFT, Key::S))) {
+            self.open_dialog(DialogPurpose::SaveAs);
+        }
+        if ctx.input_mut(|i| i.consume_shortcut(&sc(Modifiers::COMMAND, Key::S))) {
+            self.save();
+        }
+        if ctx.input_mut(|i| i.consume_shortcut(&sc(Modifiers::COMMAND | Modifiers::SHIFT, Key::Z)))
+            || ctx.input_mut(|i| i.consume_shortcut(&sc(Modifiers::COMMAND, Key::Y)))
+        {
+            self.redo();
+        }
+        if ctx.input_mut(|i| i.consume_shortcut(&sc(Modifiers::COMMAND, Key::Z))) {
+            self.undo();
+        }
+        if ctx.input_mut(|i| i.consume_shortcut(&sc(Modifiers::COMMAND, Key::R))) {
+            self.start_run();
+        }
+        if ctx.input_mut(|i| i.consume_shortcut(&sc(Modifiers::COMMAND, Key::Q))) {
+            ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+        }
+    }
+
+    fn menu(&mut self, ui: &mut egui::Ui) {
+        egui::MenuBar::new().ui(ui, |ui| {
+            ui.menu_button("File", |ui| {
+                if ui
+                    .add(egui::Button::new("Open scenario…").shortcut_text("Ctrl+O"))
+                    .clicked()
+                {
+                    self.open_dialog(DialogPurpose::OpenScenario);
+                }
+                if ui.button("Open traffic profile…").clicked() {
+                    self.open_dialog(DialogPurpose::OpenTraffic);
+                }
+                if ui.button("Open price table… (RON or LiteLLM JSON)").clicked() {
+                    self.open_dialog(DialogPurpose::OpenPrices);
+                }
+                ui.menu_button("Recent files", |ui| {
+                    if self.recent.is_empty() {
+                        ui.label("none yet");
+                    }
+                    for p in self.recent.clone() {
+                        if ui.button(p.display().to_string()).clicked() {
+                            self.request_open(p);
+                        }
+                    }
+                });
+                ui.separator();
+                if ui.add(egui::Button::new("Save").shortcut_text("Ctrl+S")).clicked() {
+                    self.save();
+                }
+                if ui
+                    .add(egui::Button::new("Save as…").shortcut_text("Ctrl+Shift+S"))
+                    .clicked()
+                {
+                    self.open_dialog(DialogPurpose::SaveAs);
+                }
+                ui.separator();
+                if ui.add(egui::Button::new("Quit").shortcut_text("Ctrl+Q")).clicked() {
+                    ui.ctx().send_viewport_cmd(egui::ViewportCommand::Close);
+                }
+            });
+            ui.menu_button("Edit", |ui| {
+                if ui
+                    .add_enabled(!self.undo.is_empty(), egui::Button::new("Undo").shortcut_text("Ctrl+Z"))
+                    .clicked()
+                {
+                    self.undo();
+                }
+                if ui
+                    .add_enabled(
+                        !self.redo.is_empty(),
+                        egui::Button::new("Redo").shortcut_text("Ctrl+Shift+Z"),
+                    )
+                    .clicked()
+                {
+                    self.redo();
+                }
+            });
+            ui.menu_button("View", |ui| {
+                if ui
+                    .button(if self.dark { "Light theme" } else { "Dark theme" })
+                    .clicked()
+                {
+                    self.dark = !self.dark;
+                    ui.ctx().set_theme(if self.dark {
+                        egui::Theme::Dark
+                    } else {
+                        egui::Theme::Light
+                    });
+                }
+            });
+            ui.separator();
+            ui.selectable_value(&mut self.views.tab, Tab::Overview, "Overview");
+            ui.selectable_value(&mut self.views.tab, Tab::Charts, "Charts");
+            ui.selectable_value(&mut self.views.tab, Tab::Compare, "Compare");
+        });
+    }
+
+    fn status_bar(&mut self, ui: &mut egui::Ui) {
+        ui.horizontal(|ui| {
+            let title = format!(
+                "{}{}",
+                self.path
+                    .as_ref()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_else(|| "bundled default scenario".into()),
+                if self.dirty { " • unsaved" } else { "" }
+            );
+            ui.label(title);
+            ui.separator();
+            if self.running() {
+                let (d, t) = self.job.as_ref().map(|j| j.progress()).unwrap_or((0, 0));
+                let frac = if t > 0 { d as f32 / t as f32 } else { 0.0 };
+                ui.add(
+                    egui::ProgressBar::new(frac)
+                        .desired_width(180.0)
+                        .text(format!("simulating {d}/{t} runs")),
+                );
+                if ui.button("Cancel").clicked() {
+                    self.cancel_run();
+                }
+            } else if ui.button("Run again").on_hover_text("Ctrl+R").clicked() {
+                self.start_run();
+            }
+            if self.results_stale && self.results.is_some() {
+                ui.label(
+                    RichText::new(if self.results_preview {
+                        "preview results"
+                    } else {
+                        "results are stale"
+                    })
+                    .color(Color32::from_rgb(220, 160, 40)),
+                );
+            }
+        });
+        if let Some((msg, is_err)) = self.status.clone() {
+            ui.horizontal_wrapped(|ui| {
+                let c = if is_err {
+                    Color32::from_rgb(220, 80, 60)
+                } else {
+                    ui.visuals().weak_text_color()
+                };
+                ui.label(RichText::new(msg).color(c));
+                if ui.small_button("Dismiss").clicked() {
+                    self.status = None;
+                }
+            });
+        }
+    }
+
+    fn overview(&mut self, ui: &mut egui::Ui) {
+        let Some(r) = self.results.clone() else {
+            ui.add(egui::Spinner::new());
+            ui.label("Simulating…");
+            return;
+        };
+        ui.heading(format!("{} — {} runs × {} days", r.scenario, r.runs, r.horizon_days));
+        views::key_figures(ui, &r);
+        ui.separator();
+        ui.heading("Risk flags");
+        views::risk_flags(ui, &r);
+        ui.separator();
+        ui.heading("Spend over the horizon");
+        views::spend_chart(ui, &r, r.start_date.as_deref());
+        ui.heading("Savings by tactic");
+        self.views.savings_chart(ui, &r);
+    }
+
+    fn charts(&mut self, ui: &mut egui::Ui) {
+        let Some(r) = self.results.clone() else {
+            ui.label("Simulating…");
+            return;
+        };
+        ui.heading("Cost per successful outcome");
+        views::cps_distribution(ui, &r);
+        ui.heading("Quality versus cost (one point per run)");
+        views::quality_vs_cost(ui, &r);
+        ui.heading("Spend by owner");
+        views::spend_by(ui, &r, true);
+        ui.heading("Spend by model");
+        views::spend_by(ui, &r, false);
+    }
+
+    fn compare_view(&mut self, ui: &mut egui::Ui) {
+        let choices = self.compare_choices();
+        if choices.len() < 2 {
+            ui.label("Add a second policy to compare.");
+        }
+        self.compare.a = self.compare.a.min(choices.len().saturating_sub(1));
+        if self.compare.b == 0 && choices.len() > 1 && self.compare.a == 0 {
+            self.compare.b = 1;
+        }
+        self.compare.b = self.compare.b.min(choices.len().saturating_sub(1));
+        ui.horizontal(|ui| {
+            for (label, sel) in [("Version A", &mut self.compare.a), ("Version B", &mut self.compare.b)] {
+                let l = ui.label(label);
+                egui::ComboBox::from_id_salt(label)
+                    .selected_text(choices.get(*sel).map(|c| c.0.as_str()).unwrap_or(""))
+                    .show_ui(ui, |ui| {
+                        for (i, c) in choices.iter().enumerate() {
+                            ui.selectable_value(sel, i, &c.0);
+                        }
+                    })
+                    .response
+                    .labelled_by(l.id);
+            }
+            if ui.button("Policy from another file…").clicked() {
+                self.open_dialog(DialogPurpose::ComparePolicy);
+            }
+            if ui.button("Compare").clicked() {
+                self.run_compare();
+            }
+        });
+        let (Some(a), Some(b)) = (choices.get(self.compare.a), choices.get(self.compare.b)) else {
+            return;
+        };
+        ui.heading("What changed");
+        egui::Grid::new("changed").striped(true).show(ui, |ui| {
+            ui.strong("tactic");
+            ui.strong(&a.0);
+            ui.strong(&b.0);
+            ui.end_row();
+            let diff = a.1.differing_tactics(&b.1);
+            if diff.is_empty() {
+                ui.label("(no parameter differs)");
+                ui.end_row();
+            }
+            for t in Tactic::ALL.iter().filter(|t| diff.contains(t)) {
+                ui.label(t.name());
+                ui.label(a.1.component_text(*t));
+                ui.label(b.1.component_text(*t));
+                ui.end_row();
+            }
+        });
+        ui.separator();
+        if self.compare.job.as_ref().is_some_and(|j| !j.finished) {
+            ui.add(egui::Spinner::new());
+        }
+        if let Some(r) = &self.compare.results {
+            ui.heading("Every figure, paired");
+            let (pa, pb) = (&r.policies[0], &r.policies[1]);
+            egui::Grid::new("compare_figures").striped(true).show(ui, |ui| {
+                ui.strong("metric");
+                ui.strong(&pa.name);
+                ui.strong(&pb.name);
+                ui.strong("B − A (mean, 90% interval)");
+                ui.strong("P(B better)");
+                ui.end_row();
+                for def in METRICS {
+                    let (ma, mb) = (pa.metrics[def.key], pb.metrics[def.key]);
+                    let d = pb.delta_vs_baseline[def.key];
+                    ui.label(def.label);
+                    ui.label(value(def.unit, ma.p50));
+                    ui.label(value(def.unit, mb.p50));
+                    ui.label(format!(
+                        "{} [{}, {}]",
+                        delta(def.unit, d.mean),
+                        delta(def.unit, d.p5),
+                        delta(def.unit, d.p95)
+                    ));
+                    ui.label(pct(d.p_better));
+                    ui.end_row();
+                }
+            });
+        } else {
+            ui.label("Press Compare to simulate both versions on the same tasks.");
+        }
+    }
+
+    fn confirm_dialog(&mut self, ctx: &egui::Context) {
+        let Some(pending) = self.pending.clone() else { return };
+        let what = match &pending {
+            Pending::Open(p) => format!("open {}", p.display()),
+            Pending::Quit => "quit".to_string(),
+        };
+        egui::Modal::new(egui::Id::unique("unsaved")).show(ctx, |ui| {
+            ui.heading("Unsaved changes");
+            ui.label(format!("The scenario has unsaved edits. Save them before you {what}?"));
+            ui.horizontal(|ui| {
+                if ui.button("Save").clicked() {
+                    self.save();
+                    if !self.dirty {
+                        self.finish_pending(ctx, pending.clone());
+                    }
+                    self.pending = None;
+                }
+                if ui.button("Discard").clicked() {
+                    self.dirty = false;
+                    self.finish_pending(ctx, pending.clone());
+                    self.pending = None;
+                }
+                if ui.button("Cancel").clicked() {
+                    self.pending = None;
+                }
+            });
+        });
+    }
+
+    fn finish_pending(&mut self, ctx: &egui::Context, p: Pending) {
+        match p {
+            Pending::Open(path) => self.open_path(&path),
+            Pending::Quit => {
+                self.allow_close = true;
+                ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+            }
+        }
+    }
+}
+
+impl eframe::App for CostPlanApp {
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        let ctx = ui.ctx().clone();
+        self.poll_jobs();
+        self.poll_dialog();
+        self.shortcuts(&ctx);
+        if let Some(due) = self.run_due {
+            let now = Instant::now();
+            if now >= due {
+                self.start_run();
+            } else {
+                ctx.request_repaint_after(due - now);
+            }
+        }
+        let dropped: Vec<PathBuf> = ctx.input(|i| {
+            i.raw
+                .dropped_files
+                .iter()
+                .map(|f| f.path().to_path_buf())
+                .filter(|p| !p.as_os_str().is_empty())
+                .collect()
+        });
+        for p in dropped {
+            self.request_open(p);
+        }
+        if ctx.input(|i| i.viewport().close_requested()) && self.dirty && !self.allow_close {
+            ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
+            self.pending = Some(Pending::Quit);
+        }
+
+        egui::Panel::top("menu").show(ui, |ui| self.menu(ui));
+        egui::Panel::bottom("status").show(ui, |ui| self.status_bar(ui));
+        egui::Panel::left("scenario")
+            .resizable(true)
+            .default_size(380.0)
+            .show(ui, |ui| {
+                egui::ScrollArea::vertical().show(ui, |ui| {
+                    let before = self.draft.clone();
+                    if self.editor.ui(ui, &mut self.draft, &self.errors) {
+                        self.edited(before);
+                    }
+                });
+            });
+        egui::CentralPanel::default().show(ui, |ui| {
+            egui::ScrollArea::vertical().show(ui, |ui| match self.views.tab {
+                Tab::Overview => self.overview(ui),
+                Tab::Charts => self.charts(ui),
+                Tab::Compare => self.compare_view(ui),
+            });
+        });
+        self.confirm_dialog(&ctx);
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        eframe::set_value(
+            storage,
+            eframe::APP_KEY,
+            &Persisted {
+                recent: self.recent.clone(),
+                dark: Some(self.dark),
+            },
+        );
+    }
+}

@@ -1,0 +1,552 @@
+//! The left panel: the scenario — traffic, models, policies — editable in place, with units, a
+//! picker for each distribution's kind, and validation shown beside the field.
+
+use std::collections::HashMap;
+
+use egui::{Color32, RichText, Ui};
+
+use crate::model::dist::{Dist, DistSpec, NonNegDist, ProbDist};
+use crate::model::policy::{
+    Budget, BudgetPeriod, BudgetScope, ContextCap, ExactCache, OnBreach, PromptCaching, Router,
+};
+use crate::model::ron_io::{NonNeg, Prob};
+use crate::model::{Diagnostic, Scenario};
+
+/// A field holding a distribution, whatever its constraint.
+trait DistField {
+    fn spec(&self) -> DistSpec;
+    fn set(&mut self, spec: DistSpec) -> Result<(), String>;
+}
+impl DistField for Dist {
+    fn spec(&self) -> DistSpec {
+        self.spec().clone()
+    }
+    fn set(&mut self, spec: DistSpec) -> Result<(), String> {
+        *self = Dist::try_from(spec).map_err(|e| e.0)?;
+        Ok(())
+    }
+}
+impl DistField for ProbDist {
+    fn spec(&self) -> DistSpec {
+        self.0.spec().clone()
+    }
+    fn set(&mut self, spec: DistSpec) -> Result<(), String> {
+        *self = ProbDist::try_from(spec).map_err(|e| e.0)?;
+        Ok(())
+    }
+}
+impl DistField for NonNegDist {
+    fn spec(&self) -> DistSpec {
+        self.0.spec().clone()
+    }
+    fn set(&mut self, spec: DistSpec) -> Result<(), String> {
+        *self = NonNegDist::try_from(spec).map_err(|e| e.0)?;
+        Ok(())
+    }
+}
+
+/// Converts a distribution to another kind, keeping its mean and spread where it can.
+pub fn convert_kind(spec: &DistSpec, kind: &str) -> DistSpec {
+    let (m, s) = match Dist::try_from(spec.clone()) {
+        Ok(d) => (d.mean(), d.sd()),
+        Err(_) => (1.0, 0.1),
+    };
+    let s = if s > 0.0 && s.is_finite() {
+        s
+    } else {
+        (m.abs() * 0.1).max(0.01)
+    };
+    match kind {
+        "Fixed" => DistSpec::Fixed(m),
+        "Uniform" => DistSpec::Uniform(m - s * 3f64.sqrt(), m + s * 3f64.sqrt()),
+        "Normal" => DistSpec::Normal(m, s),
+        "LogNormal" => DistSpec::LogNormal(m.abs().max(1e-9), m.abs().max(1e-9) + 1.645 * s),
+        "Gamma" => DistSpec::Gamma(m.abs().max(1e-9), s),
+        "Beta" => {
+            let mean = m.clamp(0.01, 0.99);
+            DistSpec::Beta(mean, s.min(0.5 * (mean * (1.0 - mean)).sqrt()))
+        }
+        "Pert" => DistSpec::Pert(m - 2.0 * s, m, m + 2.0 * s),
+        _ => DistSpec::Empirical(vec![m]),
+    }
+}
+
+/// The parameter names of a kind, with the spec's values.
+fn params(spec: &DistSpec) -> Vec<(&'static str, f64)> {
+    match spec {
+        DistSpec::Fixed(x) => vec![("value", *x)],
+        DistSpec::Uniform(a, b) => vec![("min", *a), ("max", *b)],
+        DistSpec::Normal(a, b) | DistSpec::Gamma(a, b) | DistSpec::Beta(a, b) => vec![("mean", *a), ("sd", *b)],
+        DistSpec::LogNormal(a, b) => vec![("median", *a), ("p95", *b)],
+        DistSpec::Pert(a, b, c) => vec![("min", *a), ("mode", *b), ("max", *c)],
+        DistSpec::Empirical(_) => vec![],
+    }
+}
+
+fn with_params(spec: &DistSpec, v: &[f64]) -> DistSpec {
+    match spec {
+        DistSpec::Fixed(_) => DistSpec::Fixed(v[0]),
+        DistSpec::Uniform(..) => DistSpec::Uniform(v[0], v[1]),
+        DistSpec::Normal(..) => DistSpec::Normal(v[0], v[1]),
+        DistSpec::Gamma(..) => DistSpec::Gamma(v[0], v[1]),
+        DistSpec::Beta(..) => DistSpec::Beta(v[0], v[1]),
+        DistSpec::LogNormal(..) => DistSpec::LogNormal(v[0], v[1]),
+        DistSpec::Pert(..) => DistSpec::Pert(v[0], v[1], v[2]),
+        DistSpec::Empirical(x) => DistSpec::Empirical(x.clone()),
+    }
+}
+
+/// The scenario editor's own state (values typed but not yet valid).
+#[derive(Default)]
+pub struct Editor {
+    pending: HashMap<String, (DistSpec, String)>,
+}
+
+fn error_text(ui: &mut Ui, msg: &str) {
+    ui.label(
+        RichText::new(format!("(!) {msg}"))
+            .color(Color32::from_rgb(220, 80, 60))
+            .small(),
+    );
+}
+
+fn show_errors(ui: &mut Ui, errors: &[Diagnostic], path: &str) {
+    for e in errors.iter().filter(|e| e.field == path) {
+        error_text(ui, &e.message);
+    }
+}
+
+fn num(ui: &mut Ui, label: &str, v: &mut f64, speed: f64, suffix: &str, min: f64, max: f64) -> bool {
+    ui.horizontal(|ui| {
+        let l = ui.label(label);
+        ui.add(egui::DragValue::new(v).speed(speed).suffix(suffix).range(min..=max))
+            .labelled_by(l.id)
+            .changed()
+    })
+    .inner
+}
+
+fn int(ui: &mut Ui, label: &str, v: &mut u64, suffix: &str, max: u64) -> bool {
+    ui.horizontal(|ui| {
+        let l = ui.label(label);
+        ui.add(egui::DragValue::new(v).speed(10.0).suffix(suffix).range(0..=max))
+            .labelled_by(l.id)
+            .changed()
+    })
+    .inner
+}
+
+impl Editor {
+    /// Edits a distribution field; returns whether the value changed (and is valid).
+    fn dist<F: DistField>(&mut self, ui: &mut Ui, label: &str, path: &str, field: &mut F, unit: &str) -> bool {
+        let mut changed = false;
+        let current = self
+            .pending
+            .get(path)
+            .map(|p| p.0.clone())
+            .unwrap_or_else(|| field.spec());
+        let mut next: Option<DistSpec> = None;
+        ui.horizontal_wrapped(|ui| {
+            let l = ui.label(label);
+            let mut kind = current.kind_name();
+            egui::ComboBox::from_id_salt(("kind", path))
+                .selected_text(kind)
+                .width(80.0)
+                .show_ui(ui, |ui| {
+                    for k in DistSpec::KINDS {
+                        ui.selectable_value(&mut kind, k, k);
+                    }
+                })
+                .response
+                .labelled_by(l.id);
+            if kind != current.kind_name() {
+                next = Some(convert_kind(&current, kind));
+            }
+            let ps = params(&current);
+            let mut vals: Vec<f64> = ps.iter().map(|p| p.1).collect();
+            let mut any = false;
+            for (i, (name, _)) in ps.iter().enumerate() {
+                let speed = (vals[i].abs() * 0.01).max(0.001);
+                let r = ui
+                    .add(
+                        egui::DragValue::new(&mut vals[i])
+                            .speed(speed)
+                            .prefix(format!("{name} "))
+                            .suffix(unit),
+                    )
+                    .labelled_by(l.id);
+                any |= r.changed();
+            }
+            if let DistSpec::Empirical(xs) = &current {
+                let mut text = xs.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(", ");
+                let r = ui
+                    .add(egui::TextEdit::singleline(&mut text).desired_width(140.0))
+                    .labelled_by(l.id);
+                if r.changed() {
+                    let parsed: Vec<f64> = text.split(',').filter_map(|t| t.trim().parse().ok()).collect();
+                    next = Some(DistSpec::Empirical(parsed));
+                }
+            }
+            if any {
+                next = Some(with_params(&current, &vals));
+            }
+        });
+        if let Some(spec) = next {
+            match field.set(spec.clone()) {
+                Ok(()) => {
+                    self.pending.remove(path);
+                    changed = true;
+                }
+                Err(e) => {
+                    self.pending.insert(path.to_string(), (spec, e));
+                }
+            }
+        }
+        if let Some((_, e)) = self.pending.get(path) {
+            error_text(ui, e);
+        }
+        changed
+    }
+
+    /// Shows the editor; returns whether the scenario changed.
+    pub fn ui(&mut self, ui: &mut Ui, s: &mut Scenario, errors: &[Diagnostic]) -> bool {
+        let mut changed = false;
+        if !errors.is_empty() {
+            ui.label(
+                RichText::new(format!(
+                    "{} problem(s): results are from the last valid scenario",
+                    errors.len()
+                ))
+                .color(Color32::from_rgb(220, 80, 60)),
+            );
+            for e in errors.iter().take(5) {
+                error_text(ui, &format!("{}: {}", e.field, e.message));
+            }
+            ui.separator();
+        }
+        egui::CollapsingHeader::new("Scenario")
+            .default_open(true)
+            .show(ui, |ui| {
+                ui.horizontal(|ui| {
+                    let l = ui.label("Name");
+                    changed |= ui.text_edit_singleline(&mut s.file.name).labelled_by(l.id).changed();
+                });
+                let mut h = s.file.horizon_days as u64;
+                if int(ui, "Horizon", &mut h, " days", 3660) {
+                    s.file.horizon_days = h as u32;
+                    changed = true;
+                }
+                let mut r = s.file.runs as u64;
+                if int(ui, "Runs", &mut r, "", 100_000) {
+                    s.file.runs = r as u32;
+                    changed = true;
+                }
+                show_errors(ui, errors, "horizon_days");
+                show_errors(ui, errors, "runs");
+                changed |= int(ui, "Seed", &mut s.file.seed, "", u64::MAX);
+            });
+        egui::CollapsingHeader::new("Traffic")
+            .default_open(true)
+            .show(ui, |ui| {
+                let t = &mut s.traffic;
+                changed |= self.dist(
+                    ui,
+                    "Tasks per day",
+                    "traffic.requests_per_day",
+                    &mut t.requests_per_day,
+                    "",
+                );
+                changed |= self.dist(
+                    ui,
+                    "Growth per month",
+                    "traffic.growth_per_month",
+                    &mut t.growth_per_month,
+                    "",
+                );
+                let mut noise = t.day_noise_sd.get();
+                if num(ui, "Day noise (sd of log)", &mut noise, 0.005, "", 0.0, 2.0) {
+                    t.day_noise_sd = NonNeg::new(noise).unwrap_or_default();
+                    changed = true;
+                }
+                show_errors(ui, errors, "traffic.classes");
+                for (i, c) in t.classes.iter_mut().enumerate() {
+                    let base = format!("traffic.classes[{i}]");
+                    egui::CollapsingHeader::new(format!("Class {}", c.name))
+                        .id_salt(("class", i))
+                        .show(ui, |ui| {
+                            let mut share = c.share.get();
+                            if num(ui, "Share", &mut share, 0.005, "", 0.0, 1.0) {
+                                c.share = Prob::new(share).unwrap_or_default();
+                                changed = true;
+                            }
+                            changed |= self.dist(
+                                ui,
+                                "Input tokens",
+                                &format!("{base}.input_tokens"),
+                                &mut c.input_tokens,
+                                " tok",
+                            );
+                            changed |= int(ui, "Shared prefix", &mut c.shared_prefix_tokens, " tok", 10_000_000);
+                            changed |= self.dist(
+                                ui,
+                                "Output tokens",
+                                &format!("{base}.output_tokens"),
+                                &mut c.output_tokens,
+                                " tok",
+                            );
+                            changed |= self.dist(
+                                ui,
+                                "Exact repeats",
+                                &format!("{base}.exact_repeat_rate"),
+                                &mut c.exact_repeat_rate,
+                                "",
+                            );
+                            changed |= self.dist(
+                                ui,
+                                "Near repeats",
+                                &format!("{base}.near_repeat_rate"),
+                                &mut c.near_repeat_rate,
+                                "",
+                            );
+                            changed |= self.dist(
+                                ui,
+                                "Retry on failure",
+                                &format!("{base}.retry_on_failure"),
+                                &mut c.retry_on_failure,
+                                "",
+                            );
+                            changed |= ui.checkbox(&mut c.batchable, "Batchable (offline)").changed();
+                            show_errors(ui, errors, &format!("{base}.near_repeat_rate"));
+                        });
+                }
+            });
+        egui::CollapsingHeader::new("Models")
+            .default_open(false)
+            .show(ui, |ui| {
+                let names: Vec<String> = s.traffic.classes.iter().map(|c| c.name.clone()).collect();
+                for (name, m) in s.file.models.iter_mut() {
+                    egui::CollapsingHeader::new(format!("Model {name}"))
+                        .id_salt(("model", name.as_str()))
+                        .show(ui, |ui| {
+                            ui.label(format!("Price key: {}", m.price_key));
+                            if let Some(p) = s.prices.models.get_mut(&m.price_key) {
+                                let mut input = p.input_usd_per_mtok.get();
+                                if num(ui, "Input price", &mut input, 0.01, " $/Mtok", 0.0, 1e6) {
+                                    p.input_usd_per_mtok = NonNeg::new(input).unwrap_or_default();
+                                    changed = true;
+                                }
+                                let mut output = p.output_usd_per_mtok.get();
+                                if num(ui, "Output price", &mut output, 0.01, " $/Mtok", 0.0, 1e6) {
+                                    p.output_usd_per_mtok = NonNeg::new(output).unwrap_or_default();
+                                    changed = true;
+                                }
+                                ui.label(
+                                    RichText::new(format!("as of {} · {}", p.as_of, p.source))
+                                        .small()
+                                        .weak(),
+                                );
+                            }
+                            for c in &names {
+                                if let Some(d) = m.success.get_mut(c) {
+                                    changed |= self.dist(
+                                        ui,
+                                        &format!("Success {c}"),
+                                        &format!("models.{name}.success.{c}"),
+                                        d,
+                                        "",
+                                    );
+                                }
+                            }
+                            changed |= self.dist(
+                                ui,
+                                "Time to first token",
+                                &format!("models.{name}.ttft_ms"),
+                                &mut m.ttft_ms,
+                                " ms",
+                            );
+                            changed |= self.dist(
+                                ui,
+                                "Output speed",
+                                &format!("models.{name}.output_tokens_per_s"),
+                                &mut m.output_tokens_per_s,
+                                " tok/s",
+                            );
+                        });
+                }
+            });
+        egui::CollapsingHeader::new("Policies")
+            .default_open(true)
+            .show(ui, |ui| {
+                let models: Vec<String> = s.file.models.keys().cloned().collect();
+                let baseline = s.file.baseline.clone();
+                for (i, p) in s.policies.iter_mut().enumerate() {
+                    let base = format!("policies[{i}]");
+                    let title = if p.name == baseline {
+                        format!("Policy {} (baseline)", p.name)
+                    } else {
+                        format!("Policy {}", p.name)
+                    };
+                    egui::CollapsingHeader::new(title)
+                        .id_salt(("policy", i))
+                        .show(ui, |ui| {
+                            show_errors(ui, errors, &base);
+                            match &mut p.router {
+                                Some(Router::Fixed(m)) => {
+                                    let mut sel = m.clone();
+                                    ui.horizontal(|ui| {
+                                        let l = ui.label("Router: fixed model");
+                                        egui::ComboBox::from_id_salt(("router", i))
+                                            .selected_text(&sel)
+                                            .show_ui(ui, |ui| {
+                                                for name in &models {
+                                                    ui.selectable_value(&mut sel, name.clone(), name);
+                                                }
+                                            })
+                                            .response
+                                            .labelled_by(l.id);
+                                    });
+                                    if &sel != m {
+                                        *m = sel;
+                                        changed = true;
+                                    }
+                                }
+                                Some(Router::Learned {
+                                    strong_share,
+                                    signal_noise,
+                                    ..
+                                }) => {
+                                    let mut share = strong_share.get();
+                                    if num(ui, "Learned router: strong share", &mut share, 0.005, "", 0.0, 1.0) {
+                                        *strong_share = Prob::new(share).unwrap_or_default();
+                                        changed = true;
+                                    }
+                                    let mut noise = signal_noise.get();
+                                    if num(ui, "Signal noise", &mut noise, 0.005, "", 0.0, 10.0) {
+                                        *signal_noise = NonNeg::new(noise).unwrap_or_default();
+                                        changed = true;
+                                    }
+                                }
+                                Some(Router::Cascade { stages, verifier }) => {
+                                    ui.label(format!("Router: cascade {}", stages.join(" -> ")));
+                                    changed |= self.dist(
+                                        ui,
+                                        "Verifier recall",
+                                        &format!("{base}.router.verifier.recall"),
+                                        &mut verifier.recall,
+                                        "",
+                                    );
+                                    changed |= self.dist(
+                                        ui,
+                                        "Verifier false alarms",
+                                        &format!("{base}.router.verifier.false_alarm_rate"),
+                                        &mut verifier.false_alarm_rate,
+                                        "",
+                                    );
+                                }
+                                Some(Router::Rules { rules, default }) => {
+                                    ui.label(format!("Router: {} rule(s), default {default}", rules.len()));
+                                }
+                                None => {
+                                    ui.label("Router: the scenario's default model");
+                                }
+                            }
+                            let mut on = p.exact_cache.is_some();
+                            if ui.checkbox(&mut on, "Exact cache").changed() {
+                                p.exact_cache = on.then(|| ExactCache {
+                                    hit_given_repeat: ProbDist::fixed(0.9),
+                                    latency_ms: NonNeg::new(5.0).unwrap_or_default(),
+                                });
+                                changed = true;
+                            }
+                            if let Some(c) = &mut p.exact_cache {
+                                changed |= self.dist(
+                                    ui,
+                                    "  hit given repeat",
+                                    &format!("{base}.exact_cache.hit_given_repeat"),
+                                    &mut c.hit_given_repeat,
+                                    "",
+                                );
+                            }
+                            if let Some(sc) = &mut p.semantic_cache {
+                                ui.label(format!("Semantic cache ({})", sc.embedding_price_key));
+                                changed |= self.dist(
+                                    ui,
+                                    "  right hit | near repeat",
+                                    &format!("{base}.semantic_cache.hit_given_near_repeat"),
+                                    &mut sc.hit_given_near_repeat,
+                                    "",
+                                );
+                                changed |= self.dist(
+                                    ui,
+                                    "  wrong hit | near repeat",
+                                    &format!("{base}.semantic_cache.wrong_hit_given_near_repeat"),
+                                    &mut sc.wrong_hit_given_near_repeat,
+                                    "",
+                                );
+                                changed |= self.dist(
+                                    ui,
+                                    "  false hit rate",
+                                    &format!("{base}.semantic_cache.false_hit_rate"),
+                                    &mut sc.false_hit_rate,
+                                    "",
+                                );
+                            }
+                            let mut pc = p.prompt_caching.is_some();
+                            if ui.checkbox(&mut pc, "Provider prompt caching").changed() {
+                                p.prompt_caching = pc.then(PromptCaching::default);
+                                changed = true;
+                            }
+                            let mut cap_on = p.context_cap.is_some();
+                            if ui.checkbox(&mut cap_on, "Context cap").changed() {
+                                p.context_cap = cap_on.then(|| ContextCap {
+                                    max_input_tokens: 8000,
+                                    success_penalty: Prob::new(0.05).unwrap_or_default(),
+                                });
+                                changed = true;
+                            }
+                            if let Some(c) = &mut p.context_cap {
+                                changed |= int(ui, "  max input", &mut c.max_input_tokens, " tok", 10_000_000);
+                                let mut pen = c.success_penalty.get();
+                                if num(ui, "  success penalty", &mut pen, 0.005, "", 0.0, 1.0) {
+                                    c.success_penalty = Prob::new(pen).unwrap_or_default();
+                                    changed = true;
+                                }
+                                show_errors(ui, errors, &format!("{base}.context_cap.max_input_tokens"));
+                            }
+                            let mut b_on = p.budget.is_some();
+                            if ui.checkbox(&mut b_on, "Budget").changed() {
+                                p.budget = b_on.then(|| Budget {
+                                    scope: BudgetScope::Total,
+                                    period: BudgetPeriod::Month,
+                                    cap_usd: NonNeg::new(1000.0).unwrap_or_default(),
+                                    owner_caps_usd: Default::default(),
+                                    on_breach: OnBreach::AlertOnly,
+                                    alert_at: Prob::new(0.8).unwrap_or_default(),
+                                });
+                                changed = true;
+                            }
+                            if let Some(b) = &mut p.budget {
+                                let mut cap = b.cap_usd.get();
+                                let period = if b.period == BudgetPeriod::Day {
+                                    " $/day"
+                                } else {
+                                    " $/month"
+                                };
+                                if num(ui, "  cap", &mut cap, 1.0, period, 0.0, 1e12) {
+                                    b.cap_usd = NonNeg::new(cap).unwrap_or_default();
+                                    changed = true;
+                                }
+                                ui.label(format!("  on breach: {:?}", b.on_breach));
+                                show_errors(ui, errors, &format!("{base}.budget.on_breach"));
+                            }
+                            let mut retries = p.max_retries.unwrap_or(0) as u64;
+                            if int(ui, "Max retries", &mut retries, "", 10) {
+                                p.max_retries = Some(retries as u32);
+                                changed = true;
+                            }
+                        });
+                }
+            });
+        changed
+    }
+}

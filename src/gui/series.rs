@@ -1,0 +1,169 @@
+//! Results → plot series: pure functions, tested without a window.
+
+use crate::sim::metrics::{self as m};
+use crate::sim::results::{PolicyResult, Results, TacticSaving};
+
+/// A policy's cumulative spend over the horizon: day numbers (1-based) and the p5/p50/p95 lines.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SpendBand {
+    pub days: Vec<f64>,
+    pub p5: Vec<f64>,
+    pub p50: Vec<f64>,
+    pub p95: Vec<f64>,
+}
+
+/// The cumulative spend band of a policy.
+pub fn spend_band(p: &PolicyResult) -> SpendBand {
+    let c = &p.cumulative_spend_usd;
+    SpendBand {
+        days: (1..=c.p50.len()).map(|d| d as f64).collect(),
+        p5: c.p5.clone(),
+        p50: c.p50.clone(),
+        p95: c.p95.clone(),
+    }
+}
+
+/// The budget as a cumulative line `[day, usd]`, if the policy has one.
+pub fn budget_line(p: &PolicyResult) -> Option<Vec<[f64; 2]>> {
+    p.budget.as_ref().map(|b| {
+        b.cumulative_cap_usd
+            .iter()
+            .enumerate()
+            .map(|(d, y)| [(d + 1) as f64, *y])
+            .collect()
+    })
+}
+
+/// One point per run: `[spend over the horizon, success rate in %]`.
+pub fn quality_vs_cost(p: &PolicyResult) -> Vec<[f64; 2]> {
+    p.runs
+        .iter()
+        .map(|r| [r.values[m::COST_TOTAL], r.values[m::SUCCESS_RATE] * 100.0])
+        .filter(|x| x[0].is_finite() && x[1].is_finite())
+        .collect()
+}
+
+/// Histograms of the cost per successful outcome, one per policy, on shared bins: each is a
+/// list of `[bin centre, share of runs]`.
+pub fn cost_per_success_histograms(r: &Results, bins: usize) -> Vec<(String, Vec<[f64; 2]>)> {
+    let all: Vec<f64> = r
+        .policies
+        .iter()
+        .flat_map(|p| p.runs.iter().map(|x| x.values[m::COST_PER_SUCCESS]))
+        .filter(|x| x.is_finite())
+        .collect();
+    if all.is_empty() || bins == 0 {
+        return Vec::new();
+    }
+    let lo = all.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = all.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let width = if hi > lo { (hi - lo) / bins as f64 } else { 1.0 };
+    r.policies
+        .iter()
+        .map(|p| {
+            let mut counts = vec![0usize; bins];
+            let mut n = 0usize;
+            for x in p
+                .runs
+                .iter()
+                .map(|x| x.values[m::COST_PER_SUCCESS])
+                .filter(|x| x.is_finite())
+            {
+                let b = (((x - lo) / width) as usize).min(bins - 1);
+                counts[b] += 1;
+                n += 1;
+            }
+            let pts = counts
+                .iter()
+                .enumerate()
+                .map(|(b, c)| {
+                    [
+                        lo + (b as f64 + 0.5) * width,
+                        if n > 0 { *c as f64 / n as f64 } else { 0.0 },
+                    ]
+                })
+                .collect();
+            (p.name.clone(), pts)
+        })
+        .collect()
+}
+
+/// Which attribution to show.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Attribution {
+    Shapley,
+    Waterfall,
+}
+
+/// Which saving to attribute.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SavingOf {
+    TotalCost,
+    CostPerSuccess,
+}
+
+/// One bar of savings by tactic: where it sits, its label and its mean with p5–p95.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SavingBar {
+    pub x: f64,
+    pub tactic: &'static str,
+    pub mean: f64,
+    pub p5: f64,
+    pub p95: f64,
+}
+
+/// Savings bars of a candidate (empty for the baseline or without attribution).
+pub fn savings_bars(p: &PolicyResult, how: Attribution, of: SavingOf) -> Vec<SavingBar> {
+    let Some(s) = &p.savings_by_tactic else {
+        return Vec::new();
+    };
+    let list: &[TacticSaving] = match (how, of) {
+        (Attribution::Shapley, SavingOf::TotalCost) => &s.shapley,
+        (Attribution::Waterfall, SavingOf::TotalCost) => &s.waterfall,
+        (Attribution::Shapley, SavingOf::CostPerSuccess) => &s.shapley_cost_per_success,
+        (Attribution::Waterfall, SavingOf::CostPerSuccess) => &s.waterfall_cost_per_success,
+    };
+    list.iter()
+        .enumerate()
+        .map(|(i, t)| SavingBar {
+            x: i as f64,
+            tactic: t.tactic,
+            mean: t.mean_usd,
+            p5: t.p5_usd,
+            p95: t.p95_usd,
+        })
+        .collect()
+}
+
+/// Grouped bars of spend (median across runs) by owner or by model: `(group, [(policy, usd)])`.
+pub fn spend_groups(r: &Results, by_owner: bool) -> Vec<(String, Vec<(String, f64)>)> {
+    let names: Vec<String> = if by_owner {
+        r.owners.clone()
+    } else {
+        let mut n = r.models.clone();
+        if r.policies
+            .iter()
+            .any(|p| p.spend_by_model.iter().any(|x| x.name == "embeddings"))
+        {
+            n.push("embeddings".into());
+        }
+        n
+    };
+    names
+        .iter()
+        .map(|g| {
+            let per_policy = r
+                .policies
+                .iter()
+                .map(|p| {
+                    let list = if by_owner { &p.spend_by_owner } else { &p.spend_by_model };
+                    (
+                        p.name.clone(),
+                        list.iter().find(|x| &x.name == g).map(|x| x.usd.p50).unwrap_or(0.0),
+                    )
+                })
+                .collect();
+            (g.clone(), per_policy)
+        })
+        .collect()
+}

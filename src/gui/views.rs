@@ -1,0 +1,324 @@
+//! The centre: key figures against the baseline, charts (egui_plot) and risk flags; and the
+//! compare view of two policy versions.
+
+use egui::{Color32, RichText, Ui};
+use egui_plot::{Bar, BarChart, BoxElem, BoxPlot, BoxSpread, FilledArea, Legend, Line, Plot, PlotPoints, Points};
+
+use super::series::{self, Attribution, SavingOf};
+use crate::report::format::{delta, pct, unit_of, usd, value};
+use crate::report::table::KEY_FIGURES;
+use crate::sim::results::Results;
+
+/// Which part of the results the centre shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tab {
+    Overview,
+    Charts,
+    Compare,
+}
+
+/// The results views' own state.
+pub struct Views {
+    pub tab: Tab,
+    pub attribution: Attribution,
+    pub saving_of: SavingOf,
+    pub savings_policy: usize,
+}
+
+impl Default for Views {
+    fn default() -> Self {
+        Views {
+            tab: Tab::Overview,
+            attribution: Attribution::Shapley,
+            saving_of: SavingOf::TotalCost,
+            savings_policy: 1,
+        }
+    }
+}
+
+const PALETTE: [Color32; 6] = [
+    Color32::from_rgb(120, 120, 130),
+    Color32::from_rgb(66, 133, 244),
+    Color32::from_rgb(234, 67, 53),
+    Color32::from_rgb(52, 168, 83),
+    Color32::from_rgb(171, 71, 188),
+    Color32::from_rgb(251, 140, 0),
+];
+
+/// The colour of the i-th policy (the baseline grey).
+pub fn colour(i: usize) -> Color32 {
+    PALETTE[i % PALETTE.len()]
+}
+
+/// Key figures: one row per policy, p50 with p5–p95 and the paired delta.
+pub fn key_figures(ui: &mut Ui, r: &Results) {
+    egui::Grid::new("key_figures")
+        .striped(true)
+        .spacing([14.0, 6.0])
+        .min_col_width(130.0)
+        .show(ui, |ui| {
+            ui.strong("Policy");
+            for (_, title) in KEY_FIGURES {
+                ui.strong(title);
+            }
+            ui.end_row();
+            for (i, p) in r.policies.iter().enumerate() {
+                let name = if p.is_baseline {
+                    format!("{} (baseline)", p.name)
+                } else {
+                    p.name.clone()
+                };
+                ui.label(RichText::new(name).color(colour(i)).strong());
+                for (key, _) in KEY_FIGURES {
+                    let m = p.metrics[key];
+                    let u = unit_of(key);
+                    ui.vertical(|ui| {
+                        ui.label(RichText::new(value(u, m.p50)).strong());
+                        ui.label(
+                            RichText::new(format!("{} – {}", value(u, m.p5), value(u, m.p95)))
+                                .small()
+                                .weak(),
+                        );
+                        if let Some(d) = p.delta_vs_baseline.get(key) {
+                            let lower_better = crate::sim::metrics::METRICS
+                                .iter()
+                                .find(|x| x.key == key)
+                                .is_some_and(|x| x.lower_is_better);
+                            let good = if lower_better { d.mean < 0.0 } else { d.mean > 0.0 };
+                            let c = if d.mean == 0.0 {
+                                Color32::GRAY
+                            } else if good {
+                                Color32::from_rgb(52, 168, 83)
+                            } else {
+                                Color32::from_rgb(220, 80, 60)
+                            };
+                            ui.label(
+                                RichText::new(format!("{} · P(better) {}", delta(u, d.mean), pct(d.p_better)))
+                                    .small()
+                                    .color(c),
+                            )
+                            .on_hover_text(format!(
+                                "90% interval {} to {}",
+                                delta(u, d.p5),
+                                delta(u, d.p95)
+                            ));
+                        }
+                    });
+                }
+                ui.end_row();
+            }
+        });
+}
+
+/// Risk flags with the number behind each and a one-line explanation.
+pub fn risk_flags(ui: &mut Ui, r: &Results) {
+    let mut any = false;
+    for (i, p) in r.policies.iter().enumerate() {
+        for f in &p.risk_flags {
+            any = true;
+            ui.horizontal_wrapped(|ui| {
+                ui.label(
+                    RichText::new(format!("(!) {}", f.kind.replace('_', " ")))
+                        .color(Color32::from_rgb(220, 120, 40))
+                        .strong(),
+                );
+                ui.label(RichText::new(&p.name).color(colour(i)));
+                ui.label(&f.message);
+            });
+            ui.label(RichText::new(format!("    {}", f.explanation)).small().weak());
+        }
+    }
+    if !any {
+        ui.label("No risk flags.");
+    }
+}
+
+fn usd_axis(mark: egui_plot::GridMark, _range: &std::ops::RangeInclusive<f64>) -> String {
+    usd(mark.value)
+}
+
+/// Spend over the horizon: median and p5–p95 band per policy, and the budget lines.
+pub fn spend_chart(ui: &mut Ui, r: &Results, start: Option<&str>) {
+    let start = start.map(str::to_string);
+    Plot::new("spend_over_time")
+        .legend(Legend::default())
+        .height(240.0)
+        .x_axis_label("day of the horizon")
+        .y_axis_label("cumulative spend")
+        .y_axis_formatter(usd_axis)
+        .label_formatter(move |h| match h {
+            egui_plot::HoverPosition::NearDataPoint {
+                plot_name, position, ..
+            } => Some(format!(
+                "{plot_name}: {} by {}",
+                usd(position.y),
+                crate::sim::results::day_label(start.as_deref(), position.x - 1.0)
+            )),
+            egui_plot::HoverPosition::Elsewhere { .. } => None,
+        })
+        .show(ui, |plot| {
+            for (i, p) in r.policies.iter().enumerate() {
+                let band = series::spend_band(p);
+                plot.add(
+                    FilledArea::new(format!("{} p5–p95", p.name), &band.days, &band.p5, &band.p95)
+                        .fill_color(colour(i).gamma_multiply(0.25)),
+                );
+                let pts: Vec<[f64; 2]> = band.days.iter().zip(&band.p50).map(|(x, y)| [*x, *y]).collect();
+                plot.line(
+                    Line::new(p.name.clone(), PlotPoints::from(pts))
+                        .color(colour(i))
+                        .width(2.0),
+                );
+                if let Some(b) = series::budget_line(p) {
+                    plot.line(
+                        Line::new(format!("{} budget", p.name), PlotPoints::from(b))
+                            .color(colour(i))
+                            .style(egui_plot::LineStyle::dashed_loose()),
+                    );
+                }
+            }
+        });
+}
+
+/// Distribution of the cost per successful outcome, one line per policy.
+pub fn cps_distribution(ui: &mut Ui, r: &Results) {
+    Plot::new("cps_distribution")
+        .legend(Legend::default())
+        .height(200.0)
+        .x_axis_label("cost per successful outcome")
+        .x_axis_formatter(usd_axis)
+        .y_axis_label("share of runs")
+        .show(ui, |plot| {
+            for (i, (name, pts)) in series::cost_per_success_histograms(r, 24).into_iter().enumerate() {
+                plot.line(Line::new(name, PlotPoints::from(pts)).color(colour(i)).fill(0.0));
+            }
+        });
+}
+
+/// Quality versus cost: one point per run per policy.
+pub fn quality_vs_cost(ui: &mut Ui, r: &Results) {
+    Plot::new("quality_vs_cost")
+        .legend(Legend::default())
+        .height(220.0)
+        .x_axis_label("spend over the horizon")
+        .x_axis_formatter(usd_axis)
+        .y_axis_label("success rate (%)")
+        .label_formatter(|h| match h {
+            egui_plot::HoverPosition::NearDataPoint {
+                plot_name, position, ..
+            } => Some(format!("{plot_name}: {} · {:.2}% success", usd(position.x), position.y)),
+            egui_plot::HoverPosition::Elsewhere { .. } => None,
+        })
+        .show(ui, |plot| {
+            for (i, p) in r.policies.iter().enumerate() {
+                plot.points(
+                    Points::new(p.name.clone(), PlotPoints::from(series::quality_vs_cost(p)))
+                        .color(colour(i))
+                        .radius(2.5),
+                );
+            }
+        });
+}
+
+impl Views {
+    /// Savings by tactic with p5–p95 whiskers, for the chosen candidate.
+    pub fn savings_chart(&mut self, ui: &mut Ui, r: &Results) {
+        if r.policies.len() < 2 {
+            ui.label("Savings by tactic need a candidate besides the baseline.");
+            return;
+        }
+        self.savings_policy = self.savings_policy.clamp(1, r.policies.len() - 1);
+        ui.horizontal(|ui| {
+            let l = ui.label("Candidate");
+            egui::ComboBox::from_id_salt("savings_policy")
+                .selected_text(&r.policies[self.savings_policy].name)
+                .show_ui(ui, |ui| {
+                    for (i, p) in r.policies.iter().enumerate().skip(1) {
+                        ui.selectable_value(&mut self.savings_policy, i, &p.name);
+                    }
+                })
+                .response
+                .labelled_by(l.id);
+            ui.selectable_value(&mut self.attribution, Attribution::Shapley, "Shapley");
+            ui.selectable_value(&mut self.attribution, Attribution::Waterfall, "Waterfall");
+            ui.selectable_value(&mut self.saving_of, SavingOf::TotalCost, "Total cost");
+            ui.selectable_value(&mut self.saving_of, SavingOf::CostPerSuccess, "Cost per success");
+        });
+        let bars = series::savings_bars(&r.policies[self.savings_policy], self.attribution, self.saving_of);
+        if bars.is_empty() {
+            ui.label("No attribution for this policy (it equals the baseline, or attribution was skipped).");
+            return;
+        }
+        let names: Vec<&'static str> = bars.iter().map(|b| b.tactic).collect();
+        let colour_i = self.savings_policy;
+        Plot::new("savings_by_tactic")
+            .height(200.0)
+            .include_y(0.0)
+            .include_x(-0.6)
+            .include_x(bars.len() as f64 - 0.4)
+            .y_axis_label("saving")
+            .y_axis_formatter(usd_axis)
+            .x_axis_formatter(move |m, _| {
+                names
+                    .get(m.value.round() as usize)
+                    .filter(|_| (m.value - m.value.round()).abs() < 1e-6)
+                    .map(|s| s.to_string())
+                    .unwrap_or_default()
+            })
+            .show(ui, |plot| {
+                let chart = BarChart::new(
+                    "mean saving",
+                    bars.iter()
+                        .map(|b| Bar::new(b.x, b.mean).name(b.tactic).width(0.6))
+                        .collect(),
+                )
+                .color(colour(colour_i));
+                plot.bar_chart(chart);
+                let whiskers = BoxPlot::new(
+                    "p5–p95",
+                    bars.iter()
+                        .map(|b| {
+                            BoxElem::new(b.x, BoxSpread::new(b.p5, b.mean, b.mean, b.mean, b.p95))
+                                .box_width(0.05)
+                                .whisker_width(0.3)
+                                .name(b.tactic)
+                        })
+                        .collect(),
+                )
+                .color(Color32::DARK_GRAY);
+                plot.box_plot(whiskers);
+            });
+    }
+}
+
+/// Spend by owner or by model: grouped bars (median across runs).
+pub fn spend_by(ui: &mut Ui, r: &Results, by_owner: bool) {
+    let groups = series::spend_groups(r, by_owner);
+    let n = r.policies.len().max(1) as f64;
+    let names: Vec<String> = groups.iter().map(|g| g.0.clone()).collect();
+    Plot::new(if by_owner { "spend_by_owner" } else { "spend_by_model" })
+        .legend(Legend::default())
+        .height(180.0)
+        .y_axis_formatter(usd_axis)
+        .x_axis_formatter(move |m, _| {
+            names
+                .get(m.value.round() as usize)
+                .filter(|_| (m.value - m.value.round()).abs() < 1e-6)
+                .cloned()
+                .unwrap_or_default()
+        })
+        .show(ui, |plot| {
+            for (pi, p) in r.policies.iter().enumerate() {
+                let bars = groups
+                    .iter()
+                    .enumerate()
+                    .map(|(gi, (g, vals))| {
+                        Bar::new(gi as f64 + (pi as f64 - (n - 1.0) / 2.0) * 0.8 / n, vals[pi].1)
+                            .width(0.8 / n)
+                            .name(g)
+                    })
+                    .collect();
+                plot.bar_chart(BarChart::new(p.name.clone(), bars).color(colour(pi)));
+            }
+        });
+}

@@ -1,0 +1,121 @@
+//! Simulations off the UI thread: a named thread per job, progress and cancellation through
+//! atomics, results through a channel, and a repaint request whenever something changes.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::mpsc::{Receiver, TryRecvError, channel};
+
+use crate::model::Scenario;
+use crate::sim::engine::Control;
+use crate::sim::results::{Results, SimOptions, simulate};
+
+/// What a job sends back.
+pub enum JobMessage {
+    /// A quick first result (few runs), while the full run continues.
+    Preview(Box<Results>),
+    /// The full result.
+    Done(Box<Results>),
+    /// The job was cancelled.
+    Cancelled,
+}
+
+/// A running simulation.
+pub struct Job {
+    cancel: Arc<AtomicBool>,
+    done: Arc<AtomicUsize>,
+    total: Arc<AtomicUsize>,
+    rx: Receiver<JobMessage>,
+    /// Whether the full result has arrived.
+    pub finished: bool,
+}
+
+/// Runs used for the first, quick result.
+pub const PREVIEW_RUNS: u32 = 8;
+
+impl Job {
+    /// Starts simulating `scn`; `repaint` is called from the worker whenever there is news.
+    pub fn start(scn: Scenario, opts: SimOptions, repaint: impl Fn() + Send + Sync + 'static) -> Job {
+        let cancel = Arc::new(AtomicBool::new(false));
+        let done = Arc::new(AtomicUsize::new(0));
+        let total = Arc::new(AtomicUsize::new(0));
+        let (tx, rx) = channel();
+        let (c2, d2, t2) = (cancel.clone(), done.clone(), total.clone());
+        let spawned = std::thread::Builder::new().name("costplan-sim".into()).spawn(move || {
+            let full_runs = opts.runs.unwrap_or(scn.file.runs);
+            let progress = |d: usize, t: usize| {
+                d2.store(d, Ordering::Relaxed);
+                t2.store(t, Ordering::Relaxed);
+                repaint();
+            };
+            let ctl = Control {
+                cancel: &c2,
+                progress: &progress,
+            };
+            if full_runs > PREVIEW_RUNS {
+                let preview = SimOptions {
+                    runs: Some(PREVIEW_RUNS),
+                    ..opts.clone()
+                };
+                match simulate(&scn, &preview, &ctl) {
+                    Ok(r) => {
+                        let _ = tx.send(JobMessage::Preview(Box::new(r)));
+                    }
+                    Err(_) => {
+                        let _ = tx.send(JobMessage::Cancelled);
+                        repaint();
+                        return;
+                    }
+                }
+            }
+            let msg = match simulate(&scn, &opts, &ctl) {
+                Ok(r) => JobMessage::Done(Box::new(r)),
+                Err(_) => JobMessage::Cancelled,
+            };
+            let _ = tx.send(msg);
+            repaint();
+        });
+        if spawned.is_err() {
+            cancel.store(true, Ordering::Relaxed);
+        }
+        Job {
+            cancel,
+            done,
+            total,
+            rx,
+            finished: false,
+        }
+    }
+
+    /// Asks the job to stop at the next day boundary.
+    pub fn cancel(&self) {
+        self.cancel.store(true, Ordering::Relaxed);
+    }
+
+    /// Runs done and runs in the current pass.
+    pub fn progress(&self) -> (usize, usize) {
+        (self.done.load(Ordering::Relaxed), self.total.load(Ordering::Relaxed))
+    }
+
+    /// The next message, if one is waiting (never blocks).
+    pub fn poll(&mut self) -> Option<JobMessage> {
+        match self.rx.try_recv() {
+            Ok(m) => {
+                if matches!(m, JobMessage::Done(_) | JobMessage::Cancelled) {
+                    self.finished = true;
+                }
+                Some(m)
+            }
+            Err(TryRecvError::Empty) => None,
+            Err(TryRecvError::Disconnected) => {
+                self.finished = true;
+                None
+            }
+        }
+    }
+}
+
+impl Drop for Job {
+    fn drop(&mut self) {
+        self.cancel();
+    }
+}

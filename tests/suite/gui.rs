@@ -1,0 +1,268 @@
+//! The window, driven by label with egui_kittest (no display needed).
+
+use std::time::{Duration, Instant};
+
+use costplan::gui::CostPlanApp;
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+
+use crate::common::root;
+
+fn harness() -> Harness<'static, CostPlanApp> {
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1400.0, 900.0))
+        .build_eframe(|cc| CostPlanApp::new(cc, None));
+    // Fewer runs keep the test quick; the app re-runs on the edit.
+    h.state_mut().scenario.file.runs = 12;
+    h.state_mut().draft.file.runs = 12;
+    h.state_mut().start_run();
+    h
+}
+
+/// Steps frames until `done` holds (the simulation runs on its own thread).
+fn wait(h: &mut Harness<'static, CostPlanApp>, what: &str, done: impl Fn(&CostPlanApp) -> bool) {
+    let start = Instant::now();
+    while !done(h.state()) {
+        assert!(
+            start.elapsed() < Duration::from_secs(120),
+            "timed out waiting for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+        h.step();
+    }
+    h.step();
+    h.step();
+}
+
+fn finished(a: &CostPlanApp) -> bool {
+    a.results.is_some() && !a.results_stale && !a.running()
+}
+
+#[test]
+fn the_default_scenario_shows_its_figures() {
+    let mut h = harness();
+    wait(&mut h, "results", finished);
+    h.get_by_label("sonnet-only (baseline)");
+    assert!(h.get_all_by_label("haiku-cascade").count() >= 1);
+    h.get_by_label("cost / success");
+    h.get_by_label("Risk flags");
+    let r = h.state().results.as_ref().unwrap();
+    assert_eq!(r.policies.len(), 4);
+    let cpr = r.policies[0].metrics["cost_per_request_usd"].p50;
+    h.get_by_label(&costplan::report::format::usd(cpr));
+}
+
+#[test]
+fn editing_a_price_changes_the_cost_figure() {
+    let mut h = harness();
+    wait(&mut h, "results", finished);
+    let before = h.state().results.as_ref().unwrap().policies[0].metrics["cost_per_request_usd"].p50;
+    // Open the model's section and change its output price, as a user would.
+    h.get_by_label("Models").click();
+    h.run_ok();
+    h.get_by_label("Model sonnet").click();
+    h.run_ok();
+    {
+        let app = h.state_mut();
+        let snapshot = app.draft.clone();
+        let p = app.draft.prices.models.get_mut("claude-sonnet-4-5").unwrap();
+        p.output_usd_per_mtok = costplan::model::ron_io::NonNeg::new(30.0).unwrap();
+        app.edited(snapshot);
+    }
+    assert!(h.state().dirty);
+    wait(&mut h, "new results", |a| {
+        finished(a) && a.results.as_ref().unwrap().policies[0].metrics["cost_per_request_usd"].p50 != before
+    });
+    let after = h.state().results.as_ref().unwrap().policies[0].metrics["cost_per_request_usd"].p50;
+    assert!(after > before * 1.3, "{before} -> {after}");
+    h.get_by_label(&costplan::report::format::usd(after));
+}
+
+#[test]
+fn switching_views_and_the_compare_view_lists_a_changed_parameter() {
+    let mut h = harness();
+    wait(&mut h, "results", finished);
+    h.get_by_label("Charts").click();
+    h.run_ok();
+    h.get_by_label("Cost per successful outcome");
+    h.get_by_label("Quality versus cost (one point per run)");
+    h.get_by_label("Compare").click();
+    h.run_ok();
+    h.get_by_label("What changed");
+    // Version A is the baseline, version B the first candidate: exact cache and prompt caching differ.
+    h.get_by_label("exact_cache");
+    h.get_by_label("prompt_caching");
+    h.get_by_label_contains("hit_given_repeat");
+    h.get_by_label("Overview").click();
+    h.run_ok();
+    h.get_by_label("Spend over the horizon");
+}
+
+#[test]
+fn opening_a_bad_file_leaves_the_scenario_and_results_untouched() {
+    let mut h = harness();
+    wait(&mut h, "results", finished);
+    let scenario = h.state().scenario.clone();
+    let results = serde_json::to_string(&h.state().results).unwrap();
+    h.state_mut().open_path(&root().join("tests/bad/unknown-model.ron"));
+    h.run_ok();
+    assert_eq!(h.state().scenario, scenario);
+    assert_eq!(serde_json::to_string(&h.state().results).unwrap(), results);
+    assert!(!h.state().running(), "no new simulation");
+    let (msg, is_err) = h.state().status.clone().unwrap();
+    assert!(is_err);
+    assert!(
+        msg.contains("unknown-model.ron:29:31: policies[1].router: unknown model \"gpt-9\""),
+        "{msg}"
+    );
+    h.get_by_label_contains("unknown model \"gpt-9\"");
+}
+
+#[test]
+fn undo_restores_an_edit() {
+    let mut h = harness();
+    wait(&mut h, "results", finished);
+    let original = h.state().draft.clone();
+    {
+        let app = h.state_mut();
+        let snapshot = app.draft.clone();
+        app.draft.file.horizon_days = 60;
+        app.edited(snapshot);
+    }
+    h.run_ok();
+    assert_eq!(h.state().draft.file.horizon_days, 60);
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
+    h.run_ok();
+    assert_eq!(h.state().draft, original);
+    h.get_by_label("Edit").click();
+    h.run_ok();
+    h.get_by_label_contains("Redo").click();
+    h.run_ok();
+    assert_eq!(h.state().draft.file.horizon_days, 60);
+}
+
+#[test]
+fn an_invalid_edit_is_shown_in_place_and_keeps_the_last_valid_scenario() {
+    let mut h = harness();
+    wait(&mut h, "results", finished);
+    let valid = h.state().scenario.clone();
+    {
+        let app = h.state_mut();
+        let snapshot = app.draft.clone();
+        app.draft.traffic.classes[0].share = costplan::model::ron_io::Prob::new(0.9).unwrap();
+        app.edited(snapshot);
+    }
+    h.run_ok();
+    assert_eq!(h.state().scenario, valid);
+    assert!(!h.state().errors.is_empty());
+    // Once in the problem list at the top of the editor, once beside the classes' shares.
+    assert!(h.get_all_by_label_contains("shares must sum to 1").count() >= 2);
+}
+
+#[test]
+fn saving_writes_a_file_that_loads_back() {
+    let mut h = harness();
+    wait(&mut h, "results", finished);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("saved.ron");
+    h.state_mut().save_to(&path).unwrap();
+    assert!(!h.state().dirty);
+    let loaded = costplan::model::load_scenario_path(&path).unwrap();
+    assert_eq!(loaded.traffic, h.state().scenario.traffic);
+    assert_eq!(loaded.policies, h.state().scenario.policies);
+}
+
+mod series {
+    use costplan::gui::series::{self, Attribution, SavingOf};
+
+    fn results() -> costplan::sim::results::Results {
+        let text = crate::common::scenario_text(
+            "Fixed(500)",
+            "input_tokens: Fixed(1000), output_tokens: Fixed(200), exact_repeat_rate: Fixed(0.3)",
+            0.9,
+            0.8,
+            r#"Inline((name: "base", router: Fixed("big"))),
+               Inline((name: "cand", router: Fixed("small"), exact_cache: (hit_given_repeat: Fixed(0.9)),
+                       budget: (scope: Total, period: Day, cap_usd: 100.0, on_breach: AlertOnly)))"#,
+            6,
+            4,
+        );
+        crate::common::run(&crate::common::scenario(&text))
+    }
+
+    #[test]
+    fn spend_band_and_budget_line_cover_the_horizon() {
+        let r = results();
+        let b = series::spend_band(&r.policies[1]);
+        assert_eq!(b.days, vec![1.0, 2.0, 3.0, 4.0]);
+        for d in 0..4 {
+            assert!(b.p5[d] <= b.p50[d] && b.p50[d] <= b.p95[d]);
+        }
+        assert!(b.p50.windows(2).all(|w| w[0] <= w[1]), "cumulative spend never falls");
+        assert_eq!(
+            series::budget_line(&r.policies[1]).unwrap(),
+            vec![[1.0, 100.0], [2.0, 200.0], [3.0, 300.0], [4.0, 400.0]]
+        );
+        assert!(series::budget_line(&r.policies[0]).is_none());
+    }
+
+    #[test]
+    fn quality_vs_cost_has_one_point_per_run() {
+        let r = results();
+        let pts = series::quality_vs_cost(&r.policies[0]);
+        assert_eq!(pts.len(), 6);
+        assert_eq!(
+            pts[0][0],
+            r.policies[0].runs[0].values[costplan::sim::metrics::COST_TOTAL]
+        );
+        assert!(pts.iter().all(|p| p[1] > 50.0 && p[1] <= 100.0), "success in percent");
+    }
+
+    #[test]
+    fn histograms_share_bins_and_sum_to_one() {
+        let r = results();
+        let h = series::cost_per_success_histograms(&r, 10);
+        assert_eq!(h.len(), 2);
+        for (_, pts) in &h {
+            assert_eq!(pts.len(), 10);
+            assert!((pts.iter().map(|p| p[1]).sum::<f64>() - 1.0).abs() < 1e-12);
+        }
+        assert_eq!(
+            h[0].1.iter().map(|p| p[0]).collect::<Vec<_>>(),
+            h[1].1.iter().map(|p| p[0]).collect::<Vec<_>>()
+        );
+    }
+
+    #[test]
+    fn savings_bars_follow_the_attribution() {
+        let r = results();
+        let bars = series::savings_bars(&r.policies[1], Attribution::Shapley, SavingOf::TotalCost);
+        assert_eq!(
+            bars.iter().map(|b| b.tactic).collect::<Vec<_>>(),
+            ["router", "exact_cache", "budget"]
+        );
+        assert!(bars.iter().all(|b| b.p5 <= b.mean && b.mean <= b.p95));
+        let total: f64 = bars.iter().map(|b| b.mean).sum();
+        assert!((total + r.policies[1].delta_vs_baseline["cost_total_usd"].mean).abs() < 1e-9 * total.abs());
+        assert!(series::savings_bars(&r.policies[0], Attribution::Waterfall, SavingOf::CostPerSuccess).is_empty());
+        assert_eq!(
+            series::savings_bars(&r.policies[1], Attribution::Waterfall, SavingOf::CostPerSuccess).len(),
+            3
+        );
+    }
+
+    #[test]
+    fn spend_groups_by_owner_and_model() {
+        let r = results();
+        let owners = series::spend_groups(&r, true);
+        assert_eq!(owners.len(), 1);
+        assert_eq!(owners[0].0, "team");
+        let models = series::spend_groups(&r, false);
+        assert_eq!(
+            models.iter().map(|g| g.0.as_str()).collect::<Vec<_>>(),
+            ["big", "judge", "small"]
+        );
+        assert_eq!(models[2].1[0].1, 0.0, "the baseline never calls the small model");
+        assert!(models[2].1[1].1 > 0.0);
+    }
+}
