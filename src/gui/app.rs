@@ -13,7 +13,7 @@ use super::worker::{Job, JobMessage};
 use crate::model::policy::{Policy, Tactic};
 use crate::model::scenario::{FileKind, detect_kind, load_policy_path, load_prices_path, load_traffic_path, read_text};
 use crate::model::{Diagnostic, LoadError, Scenario, load_scenario_path};
-use crate::report::format::{delta, pct, value};
+use crate::report::format::{delta, value};
 use crate::sim::metrics::METRICS;
 use crate::sim::results::{Results, SimOptions};
 
@@ -53,6 +53,8 @@ pub struct Compare {
     pub b: usize,
     pub job: Option<Job>,
     pub results: Option<Results>,
+    /// The pair the results are for (or being computed for).
+    pub ran: Option<(usize, usize)>,
 }
 
 /// The CostPlan window.
@@ -438,6 +440,7 @@ impl CostPlanApp {
         let (Some(a), Some(b)) = (choices.get(self.compare.a), choices.get(self.compare.b)) else {
             return;
         };
+        self.compare.ran = Some((self.compare.a, self.compare.b));
         match crate::sim::results::pair_scenario(&self.scenario, &a.1, &b.1) {
             Ok(s) => {
                 self.compare.results = None;
@@ -609,7 +612,15 @@ impl CostPlanApp {
             ui.label("Simulating…");
             return;
         };
-        ui.heading(format!("{} — {} runs × {} days", r.scenario, r.runs, r.horizon_days));
+        let note = if self.results_preview {
+            " (preview; the full run continues)"
+        } else {
+            ""
+        };
+        ui.heading(format!(
+            "{} — {} runs × {} days{note}",
+            r.scenario, r.runs, r.horizon_days
+        ));
         views::key_figures(ui, &r);
         ui.separator();
         ui.heading("Risk flags");
@@ -669,6 +680,10 @@ impl CostPlanApp {
         let (Some(a), Some(b)) = (choices.get(self.compare.a), choices.get(self.compare.b)) else {
             return;
         };
+        if self.compare.ran != Some((self.compare.a, self.compare.b)) && self.compare.a != self.compare.b {
+            // A new pair: simulate it at once, both versions on the same tasks.
+            self.run_compare();
+        }
         ui.heading("What changed");
         egui::Grid::new("changed").striped(true).show(ui, |ui| {
             ui.strong("tactic");
@@ -713,7 +728,7 @@ impl CostPlanApp {
                         delta(def.unit, d.p5),
                         delta(def.unit, d.p95)
                     ));
-                    ui.label(pct(d.p_better));
+                    ui.label(crate::report::format::p_better(&d));
                     ui.end_row();
                 }
             });

@@ -5,7 +5,7 @@ use egui::{Color32, RichText, Ui};
 use egui_plot::{Bar, BarChart, BoxElem, BoxPlot, BoxSpread, FilledArea, Legend, Line, Plot, PlotPoints, Points};
 
 use super::series::{self, Attribution, SavingOf};
-use crate::report::format::{delta, pct, unit_of, usd, value};
+use crate::report::format::{delta, unit_of, usd, value};
 use crate::report::table::KEY_FIGURES;
 use crate::sim::results::Results;
 
@@ -93,9 +93,13 @@ pub fn key_figures(ui: &mut Ui, r: &Results) {
                                 Color32::from_rgb(220, 80, 60)
                             };
                             ui.label(
-                                RichText::new(format!("{} · P(better) {}", delta(u, d.mean), pct(d.p_better)))
-                                    .small()
-                                    .color(c),
+                                RichText::new(format!(
+                                    "{} · P(better) {}",
+                                    delta(u, d.mean),
+                                    crate::report::format::p_better(d)
+                                ))
+                                .small()
+                                .color(c),
                             )
                             .on_hover_text(format!(
                                 "90% interval {} to {}",

@@ -328,6 +328,7 @@ impl Policy {
                             .replace("( ", "(")
                             .replace("[ ", "[")
                     })
+                    .map(|s| if s == "()" { "on".to_string() } else { s })
                     .unwrap_or_else(|e| format!("<{e}>")),
             }
         }

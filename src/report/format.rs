@@ -76,6 +76,15 @@ pub fn delta(unit: Unit, x: f64) -> String {
     }
 }
 
+/// The probability that a candidate is better, or "same" when it never differs.
+pub fn p_better(d: &crate::sim::results::Delta) -> String {
+    if d.p5 == 0.0 && d.p95 == 0.0 && d.mean == 0.0 {
+        "same".to_string()
+    } else {
+        pct(d.p_better)
+    }
+}
+
 /// The unit of a metric by key.
 pub fn unit_of(key: &str) -> Unit {
     METRICS

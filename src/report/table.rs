@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use super::format::{delta, pct, unit_of, usd, value};
+use super::format::{delta, unit_of, usd, value};
 use crate::sim::results::Results;
 
 /// The key figures shown per policy: (metric key, column title).
@@ -71,7 +71,7 @@ pub fn render(r: &Results) -> String {
                     delta(u, d.mean),
                     delta(u, d.p5),
                     delta(u, d.p95),
-                    pct(d.p_better)
+                    super::format::p_better(&d)
                 );
                 let _ = write!(s, "  {cell:<34}");
             }
@@ -160,7 +160,7 @@ pub fn render_compare(a: &crate::model::Policy, b: &crate::model::Policy, r: &Re
                 delta(def.unit, d.p5),
                 delta(def.unit, d.p95)
             ),
-            pct(d.p_better)
+            super::format::p_better(&d)
         );
     }
     for f in &pb.risk_flags {
