@@ -51,6 +51,18 @@ pub struct CompareArgs {
 pub struct ReportArgs {
     /// The scenario file.
     pub scenario: PathBuf,
+    /// Where to write the report.
+    #[arg(short, long)]
+    pub output: PathBuf,
+    /// html, md, csv or json (default: from the output's extension).
+    #[arg(long, value_enum)]
+    pub format: Option<crate::report::Format>,
+    /// Number of Monte Carlo runs (default: the scenario's).
+    #[arg(long)]
+    pub runs: Option<u32>,
+    /// Seed (default: the scenario's).
+    #[arg(long)]
+    pub seed: Option<u64>,
 }
 
 /// Loads a scenario, printing its problems; `Err(code)` to exit with.
@@ -177,6 +189,22 @@ pub fn compare(args: &CompareArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 /// Runs `report`.
-pub fn report(_args: &ReportArgs) -> Result<ExitCode> {
-    anyhow::bail!("report is not built yet")
+pub fn report(args: &ReportArgs) -> Result<ExitCode> {
+    let Some(format) = args.format.or_else(|| crate::report::Format::from_path(&args.output)) else {
+        eprintln!(
+            "{}: cannot tell the format from the extension; use --format html|md|csv|json",
+            args.output.display()
+        );
+        return Ok(ExitCode::from(super::EXIT_INVALID));
+    };
+    let scn = match load_or_exit(&args.scenario) {
+        Ok(s) => s,
+        Err(code) => return Ok(code),
+    };
+    let opts = SimOptions { runs: args.runs, seed: args.seed, ..Default::default() };
+    let results = run_sim(&scn, &opts, &Control::none())?;
+    for p in crate::report::write(&scn, &results, format, &args.output)? {
+        eprintln!("wrote {}", p.display());
+    }
+    Ok(ExitCode::SUCCESS)
 }

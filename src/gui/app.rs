@@ -28,6 +28,7 @@ pub enum DialogPurpose {
     OpenPrices,
     SaveAs,
     ComparePolicy,
+    ExportReport,
 }
 
 /// Something to do once the user has confirmed discarding unsaved edits.
@@ -391,10 +392,16 @@ impl CostPlanApp {
                 if let Some(dir) = dir {
                     d = d.set_directory(dir);
                 }
-                let picked = if purpose == DialogPurpose::SaveAs {
-                    d.set_file_name("scenario.ron").save_file()
-                } else {
-                    d.pick_file()
+                let picked = match purpose {
+                    DialogPurpose::SaveAs => d.set_file_name("scenario.ron").save_file(),
+                    DialogPurpose::ExportReport => rfd::FileDialog::new()
+                        .add_filter("HTML report", &["html"])
+                        .add_filter("Markdown", &["md"])
+                        .add_filter("CSV (per-run metrics)", &["csv"])
+                        .add_filter("JSON", &["json"])
+                        .set_file_name("report.html")
+                        .save_file(),
+                    _ => d.pick_file(),
                 };
                 let _ = tx.send(picked);
                 repaint();
@@ -419,6 +426,25 @@ impl CostPlanApp {
                 }
             }
             DialogPurpose::ComparePolicy => self.add_compare_policy(&path),
+            DialogPurpose::ExportReport => self.export_report(&path),
+        }
+    }
+
+    /// Writes the results on screen as a report; the format follows the file's extension
+    /// (HTML when it has none of .html, .md, .csv, .json).
+    pub fn export_report(&mut self, path: &Path) {
+        let Some(r) = &self.results else {
+            self.status = Some(("No results to export yet.".into(), true));
+            return;
+        };
+        let format = crate::report::Format::from_path(path).unwrap_or(crate::report::Format::Html);
+        let path = if crate::report::Format::from_path(path).is_none() { path.with_extension("html") } else { path.to_path_buf() };
+        match crate::report::write(&self.scenario, r, format, &path) {
+            Ok(files) => {
+                let note = if self.results_stale { " (from results marked stale)" } else { "" };
+                self.status = Some((format!("Exported {} file(s) to {}{note}", files.len(), path.display()), false));
+            }
+            Err(e) => self.status = Some((format!("{e:#}"), true)),
         }
     }
 
@@ -469,6 +495,9 @@ impl CostPlanApp {
         if ctx.input_mut(|i| i.consume_shortcut(&sc(Modifiers::COMMAND, Key::Z))) {
             self.undo();
         }
+        if ctx.input_mut(|i| i.consume_shortcut(&sc(Modifiers::COMMAND, Key::E))) {
+            self.open_dialog(DialogPurpose::ExportReport);
+        }
         if ctx.input_mut(|i| i.consume_shortcut(&sc(Modifiers::COMMAND, Key::R))) {
             self.start_run();
         }
@@ -511,6 +540,9 @@ impl CostPlanApp {
                     .clicked()
                 {
                     self.open_dialog(DialogPurpose::SaveAs);
+                }
+                if ui.add(egui::Button::new("Export report…").shortcut_text("Ctrl+E")).clicked() {
+                    self.open_dialog(DialogPurpose::ExportReport);
                 }
                 ui.separator();
                 if ui.add(egui::Button::new("Quit").shortcut_text("Ctrl+Q")).clicked() {

@@ -3,7 +3,7 @@
 
 pub mod app;
 pub mod editor;
-pub mod series;
+pub use crate::report::series;
 pub mod views;
 pub mod worker;
 

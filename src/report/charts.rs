@@ -1,0 +1,289 @@
+//! The report's charts, drawn as SVG with plotters: cost per success distribution, savings by
+//! tactic with p5–p95 error bars, spend over time against the budget, quality versus cost, and
+//! spend by owner and by model.
+
+use plotters::prelude::*;
+
+use super::format::usd;
+use super::series::{self, Attribution, SavingOf};
+use crate::sim::results::Results;
+
+const W: u32 = 760;
+const H: u32 = 320;
+const FONT: &str = "sans-serif";
+
+const PALETTE: [RGBColor; 6] = [
+    RGBColor(110, 110, 120),
+    RGBColor(66, 133, 244),
+    RGBColor(234, 67, 53),
+    RGBColor(52, 168, 83),
+    RGBColor(171, 71, 188),
+    RGBColor(251, 140, 0),
+];
+
+/// The colour of the i-th policy (the baseline grey), as in the window.
+pub fn colour(i: usize) -> RGBColor {
+    PALETTE[i % PALETTE.len()]
+}
+
+type Res = Result<(), String>;
+
+fn err<E: std::fmt::Debug>(e: E) -> String {
+    format!("{e:?}")
+}
+
+fn range(values: impl Iterator<Item = f64>, include_zero: bool) -> (f64, f64) {
+    let mut lo = if include_zero { 0.0 } else { f64::INFINITY };
+    let mut hi = if include_zero { 0.0 } else { f64::NEG_INFINITY };
+    for v in values.filter(|v| v.is_finite()) {
+        lo = lo.min(v);
+        hi = hi.max(v);
+    }
+    if !lo.is_finite() || !hi.is_finite() {
+        return (0.0, 1.0);
+    }
+    if hi - lo < 1e-12 {
+        hi = lo + lo.abs().max(1.0) * 0.1;
+    }
+    let pad = (hi - lo) * 0.06;
+    (if include_zero && lo >= 0.0 { lo } else { lo - pad }, hi + pad)
+}
+
+fn svg(draw: impl FnOnce(DrawingArea<SVGBackend, plotters::coord::Shift>) -> Res) -> Result<String, String> {
+    let mut out = String::new();
+    {
+        let root = SVGBackend::with_string(&mut out, (W, H)).into_drawing_area();
+        root.fill(&WHITE).map_err(err)?;
+        draw(root.clone())?;
+        root.present().map_err(err)?;
+    }
+    Ok(out)
+}
+
+/// Distribution of the cost per successful outcome across runs, one line per policy.
+pub fn cost_per_success(r: &Results) -> Result<String, String> {
+    let hist = series::cost_per_success_histograms(r, 24);
+    svg(|root| {
+        let (x0, x1) = range(hist.iter().flat_map(|h| h.1.iter().map(|p| p[0])), false);
+        let (_, y1) = range(hist.iter().flat_map(|h| h.1.iter().map(|p| p[1])), true);
+        let mut chart = ChartBuilder::on(&root)
+            .margin(12)
+            .caption("Cost per successful outcome (share of runs)", (FONT, 16))
+            .x_label_area_size(36)
+            .y_label_area_size(52)
+            .build_cartesian_2d(x0..x1, 0.0..y1)
+            .map_err(err)?;
+        chart
+            .configure_mesh()
+            .x_desc("cost per successful outcome")
+            .y_desc("share of runs")
+            .x_label_formatter(&|v| usd(*v))
+            .y_label_formatter(&|v| format!("{:.0}%", v * 100.0))
+            .draw()
+            .map_err(err)?;
+        for (i, (name, pts)) in hist.iter().enumerate() {
+            let c = colour(i);
+            chart
+                .draw_series(LineSeries::new(pts.iter().map(|p| (p[0], p[1])), c.stroke_width(2)))
+                .map_err(err)?
+                .label(name.clone())
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], c.stroke_width(2)));
+        }
+        chart.configure_series_labels().border_style(BLACK).background_style(WHITE.mix(0.85)).draw().map_err(err)?;
+        Ok(())
+    })
+}
+
+/// Savings by tactic of one candidate, with p5–p95 error bars.
+pub fn savings(r: &Results, policy: usize, how: Attribution, of: SavingOf) -> Result<String, String> {
+    let bars = series::savings_bars(&r.policies[policy], how, of);
+    let title = format!(
+        "Savings by tactic, {} ({}, {})",
+        r.policies[policy].name,
+        if how == Attribution::Shapley { "Shapley" } else { "waterfall" },
+        if of == SavingOf::TotalCost { "spend over the horizon" } else { "cost per success" }
+    );
+    let names: Vec<&'static str> = bars.iter().map(|b| b.tactic).collect();
+    svg(|root| {
+        let (y0, y1) = range(bars.iter().flat_map(|b| [b.p5, b.p95, b.mean]), true);
+        let n = bars.len().max(1) as f64;
+        let mut chart = ChartBuilder::on(&root)
+            .margin(12)
+            .caption(title, (FONT, 16))
+            .x_label_area_size(36)
+            .y_label_area_size(70)
+            .build_cartesian_2d(-0.5..(n - 0.5), y0..y1)
+            .map_err(err)?;
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .x_labels(bars.len().max(1))
+            .x_label_formatter(&|v| {
+                let i = v.round();
+                if (v - i).abs() < 1e-6 && i >= 0.0 { names.get(i as usize).map(|s| s.to_string()).unwrap_or_default() } else { String::new() }
+            })
+            .y_label_formatter(&|v| usd(*v))
+            .y_desc("saving")
+            .draw()
+            .map_err(err)?;
+        let c = colour(policy);
+        chart
+            .draw_series(bars.iter().map(|b| Rectangle::new([(b.x - 0.3, 0.0), (b.x + 0.3, b.mean)], c.mix(0.75).filled())))
+            .map_err(err)?;
+        chart
+            .draw_series(bars.iter().map(|b| ErrorBar::new_vertical(b.x, b.p5, b.mean, b.p95, BLACK.stroke_width(1), 10)))
+            .map_err(err)?;
+        Ok(())
+    })
+}
+
+/// Cumulative spend over the horizon: median line and p5–p95 band per policy, budget lines.
+pub fn spend_over_time(r: &Results) -> Result<String, String> {
+    svg(|root| {
+        let days = r.horizon_days as f64;
+        let (_, y1) = range(
+            r.policies.iter().flat_map(|p| {
+                p.cumulative_spend_usd.p95.iter().copied().chain(p.budget.iter().flat_map(|b| b.cumulative_cap_usd.iter().copied()))
+            }),
+            true,
+        );
+        let mut chart = ChartBuilder::on(&root)
+            .margin(12)
+            .caption("Spend over the horizon (median, p5–p95 band; dashed: budget)", (FONT, 16))
+            .x_label_area_size(36)
+            .y_label_area_size(70)
+            .build_cartesian_2d(0.0..days + 0.5, 0.0..y1)
+            .map_err(err)?;
+        chart
+            .configure_mesh()
+            .x_desc("day of the horizon")
+            .y_desc("cumulative spend")
+            .y_label_formatter(&|v| usd(*v))
+            .draw()
+            .map_err(err)?;
+        for (i, p) in r.policies.iter().enumerate() {
+            let b = series::spend_band(p);
+            let c = colour(i);
+            let mut poly: Vec<(f64, f64)> = b.days.iter().zip(&b.p95).map(|(x, y)| (*x, *y)).collect();
+            poly.extend(b.days.iter().zip(&b.p5).rev().map(|(x, y)| (*x, *y)));
+            chart.draw_series(std::iter::once(Polygon::new(poly, c.mix(0.15).filled()))).map_err(err)?;
+            chart
+                .draw_series(LineSeries::new(b.days.iter().zip(&b.p50).map(|(x, y)| (*x, *y)), c.stroke_width(2)))
+                .map_err(err)?
+                .label(p.name.clone())
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], c.stroke_width(2)));
+            if let Some(line) = series::budget_line(p) {
+                chart
+                    .draw_series(DashedLineSeries::new(line.iter().map(|p| (p[0], p[1])), 6, 4, c.stroke_width(1)))
+                    .map_err(err)?;
+            }
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperLeft)
+            .border_style(BLACK)
+            .background_style(WHITE.mix(0.85))
+            .draw()
+            .map_err(err)?;
+        Ok(())
+    })
+}
+
+/// Quality versus cost: one point per run per policy.
+pub fn quality_vs_cost(r: &Results) -> Result<String, String> {
+    let pts: Vec<Vec<[f64; 2]>> = r.policies.iter().map(series::quality_vs_cost).collect();
+    svg(|root| {
+        let (x0, x1) = range(pts.iter().flatten().map(|p| p[0]), false);
+        let (y0, y1) = range(pts.iter().flatten().map(|p| p[1]), false);
+        let mut chart = ChartBuilder::on(&root)
+            .margin(12)
+            .caption("Quality versus cost (one point per run)", (FONT, 16))
+            .x_label_area_size(36)
+            .y_label_area_size(52)
+            .build_cartesian_2d(x0..x1, y0..y1)
+            .map_err(err)?;
+        chart
+            .configure_mesh()
+            .x_desc("spend over the horizon")
+            .y_desc("success rate (%)")
+            .x_label_formatter(&|v| usd(*v))
+            .y_label_formatter(&|v| format!("{v:.1}%"))
+            .draw()
+            .map_err(err)?;
+        for (i, p) in r.policies.iter().enumerate() {
+            let c = colour(i);
+            chart
+                .draw_series(pts[i].iter().map(|q| Circle::new((q[0], q[1]), 2, c.filled())))
+                .map_err(err)?
+                .label(p.name.clone())
+                .legend(move |(x, y)| Circle::new((x + 8, y), 4, c.filled()));
+        }
+        chart.configure_series_labels().border_style(BLACK).background_style(WHITE.mix(0.85)).draw().map_err(err)?;
+        Ok(())
+    })
+}
+
+/// Spend by owner or by model: grouped bars (median across runs).
+pub fn spend_by(r: &Results, by_owner: bool) -> Result<String, String> {
+    let groups = series::spend_groups(r, by_owner);
+    let names: Vec<String> = groups.iter().map(|g| g.0.clone()).collect();
+    let title = if by_owner { "Spend by owner (median over the horizon)" } else { "Spend by model (median over the horizon)" };
+    svg(|root| {
+        let (_, y1) = range(groups.iter().flat_map(|g| g.1.iter().map(|v| v.1)), true);
+        let n_groups = groups.len().max(1) as f64;
+        let n = r.policies.len().max(1) as f64;
+        let mut chart = ChartBuilder::on(&root)
+            .margin(12)
+            .caption(title, (FONT, 16))
+            .x_label_area_size(36)
+            .y_label_area_size(70)
+            .build_cartesian_2d(-0.5..(n_groups - 0.5), 0.0..y1)
+            .map_err(err)?;
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .x_labels(groups.len().max(1))
+            .x_label_formatter(&|v| {
+                let i = v.round();
+                if (v - i).abs() < 1e-6 && i >= 0.0 { names.get(i as usize).cloned().unwrap_or_default() } else { String::new() }
+            })
+            .y_label_formatter(&|v| usd(*v))
+            .draw()
+            .map_err(err)?;
+        for (pi, p) in r.policies.iter().enumerate() {
+            let c = colour(pi);
+            let w = 0.8 / n;
+            chart
+                .draw_series(groups.iter().enumerate().map(|(gi, g)| {
+                    let x = gi as f64 - 0.4 + pi as f64 * w;
+                    Rectangle::new([(x, 0.0), (x + w * 0.9, g.1[pi].1)], c.mix(0.8).filled())
+                }))
+                .map_err(err)?
+                .label(p.name.clone())
+                .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], c.filled()));
+        }
+        chart.configure_series_labels().border_style(BLACK).background_style(WHITE.mix(0.85)).draw().map_err(err)?;
+        Ok(())
+    })
+}
+
+/// Every chart of a report, as (file name, title, SVG).
+pub fn all(r: &Results) -> Vec<(String, String, Result<String, String>)> {
+    let mut out = vec![
+        ("spend-over-time.svg".to_string(), "Spend over the horizon".to_string(), spend_over_time(r)),
+        ("cost-per-success.svg".to_string(), "Cost per successful outcome".to_string(), cost_per_success(r)),
+    ];
+    for i in 1..r.policies.len() {
+        if r.policies[i].savings_by_tactic.as_ref().is_some_and(|s| !s.shapley.is_empty()) {
+            out.push((
+                format!("savings-{i}.svg"),
+                format!("Savings by tactic: {}", r.policies[i].name),
+                savings(r, i, Attribution::Shapley, SavingOf::TotalCost),
+            ));
+        }
+    }
+    out.push(("quality-vs-cost.svg".to_string(), "Quality versus cost".to_string(), quality_vs_cost(r)));
+    out.push(("spend-by-owner.svg".to_string(), "Spend by owner".to_string(), spend_by(r, true)));
+    out.push(("spend-by-model.svg".to_string(), "Spend by model".to_string(), spend_by(r, false)));
+    out
+}

@@ -1,0 +1,162 @@
+//! The self-contained HTML report: no external assets, no JavaScript, inline SVG charts, a print
+//! stylesheet, and colours for light and dark browsers.
+
+use std::fmt::Write;
+
+use super::charts;
+use super::summary::{Block, Cell, sections};
+use crate::model::Scenario;
+use crate::sim::results::Results;
+
+/// Escapes text for HTML.
+pub fn esc(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
+}
+
+/// Escapes text and turns `**bold**` into `<strong>`.
+fn inline(s: &str) -> String {
+    let e = esc(s);
+    let mut out = String::new();
+    for (i, part) in e.split("**").enumerate() {
+        if i % 2 == 1 {
+            let _ = write!(out, "<strong>{part}</strong>");
+        } else {
+            out.push_str(part);
+        }
+    }
+    out
+}
+
+const STYLE: &str = r#"
+:root { --fg: #1d1f23; --muted: #5f6670; --bg: #ffffff; --card: #f5f6f8; --line: #d9dce1; --accent: #1a73e8; }
+@media (prefers-color-scheme: dark) {
+  :root { --fg: #e6e8eb; --muted: #a3aab4; --bg: #15171a; --card: #1f2226; --line: #343941; --accent: #8ab4f8; }
+}
+* { box-sizing: border-box; }
+body { margin: 0; background: var(--bg); color: var(--fg); font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
+header, main, footer { max-width: 1180px; margin: 0 auto; padding: 0 24px; }
+header { padding-top: 28px; }
+h1 { font-size: 26px; margin: 0 0 4px; }
+h2 { font-size: 20px; margin: 36px 0 12px; padding-bottom: 6px; border-bottom: 1px solid var(--line); }
+p.sub { color: var(--muted); margin: 0 0 12px; }
+nav a { color: var(--accent); margin-right: 14px; text-decoration: none; }
+table { border-collapse: collapse; width: 100%; margin: 10px 0 18px; font-size: 13px; }
+th, td { text-align: left; padding: 6px 8px; border-bottom: 1px solid var(--line); vertical-align: top; }
+th { background: var(--card); font-weight: 600; }
+tr:nth-child(even) td { background: color-mix(in srgb, var(--card) 50%, transparent); }
+td[data-value] { font-variant-numeric: tabular-nums; white-space: nowrap; }
+section#summary { background: var(--card); border-radius: 10px; padding: 4px 20px 12px; margin-top: 20px; }
+section#summary h2 { border: none; }
+figure.chart { margin: 14px 0 26px; }
+figure.chart figcaption { color: var(--muted); font-size: 13px; margin-bottom: 6px; }
+figure.chart svg { display: block; max-width: 100%; height: auto; background: #fff; border-radius: 8px; border: 1px solid var(--line); }
+footer { color: var(--muted); font-size: 12px; padding: 28px 24px 40px; }
+@media print {
+  :root { --fg: #000; --muted: #444; --bg: #fff; --card: #f2f2f2; --line: #bbb; }
+  nav { display: none; }
+  body { font-size: 11pt; }
+  h2 { break-after: avoid; }
+  figure.chart, table, section#summary { break-inside: avoid; }
+}
+"#;
+
+fn table(out: &mut String, header: &[String], rows: &[Vec<Cell>]) {
+    out.push_str("<table><thead><tr>");
+    for h in header {
+        let _ = write!(out, "<th>{}</th>", esc(h));
+    }
+    out.push_str("</tr></thead><tbody>");
+    for row in rows {
+        out.push_str("<tr>");
+        for c in row {
+            match &c.data {
+                Some((metric, policy, stat, v)) => {
+                    let _ = write!(
+                        out,
+                        "<td data-metric=\"{}\" data-policy=\"{}\" data-stat=\"{}\" data-value=\"{}\">{}</td>",
+                        esc(metric),
+                        esc(policy),
+                        stat,
+                        if v.is_finite() { format!("{v:?}") } else { String::new() },
+                        esc(&c.text)
+                    );
+                }
+                None => {
+                    let _ = write!(out, "<td>{}</td>", esc(&c.text));
+                }
+            }
+        }
+        out.push_str("</tr>");
+    }
+    out.push_str("</tbody></table>");
+}
+
+/// Strips an XML declaration so the SVG can sit inside HTML.
+fn inline_svg(svg: &str) -> &str {
+    match svg.find("<svg") {
+        Some(i) => &svg[i..],
+        None => svg,
+    }
+}
+
+/// Renders the whole report.
+pub fn render(scn: &Scenario, r: &Results) -> String {
+    let charts = charts::all(r);
+    let titles: Vec<String> = charts.iter().map(|c| c.1.clone()).collect();
+    let secs = sections(scn, r, &titles);
+    let mut out = String::new();
+    let _ = write!(
+        out,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<meta name=\"color-scheme\" content=\"light dark\">\n<meta name=\"generator\" content=\"CostPlan {}\">\n<title>{} — CostPlan planning report</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<header>\n<h1>{}</h1>\n<p class=\"sub\">CostPlan planning report · {} runs × {} days{} · seed {}</p>\n<nav>",
+        r.costplan_version,
+        esc(&r.scenario),
+        esc(&r.scenario),
+        r.runs,
+        r.horizon_days,
+        r.start_date.as_deref().map(|d| format!(" from {d}")).unwrap_or_default(),
+        r.seed
+    );
+    for s in &secs {
+        let _ = write!(out, "<a href=\"#{}\">{}</a>", s.id, esc(&s.title));
+    }
+    out.push_str("</nav>\n</header>\n<main>\n");
+    for s in &secs {
+        let _ = write!(out, "<section id=\"{}\">\n<h2>{}</h2>\n", s.id, esc(&s.title));
+        for b in &s.blocks {
+            match b {
+                Block::Para(t) => {
+                    let _ = writeln!(out, "<p>{}</p>", inline(t));
+                }
+                Block::List(items) => {
+                    out.push_str("<ul>");
+                    for i in items {
+                        let _ = write!(out, "<li>{}</li>", inline(i));
+                    }
+                    out.push_str("</ul>\n");
+                }
+                Block::Table { header, rows } => {
+                    table(&mut out, header, rows);
+                    out.push('\n');
+                }
+                Block::Chart(i) => {
+                    let (_, title, svg) = &charts[*i];
+                    let _ = write!(out, "<figure class=\"chart\"><figcaption>{}</figcaption>", esc(title));
+                    match svg {
+                        Ok(svg) => out.push_str(inline_svg(svg)),
+                        Err(e) => {
+                            let _ = write!(out, "<p>This chart could not be drawn: {}</p>", esc(e));
+                        }
+                    }
+                    out.push_str("</figure>\n");
+                }
+            }
+        }
+        out.push_str("</section>\n");
+    }
+    let _ = write!(
+        out,
+        "</main>\n<footer>Generated by CostPlan {} · scenario hash {} · seed {} · {} runs. Results are a pure function of the scenario files and the seed.</footer>\n</body>\n</html>\n",
+        r.costplan_version, r.scenario_hash, r.seed, r.runs
+    );
+    out
+}

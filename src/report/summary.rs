@@ -1,0 +1,421 @@
+//! The content of a planning report, independent of its format: sections of paragraphs, tables
+//! and charts that the HTML and Markdown writers render the same way.
+
+use super::format::{delta, p_better, pct, thousands, unit_of, usd, value};
+use super::table::KEY_FIGURES;
+use crate::model::policy::Tactic;
+use crate::model::{DistSpec, Scenario};
+use crate::sim::metrics::{METRICS, Unit};
+use crate::sim::results::Results;
+
+/// A table cell; `data` carries the exact number behind a figure (metric key, policy, statistic,
+/// value) so that tools and tests can read it back.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Cell {
+    pub text: String,
+    pub data: Option<(String, String, &'static str, f64)>,
+}
+
+impl From<String> for Cell {
+    fn from(text: String) -> Cell {
+        Cell { text, data: None }
+    }
+}
+impl From<&str> for Cell {
+    fn from(text: &str) -> Cell {
+        Cell { text: text.to_string(), data: None }
+    }
+}
+
+/// A piece of a section.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Block {
+    Para(String),
+    List(Vec<String>),
+    Table { header: Vec<String>, rows: Vec<Vec<Cell>> },
+    /// Index into the report's charts.
+    Chart(usize),
+}
+
+/// A titled section with an anchor.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Section {
+    pub id: &'static str,
+    pub title: String,
+    pub blocks: Vec<Block>,
+}
+
+/// Which policy the report recommends, and why.
+pub fn recommend(r: &Results) -> (usize, String) {
+    let blocked = |i: usize| {
+        let p = &r.policies[i];
+        p.risk_flags.iter().any(|f| f.kind == "quality_erosion" || f.kind == "latency")
+            || p.delta_vs_baseline.get("cost_per_success_usd").is_some_and(|d| d.mean > 0.0 && i > 0)
+    };
+    let cps = |i: usize| r.policies[i].metrics["cost_per_success_usd"].p50;
+    let best = (0..r.policies.len()).filter(|i| !blocked(*i)).min_by(|a, b| cps(*a).total_cmp(&cps(*b))).unwrap_or(0);
+    let reason = if best == 0 {
+        "no candidate lowers the cost per successful outcome without breaching a guardrail".to_string()
+    } else {
+        let blocked_names: Vec<&str> =
+            (1..r.policies.len()).filter(|i| blocked(*i)).map(|i| r.policies[i].name.as_str()).collect();
+        let mut s = "the lowest median cost per successful outcome among the policies that respect the quality and latency guardrails".to_string();
+        if !blocked_names.is_empty() {
+            s.push_str(&format!(" ({} excluded by a guardrail)", blocked_names.join(", ")));
+        }
+        s
+    };
+    (best, reason)
+}
+
+/// A metric's definition, for the method section.
+pub fn definition(key: &str) -> &'static str {
+    match key {
+        "cost_total_usd" => "All spend over the horizon: model calls (input, prompt-cache reads and writes, output, reasoning), verifier calls, embeddings.",
+        "cost_per_request_usd" => "Spend divided by tasks (retries are not new tasks).",
+        "cost_per_success_usd" => "Spend divided by successful outcomes: what one useful answer costs.",
+        "success_rate" => "Successful outcomes divided by tasks (a wrong cache hit or a rejected task is a failure).",
+        "token_efficiency" => "Successful outcomes per million billed tokens of every kind.",
+        "wasted_token_share" => "Share of billed tokens spent on attempts that failed or on cascade stages that were escalated.",
+        "latency_p50_ms" | "latency_p95_ms" | "latency_p99_ms" => "Percentile of the latency of interactive (non-batchable) attempts: time to first token plus output and reasoning tokens at the model's speed, plus cache lookups and cascade stages.",
+        "first_breach_day" => "First day (0-based) on which the budget was exhausted: the projected exhaustion date.",
+        "days_over_cap" => "Days on which a budget cap was reached.",
+        "unowned_spend_share" => "Share of spend on task classes without an owner.",
+        "strong_model_share" => "Share of model calls that went to the most expensive model (by output price).",
+        _ => "A count per run over the horizon.",
+    }
+}
+
+fn dist_text(d: &DistSpec) -> String {
+    match d {
+        DistSpec::Fixed(x) => format!("{x}"),
+        DistSpec::Uniform(a, b) => format!("Uniform({a}, {b})"),
+        DistSpec::Normal(a, b) => format!("Normal(mean {a}, sd {b})"),
+        DistSpec::LogNormal(a, b) => format!("LogNormal(median {a}, p95 {b})"),
+        DistSpec::Gamma(a, b) => format!("Gamma(mean {a}, sd {b})"),
+        DistSpec::Beta(a, b) => format!("Beta(mean {a}, sd {b})"),
+        DistSpec::Pert(a, b, c) => format!("Pert({a}, {b}, {c})"),
+        DistSpec::Empirical(v) => format!("Empirical({} values)", v.len()),
+    }
+}
+
+fn figure(key: &str, policy: &str, stat: &'static str, x: f64) -> Cell {
+    Cell { text: value(unit_of(key), x), data: Some((key.to_string(), policy.to_string(), stat, x)) }
+}
+
+/// Builds every section of the report. Charts are referred to by index into `chart_titles`.
+pub fn sections(scn: &Scenario, r: &Results, chart_titles: &[String]) -> Vec<Section> {
+    let mut out = Vec::new();
+    let (best, reason) = recommend(r);
+    let rec = &r.policies[best];
+    let spend = rec.metrics["cost_total_usd"];
+    let mut summary = vec![Block::Para(format!(
+        "Recommended policy: **{}**{} — {reason}.",
+        rec.name,
+        if rec.is_baseline { " (the baseline)" } else { "" }
+    ))];
+    summary.push(Block::Para(format!(
+        "Expected spend over the {} days: {} (90% interval {} – {}); cost per successful outcome {}; success rate {}.",
+        r.horizon_days,
+        usd(spend.p50),
+        usd(spend.p5),
+        usd(spend.p95),
+        usd(rec.metrics["cost_per_success_usd"].p50),
+        pct(rec.metrics["success_rate"].p50)
+    )));
+    if let Some(d) = rec.delta_vs_baseline.get("cost_total_usd") {
+        summary.push(Block::Para(format!(
+            "Saving against the baseline ({}): {} over the horizon (90% interval {} – {}), better in {} of paired runs.",
+            r.policies[0].name,
+            usd(-d.mean),
+            usd(-d.p95),
+            usd(-d.p5),
+            p_better(d)
+        )));
+    }
+    let risks: Vec<String> =
+        r.policies.iter().flat_map(|p| p.risk_flags.iter().map(move |f| format!("{} — {}: {}", f.kind.replace('_', " "), p.name, f.message))).collect();
+    summary.push(Block::Para(if risks.is_empty() { "No risk needs a decision.".into() } else { "Risks that need a decision:".into() }));
+    if !risks.is_empty() {
+        summary.push(Block::List(risks.clone()));
+    }
+    out.push(Section { id: "summary", title: "Executive summary".into(), blocks: summary });
+
+    // Figures.
+    let mut header = vec!["Policy".to_string()];
+    header.extend(KEY_FIGURES.iter().map(|(_, t)| format!("{t}: p50 [p5 – p95]")));
+    let rows = r
+        .policies
+        .iter()
+        .map(|p| {
+            let mut row: Vec<Cell> = vec![if p.is_baseline { format!("{} (baseline)", p.name) } else { p.name.clone() }.into()];
+            for (key, _) in KEY_FIGURES {
+                let m = p.metrics[key];
+                let f = figure(key, &p.name, "p50", m.p50);
+                let text = format!("{} [{} – {}]", f.text, value(unit_of(key), m.p5), value(unit_of(key), m.p95));
+                row.push(Cell { text, data: f.data });
+            }
+            row
+        })
+        .collect();
+    let mut blocks = vec![Block::Table { header, rows }];
+    if r.policies.len() > 1 {
+        let mut header = vec!["Against the baseline".to_string()];
+        header.extend(KEY_FIGURES.iter().map(|(_, t)| format!("{t}: mean [90%], P(better)")));
+        let rows = r
+            .policies
+            .iter()
+            .skip(1)
+            .map(|p| {
+                let mut row: Vec<Cell> = vec![p.name.clone().into()];
+                for (key, _) in KEY_FIGURES {
+                    let d = p.delta_vs_baseline[key];
+                    let u = unit_of(key);
+                    row.push(Cell {
+                        text: format!("{} [{}, {}], {}", delta(u, d.mean), delta(u, d.p5), delta(u, d.p95), p_better(&d)),
+                        data: Some((key.to_string(), p.name.clone(), "delta_mean", d.mean)),
+                    });
+                }
+                row
+            })
+            .collect();
+        blocks.push(Block::Table { header, rows });
+    }
+    let mut all_header = vec!["Metric".to_string()];
+    all_header.extend(r.policies.iter().map(|p| p.name.clone()));
+    let all_rows = METRICS
+        .iter()
+        .map(|def| {
+            let mut row: Vec<Cell> = vec![def.label.into()];
+            row.extend(r.policies.iter().map(|p| figure(def.key, &p.name, "mean", p.metrics[def.key].mean)));
+            row
+        })
+        .collect();
+    blocks.push(Block::Para("Every metric (mean across runs):".into()));
+    blocks.push(Block::Table { header: all_header, rows: all_rows });
+    out.push(Section { id: "figures", title: "Figures".into(), blocks });
+
+    out.push(Section { id: "charts", title: "Charts".into(), blocks: (0..chart_titles.len()).map(Block::Chart).collect() });
+
+    // Savings by tactic.
+    let mut blocks = Vec::new();
+    for p in r.policies.iter().skip(1) {
+        let Some(s) = &p.savings_by_tactic else { continue };
+        if s.shapley.is_empty() {
+            continue;
+        }
+        blocks.push(Block::Para(format!("{}: saving by tactic (positive = cheaper than the baseline).", p.name)));
+        let rows = s
+            .shapley
+            .iter()
+            .zip(&s.waterfall)
+            .zip(s.shapley_cost_per_success.iter().zip(&s.waterfall_cost_per_success))
+            .map(|((sh, wf), (sc, wc))| {
+                vec![
+                    sh.tactic.into(),
+                    format!("{} [{} – {}]", usd(sh.mean_usd), usd(sh.p5_usd), usd(sh.p95_usd)).into(),
+                    usd(wf.mean_usd).into(),
+                    format!("{} [{} – {}]", usd(sc.mean_usd), usd(sc.p5_usd), usd(sc.p95_usd)).into(),
+                    usd(wc.mean_usd).into(),
+                ]
+            })
+            .collect();
+        blocks.push(Block::Table {
+            header: vec![
+                "Tactic".into(),
+                "Shapley, spend: mean [p5 – p95]".into(),
+                "Waterfall, spend".into(),
+                "Shapley, cost per success".into(),
+                "Waterfall, cost per success".into(),
+            ],
+            rows,
+        });
+    }
+    if blocks.is_empty() {
+        blocks.push(Block::Para("No candidate differs from the baseline.".into()));
+    }
+    out.push(Section { id: "savings", title: "Savings by tactic".into(), blocks });
+
+    // Risk flags.
+    let mut flags = Vec::new();
+    for p in &r.policies {
+        for f in &p.risk_flags {
+            flags.push(format!("{} — {}: {} (value {:.4}). {}", f.kind.replace('_', " "), p.name, f.message, f.value, f.explanation));
+        }
+    }
+    out.push(Section {
+        id: "risks",
+        title: "Risk flags".into(),
+        blocks: vec![if flags.is_empty() { Block::Para("No risk flags.".into()) } else { Block::List(flags) }],
+    });
+
+    out.push(assumptions(scn));
+    out.push(method(scn, r));
+    out.push(Section {
+        id: "reproducibility",
+        title: "Reproducibility".into(),
+        blocks: vec![Block::Para(format!(
+            "CostPlan {} · scenario \"{}\" · hash {} · seed {} · {} runs × {} days · {} engine, {} task simulations. The same scenario files and seed give the same report, byte for byte.",
+            r.costplan_version,
+            r.scenario,
+            r.scenario_hash,
+            r.seed,
+            r.runs,
+            r.horizon_days,
+            r.engine.name,
+            thousands(r.engine.tasks_simulated)
+        ))],
+    });
+    out
+}
+
+fn assumptions(scn: &Scenario) -> Section {
+    let t = &scn.traffic;
+    let f = &scn.file;
+    let mut blocks = vec![Block::Table {
+        header: vec!["Assumption".into(), "Value".into()],
+        rows: vec![
+            vec!["Horizon".into(), format!("{} days from {}", f.horizon_days, f.start_date.as_deref().unwrap_or("day 1")).into()],
+            vec!["Runs, seed".into(), format!("{}, {}", f.runs, f.seed).into()],
+            vec!["Tasks per day (per run)".into(), dist_text(t.requests_per_day.0.spec()).into()],
+            vec!["Growth per month".into(), dist_text(t.growth_per_month.spec()).into()],
+            vec!["Weekly pattern (Mon–Sun)".into(), format!("{:?}", t.weekly_pattern).into()],
+            vec!["Day-to-day noise (sd of log)".into(), format!("{}", t.day_noise_sd.get()).into()],
+            vec!["Prompt-cache TTL".into(), format!("{} min", f.prompt_cache_ttl_minutes.get()).into()],
+            vec![
+                "Guardrails".into(),
+                format!(
+                    "success may drop at most {:.1} points; p95 latency {}",
+                    f.guardrails.max_success_drop.get() * 100.0,
+                    f.guardrails.p95_latency_ms.map(|x| format!("below {} ms", x.get())).unwrap_or_else(|| "not limited".into())
+                )
+                .into(),
+            ],
+        ],
+    }];
+    blocks.push(Block::Para("Task classes:".into()));
+    blocks.push(Block::Table {
+        header: ["Class", "Share", "Owner", "Input tokens", "Shared prefix", "Output tokens", "Exact repeats", "Near repeats", "Retry on failure", "Batchable"]
+            .map(String::from)
+            .to_vec(),
+        rows: t
+            .classes
+            .iter()
+            .map(|c| {
+                vec![
+                    c.name.clone().into(),
+                    pct(c.share.get()).into(),
+                    c.owner.clone().unwrap_or_else(|| "(none)".into()).into(),
+                    dist_text(c.input_tokens.0.spec()).into(),
+                    c.shared_prefix_tokens.to_string().into(),
+                    dist_text(c.output_tokens.0.spec()).into(),
+                    dist_text(c.exact_repeat_rate.0.spec()).into(),
+                    dist_text(c.near_repeat_rate.0.spec()).into(),
+                    dist_text(c.retry_on_failure.0.spec()).into(),
+                    if c.batchable { "yes" } else { "no" }.into(),
+                ]
+            })
+            .collect(),
+    });
+    blocks.push(Block::Para("Prices ($ per 1M tokens, list prices before discounts):".into()));
+    let mut keys: Vec<String> = f.models.values().map(|m| m.price_key.clone()).collect();
+    keys.extend(scn.policies.iter().filter_map(|p| p.semantic_cache.as_ref().map(|s| s.embedding_price_key.clone())));
+    keys.sort();
+    keys.dedup();
+    let opt = |x: Option<crate::model::ron_io::NonNeg>| x.map(|v| format!("{}", v.get())).unwrap_or_else(|| "–".into());
+    blocks.push(Block::Table {
+        header: ["Price key", "Provider", "Input", "Output", "Cache read", "Cache write", "Batch in/out", "Long-context tiers", "Discount", "As of", "Source"]
+            .map(String::from)
+            .to_vec(),
+        rows: keys
+            .iter()
+            .filter_map(|k| scn.prices.get(k).map(|p| (k, p)))
+            .map(|(k, p)| {
+                vec![
+                    k.clone().into(),
+                    p.provider.clone().into(),
+                    format!("{}", p.input_usd_per_mtok.get()).into(),
+                    format!("{}", p.output_usd_per_mtok.get()).into(),
+                    opt(p.cache_read_usd_per_mtok).into(),
+                    opt(p.cache_write_usd_per_mtok).into(),
+                    format!("{} / {}", opt(p.batch_input_usd_per_mtok), opt(p.batch_output_usd_per_mtok)).into(),
+                    p.long_context
+                        .iter()
+                        .map(|t| format!(">{}: {} / {}", t.above_input_tokens, t.input_usd_per_mtok.get(), t.output_usd_per_mtok.get()))
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                        .into(),
+                    format!("×{}", scn.discount_for(k)).into(),
+                    p.as_of.clone().into(),
+                    p.source.clone().into(),
+                ]
+            })
+            .collect(),
+    });
+    blocks.push(Block::Para("Models (success per class drawn once per run; latency per request):".into()));
+    blocks.push(Block::Table {
+        header: ["Model", "Price key", "Success by class", "Time to first token (ms)", "Output speed (tok/s)", "Reasoning tokens"].map(String::from).to_vec(),
+        rows: f
+            .models
+            .iter()
+            .map(|(n, m)| {
+                vec![
+                    n.clone().into(),
+                    m.price_key.clone().into(),
+                    m.success.iter().map(|(c, d)| format!("{c}: {}", dist_text(d.0.spec()))).collect::<Vec<_>>().join("; ").into(),
+                    dist_text(m.ttft_ms.0.spec()).into(),
+                    dist_text(m.output_tokens_per_s.0.spec()).into(),
+                    dist_text(m.reasoning_tokens.0.spec()).into(),
+                ]
+            })
+            .collect(),
+    });
+    blocks.push(Block::Para("Policies, and what differs between the versions (\"off\" = tactic not used):".into()));
+    let mut header = vec!["Tactic".to_string()];
+    header.extend(scn.policies.iter().map(|p| format!("{} v{}", p.name, if p.version.is_empty() { "–" } else { &p.version })));
+    let rows = Tactic::ALL
+        .iter()
+        .filter(|t| scn.policies.iter().any(|p| p.component_text(**t) != scn.policies[0].component_text(**t)) || scn.policies.iter().any(|p| p.component_text(**t) != "off" && p.component_text(**t) != "0"))
+        .map(|t| {
+            let mut row: Vec<Cell> = vec![t.name().into()];
+            row.extend(scn.policies.iter().map(|p| Cell::from(p.component_text(*t))));
+            row
+        })
+        .collect();
+    blocks.push(Block::Table { header, rows });
+    let notes: Vec<String> = scn.policies.iter().filter(|p| !p.notes.is_empty()).map(|p| format!("{}: {}", p.name, p.notes)).collect();
+    if !notes.is_empty() {
+        blocks.push(Block::List(notes));
+    }
+    Section { id: "assumptions", title: "Assumptions".into(), blocks }
+}
+
+fn method(scn: &Scenario, r: &Results) -> Section {
+    let mut blocks = vec![
+        Block::Para(format!(
+            "Monte Carlo with two levels of uncertainty: each of the {} runs draws its parameters once (volume, growth, repeat rates, success probabilities, cache hit rates, verifier recall…), then simulates every task of every day of the {}-day horizon through each policy's pipeline: budget gate, context cap, exact cache, semantic cache, router, model call (prompt-cache warmth 1 − exp(−λ·TTL) from the arrival rate, batch prices, long-context tier on the whole request, discounts), outcome and retries.",
+            r.runs, r.horizon_days
+        )),
+        Block::Para("A model succeeds on a task iff the task's difficulty u ~ U(0,1) is below its success probability, so stronger models solve a superset of what weaker ones solve. Every policy sees the same tasks and draws (common random numbers): deltas against the baseline are paired run by run, with their mean, 90% interval and the share of runs in which the candidate is better.".into()),
+        Block::Para("Savings by tactic run the baseline with each subset of the candidate's differing components swapped in and attribute the saving by Shapley value (the tactics' shares add up to the total saving); the waterfall adds the tactics in policy order.".into()),
+        Block::Para(format!("Percentiles are across runs: p5–p95 is a 90% planning interval. Scenario: {}.", scn.file.description)),
+    ];
+    blocks.push(Block::Table {
+        header: vec!["Metric".into(), "Key".into(), "Unit".into(), "Definition".into()],
+        rows: METRICS
+            .iter()
+            .map(|m| {
+                let unit = match m.unit {
+                    Unit::Usd => "US dollars",
+                    Unit::Ratio => "share",
+                    Unit::Ms => "milliseconds",
+                    Unit::Count => "count",
+                    Unit::PerMtok => "per 1M tokens",
+                    Unit::Day => "day",
+                };
+                vec![m.label.into(), m.key.into(), unit.into(), definition(m.key).into()]
+            })
+            .collect(),
+    });
+    Section { id: "method", title: "Method and definitions".into(), blocks }
+}
