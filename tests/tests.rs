@@ -19,3 +19,5 @@ mod files;
 mod gui;
 #[path = "suite/litellm.rs"]
 mod litellm;
+#[path = "suite/report.rs"]
+mod report;

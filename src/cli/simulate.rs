@@ -201,7 +201,11 @@ pub fn report(args: &ReportArgs) -> Result<ExitCode> {
         Ok(s) => s,
         Err(code) => return Ok(code),
     };
-    let opts = SimOptions { runs: args.runs, seed: args.seed, ..Default::default() };
+    let opts = SimOptions {
+        runs: args.runs,
+        seed: args.seed,
+        ..Default::default()
+    };
     let results = run_sim(&scn, &opts, &Control::none())?;
     for p in crate::report::write(&scn, &results, format, &args.output)? {
         eprintln!("wrote {}", p.display());

@@ -438,11 +438,22 @@ impl CostPlanApp {
             return;
         };
         let format = crate::report::Format::from_path(path).unwrap_or(crate::report::Format::Html);
-        let path = if crate::report::Format::from_path(path).is_none() { path.with_extension("html") } else { path.to_path_buf() };
+        let path = if crate::report::Format::from_path(path).is_none() {
+            path.with_extension("html")
+        } else {
+            path.to_path_buf()
+        };
         match crate::report::write(&self.scenario, r, format, &path) {
             Ok(files) => {
-                let note = if self.results_stale { " (from results marked stale)" } else { "" };
-                self.status = Some((format!("Exported {} file(s) to {}{note}", files.len(), path.display()), false));
+                let note = if self.results_stale {
+                    " (from results marked stale)"
+                } else {
+                    ""
+                };
+                self.status = Some((
+                    format!("Exported {} file(s) to {}{note}", files.len(), path.display()),
+                    false,
+                ));
             }
             Err(e) => self.status = Some((format!("{e:#}"), true)),
         }
@@ -541,7 +552,10 @@ impl CostPlanApp {
                 {
                     self.open_dialog(DialogPurpose::SaveAs);
                 }
-                if ui.add(egui::Button::new("Export report…").shortcut_text("Ctrl+E")).clicked() {
+                if ui
+                    .add(egui::Button::new("Export report…").shortcut_text("Ctrl+E"))
+                    .clicked()
+                {
                     self.open_dialog(DialogPurpose::ExportReport);
                 }
                 ui.separator();

@@ -89,7 +89,12 @@ pub fn cost_per_success(r: &Results) -> Result<String, String> {
                 .label(name.clone())
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], c.stroke_width(2)));
         }
-        chart.configure_series_labels().border_style(BLACK).background_style(WHITE.mix(0.85)).draw().map_err(err)?;
+        chart
+            .configure_series_labels()
+            .border_style(BLACK)
+            .background_style(WHITE.mix(0.85))
+            .draw()
+            .map_err(err)?;
         Ok(())
     })
 }
@@ -100,8 +105,16 @@ pub fn savings(r: &Results, policy: usize, how: Attribution, of: SavingOf) -> Re
     let title = format!(
         "Savings by tactic, {} ({}, {})",
         r.policies[policy].name,
-        if how == Attribution::Shapley { "Shapley" } else { "waterfall" },
-        if of == SavingOf::TotalCost { "spend over the horizon" } else { "cost per success" }
+        if how == Attribution::Shapley {
+            "Shapley"
+        } else {
+            "waterfall"
+        },
+        if of == SavingOf::TotalCost {
+            "spend over the horizon"
+        } else {
+            "cost per success"
+        }
     );
     let names: Vec<&'static str> = bars.iter().map(|b| b.tactic).collect();
     svg(|root| {
@@ -120,7 +133,11 @@ pub fn savings(r: &Results, policy: usize, how: Attribution, of: SavingOf) -> Re
             .x_labels(bars.len().max(1))
             .x_label_formatter(&|v| {
                 let i = v.round();
-                if (v - i).abs() < 1e-6 && i >= 0.0 { names.get(i as usize).map(|s| s.to_string()).unwrap_or_default() } else { String::new() }
+                if (v - i).abs() < 1e-6 && i >= 0.0 {
+                    names.get(i as usize).map(|s| s.to_string()).unwrap_or_default()
+                } else {
+                    String::new()
+                }
             })
             .y_label_formatter(&|v| usd(*v))
             .y_desc("saving")
@@ -128,10 +145,16 @@ pub fn savings(r: &Results, policy: usize, how: Attribution, of: SavingOf) -> Re
             .map_err(err)?;
         let c = colour(policy);
         chart
-            .draw_series(bars.iter().map(|b| Rectangle::new([(b.x - 0.3, 0.0), (b.x + 0.3, b.mean)], c.mix(0.75).filled())))
+            .draw_series(
+                bars.iter()
+                    .map(|b| Rectangle::new([(b.x - 0.3, 0.0), (b.x + 0.3, b.mean)], c.mix(0.75).filled())),
+            )
             .map_err(err)?;
         chart
-            .draw_series(bars.iter().map(|b| ErrorBar::new_vertical(b.x, b.p5, b.mean, b.p95, BLACK.stroke_width(1), 10)))
+            .draw_series(
+                bars.iter()
+                    .map(|b| ErrorBar::new_vertical(b.x, b.p5, b.mean, b.p95, BLACK.stroke_width(1), 10)),
+            )
             .map_err(err)?;
         Ok(())
     })
@@ -143,13 +166,20 @@ pub fn spend_over_time(r: &Results) -> Result<String, String> {
         let days = r.horizon_days as f64;
         let (_, y1) = range(
             r.policies.iter().flat_map(|p| {
-                p.cumulative_spend_usd.p95.iter().copied().chain(p.budget.iter().flat_map(|b| b.cumulative_cap_usd.iter().copied()))
+                p.cumulative_spend_usd
+                    .p95
+                    .iter()
+                    .copied()
+                    .chain(p.budget.iter().flat_map(|b| b.cumulative_cap_usd.iter().copied()))
             }),
             true,
         );
         let mut chart = ChartBuilder::on(&root)
             .margin(12)
-            .caption("Spend over the horizon (median, p5–p95 band; dashed: budget)", (FONT, 16))
+            .caption(
+                "Spend over the horizon (median, p5–p95 band; dashed: budget)",
+                (FONT, 16),
+            )
             .x_label_area_size(36)
             .y_label_area_size(70)
             .build_cartesian_2d(0.0..days + 0.5, 0.0..y1)
@@ -166,15 +196,25 @@ pub fn spend_over_time(r: &Results) -> Result<String, String> {
             let c = colour(i);
             let mut poly: Vec<(f64, f64)> = b.days.iter().zip(&b.p95).map(|(x, y)| (*x, *y)).collect();
             poly.extend(b.days.iter().zip(&b.p5).rev().map(|(x, y)| (*x, *y)));
-            chart.draw_series(std::iter::once(Polygon::new(poly, c.mix(0.15).filled()))).map_err(err)?;
             chart
-                .draw_series(LineSeries::new(b.days.iter().zip(&b.p50).map(|(x, y)| (*x, *y)), c.stroke_width(2)))
+                .draw_series(std::iter::once(Polygon::new(poly, c.mix(0.15).filled())))
+                .map_err(err)?;
+            chart
+                .draw_series(LineSeries::new(
+                    b.days.iter().zip(&b.p50).map(|(x, y)| (*x, *y)),
+                    c.stroke_width(2),
+                ))
                 .map_err(err)?
                 .label(p.name.clone())
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], c.stroke_width(2)));
             if let Some(line) = series::budget_line(p) {
                 chart
-                    .draw_series(DashedLineSeries::new(line.iter().map(|p| (p[0], p[1])), 6, 4, c.stroke_width(1)))
+                    .draw_series(DashedLineSeries::new(
+                        line.iter().map(|p| (p[0], p[1])),
+                        6,
+                        4,
+                        c.stroke_width(1),
+                    ))
                     .map_err(err)?;
             }
         }
@@ -218,7 +258,12 @@ pub fn quality_vs_cost(r: &Results) -> Result<String, String> {
                 .label(p.name.clone())
                 .legend(move |(x, y)| Circle::new((x + 8, y), 4, c.filled()));
         }
-        chart.configure_series_labels().border_style(BLACK).background_style(WHITE.mix(0.85)).draw().map_err(err)?;
+        chart
+            .configure_series_labels()
+            .border_style(BLACK)
+            .background_style(WHITE.mix(0.85))
+            .draw()
+            .map_err(err)?;
         Ok(())
     })
 }
@@ -227,7 +272,11 @@ pub fn quality_vs_cost(r: &Results) -> Result<String, String> {
 pub fn spend_by(r: &Results, by_owner: bool) -> Result<String, String> {
     let groups = series::spend_groups(r, by_owner);
     let names: Vec<String> = groups.iter().map(|g| g.0.clone()).collect();
-    let title = if by_owner { "Spend by owner (median over the horizon)" } else { "Spend by model (median over the horizon)" };
+    let title = if by_owner {
+        "Spend by owner (median over the horizon)"
+    } else {
+        "Spend by model (median over the horizon)"
+    };
     svg(|root| {
         let (_, y1) = range(groups.iter().flat_map(|g| g.1.iter().map(|v| v.1)), true);
         let n_groups = groups.len().max(1) as f64;
@@ -245,7 +294,11 @@ pub fn spend_by(r: &Results, by_owner: bool) -> Result<String, String> {
             .x_labels(groups.len().max(1))
             .x_label_formatter(&|v| {
                 let i = v.round();
-                if (v - i).abs() < 1e-6 && i >= 0.0 { names.get(i as usize).cloned().unwrap_or_default() } else { String::new() }
+                if (v - i).abs() < 1e-6 && i >= 0.0 {
+                    names.get(i as usize).cloned().unwrap_or_default()
+                } else {
+                    String::new()
+                }
             })
             .y_label_formatter(&|v| usd(*v))
             .draw()
@@ -262,7 +315,12 @@ pub fn spend_by(r: &Results, by_owner: bool) -> Result<String, String> {
                 .label(p.name.clone())
                 .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], c.filled()));
         }
-        chart.configure_series_labels().border_style(BLACK).background_style(WHITE.mix(0.85)).draw().map_err(err)?;
+        chart
+            .configure_series_labels()
+            .border_style(BLACK)
+            .background_style(WHITE.mix(0.85))
+            .draw()
+            .map_err(err)?;
         Ok(())
     })
 }
@@ -270,11 +328,23 @@ pub fn spend_by(r: &Results, by_owner: bool) -> Result<String, String> {
 /// Every chart of a report, as (file name, title, SVG).
 pub fn all(r: &Results) -> Vec<(String, String, Result<String, String>)> {
     let mut out = vec![
-        ("spend-over-time.svg".to_string(), "Spend over the horizon".to_string(), spend_over_time(r)),
-        ("cost-per-success.svg".to_string(), "Cost per successful outcome".to_string(), cost_per_success(r)),
+        (
+            "spend-over-time.svg".to_string(),
+            "Spend over the horizon".to_string(),
+            spend_over_time(r),
+        ),
+        (
+            "cost-per-success.svg".to_string(),
+            "Cost per successful outcome".to_string(),
+            cost_per_success(r),
+        ),
     ];
     for i in 1..r.policies.len() {
-        if r.policies[i].savings_by_tactic.as_ref().is_some_and(|s| !s.shapley.is_empty()) {
+        if r.policies[i]
+            .savings_by_tactic
+            .as_ref()
+            .is_some_and(|s| !s.shapley.is_empty())
+        {
             out.push((
                 format!("savings-{i}.svg"),
                 format!("Savings by tactic: {}", r.policies[i].name),
@@ -282,8 +352,20 @@ pub fn all(r: &Results) -> Vec<(String, String, Result<String, String>)> {
             ));
         }
     }
-    out.push(("quality-vs-cost.svg".to_string(), "Quality versus cost".to_string(), quality_vs_cost(r)));
-    out.push(("spend-by-owner.svg".to_string(), "Spend by owner".to_string(), spend_by(r, true)));
-    out.push(("spend-by-model.svg".to_string(), "Spend by model".to_string(), spend_by(r, false)));
+    out.push((
+        "quality-vs-cost.svg".to_string(),
+        "Quality versus cost".to_string(),
+        quality_vs_cost(r),
+    ));
+    out.push((
+        "spend-by-owner.svg".to_string(),
+        "Spend by owner".to_string(),
+        spend_by(r, true),
+    ));
+    out.push((
+        "spend-by-model.svg".to_string(),
+        "Spend by model".to_string(),
+        spend_by(r, false),
+    ));
     out
 }

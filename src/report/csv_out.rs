@@ -27,14 +27,25 @@ pub fn per_run(r: &Results) -> Result<Vec<u8>, csv::Error> {
 
 /// The savings file's path: `x.csv` → `x-savings.csv`.
 pub fn savings_path(path: &Path) -> PathBuf {
-    let stem = path.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_else(|| "report".into());
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().to_string())
+        .unwrap_or_else(|| "report".into());
     path.with_file_name(format!("{stem}-savings.csv"))
 }
 
 /// Savings by tactic: `policy,method,saving_of,tactic,mean_usd,p5_usd,p95_usd`.
 pub fn savings(r: &Results) -> Result<Vec<u8>, csv::Error> {
     let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(["policy", "method", "saving_of", "tactic", "mean_usd", "p5_usd", "p95_usd"])?;
+    w.write_record([
+        "policy",
+        "method",
+        "saving_of",
+        "tactic",
+        "mean_usd",
+        "p5_usd",
+        "p95_usd",
+    ])?;
     for p in &r.policies {
         let Some(s) = &p.savings_by_tactic else { continue };
         for (method, of, list) in [

@@ -10,7 +10,11 @@ use crate::sim::results::Results;
 
 /// Escapes text for HTML.
 pub fn esc(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
 }
 
 /// Escapes text and turns `**bold**` into `<strong>`.
@@ -44,7 +48,8 @@ table { border-collapse: collapse; width: 100%; margin: 10px 0 18px; font-size: 
 th, td { text-align: left; padding: 6px 8px; border-bottom: 1px solid var(--line); vertical-align: top; }
 th { background: var(--card); font-weight: 600; }
 tr:nth-child(even) td { background: color-mix(in srgb, var(--card) 50%, transparent); }
-td[data-value] { font-variant-numeric: tabular-nums; white-space: nowrap; }
+td[data-value] { font-variant-numeric: tabular-nums; }
+td[data-stat="p50"], td[data-stat="mean"] { white-space: nowrap; }
 section#summary { background: var(--card); border-radius: 10px; padding: 4px 20px 12px; margin-top: 20px; }
 section#summary h2 { border: none; }
 figure.chart { margin: 14px 0 26px; }
@@ -113,7 +118,10 @@ pub fn render(scn: &Scenario, r: &Results) -> String {
         esc(&r.scenario),
         r.runs,
         r.horizon_days,
-        r.start_date.as_deref().map(|d| format!(" from {d}")).unwrap_or_default(),
+        r.start_date
+            .as_deref()
+            .map(|d| format!(" from {d}"))
+            .unwrap_or_default(),
         r.seed
     );
     for s in &secs {

@@ -23,7 +23,10 @@ pub fn render(scn: &Scenario, r: &Results, charts_dir: &str) -> (String, Vec<(St
         r.scenario,
         r.runs,
         r.horizon_days,
-        r.start_date.as_deref().map(|d| format!(" from {d}")).unwrap_or_default(),
+        r.start_date
+            .as_deref()
+            .map(|d| format!(" from {d}"))
+            .unwrap_or_default(),
         r.seed
     );
     let mut files = Vec::new();
@@ -41,10 +44,18 @@ pub fn render(scn: &Scenario, r: &Results, charts_dir: &str) -> (String, Vec<(St
                     out.push('\n');
                 }
                 Block::Table { header, rows } => {
-                    let _ = writeln!(out, "| {} |", header.iter().map(|h| cell(h)).collect::<Vec<_>>().join(" | "));
+                    let _ = writeln!(
+                        out,
+                        "| {} |",
+                        header.iter().map(|h| cell(h)).collect::<Vec<_>>().join(" | ")
+                    );
                     let _ = writeln!(out, "|{}|", vec!["---"; header.len()].join("|"));
                     for row in rows {
-                        let _ = writeln!(out, "| {} |", row.iter().map(|c| cell(&c.text)).collect::<Vec<_>>().join(" | "));
+                        let _ = writeln!(
+                            out,
+                            "| {} |",
+                            row.iter().map(|c| cell(&c.text)).collect::<Vec<_>>().join(" | ")
+                        );
                     }
                     out.push('\n');
                 }

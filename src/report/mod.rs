@@ -66,7 +66,10 @@ pub fn write(scn: &Scenario, r: &Results, format: Format, path: &Path) -> anyhow
             put(&csv_out::savings_path(path), &csv_out::savings(r)?)?;
         }
         Format::Md => {
-            let stem = path.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_else(|| "report".into());
+            let stem = path
+                .file_stem()
+                .map(|s| s.to_string_lossy().to_string())
+                .unwrap_or_else(|| "report".into());
             let dir_name = format!("{stem}-charts");
             let dir = path.parent().unwrap_or(Path::new(".")).join(&dir_name);
             std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;

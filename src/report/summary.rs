@@ -23,7 +23,10 @@ impl From<String> for Cell {
 }
 impl From<&str> for Cell {
     fn from(text: &str) -> Cell {
-        Cell { text: text.to_string(), data: None }
+        Cell {
+            text: text.to_string(),
+            data: None,
+        }
     }
 }
 
@@ -32,7 +35,10 @@ impl From<&str> for Cell {
 pub enum Block {
     Para(String),
     List(Vec<String>),
-    Table { header: Vec<String>, rows: Vec<Vec<Cell>> },
+    Table {
+        header: Vec<String>,
+        rows: Vec<Vec<Cell>>,
+    },
     /// Index into the report's charts.
     Chart(usize),
 }
@@ -49,16 +55,25 @@ pub struct Section {
 pub fn recommend(r: &Results) -> (usize, String) {
     let blocked = |i: usize| {
         let p = &r.policies[i];
-        p.risk_flags.iter().any(|f| f.kind == "quality_erosion" || f.kind == "latency")
-            || p.delta_vs_baseline.get("cost_per_success_usd").is_some_and(|d| d.mean > 0.0 && i > 0)
+        p.risk_flags
+            .iter()
+            .any(|f| f.kind == "quality_erosion" || f.kind == "latency")
+            || p.delta_vs_baseline
+                .get("cost_per_success_usd")
+                .is_some_and(|d| d.mean > 0.0 && i > 0)
     };
     let cps = |i: usize| r.policies[i].metrics["cost_per_success_usd"].p50;
-    let best = (0..r.policies.len()).filter(|i| !blocked(*i)).min_by(|a, b| cps(*a).total_cmp(&cps(*b))).unwrap_or(0);
+    let best = (0..r.policies.len())
+        .filter(|i| !blocked(*i))
+        .min_by(|a, b| cps(*a).total_cmp(&cps(*b)))
+        .unwrap_or(0);
     let reason = if best == 0 {
         "no candidate lowers the cost per successful outcome without breaching a guardrail".to_string()
     } else {
-        let blocked_names: Vec<&str> =
-            (1..r.policies.len()).filter(|i| blocked(*i)).map(|i| r.policies[i].name.as_str()).collect();
+        let blocked_names: Vec<&str> = (1..r.policies.len())
+            .filter(|i| blocked(*i))
+            .map(|i| r.policies[i].name.as_str())
+            .collect();
         let mut s = "the lowest median cost per successful outcome among the policies that respect the quality and latency guardrails".to_string();
         if !blocked_names.is_empty() {
             s.push_str(&format!(" ({} excluded by a guardrail)", blocked_names.join(", ")));
@@ -71,13 +86,19 @@ pub fn recommend(r: &Results) -> (usize, String) {
 /// A metric's definition, for the method section.
 pub fn definition(key: &str) -> &'static str {
     match key {
-        "cost_total_usd" => "All spend over the horizon: model calls (input, prompt-cache reads and writes, output, reasoning), verifier calls, embeddings.",
+        "cost_total_usd" => {
+            "All spend over the horizon: model calls (input, prompt-cache reads and writes, output, reasoning), verifier calls, embeddings."
+        }
         "cost_per_request_usd" => "Spend divided by tasks (retries are not new tasks).",
         "cost_per_success_usd" => "Spend divided by successful outcomes: what one useful answer costs.",
         "success_rate" => "Successful outcomes divided by tasks (a wrong cache hit or a rejected task is a failure).",
         "token_efficiency" => "Successful outcomes per million billed tokens of every kind.",
-        "wasted_token_share" => "Share of billed tokens spent on attempts that failed or on cascade stages that were escalated.",
-        "latency_p50_ms" | "latency_p95_ms" | "latency_p99_ms" => "Percentile of the latency of interactive (non-batchable) attempts: time to first token plus output and reasoning tokens at the model's speed, plus cache lookups and cascade stages.",
+        "wasted_token_share" => {
+            "Share of billed tokens spent on attempts that failed or on cascade stages that were escalated."
+        }
+        "latency_p50_ms" | "latency_p95_ms" | "latency_p99_ms" => {
+            "Percentile of the latency of interactive (non-batchable) attempts: time to first token plus output and reasoning tokens at the model's speed, plus cache lookups and cascade stages."
+        }
         "first_breach_day" => "First day (0-based) on which the budget was exhausted: the projected exhaustion date.",
         "days_over_cap" => "Days on which a budget cap was reached.",
         "unowned_spend_share" => "Share of spend on task classes without an owner.",
@@ -100,7 +121,10 @@ fn dist_text(d: &DistSpec) -> String {
 }
 
 fn figure(key: &str, policy: &str, stat: &'static str, x: f64) -> Cell {
-    Cell { text: value(unit_of(key), x), data: Some((key.to_string(), policy.to_string(), stat, x)) }
+    Cell {
+        text: value(unit_of(key), x),
+        data: Some((key.to_string(), policy.to_string(), stat, x)),
+    }
 }
 
 /// Builds every section of the report. Charts are referred to by index into `chart_titles`.
@@ -133,13 +157,28 @@ pub fn sections(scn: &Scenario, r: &Results, chart_titles: &[String]) -> Vec<Sec
             p_better(d)
         )));
     }
-    let risks: Vec<String> =
-        r.policies.iter().flat_map(|p| p.risk_flags.iter().map(move |f| format!("{} — {}: {}", f.kind.replace('_', " "), p.name, f.message))).collect();
-    summary.push(Block::Para(if risks.is_empty() { "No risk needs a decision.".into() } else { "Risks that need a decision:".into() }));
+    let risks: Vec<String> = r
+        .policies
+        .iter()
+        .flat_map(|p| {
+            p.risk_flags
+                .iter()
+                .map(move |f| format!("{} — {}: {}", f.kind.replace('_', " "), p.name, f.message))
+        })
+        .collect();
+    summary.push(Block::Para(if risks.is_empty() {
+        "No risk needs a decision.".into()
+    } else {
+        "Risks that need a decision:".into()
+    }));
     if !risks.is_empty() {
         summary.push(Block::List(risks.clone()));
     }
-    out.push(Section { id: "summary", title: "Executive summary".into(), blocks: summary });
+    out.push(Section {
+        id: "summary",
+        title: "Executive summary".into(),
+        blocks: summary,
+    });
 
     // Figures.
     let mut header = vec!["Policy".to_string()];
@@ -148,11 +187,23 @@ pub fn sections(scn: &Scenario, r: &Results, chart_titles: &[String]) -> Vec<Sec
         .policies
         .iter()
         .map(|p| {
-            let mut row: Vec<Cell> = vec![if p.is_baseline { format!("{} (baseline)", p.name) } else { p.name.clone() }.into()];
+            let mut row: Vec<Cell> = vec![
+                if p.is_baseline {
+                    format!("{} (baseline)", p.name)
+                } else {
+                    p.name.clone()
+                }
+                .into(),
+            ];
             for (key, _) in KEY_FIGURES {
                 let m = p.metrics[key];
                 let f = figure(key, &p.name, "p50", m.p50);
-                let text = format!("{} [{} – {}]", f.text, value(unit_of(key), m.p5), value(unit_of(key), m.p95));
+                let text = format!(
+                    "{} [{} – {}]",
+                    f.text,
+                    value(unit_of(key), m.p5),
+                    value(unit_of(key), m.p95)
+                );
                 row.push(Cell { text, data: f.data });
             }
             row
@@ -172,7 +223,13 @@ pub fn sections(scn: &Scenario, r: &Results, chart_titles: &[String]) -> Vec<Sec
                     let d = p.delta_vs_baseline[key];
                     let u = unit_of(key);
                     row.push(Cell {
-                        text: format!("{} [{}, {}], {}", delta(u, d.mean), delta(u, d.p5), delta(u, d.p95), p_better(&d)),
+                        text: format!(
+                            "{} [{}, {}], {}",
+                            delta(u, d.mean),
+                            delta(u, d.p5),
+                            delta(u, d.p95),
+                            p_better(&d)
+                        ),
                         data: Some((key.to_string(), p.name.clone(), "delta_mean", d.mean)),
                     });
                 }
@@ -187,15 +244,30 @@ pub fn sections(scn: &Scenario, r: &Results, chart_titles: &[String]) -> Vec<Sec
         .iter()
         .map(|def| {
             let mut row: Vec<Cell> = vec![def.label.into()];
-            row.extend(r.policies.iter().map(|p| figure(def.key, &p.name, "mean", p.metrics[def.key].mean)));
+            row.extend(
+                r.policies
+                    .iter()
+                    .map(|p| figure(def.key, &p.name, "mean", p.metrics[def.key].mean)),
+            );
             row
         })
         .collect();
     blocks.push(Block::Para("Every metric (mean across runs):".into()));
-    blocks.push(Block::Table { header: all_header, rows: all_rows });
-    out.push(Section { id: "figures", title: "Figures".into(), blocks });
+    blocks.push(Block::Table {
+        header: all_header,
+        rows: all_rows,
+    });
+    out.push(Section {
+        id: "figures",
+        title: "Figures".into(),
+        blocks,
+    });
 
-    out.push(Section { id: "charts", title: "Charts".into(), blocks: (0..chart_titles.len()).map(Block::Chart).collect() });
+    out.push(Section {
+        id: "charts",
+        title: "Charts".into(),
+        blocks: (0..chart_titles.len()).map(Block::Chart).collect(),
+    });
 
     // Savings by tactic.
     let mut blocks = Vec::new();
@@ -204,7 +276,10 @@ pub fn sections(scn: &Scenario, r: &Results, chart_titles: &[String]) -> Vec<Sec
         if s.shapley.is_empty() {
             continue;
         }
-        blocks.push(Block::Para(format!("{}: saving by tactic (positive = cheaper than the baseline).", p.name)));
+        blocks.push(Block::Para(format!(
+            "{}: saving by tactic (positive = cheaper than the baseline).",
+            p.name
+        )));
         let rows = s
             .shapley
             .iter()
@@ -234,19 +309,34 @@ pub fn sections(scn: &Scenario, r: &Results, chart_titles: &[String]) -> Vec<Sec
     if blocks.is_empty() {
         blocks.push(Block::Para("No candidate differs from the baseline.".into()));
     }
-    out.push(Section { id: "savings", title: "Savings by tactic".into(), blocks });
+    out.push(Section {
+        id: "savings",
+        title: "Savings by tactic".into(),
+        blocks,
+    });
 
     // Risk flags.
     let mut flags = Vec::new();
     for p in &r.policies {
         for f in &p.risk_flags {
-            flags.push(format!("{} — {}: {} (value {:.4}). {}", f.kind.replace('_', " "), p.name, f.message, f.value, f.explanation));
+            flags.push(format!(
+                "{} — {}: {} (value {:.4}). {}",
+                f.kind.replace('_', " "),
+                p.name,
+                f.message,
+                f.value,
+                f.explanation
+            ));
         }
     }
     out.push(Section {
         id: "risks",
         title: "Risk flags".into(),
-        blocks: vec![if flags.is_empty() { Block::Para("No risk flags.".into()) } else { Block::List(flags) }],
+        blocks: vec![if flags.is_empty() {
+            Block::Para("No risk flags.".into())
+        } else {
+            Block::List(flags)
+        }],
     });
 
     out.push(assumptions(scn));
@@ -275,19 +365,42 @@ fn assumptions(scn: &Scenario) -> Section {
     let mut blocks = vec![Block::Table {
         header: vec!["Assumption".into(), "Value".into()],
         rows: vec![
-            vec!["Horizon".into(), format!("{} days from {}", f.horizon_days, f.start_date.as_deref().unwrap_or("day 1")).into()],
+            vec![
+                "Horizon".into(),
+                format!(
+                    "{} days from {}",
+                    f.horizon_days,
+                    f.start_date.as_deref().unwrap_or("day 1")
+                )
+                .into(),
+            ],
             vec!["Runs, seed".into(), format!("{}, {}", f.runs, f.seed).into()],
-            vec!["Tasks per day (per run)".into(), dist_text(t.requests_per_day.0.spec()).into()],
+            vec![
+                "Tasks per day (per run)".into(),
+                dist_text(t.requests_per_day.0.spec()).into(),
+            ],
             vec!["Growth per month".into(), dist_text(t.growth_per_month.spec()).into()],
-            vec!["Weekly pattern (Mon–Sun)".into(), format!("{:?}", t.weekly_pattern).into()],
-            vec!["Day-to-day noise (sd of log)".into(), format!("{}", t.day_noise_sd.get()).into()],
-            vec!["Prompt-cache TTL".into(), format!("{} min", f.prompt_cache_ttl_minutes.get()).into()],
+            vec![
+                "Weekly pattern (Mon–Sun)".into(),
+                format!("{:?}", t.weekly_pattern).into(),
+            ],
+            vec![
+                "Day-to-day noise (sd of log)".into(),
+                format!("{}", t.day_noise_sd.get()).into(),
+            ],
+            vec![
+                "Prompt-cache TTL".into(),
+                format!("{} min", f.prompt_cache_ttl_minutes.get()).into(),
+            ],
             vec![
                 "Guardrails".into(),
                 format!(
                     "success may drop at most {:.1} points; p95 latency {}",
                     f.guardrails.max_success_drop.get() * 100.0,
-                    f.guardrails.p95_latency_ms.map(|x| format!("below {} ms", x.get())).unwrap_or_else(|| "not limited".into())
+                    f.guardrails
+                        .p95_latency_ms
+                        .map(|x| format!("below {} ms", x.get()))
+                        .unwrap_or_else(|| "not limited".into())
                 )
                 .into(),
             ],
@@ -295,9 +408,20 @@ fn assumptions(scn: &Scenario) -> Section {
     }];
     blocks.push(Block::Para("Task classes:".into()));
     blocks.push(Block::Table {
-        header: ["Class", "Share", "Owner", "Input tokens", "Shared prefix", "Output tokens", "Exact repeats", "Near repeats", "Retry on failure", "Batchable"]
-            .map(String::from)
-            .to_vec(),
+        header: [
+            "Class",
+            "Share",
+            "Owner",
+            "Input tokens",
+            "Shared prefix",
+            "Output tokens",
+            "Exact repeats",
+            "Near repeats",
+            "Retry on failure",
+            "Batchable",
+        ]
+        .map(String::from)
+        .to_vec(),
         rows: t
             .classes
             .iter()
@@ -317,16 +441,34 @@ fn assumptions(scn: &Scenario) -> Section {
             })
             .collect(),
     });
-    blocks.push(Block::Para("Prices ($ per 1M tokens, list prices before discounts):".into()));
+    blocks.push(Block::Para(
+        "Prices ($ per 1M tokens, list prices before discounts):".into(),
+    ));
     let mut keys: Vec<String> = f.models.values().map(|m| m.price_key.clone()).collect();
-    keys.extend(scn.policies.iter().filter_map(|p| p.semantic_cache.as_ref().map(|s| s.embedding_price_key.clone())));
+    keys.extend(
+        scn.policies
+            .iter()
+            .filter_map(|p| p.semantic_cache.as_ref().map(|s| s.embedding_price_key.clone())),
+    );
     keys.sort();
     keys.dedup();
     let opt = |x: Option<crate::model::ron_io::NonNeg>| x.map(|v| format!("{}", v.get())).unwrap_or_else(|| "–".into());
     blocks.push(Block::Table {
-        header: ["Price key", "Provider", "Input", "Output", "Cache read", "Cache write", "Batch in/out", "Long-context tiers", "Discount", "As of", "Source"]
-            .map(String::from)
-            .to_vec(),
+        header: [
+            "Price key",
+            "Provider",
+            "Input",
+            "Output",
+            "Cache read",
+            "Cache write",
+            "Batch in/out",
+            "Long-context tiers",
+            "Discount",
+            "As of",
+            "Source",
+        ]
+        .map(String::from)
+        .to_vec(),
         rows: keys
             .iter()
             .filter_map(|k| scn.prices.get(k).map(|p| (k, p)))
@@ -338,10 +480,22 @@ fn assumptions(scn: &Scenario) -> Section {
                     format!("{}", p.output_usd_per_mtok.get()).into(),
                     opt(p.cache_read_usd_per_mtok).into(),
                     opt(p.cache_write_usd_per_mtok).into(),
-                    format!("{} / {}", opt(p.batch_input_usd_per_mtok), opt(p.batch_output_usd_per_mtok)).into(),
+                    format!(
+                        "{} / {}",
+                        opt(p.batch_input_usd_per_mtok),
+                        opt(p.batch_output_usd_per_mtok)
+                    )
+                    .into(),
                     p.long_context
                         .iter()
-                        .map(|t| format!(">{}: {} / {}", t.above_input_tokens, t.input_usd_per_mtok.get(), t.output_usd_per_mtok.get()))
+                        .map(|t| {
+                            format!(
+                                ">{}: {} / {}",
+                                t.above_input_tokens,
+                                t.input_usd_per_mtok.get(),
+                                t.output_usd_per_mtok.get()
+                            )
+                        })
                         .collect::<Vec<_>>()
                         .join("; ")
                         .into(),
@@ -352,9 +506,20 @@ fn assumptions(scn: &Scenario) -> Section {
             })
             .collect(),
     });
-    blocks.push(Block::Para("Models (success per class drawn once per run; latency per request):".into()));
+    blocks.push(Block::Para(
+        "Models (success per class drawn once per run; latency per request):".into(),
+    ));
     blocks.push(Block::Table {
-        header: ["Model", "Price key", "Success by class", "Time to first token (ms)", "Output speed (tok/s)", "Reasoning tokens"].map(String::from).to_vec(),
+        header: [
+            "Model",
+            "Price key",
+            "Success by class",
+            "Time to first token (ms)",
+            "Output speed (tok/s)",
+            "Reasoning tokens",
+        ]
+        .map(String::from)
+        .to_vec(),
         rows: f
             .models
             .iter()
@@ -362,7 +527,12 @@ fn assumptions(scn: &Scenario) -> Section {
                 vec![
                     n.clone().into(),
                     m.price_key.clone().into(),
-                    m.success.iter().map(|(c, d)| format!("{c}: {}", dist_text(d.0.spec()))).collect::<Vec<_>>().join("; ").into(),
+                    m.success
+                        .iter()
+                        .map(|(c, d)| format!("{c}: {}", dist_text(d.0.spec())))
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                        .into(),
                     dist_text(m.ttft_ms.0.spec()).into(),
                     dist_text(m.output_tokens_per_s.0.spec()).into(),
                     dist_text(m.reasoning_tokens.0.spec()).into(),
@@ -370,12 +540,26 @@ fn assumptions(scn: &Scenario) -> Section {
             })
             .collect(),
     });
-    blocks.push(Block::Para("Policies, and what differs between the versions (\"off\" = tactic not used):".into()));
+    blocks.push(Block::Para(
+        "Policies, and what differs between the versions (\"off\" = tactic not used):".into(),
+    ));
     let mut header = vec!["Tactic".to_string()];
-    header.extend(scn.policies.iter().map(|p| format!("{} v{}", p.name, if p.version.is_empty() { "–" } else { &p.version })));
+    header.extend(
+        scn.policies
+            .iter()
+            .map(|p| format!("{} v{}", p.name, if p.version.is_empty() { "–" } else { &p.version })),
+    );
     let rows = Tactic::ALL
         .iter()
-        .filter(|t| scn.policies.iter().any(|p| p.component_text(**t) != scn.policies[0].component_text(**t)) || scn.policies.iter().any(|p| p.component_text(**t) != "off" && p.component_text(**t) != "0"))
+        .filter(|t| {
+            scn.policies
+                .iter()
+                .any(|p| p.component_text(**t) != scn.policies[0].component_text(**t))
+                || scn
+                    .policies
+                    .iter()
+                    .any(|p| p.component_text(**t) != "off" && p.component_text(**t) != "0")
+        })
         .map(|t| {
             let mut row: Vec<Cell> = vec![t.name().into()];
             row.extend(scn.policies.iter().map(|p| Cell::from(p.component_text(*t))));
@@ -383,11 +567,20 @@ fn assumptions(scn: &Scenario) -> Section {
         })
         .collect();
     blocks.push(Block::Table { header, rows });
-    let notes: Vec<String> = scn.policies.iter().filter(|p| !p.notes.is_empty()).map(|p| format!("{}: {}", p.name, p.notes)).collect();
+    let notes: Vec<String> = scn
+        .policies
+        .iter()
+        .filter(|p| !p.notes.is_empty())
+        .map(|p| format!("{}: {}", p.name, p.notes))
+        .collect();
     if !notes.is_empty() {
         blocks.push(Block::List(notes));
     }
-    Section { id: "assumptions", title: "Assumptions".into(), blocks }
+    Section {
+        id: "assumptions",
+        title: "Assumptions".into(),
+        blocks,
+    }
 }
 
 fn method(scn: &Scenario, r: &Results) -> Section {
@@ -417,5 +610,9 @@ fn method(scn: &Scenario, r: &Results) -> Section {
             })
             .collect(),
     });
-    Section { id: "method", title: "Method and definitions".into(), blocks }
+    Section {
+        id: "method",
+        title: "Method and definitions".into(),
+        blocks,
+    }
 }

@@ -1,0 +1,178 @@
+//! Reports: every format for every shipped scenario; the HTML is well-formed, self-contained and
+//! holds every section; its figures equal the JSON's; the CSV has a row per run and policy; the
+//! same seed gives byte-identical files.
+
+use costplan::report::{Format, write};
+use costplan::sim::engine::Control;
+use costplan::sim::results::{SimOptions, simulate};
+
+use crate::common::root;
+
+const SCENARIOS: [&str; 4] = ["support-assistant", "rag-docs", "coding-assistant", "batch-extraction"];
+
+fn results(name: &str) -> (costplan::model::Scenario, costplan::sim::results::Results) {
+    let scn = costplan::model::load_scenario_path(&root().join(format!("scenarios/{name}.ron"))).unwrap();
+    let r = simulate(
+        &scn,
+        &SimOptions {
+            runs: Some(3),
+            ..Default::default()
+        },
+        &Control::none(),
+    )
+    .unwrap();
+    (scn, r)
+}
+
+#[test]
+fn every_format_for_every_shipped_scenario() {
+    for name in SCENARIOS {
+        let (scn, r) = results(name);
+        let dir = tempfile::tempdir().unwrap();
+        let json_path = dir.path().join("r.json");
+        write(&scn, &r, Format::Json, &json_path).unwrap();
+        let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&json_path).unwrap()).unwrap();
+        assert_eq!(json["policies"].as_array().unwrap().len(), r.policies.len());
+
+        // HTML: well-formed, self-contained, every section, figures equal to the JSON's.
+        let html_path = dir.path().join("r.html");
+        write(&scn, &r, Format::Html, &html_path).unwrap();
+        let text = std::fs::read_to_string(&html_path).unwrap();
+        let doc = scraper::Html::parse_document(&text);
+        assert!(doc.errors.is_empty(), "{name}: HTML parse errors {:?}", doc.errors);
+        for id in [
+            "summary",
+            "figures",
+            "charts",
+            "savings",
+            "risks",
+            "assumptions",
+            "method",
+            "reproducibility",
+        ] {
+            let sel = scraper::Selector::parse(&format!("section#{id}")).unwrap();
+            assert_eq!(doc.select(&sel).count(), 1, "{name}: section {id}");
+        }
+        let svg = scraper::Selector::parse("figure.chart svg").unwrap();
+        assert!(doc.select(&svg).count() >= 5, "{name}: charts");
+        assert!(!text.contains("could not be drawn"), "{name}: a chart failed");
+        for forbidden in ["<script", "<link", " src=\"http", "@import"] {
+            assert!(!text.contains(forbidden), "{name}: not self-contained ({forbidden})");
+        }
+        let cells = scraper::Selector::parse("section#figures td[data-stat=\"p50\"]").unwrap();
+        let mut checked = 0;
+        for td in doc.select(&cells) {
+            let e = td.value();
+            let (metric, policy) = (e.attr("data-metric").unwrap(), e.attr("data-policy").unwrap());
+            let p = json["policies"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|p| p["name"] == policy)
+                .unwrap();
+            let v: f64 = e.attr("data-value").unwrap().parse().unwrap();
+            assert_eq!(
+                v,
+                p["metrics"][metric]["p50"].as_f64().unwrap(),
+                "{name}: {policy} {metric}"
+            );
+            let shown = td.text().collect::<String>();
+            let formatted = costplan::report::format::value(costplan::report::format::unit_of(metric), v);
+            assert!(shown.starts_with(&formatted), "{name}: {shown} vs {formatted}");
+            checked += 1;
+        }
+        assert_eq!(
+            checked,
+            5 * r.policies.len(),
+            "{name}: every key figure of every policy"
+        );
+        let assumptions = scraper::Selector::parse("section#assumptions").unwrap();
+        let a_text: String = doc.select(&assumptions).next().unwrap().text().collect();
+        assert!(a_text.contains("2026-11-26"), "{name}: prices list their as_of date");
+
+        // CSV: one row per run and policy, every metric; and the savings file.
+        let csv_path = dir.path().join("r.csv");
+        let files = write(&scn, &r, Format::Csv, &csv_path).unwrap();
+        assert_eq!(files.len(), 2);
+        let mut rd = csv::Reader::from_path(&csv_path).unwrap();
+        assert_eq!(rd.headers().unwrap().len(), 2 + costplan::sim::metrics::N_METRICS);
+        let rows: Vec<csv::StringRecord> = rd.records().map(|r| r.unwrap()).collect();
+        assert_eq!(rows.len(), 3 * r.policies.len());
+        let mut sv = csv::Reader::from_path(dir.path().join("r-savings.csv")).unwrap();
+        assert!(sv.records().count() > 0);
+
+        // Markdown: the same sections, charts beside it.
+        let md_path = dir.path().join("r.md");
+        let files = write(&scn, &r, Format::Md, &md_path).unwrap();
+        let md = std::fs::read_to_string(&md_path).unwrap();
+        for title in [
+            "## Executive summary",
+            "## Figures",
+            "## Charts",
+            "## Savings by tactic",
+            "## Risk flags",
+            "## Assumptions",
+            "## Method and definitions",
+            "## Reproducibility",
+        ] {
+            assert!(md.contains(title), "{name}: {title}");
+        }
+        let svgs: Vec<_> = files
+            .iter()
+            .filter(|f| f.extension().is_some_and(|e| e == "svg"))
+            .collect();
+        assert!(svgs.len() >= 5);
+        for f in svgs {
+            let rel = format!("r-charts/{}", f.file_name().unwrap().to_string_lossy());
+            assert!(md.contains(&rel), "{name}: link to {rel}");
+        }
+    }
+}
+
+#[test]
+fn the_same_seed_gives_byte_identical_reports() {
+    let (scn, a) = results("batch-extraction");
+    let (_, b) = results("batch-extraction");
+    let dir = tempfile::tempdir().unwrap();
+    for (fmt, ext) in [
+        (Format::Html, "html"),
+        (Format::Json, "json"),
+        (Format::Csv, "csv"),
+        (Format::Md, "md"),
+    ] {
+        let pa = dir.path().join(format!("a.{ext}"));
+        let pb = dir.path().join(format!("b.{ext}"));
+        write(&scn, &a, fmt, &pa).unwrap();
+        write(&scn, &b, fmt, &pb).unwrap();
+        let (ta, tb) = (std::fs::read(&pa).unwrap(), std::fs::read(&pb).unwrap());
+        // Markdown links its own chart folder by name; compare with the names aligned.
+        if ext == "md" {
+            let tb = String::from_utf8(tb).unwrap().replace("b-charts/", "a-charts/");
+            assert_eq!(String::from_utf8(ta).unwrap(), tb);
+        } else {
+            assert_eq!(ta, tb, "{ext}");
+        }
+    }
+}
+
+#[test]
+fn report_cli_writes_by_extension_and_rejects_unknown_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("plan.html");
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_costplan"))
+        .current_dir(root())
+        .args(["report", "scenarios/rag-docs.ron", "--runs", "2", "-o"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(std::fs::read_to_string(&out).unwrap().starts_with("<!DOCTYPE html>"));
+    let bad = std::process::Command::new(env!("CARGO_BIN_EXE_costplan"))
+        .current_dir(root())
+        .args(["report", "scenarios/rag-docs.ron", "-o"])
+        .arg(dir.path().join("plan.txt"))
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--format"));
+}
