@@ -266,3 +266,33 @@ mod series {
         assert!(models[2].1[1].1 > 0.0);
     }
 }
+
+#[test]
+fn the_frame_loop_never_waits_on_a_long_simulation() {
+    let mut h = harness();
+    h.state_mut().open_path(&root().join("scenarios/batch-extraction.ron"));
+    h.state_mut().scenario.file.runs = 2000;
+    h.state_mut().start_run();
+    // Frames keep coming while 2,000 runs of the largest shipped scenario are simulated.
+    for _ in 0..30 {
+        h.step();
+    }
+    assert!(h.state().running(), "the simulation runs on its own thread");
+    h.get_by_label("Cancel").click();
+    h.step();
+    wait(&mut h, "cancellation", |a| !a.running());
+    h.get_by_label("Run again");
+}
+
+#[test]
+fn without_a_display_the_binary_says_so_in_one_line() {
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_costplan"))
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("no display") && err.contains("costplan simulate"), "{err}");
+}
