@@ -101,6 +101,7 @@ pub fn definition(key: &str) -> &'static str {
         }
         "first_breach_day" => "First day (0-based) on which the budget was exhausted: the projected exhaustion date.",
         "days_over_cap" => "Days on which a budget cap was reached.",
+        "first_alert_day" => "First day (0-based) on which spend passed the budget's soft-alert share of its cap.",
         "unowned_spend_share" => "Share of spend on task classes without an owner.",
         "strong_model_share" => "Share of model calls that went to the most expensive model (by output price).",
         _ => "A count per run over the horizon.",

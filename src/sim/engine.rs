@@ -255,6 +255,7 @@ struct Acc {
     spend_day: Vec<f64>,
     days_over_cap: u32,
     first_breach: Option<u32>,
+    first_alert: Option<u32>,
 }
 
 const T_INPUT: usize = 0;
@@ -271,6 +272,7 @@ struct PState {
     warm_until: Vec<f64>,
     budget_spent: Vec<f64>,
     breach_today: bool,
+    alert_today: bool,
     /// The most expensive model by output price (for the strong-share metric).
     strong_model: usize,
 }
@@ -352,6 +354,9 @@ impl Ctx<'_> {
             st.budget_spent[bucket] += cost;
             if st.budget_spent[bucket] >= b.caps_usd[bucket] {
                 st.breach_today = true;
+            }
+            if st.budget_spent[bucket] >= b.alert_at * b.caps_usd[bucket] {
+                st.alert_today = true;
             }
         }
     }
@@ -736,10 +741,12 @@ pub fn run_one(c: &Compiled, seed: u64, run: u64, cancel: &AtomicBool) -> Result
                 spend_day: vec![0.0; horizon],
                 days_over_cap: 0,
                 first_breach: None,
+                first_alert: None,
             },
             warm_until: vec![f64::NEG_INFINITY; c.classes.len() * nm],
             budget_spent: vec![0.0; p.budget.as_ref().map(|b| b.caps_usd.len()).unwrap_or(0)],
             breach_today: false,
+            alert_today: false,
             strong_model,
         })
         .collect();
@@ -768,6 +775,7 @@ pub fn run_one(c: &Compiled, seed: u64, run: u64, cancel: &AtomicBool) -> Result
                 st.budget_spent.iter_mut().for_each(|s| *s = 0.0);
             }
             st.breach_today = false;
+            st.alert_today = false;
         }
         let day_start = day as f64 * 1440.0;
         let mean_gap = if n > 0 { 1440.0 / n as f64 } else { 0.0 };
@@ -783,6 +791,9 @@ pub fn run_one(c: &Compiled, seed: u64, run: u64, cancel: &AtomicBool) -> Result
             if st.breach_today {
                 st.acc.days_over_cap += 1;
                 st.acc.first_breach.get_or_insert(day as u32);
+            }
+            if st.alert_today || st.breach_today {
+                st.acc.first_alert.get_or_insert(day as u32);
             }
         }
     }
@@ -837,6 +848,7 @@ fn finish_run(c: &Compiled, st: PState) -> RunMetrics {
     v[m::DOWNGRADED_TASKS] = a.downgraded as f64;
     v[m::DAYS_OVER_CAP] = a.days_over_cap as f64;
     v[m::FIRST_BREACH_DAY] = a.first_breach.map(|d| d as f64).unwrap_or(f64::NAN);
+    v[m::FIRST_ALERT_DAY] = a.first_alert.map(|d| d as f64).unwrap_or(f64::NAN);
     let unowned = c
         .owners
         .iter()

@@ -69,6 +69,7 @@ metrics! {
     DOWNGRADED_TASKS = "downgraded_tasks", "Downgraded tasks (budget)", Count, true;
     DAYS_OVER_CAP = "days_over_cap", "Days over budget cap", Count, true;
     FIRST_BREACH_DAY = "first_breach_day", "First day over budget (projected exhaustion)", Day, false;
+    FIRST_ALERT_DAY = "first_alert_day", "First day past the budget's soft alert", Day, false;
     UNOWNED_SPEND_SHARE = "unowned_spend_share", "Spend without an owner", Ratio, true;
     STRONG_SHARE = "strong_model_share", "Share of calls to the strongest model", Ratio, true;
 }

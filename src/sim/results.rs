@@ -589,13 +589,15 @@ fn risk_flags(
         && b.p_breach > 0.0
     {
         let day = get("first_breach_day").p50;
+        let alert = get("first_alert_day").p50;
         flags.push(RiskFlag {
             kind: "budget_exhaustion",
             value: b.p_breach,
             message: format!(
-                "the budget is exhausted in {:.0}% of runs; median first breach {}",
+                "the budget is exhausted in {:.0}% of runs; median first breach {} (soft alert {})",
                 b.p_breach * 100.0,
-                day_label(scn.file.start_date.as_deref(), day)
+                day_label(scn.file.start_date.as_deref(), day),
+                day_label(scn.file.start_date.as_deref(), alert)
             ),
             explanation: "after exhaustion the policy's on_breach action decides what users get",
         });

@@ -157,7 +157,39 @@ fn budget_reject_never_spends_more_than_cap_plus_one_task() {
         assert!(run.values[m::REJECTED_TASKS] > 0.0);
         assert_eq!(run.values[m::DAYS_OVER_CAP], 10.0);
         assert_eq!(run.values[m::FIRST_BREACH_DAY], 0.0);
+        assert_eq!(run.values[m::FIRST_ALERT_DAY], 0.0);
     }
+}
+
+#[test]
+fn monthly_budget_alerts_before_it_breaches() {
+    // $30 a day against a $250 monthly cap with an alert at 50 %: alert on day 4 (spend $150 by
+    // the end of day 5 0-based 4), breach on day 8 ($270 by the end of day 9, 0-based 8).
+    let s = scenario(&scenario_text(
+        "Fixed(5000)",
+        FIXED,
+        1.0,
+        1.0,
+        &base_only("budget: (scope: Total, period: Month, cap_usd: 250.0, on_breach: AlertOnly, alert_at: 0.5)"),
+        2,
+        20,
+    ));
+    let r = run(&s);
+    for run in &r.policies[1].runs {
+        assert_eq!(run.values[m::FIRST_ALERT_DAY], 4.0);
+        assert_eq!(run.values[m::FIRST_BREACH_DAY], 8.0);
+        assert_eq!(
+            run.values[m::DAYS_OVER_CAP],
+            12.0,
+            "days 8 to 19 are over the monthly cap"
+        );
+    }
+    assert!(
+        r.policies[1]
+            .risk_flags
+            .iter()
+            .any(|f| f.kind == "budget_exhaustion" && f.value == 1.0)
+    );
 }
 
 #[test]
