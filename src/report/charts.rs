@@ -28,6 +28,19 @@ pub fn colour(i: usize) -> RGBColor {
 
 type Res = Result<(), String>;
 
+/// The name of the category at an integer position of a categorical axis ("" between them).
+fn category_label<S: AsRef<str>>(names: &[S], v: f64) -> String {
+    let i = v.round();
+    if (v - i).abs() < 1e-6 && i >= 0.0 {
+        names
+            .get(i as usize)
+            .map(|s| s.as_ref().to_string())
+            .unwrap_or_default()
+    } else {
+        String::new()
+    }
+}
+
 fn err<E: std::fmt::Debug>(e: E) -> String {
     format!("{e:?}")
 }
@@ -131,14 +144,7 @@ pub fn savings(r: &Results, policy: usize, how: Attribution, of: SavingOf) -> Re
             .configure_mesh()
             .disable_x_mesh()
             .x_labels(bars.len().max(1))
-            .x_label_formatter(&|v| {
-                let i = v.round();
-                if (v - i).abs() < 1e-6 && i >= 0.0 {
-                    names.get(i as usize).map(|s| s.to_string()).unwrap_or_default()
-                } else {
-                    String::new()
-                }
-            })
+            .x_label_formatter(&|v| category_label(&names, *v))
             .y_label_formatter(&|v| usd(*v))
             .y_desc("saving")
             .draw()
@@ -292,14 +298,7 @@ pub fn spend_by(r: &Results, by_owner: bool) -> Result<String, String> {
             .configure_mesh()
             .disable_x_mesh()
             .x_labels(groups.len().max(1))
-            .x_label_formatter(&|v| {
-                let i = v.round();
-                if (v - i).abs() < 1e-6 && i >= 0.0 {
-                    names.get(i as usize).cloned().unwrap_or_default()
-                } else {
-                    String::new()
-                }
-            })
+            .x_label_formatter(&|v| category_label(&names, *v))
             .y_label_formatter(&|v| usd(*v))
             .draw()
             .map_err(err)?;

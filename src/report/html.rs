@@ -112,17 +112,11 @@ pub fn render(scn: &Scenario, r: &Results) -> String {
     let mut out = String::new();
     let _ = write!(
         out,
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<meta name=\"color-scheme\" content=\"light dark\">\n<meta name=\"generator\" content=\"CostPlan {}\">\n<title>{} — CostPlan planning report</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<header>\n<h1>{}</h1>\n<p class=\"sub\">CostPlan planning report · {} runs × {} days{} · seed {}</p>\n<nav>",
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<meta name=\"color-scheme\" content=\"light dark\">\n<meta name=\"generator\" content=\"CostPlan {}\">\n<title>{} — CostPlan planning report</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<header>\n<h1>{}</h1>\n<p class=\"sub\">{}</p>\n<nav>",
         r.costplan_version,
         esc(&r.scenario),
         esc(&r.scenario),
-        r.runs,
-        r.horizon_days,
-        r.start_date
-            .as_deref()
-            .map(|d| format!(" from {d}"))
-            .unwrap_or_default(),
-        r.seed
+        esc(&super::summary::subtitle(r))
     );
     for s in &secs {
         let _ = write!(out, "<a href=\"#{}\">{}</a>", s.id, esc(&s.title));

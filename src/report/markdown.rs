@@ -19,15 +19,12 @@ pub fn render(scn: &Scenario, r: &Results, charts_dir: &str) -> (String, Vec<(St
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "# {}\n\nCostPlan planning report · {} runs × {} days{} · seed {}\n",
+        "# {}
+
+{}
+",
         r.scenario,
-        r.runs,
-        r.horizon_days,
-        r.start_date
-            .as_deref()
-            .map(|d| format!(" from {d}"))
-            .unwrap_or_default(),
-        r.seed
+        super::summary::subtitle(r)
     );
     let mut files = Vec::new();
     for s in sections(scn, r, &titles) {

@@ -51,6 +51,20 @@ pub struct Section {
     pub blocks: Vec<Block>,
 }
 
+/// The line under a report's title: runs, days, start date and seed.
+pub fn subtitle(r: &Results) -> String {
+    format!(
+        "CostPlan planning report · {} runs × {} days{} · seed {}",
+        r.runs,
+        r.horizon_days,
+        r.start_date
+            .as_deref()
+            .map(|d| format!(" from {d}"))
+            .unwrap_or_default(),
+        r.seed
+    )
+}
+
 /// Which policy the report recommends, and why.
 pub fn recommend(r: &Results) -> (usize, String) {
     let blocked = |i: usize| {
