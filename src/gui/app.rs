@@ -38,6 +38,14 @@ enum Pending {
     Quit,
 }
 
+/// A path as an absolute string, for references to files outside the scenario's folder.
+fn absolute(path: &Path) -> String {
+    path.canonicalize()
+        .unwrap_or_else(|_| path.to_path_buf())
+        .display()
+        .to_string()
+}
+
 /// Persisted between launches.
 #[derive(serde::Serialize, serde::Deserialize, Default)]
 struct Persisted {
@@ -287,6 +295,8 @@ impl CostPlanApp {
                 Ok(t) => {
                     let before = self.draft.clone();
                     self.draft.traffic = t;
+                    // The scenario now refers to the file it came from; saving leaves it as is.
+                    self.draft.file.traffic = crate::model::Source::File(absolute(path));
                     self.status = Some((format!("Traffic profile from {}", path.display()), false));
                     self.edited(before);
                 }
@@ -296,6 +306,7 @@ impl CostPlanApp {
                 Ok(t) => {
                     let before = self.draft.clone();
                     self.draft.prices = t;
+                    self.draft.file.prices = crate::model::Source::File(absolute(path));
                     self.status = Some((format!("Price table from {}", path.display()), false));
                     self.edited(before);
                 }

@@ -101,8 +101,12 @@ impl PriceTable {
 
     /// Checks what the types alone cannot.
     pub fn validate(&self, src: &SourceFile) -> Result<(), LoadError> {
+        self.validate_at(src, &FieldPath::root())
+    }
+
+    /// Checks what the types alone cannot, for a table found at `root` in `src`.
+    pub fn validate_at(&self, src: &SourceFile, root: &FieldPath) -> Result<(), LoadError> {
         let mut d = Diagnostics::new(src);
-        let root = FieldPath::root();
         if self.models.is_empty() {
             d.push(&root.field("models"), "a price table needs at least one model");
         }

@@ -332,7 +332,7 @@ impl Scenario {
         let prices = match &file.prices {
             Source::Inline(t) => {
                 let mut sub = Diagnostics::new(src);
-                if let Err(e) = t.validate(src) {
+                if let Err(e) = t.validate_at(src, &root.field("prices")) {
                     sub.extend(e);
                 }
                 d.list.extend(sub.list);

@@ -296,3 +296,33 @@ fn without_a_display_the_binary_says_so_in_one_line() {
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.contains("no display") && err.contains("costplan simulate"), "{err}");
 }
+
+#[test]
+fn opening_a_traffic_profile_replaces_that_part_and_saving_keeps_the_file() {
+    let mut h = harness();
+    wait(&mut h, "results", finished);
+    let dir = tempfile::tempdir().unwrap();
+    let traffic = dir.path().join("t.ron");
+    let mut text = std::fs::read_to_string(root().join("scenarios/traffic/support.ron")).unwrap();
+    text = text.replace(
+        "requests_per_day: LogNormal(6000, 9000)",
+        "requests_per_day: LogNormal(3000, 4500)",
+    );
+    std::fs::write(&traffic, &text).unwrap();
+    h.state_mut().open_path(&traffic);
+    h.run_ok();
+    assert!(h.state().dirty);
+    assert_eq!(
+        h.state().scenario.traffic.requests_per_day.0.quantile(0.5).round(),
+        3000.0
+    );
+    let saved = dir.path().join("s.ron");
+    h.state_mut().save_to(&saved).unwrap();
+    assert_eq!(
+        std::fs::read_to_string(&traffic).unwrap(),
+        text,
+        "the traffic file is left as it was"
+    );
+    let loaded = costplan::model::load_scenario_path(&saved).unwrap();
+    assert_eq!(loaded.traffic, h.state().scenario.traffic);
+}
