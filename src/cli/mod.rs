@@ -1,7 +1,7 @@
 //! The command-line front end: `validate`, `prices import`, `simulate`, `compare`, `report`.
 //!
 //! Exit codes: 0 success; 1 a run or I/O failed; 2 an input file is invalid or the command line
-//! is wrong; 3 a guardrail was violated (with `simulate --fail-on-risk`).
+//! is wrong.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};

@@ -521,7 +521,7 @@ impl Scenario {
         super::ron_io::to_ron_string(&self.file)
     }
 
-    /// The scenario with `policy` replacing (by name) or added to its policies, inline.
+    /// The scenario's name.
     pub fn name(&self) -> &str {
         &self.file.name
     }
