@@ -378,6 +378,26 @@ impl Editor {
             .default_open(true)
             .show(ui, |ui| {
                 let models: Vec<String> = s.file.models.keys().cloned().collect();
+                // Models from cheapest to dearest (by output price), for sensible defaults.
+                let mut by_price = models.clone();
+                let price_of = |m: &String| {
+                    s.file
+                        .models
+                        .get(m)
+                        .and_then(|p| s.prices.get(&p.price_key))
+                        .map(|p| p.output_usd_per_mtok.get())
+                        .unwrap_or(0.0)
+                };
+                by_price.sort_by(|a, b| price_of(a).total_cmp(&price_of(b)));
+                let cheap = by_price.first().cloned().unwrap_or_default();
+                let dear = by_price.last().cloned().unwrap_or_default();
+                let embedding_key = s
+                    .prices
+                    .models
+                    .iter()
+                    .find(|(_, p)| p.kind == crate::model::prices::ModelKind::Embedding)
+                    .map(|(k, _)| k.clone());
+                let class_names: Vec<String> = s.traffic.classes.iter().map(|c| c.name.clone()).collect();
                 let baseline = s.file.baseline.clone();
                 for (i, p) in s.policies.iter_mut().enumerate() {
                     let base = format!("policies[{i}]");
@@ -390,6 +410,55 @@ impl Editor {
                         .id_salt(("policy", i))
                         .show(ui, |ui| {
                             show_errors(ui, errors, &base);
+                            let kind_of = |r: &Option<Router>| match r {
+                                None => "Default model",
+                                Some(Router::Fixed(_)) => "Fixed",
+                                Some(Router::Rules { .. }) => "Rules",
+                                Some(Router::Cascade { .. }) => "Cascade",
+                                Some(Router::Learned { .. }) => "Learned",
+                            };
+                            let mut kind = kind_of(&p.router);
+                            ui.horizontal(|ui| {
+                                let l = ui.label("Router");
+                                egui::ComboBox::from_id_salt(("router_kind", i))
+                                    .selected_text(kind)
+                                    .show_ui(ui, |ui| {
+                                        for k in ["Default model", "Fixed", "Rules", "Cascade", "Learned"] {
+                                            ui.selectable_value(&mut kind, k, k);
+                                        }
+                                    })
+                                    .response
+                                    .labelled_by(l.id);
+                            });
+                            if kind != kind_of(&p.router) {
+                                p.router = match kind {
+                                    "Fixed" => Some(Router::Fixed(dear.clone())),
+                                    "Rules" => Some(Router::Rules {
+                                        rules: Vec::new(),
+                                        default: dear.clone(),
+                                    }),
+                                    "Cascade" => Some(Router::Cascade {
+                                        stages: vec![cheap.clone(), dear.clone()],
+                                        verifier: crate::model::policy::Verifier {
+                                            model: cheap.clone(),
+                                            recall: ProbDist::fixed(0.8),
+                                            false_alarm_rate: ProbDist::fixed(0.1),
+                                            reads_task: true,
+                                            extra_input_tokens: 300,
+                                            output_tokens: 20,
+                                        },
+                                    }),
+                                    "Learned" => Some(Router::Learned {
+                                        strong: dear.clone(),
+                                        weak: cheap.clone(),
+                                        strong_share: Prob::new(0.3).unwrap_or_default(),
+                                        signal_noise: NonNeg::new(0.15).unwrap_or_default(),
+                                    }),
+                                    _ => None,
+                                };
+                                changed = true;
+                            }
+                            show_errors(ui, errors, &format!("{base}.router"));
                             match &mut p.router {
                                 Some(Router::Fixed(m)) => {
                                     let mut sel = m.clone();
@@ -444,7 +513,48 @@ impl Editor {
                                     );
                                 }
                                 Some(Router::Rules { rules, default }) => {
-                                    ui.label(format!("Router: {} rule(s), default {default}", rules.len()));
+                                    let mut remove = None;
+                                    for (k, rule) in rules.iter_mut().enumerate() {
+                                        ui.horizontal(|ui| {
+                                            let when = match &rule.when {
+                                                crate::model::policy::Condition::Class(c) => format!("class {c}"),
+                                                crate::model::policy::Condition::Owner(o) => format!("owner {o}"),
+                                                crate::model::policy::Condition::InputTokensAbove(n) => {
+                                                    format!("input above {n} tok")
+                                                }
+                                            };
+                                            let l = ui.label(format!("  if {when}, use"));
+                                            changed |= model_picker(ui, ("rule", i, k), &models, &mut rule.model, l.id);
+                                            if ui.small_button("Remove").clicked() {
+                                                remove = Some(k);
+                                            }
+                                        });
+                                    }
+                                    if let Some(k) = remove {
+                                        rules.remove(k);
+                                        changed = true;
+                                    }
+                                    ui.horizontal(|ui| {
+                                        let l = ui.label("  otherwise");
+                                        changed |= model_picker(ui, ("rules_default", i), &models, default, l.id);
+                                    });
+                                    let mut add: Option<String> = None;
+                                    egui::ComboBox::from_id_salt(("add_rule", i))
+                                        .selected_text("Add a rule for class…")
+                                        .show_ui(ui, |ui| {
+                                            for c in &class_names {
+                                                if ui.selectable_label(false, c).clicked() {
+                                                    add = Some(c.clone());
+                                                }
+                                            }
+                                        });
+                                    if let Some(c) = add {
+                                        rules.push(crate::model::policy::Rule {
+                                            when: crate::model::policy::Condition::Class(c),
+                                            model: cheap.clone(),
+                                        });
+                                        changed = true;
+                                    }
                                 }
                                 None => {
                                     ui.label("Router: the scenario's default model");
@@ -466,6 +576,24 @@ impl Editor {
                                     &mut c.hit_given_repeat,
                                     "",
                                 );
+                            }
+                            let mut sem_on = p.semantic_cache.is_some();
+                            let r = ui.add_enabled(
+                                embedding_key.is_some() || sem_on,
+                                egui::Checkbox::new(&mut sem_on, "Semantic cache"),
+                            );
+                            if r.changed() {
+                                p.semantic_cache = match (&embedding_key, sem_on) {
+                                    (Some(k), true) => Some(crate::model::policy::SemanticCache {
+                                        embedding_price_key: k.clone(),
+                                        hit_given_near_repeat: ProbDist::fixed(0.7),
+                                        wrong_hit_given_near_repeat: ProbDist::fixed(0.03),
+                                        false_hit_rate: ProbDist::fixed(0.01),
+                                        lookup_latency_ms: NonNeg::new(20.0).unwrap_or_default(),
+                                    }),
+                                    _ => None,
+                                };
+                                changed = true;
                             }
                             if let Some(sc) = &mut p.semantic_cache {
                                 ui.label(format!("Semantic cache ({})", sc.embedding_price_key));
@@ -536,8 +664,70 @@ impl Editor {
                                     b.cap_usd = NonNeg::new(cap).unwrap_or_default();
                                     changed = true;
                                 }
-                                ui.label(format!("  on breach: {:?}", b.on_breach));
+                                ui.horizontal(|ui| {
+                                    ui.label("  scope");
+                                    changed |= ui.selectable_value(&mut b.scope, BudgetScope::Total, "Total").changed();
+                                    changed |= ui
+                                        .selectable_value(&mut b.scope, BudgetScope::PerOwner, "Per owner")
+                                        .changed();
+                                    ui.label("period");
+                                    changed |= ui.selectable_value(&mut b.period, BudgetPeriod::Day, "Day").changed();
+                                    changed |= ui
+                                        .selectable_value(&mut b.period, BudgetPeriod::Month, "Month")
+                                        .changed();
+                                });
+                                ui.horizontal(|ui| {
+                                    let l = ui.label("  on breach");
+                                    let text = match &b.on_breach {
+                                        OnBreach::AlertOnly => "Alert only".to_string(),
+                                        OnBreach::Reject => "Reject".to_string(),
+                                        OnBreach::Downgrade(m) => format!("Downgrade to {m}"),
+                                    };
+                                    let mut next: Option<OnBreach> = None;
+                                    egui::ComboBox::from_id_salt(("on_breach", i))
+                                        .selected_text(text)
+                                        .show_ui(ui, |ui| {
+                                            if ui.selectable_label(false, "Alert only").clicked() {
+                                                next = Some(OnBreach::AlertOnly);
+                                            }
+                                            if ui.selectable_label(false, "Reject").clicked() {
+                                                next = Some(OnBreach::Reject);
+                                            }
+                                            for m in &models {
+                                                if ui.selectable_label(false, format!("Downgrade to {m}")).clicked() {
+                                                    next = Some(OnBreach::Downgrade(m.clone()));
+                                                }
+                                            }
+                                        })
+                                        .response
+                                        .labelled_by(l.id);
+                                    if let Some(n) = next {
+                                        b.on_breach = n;
+                                        changed = true;
+                                    }
+                                });
+                                let mut alert = b.alert_at.get();
+                                if num(ui, "  soft alert at", &mut alert, 0.01, " of cap", 0.0, 1.0) {
+                                    b.alert_at = Prob::new(alert).unwrap_or_default();
+                                    changed = true;
+                                }
                                 show_errors(ui, errors, &format!("{base}.budget.on_breach"));
+                            }
+                            let mut batch_on = p.batch.is_some();
+                            if ui.checkbox(&mut batch_on, "Batch API for batchable classes").changed() {
+                                p.batch = batch_on.then(|| crate::model::policy::Batch {
+                                    share: ProbDist::fixed(1.0),
+                                });
+                                changed = true;
+                            }
+                            if let Some(bt) = &mut p.batch {
+                                changed |= self.dist(
+                                    ui,
+                                    "  share sent to batch",
+                                    &format!("{base}.batch.share"),
+                                    &mut bt.share,
+                                    "",
+                                );
                             }
                             let mut retries = p.max_retries.unwrap_or(0) as u64;
                             if int(ui, "Max retries", &mut retries, "", 10) {
@@ -548,5 +738,31 @@ impl Editor {
                 }
             });
         changed
+    }
+}
+
+/// A model picker; returns whether the choice changed.
+fn model_picker(
+    ui: &mut Ui,
+    id: impl std::hash::Hash + std::fmt::Debug,
+    models: &[String],
+    current: &mut String,
+    label: egui::Id,
+) -> bool {
+    let mut sel = current.clone();
+    egui::ComboBox::from_id_salt(id)
+        .selected_text(sel.as_str())
+        .show_ui(ui, |ui| {
+            for m in models {
+                ui.selectable_value(&mut sel, m.clone(), m);
+            }
+        })
+        .response
+        .labelled_by(label);
+    if &sel != current {
+        *current = sel;
+        true
+    } else {
+        false
     }
 }

@@ -326,3 +326,45 @@ fn opening_a_traffic_profile_replaces_that_part_and_saving_keeps_the_file() {
     let loaded = costplan::model::load_scenario_path(&saved).unwrap();
     assert_eq!(loaded.traffic, h.state().scenario.traffic);
 }
+
+#[test]
+fn policy_components_are_edited_in_place() {
+    let mut h = harness();
+    wait(&mut h, "results", finished);
+    h.get_by_label("Policy sonnet-only (baseline)").click();
+    h.run_ok();
+    // Switch the baseline's router to a learned router through its picker.
+    h.get_by_label("Router").click();
+    h.run_ok();
+    h.get_by_label("Learned").click();
+    h.run_ok();
+    match &h.state().draft.policies[0].router {
+        Some(costplan::model::Router::Learned { strong, weak, .. }) => {
+            assert_eq!(
+                (strong.as_str(), weak.as_str()),
+                ("sonnet", "haiku"),
+                "strong = dearer model"
+            );
+        }
+        other => panic!("router is {other:?}"),
+    }
+    // Switch on the batch API and a budget.
+    h.get_by_label("Batch API for batchable classes").click();
+    h.run_ok();
+    h.get_by_label("Budget").click();
+    h.run_ok();
+    let p = &h.state().draft.policies[0];
+    assert!(p.batch.is_some() && p.budget.is_some());
+    assert!(h.state().errors.is_empty(), "{:?}", h.state().errors);
+    assert_eq!(
+        h.state().scenario.policies[0],
+        h.state().draft.policies[0],
+        "valid edits are applied"
+    );
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
+    h.run_ok();
+    assert!(
+        h.state().draft.policies[0].budget.is_none(),
+        "undo takes the edits back"
+    );
+}
