@@ -201,12 +201,18 @@ impl CostPlanApp {
     }
 
     /// Applies an edit of the draft: records undo, re-validates, schedules a run.
+    /// A drag or typing in a field makes one undo step, not one per frame; separate clicks are
+    /// separate steps.
     pub fn edited(&mut self, before: Scenario) {
         let now = Instant::now();
-        if self
+        let continuous = self
+            .repaint
+            .as_ref()
+            .is_some_and(|c| c.input(|i| i.pointer.any_down()) || c.memory(|m| m.focused().is_some()));
+        let recent = self
             .last_undo_push
-            .is_none_or(|t| now.duration_since(t) > Duration::from_millis(600))
-        {
+            .is_some_and(|t| now.duration_since(t) <= Duration::from_millis(600));
+        if !(continuous && recent) {
             self.undo.push(before);
             if self.undo.len() > 200 {
                 self.undo.remove(0);

@@ -365,6 +365,6 @@ fn policy_components_are_edited_in_place() {
     h.run_ok();
     assert!(
         h.state().draft.policies[0].budget.is_none(),
-        "undo takes the edits back"
+        "undo takes the last click back"
     );
 }
