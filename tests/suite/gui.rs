@@ -367,4 +367,5 @@ fn policy_components_are_edited_in_place() {
         h.state().draft.policies[0].budget.is_none(),
         "undo takes the last click back"
     );
+    assert!(h.state().draft.policies[0].batch.is_some(), "one click, one undo step");
 }
