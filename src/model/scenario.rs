@@ -281,7 +281,8 @@ pub fn detect_kind(path: &Path, text: &str) -> FileKind {
     if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json")) {
         return FileKind::Prices;
     }
-    let has = |f: &str| super::locate::RonMap::top_level_word(text, f).is_some() || has_top_field(text, f);
+    let map = super::locate::RonMap::new(text);
+    let has = |f: &str| map.locate(&FieldPath::root().field(f)).1;
     if has("policies") || has("baseline") {
         FileKind::Scenario
     } else if has("classes") || has("requests_per_day") {
@@ -291,11 +292,6 @@ pub fn detect_kind(path: &Path, text: &str) -> FileKind {
     } else {
         FileKind::Policy
     }
-}
-
-fn has_top_field(text: &str, f: &str) -> bool {
-    let map = super::locate::RonMap::new(text);
-    map.locate(&FieldPath::root().field(f)).1
 }
 
 impl Scenario {
@@ -643,20 +639,6 @@ impl Scenario {
         check_version(&src, "scenario")?;
         let file: ScenarioFile = parse_ron(&src)?;
         Scenario::from_file(file, &src, &files)
-    }
-
-    /// Re-validates an edited scenario file against the same folder (used by the editor).
-    pub fn revalidate(
-        file: ScenarioFile,
-        text_for_positions: &str,
-        name: &str,
-        base_dir: Option<&Path>,
-    ) -> Result<Scenario, LoadError> {
-        let src = SourceFile::new(name, text_for_positions);
-        match base_dir {
-            Some(dir) => Scenario::from_file(file, &src, &DirFiles(dir.to_path_buf())),
-            None => Scenario::from_file(file, &src, &NoFiles),
-        }
     }
 }
 

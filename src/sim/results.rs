@@ -324,15 +324,7 @@ pub fn simulate(scn: &Scenario, opts: &SimOptions, ctl: &Control) -> Result<Resu
         });
     }
     for pi in 0..results.len() {
-        let flags = risk_flags(
-            &results[pi],
-            &results[0],
-            &per_run,
-            pi,
-            guard,
-            shown[pi].budget.as_ref(),
-            scn,
-        );
+        let flags = risk_flags(&results[pi], &per_run, pi, guard, shown[pi].budget.as_ref(), scn);
         results[pi].risk_flags = flags;
     }
     Ok(Results {
@@ -480,7 +472,6 @@ pub fn day_label(start: Option<&str>, day: f64) -> String {
 
 fn risk_flags(
     p: &PolicyResult,
-    base: &PolicyResult,
     per_run: &[Vec<RunMetrics>],
     pi: usize,
     guard: &crate::model::scenario::Guardrails,
@@ -602,7 +593,6 @@ fn risk_flags(
             explanation: "after exhaustion the policy's on_breach action decides what users get",
         });
     }
-    let _ = base;
     flags
 }
 
