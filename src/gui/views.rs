@@ -137,6 +137,16 @@ pub fn risk_flags(ui: &mut Ui, r: &Results) {
     }
 }
 
+/// Hover text for plots whose y axis is in dollars: the item's name and the exact amount.
+fn usd_hover(h: &egui_plot::HoverPosition<'_>) -> Option<String> {
+    match h {
+        egui_plot::HoverPosition::NearDataPoint {
+            plot_name, position, ..
+        } => Some(format!("{plot_name}: {}", usd(position.y))),
+        egui_plot::HoverPosition::Elsewhere { .. } => None,
+    }
+}
+
 fn usd_axis(mark: egui_plot::GridMark, _range: &std::ops::RangeInclusive<f64>) -> String {
     usd(mark.value)
 }
@@ -191,6 +201,16 @@ pub fn cps_distribution(ui: &mut Ui, r: &Results) {
         .height(200.0)
         .x_axis_label("cost per successful outcome")
         .x_axis_formatter(usd_axis)
+        .label_formatter(|h| match h {
+            egui_plot::HoverPosition::NearDataPoint {
+                plot_name, position, ..
+            } => Some(format!(
+                "{plot_name}: {:.1}% of runs near {}",
+                position.y * 100.0,
+                usd(position.x)
+            )),
+            egui_plot::HoverPosition::Elsewhere { .. } => None,
+        })
         .y_axis_label("share of runs")
         .show(ui, |plot| {
             for (i, (name, pts)) in series::cost_per_success_histograms(r, 24).into_iter().enumerate() {
@@ -257,6 +277,7 @@ impl Views {
         let colour_i = self.savings_policy;
         Plot::new("savings_by_tactic")
             .height(200.0)
+            .label_formatter(usd_hover)
             .include_y(0.0)
             .include_x(-0.6)
             .include_x(bars.len() as f64 - 0.4)
@@ -276,7 +297,10 @@ impl Views {
                         .map(|b| Bar::new(b.x, b.mean).name(b.tactic).width(0.6))
                         .collect(),
                 )
-                .color(colour(colour_i));
+                .color(colour(colour_i))
+                .element_formatter(Box::new(|b: &Bar, _: &BarChart| {
+                    format!("{}: mean saving {}", b.name, usd(b.value))
+                }));
                 plot.bar_chart(chart);
                 let whiskers = BoxPlot::new(
                     "p5–p95",
@@ -289,7 +313,15 @@ impl Views {
                         })
                         .collect(),
                 )
-                .color(Color32::DARK_GRAY);
+                .color(Color32::DARK_GRAY)
+                .element_formatter(Box::new(|e: &BoxElem, _: &BoxPlot| {
+                    format!(
+                        "{}: p5 {} – p95 {}",
+                        e.name,
+                        usd(e.spread.lower_whisker),
+                        usd(e.spread.upper_whisker)
+                    )
+                }));
                 plot.box_plot(whiskers);
             });
     }
@@ -303,6 +335,7 @@ pub fn spend_by(ui: &mut Ui, r: &Results, by_owner: bool) {
     Plot::new(if by_owner { "spend_by_owner" } else { "spend_by_model" })
         .legend(Legend::default())
         .height(180.0)
+        .label_formatter(usd_hover)
         .y_axis_formatter(usd_axis)
         .x_axis_formatter(move |m, _| {
             names
@@ -322,7 +355,14 @@ pub fn spend_by(ui: &mut Ui, r: &Results, by_owner: bool) {
                             .name(g)
                     })
                     .collect();
-                plot.bar_chart(BarChart::new(p.name.clone(), bars).color(colour(pi)));
+                let policy = p.name.clone();
+                plot.bar_chart(
+                    BarChart::new(p.name.clone(), bars)
+                        .color(colour(pi))
+                        .element_formatter(Box::new(move |b: &Bar, _: &BarChart| {
+                            format!("{policy}, {}: {} (median)", b.name, usd(b.value))
+                        })),
+                );
             }
         });
 }
