@@ -126,6 +126,26 @@ fn num(ui: &mut Ui, label: &str, v: &mut f64, speed: f64, suffix: &str, min: f64
     .inner
 }
 
+/// A probability field (0 to 1); returns whether it changed.
+fn prob_field(ui: &mut Ui, label: &str, v: &mut Prob, speed: f64, suffix: &str) -> bool {
+    let mut x = v.get();
+    let changed = num(ui, label, &mut x, speed, suffix, 0.0, 1.0);
+    if changed {
+        *v = Prob::new(x).unwrap_or_default();
+    }
+    changed
+}
+
+/// A non-negative field up to `max`; returns whether it changed.
+fn nonneg_field(ui: &mut Ui, label: &str, v: &mut NonNeg, speed: f64, suffix: &str, max: f64) -> bool {
+    let mut x = v.get();
+    let changed = num(ui, label, &mut x, speed, suffix, 0.0, max);
+    if changed {
+        *v = NonNeg::new(x).unwrap_or_default();
+    }
+    changed
+}
+
 fn int(ui: &mut Ui, label: &str, v: &mut u64, suffix: &str, max: u64) -> bool {
     ui.horizontal(|ui| {
         let l = ui.label(label);
@@ -263,22 +283,14 @@ impl Editor {
                     &mut t.growth_per_month,
                     "",
                 );
-                let mut noise = t.day_noise_sd.get();
-                if num(ui, "Day noise (sd of log)", &mut noise, 0.005, "", 0.0, 2.0) {
-                    t.day_noise_sd = NonNeg::new(noise).unwrap_or_default();
-                    changed = true;
-                }
+                changed |= nonneg_field(ui, "Day noise (sd of log)", &mut t.day_noise_sd, 0.005, "", 2.0);
                 show_errors(ui, errors, "traffic.classes");
                 for (i, c) in t.classes.iter_mut().enumerate() {
                     let base = format!("traffic.classes[{i}]");
                     egui::CollapsingHeader::new(format!("Class {}", c.name))
                         .id_salt(("class", i))
                         .show(ui, |ui| {
-                            let mut share = c.share.get();
-                            if num(ui, "Share", &mut share, 0.005, "", 0.0, 1.0) {
-                                c.share = Prob::new(share).unwrap_or_default();
-                                changed = true;
-                            }
+                            changed |= prob_field(ui, "Share", &mut c.share, 0.005, "");
                             changed |= self.dist(
                                 ui,
                                 "Input tokens",
@@ -330,16 +342,10 @@ impl Editor {
                         .show(ui, |ui| {
                             ui.label(format!("Price key: {}", m.price_key));
                             if let Some(p) = s.prices.models.get_mut(&m.price_key) {
-                                let mut input = p.input_usd_per_mtok.get();
-                                if num(ui, "Input price", &mut input, 0.01, " $/Mtok", 0.0, 1e6) {
-                                    p.input_usd_per_mtok = NonNeg::new(input).unwrap_or_default();
-                                    changed = true;
-                                }
-                                let mut output = p.output_usd_per_mtok.get();
-                                if num(ui, "Output price", &mut output, 0.01, " $/Mtok", 0.0, 1e6) {
-                                    p.output_usd_per_mtok = NonNeg::new(output).unwrap_or_default();
-                                    changed = true;
-                                }
+                                changed |=
+                                    nonneg_field(ui, "Input price", &mut p.input_usd_per_mtok, 0.01, " $/Mtok", 1e6);
+                                changed |=
+                                    nonneg_field(ui, "Output price", &mut p.output_usd_per_mtok, 0.01, " $/Mtok", 1e6);
                                 ui.label(
                                     RichText::new(format!("as of {} · {}", p.as_of, p.source))
                                         .small()
@@ -484,16 +490,8 @@ impl Editor {
                                     signal_noise,
                                     ..
                                 }) => {
-                                    let mut share = strong_share.get();
-                                    if num(ui, "Learned router: strong share", &mut share, 0.005, "", 0.0, 1.0) {
-                                        *strong_share = Prob::new(share).unwrap_or_default();
-                                        changed = true;
-                                    }
-                                    let mut noise = signal_noise.get();
-                                    if num(ui, "Signal noise", &mut noise, 0.005, "", 0.0, 10.0) {
-                                        *signal_noise = NonNeg::new(noise).unwrap_or_default();
-                                        changed = true;
-                                    }
+                                    changed |= prob_field(ui, "Learned router: strong share", strong_share, 0.005, "");
+                                    changed |= nonneg_field(ui, "Signal noise", signal_noise, 0.005, "", 10.0);
                                 }
                                 Some(Router::Cascade { stages, verifier }) => {
                                     ui.label(format!("Router: cascade {}", stages.join(" -> ")));
@@ -634,11 +632,7 @@ impl Editor {
                             }
                             if let Some(c) = &mut p.context_cap {
                                 changed |= int(ui, "  max input", &mut c.max_input_tokens, " tok", 10_000_000);
-                                let mut pen = c.success_penalty.get();
-                                if num(ui, "  success penalty", &mut pen, 0.005, "", 0.0, 1.0) {
-                                    c.success_penalty = Prob::new(pen).unwrap_or_default();
-                                    changed = true;
-                                }
+                                changed |= prob_field(ui, "  success penalty", &mut c.success_penalty, 0.005, "");
                                 show_errors(ui, errors, &format!("{base}.context_cap.max_input_tokens"));
                             }
                             let mut b_on = p.budget.is_some();
@@ -654,16 +648,12 @@ impl Editor {
                                 changed = true;
                             }
                             if let Some(b) = &mut p.budget {
-                                let mut cap = b.cap_usd.get();
                                 let period = if b.period == BudgetPeriod::Day {
                                     " $/day"
                                 } else {
                                     " $/month"
                                 };
-                                if num(ui, "  cap", &mut cap, 1.0, period, 0.0, 1e12) {
-                                    b.cap_usd = NonNeg::new(cap).unwrap_or_default();
-                                    changed = true;
-                                }
+                                changed |= nonneg_field(ui, "  cap", &mut b.cap_usd, 1.0, period, 1e12);
                                 ui.horizontal(|ui| {
                                     ui.label("  scope");
                                     changed |= ui.selectable_value(&mut b.scope, BudgetScope::Total, "Total").changed();
@@ -706,11 +696,7 @@ impl Editor {
                                         changed = true;
                                     }
                                 });
-                                let mut alert = b.alert_at.get();
-                                if num(ui, "  soft alert at", &mut alert, 0.01, " of cap", 0.0, 1.0) {
-                                    b.alert_at = Prob::new(alert).unwrap_or_default();
-                                    changed = true;
-                                }
+                                changed |= prob_field(ui, "  soft alert at", &mut b.alert_at, 0.01, " of cap");
                                 show_errors(ui, errors, &format!("{base}.budget.on_breach"));
                             }
                             let mut batch_on = p.batch.is_some();
