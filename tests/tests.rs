@@ -2,6 +2,8 @@
 
 #[path = "suite/bad_inputs.rs"]
 mod bad_inputs;
+#[path = "suite/billing.rs"]
+mod billing;
 #[path = "suite/cli.rs"]
 mod cli;
 #[path = "suite/common.rs"]

@@ -102,13 +102,17 @@ pub fn validate_file(path: &Path) -> std::result::Result<String, crate::model::L
     match detect_kind(path, &text) {
         FileKind::Scenario => {
             let s = load_scenario_path(path)?;
+            let assumed = s
+                .prices
+                .assumed_cache_minimums(s.file.models.values().map(|m| m.price_key.as_str()));
             Ok(format!(
-                "scenario {:?}: {} task classes, {} models, {} policies (baseline {:?})",
+                "scenario {:?}: {} task classes, {} models, {} policies (baseline {:?}){}",
                 s.file.name,
                 s.traffic.classes.len(),
                 s.file.models.len(),
                 s.policies.len(),
-                s.file.baseline
+                s.file.baseline,
+                assumed_note(&assumed)
             ))
         }
         FileKind::Traffic => {
@@ -131,13 +135,31 @@ pub fn validate_file(path: &Path) -> std::result::Result<String, crate::model::L
         }
         FileKind::Prices => {
             let t = PriceTable::from_ron(&src)?;
-            Ok(format!("price table {:?}: {} models", t.name, t.models.len()))
+            let assumed = t.assumed_cache_minimums(t.models.keys().map(String::as_str));
+            Ok(format!(
+                "price table {:?}: {} models{}",
+                t.name,
+                t.models.len(),
+                assumed_note(&assumed)
+            ))
         }
         FileKind::Policy => {
             let p = parse_policy(&src)?;
             Ok(format!("policy {:?} version {:?}", p.name, p.version))
         }
     }
+}
+
+/// The note `validate` adds for models whose minimum cacheable prefix is assumed.
+fn assumed_note(models: &[&str]) -> String {
+    if models.is_empty() {
+        return String::new();
+    }
+    format!(
+        "\n  note: no prompt_cache_min_tokens for {}; assuming {} tokens (the most common provider minimum)",
+        models.join(", "),
+        crate::model::prices::ASSUMED_PROMPT_CACHE_MIN_TOKENS
+    )
 }
 
 fn validate(files: &[PathBuf]) -> Result<ExitCode> {

@@ -132,6 +132,9 @@ pub fn risk_flags(ui: &mut Ui, r: &Results) {
             ui.label(RichText::new(format!("    {}", f.explanation)).small().weak());
         }
     }
+    if let Some(note) = crate::report::format::flags_not_evaluated(r) {
+        ui.label(RichText::new(note).small().weak());
+    }
     if !any {
         ui.label("No risk flags.");
     }

@@ -2,9 +2,8 @@
 //! load and sampled through statrs and rand.
 
 use rand::Rng;
-use rand::distr::Distribution as _;
 use serde::{Deserialize, Serialize};
-use statrs::distribution::{Beta, ContinuousCDF, Gamma, LogNormal, Normal};
+use statrs::distribution::{Beta, ContinuousCDF, Gamma};
 
 /// z-score of the 95th percentile of a standard normal.
 pub const Z95: f64 = 1.644_853_626_951_472_2;
@@ -48,12 +47,32 @@ fn finite(name: &str, x: f64) -> Result<f64, DistError> {
     }
 }
 
+/// A normal distribution's parameters (sd > 0).
+#[derive(Clone, Copy, Debug)]
+struct NormalP {
+    mean: f64,
+    sd: f64,
+}
+
+/// A log-normal distribution's parameters: the log's mean and sd (sigma > 0).
+#[derive(Clone, Copy, Debug)]
+struct LogNormalP {
+    mu: f64,
+    sigma: f64,
+}
+
+/// The standard normal's quantile at `p` in (0, 1).
+#[inline]
+pub fn std_normal_quantile(p: f64) -> f64 {
+    -std::f64::consts::SQRT_2 * statrs::function::erf::erfc_inv(2.0 * p)
+}
+
 #[derive(Clone, Debug)]
 enum Kind {
     Fixed(f64),
     Uniform { min: f64, width: f64 },
-    Normal(Normal),
-    LogNormal(LogNormal),
+    Normal(NormalP),
+    LogNormal(LogNormalP),
     Gamma(Gamma),
     Beta(Beta),
     Pert { min: f64, range: f64, beta: Beta },
@@ -103,7 +122,7 @@ impl TryFrom<DistSpec> for Dist {
                 if sd == 0.0 {
                     Kind::Fixed(mean)
                 } else {
-                    Kind::Normal(Normal::new(mean, sd).map_err(|e| DistError(e.to_string()))?)
+                    Kind::Normal(NormalP { mean, sd })
                 }
             }
             DistSpec::LogNormal(median, p95) => {
@@ -120,7 +139,7 @@ impl TryFrom<DistSpec> for Dist {
                 if sigma == 0.0 {
                     Kind::Fixed(median)
                 } else {
-                    Kind::LogNormal(LogNormal::new(median.ln(), sigma).map_err(|e| DistError(e.to_string()))?)
+                    Kind::LogNormal(LogNormalP { mu: median.ln(), sigma })
                 }
             }
             DistSpec::Gamma(mean, sd) => {
@@ -202,30 +221,23 @@ impl Dist {
         &self.spec
     }
 
-    /// Draws one value.
+    /// Draws one value by inversion: exactly one uniform from `rng`, so that editing this
+    /// distribution moves only its own draws and never shifts the numbers drawn after it.
     #[inline]
     pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
-        match &self.kind {
-            Kind::Fixed(x) => *x,
-            Kind::Uniform { min, width } => min + width * unit_f64(rng),
-            Kind::Normal(d) => d.sample(rng),
-            Kind::LogNormal(d) => d.sample(rng),
-            Kind::Gamma(d) => d.sample(rng),
-            Kind::Beta(d) => d.sample(rng),
-            Kind::Pert { min, range, beta } => min + range * beta.sample(rng),
-            Kind::Empirical(v) => v[((unit_f64(rng) * v.len() as f64) as usize).min(v.len() - 1)],
-        }
+        self.quantile(unit_f64(rng))
     }
 
     /// The value at cumulative probability `p` (the inverse CDF). Used for per-run parameter
     /// draws, so that a parameter moves smoothly when its distribution is edited.
+    #[inline]
     pub fn quantile(&self, p: f64) -> f64 {
         let p = p.clamp(1e-12, 1.0 - 1e-12);
         match &self.kind {
             Kind::Fixed(x) => *x,
             Kind::Uniform { min, width } => min + width * p,
-            Kind::Normal(d) => d.inverse_cdf(p),
-            Kind::LogNormal(d) => d.inverse_cdf(p),
+            Kind::Normal(d) => d.mean + d.sd * std_normal_quantile(p),
+            Kind::LogNormal(d) => (d.mu + d.sigma * std_normal_quantile(p)).exp(),
             Kind::Gamma(d) => d.inverse_cdf(p),
             Kind::Beta(d) => d.inverse_cdf(p),
             Kind::Pert { min, range, beta } => min + range * beta.inverse_cdf(p),
@@ -239,8 +251,8 @@ impl Dist {
         match &self.kind {
             Kind::Fixed(x) => *x,
             Kind::Uniform { min, width } => min + width / 2.0,
-            Kind::Normal(d) => d.mean().unwrap_or(f64::NAN),
-            Kind::LogNormal(d) => d.mean().unwrap_or(f64::NAN),
+            Kind::Normal(d) => d.mean,
+            Kind::LogNormal(d) => (d.mu + d.sigma * d.sigma / 2.0).exp(),
             Kind::Gamma(d) => d.mean().unwrap_or(f64::NAN),
             Kind::Beta(d) => d.mean().unwrap_or(f64::NAN),
             Kind::Pert { min, range, beta } => min + range * beta.mean().unwrap_or(f64::NAN),
@@ -254,8 +266,11 @@ impl Dist {
         match &self.kind {
             Kind::Fixed(_) => 0.0,
             Kind::Uniform { width, .. } => width / 12f64.sqrt(),
-            Kind::Normal(d) => d.std_dev().unwrap_or(f64::NAN),
-            Kind::LogNormal(d) => d.std_dev().unwrap_or(f64::NAN),
+            Kind::Normal(d) => d.sd,
+            Kind::LogNormal(d) => {
+                let s2 = d.sigma * d.sigma;
+                ((s2.exp() - 1.0) * (2.0 * d.mu + s2).exp()).sqrt()
+            }
             Kind::Gamma(d) => d.std_dev().unwrap_or(f64::NAN),
             Kind::Beta(d) => d.std_dev().unwrap_or(f64::NAN),
             Kind::Pert { range, beta, .. } => range * beta.std_dev().unwrap_or(f64::NAN),

@@ -52,6 +52,9 @@ pub struct Verifier {
     pub output_tokens: u64,
 }
 
+/// The most stages a cascade may have.
+pub const MAX_CASCADE_STAGES: usize = 6;
+
 /// Which model answers a task.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum Router {
@@ -258,6 +261,36 @@ impl Tactic {
 }
 
 impl Policy {
+    /// Every model this policy can call (router stages and verifier, the budget's fallback;
+    /// `default_model` when it has no router).
+    pub fn models_used<'a>(&'a self, default_model: &'a str) -> Vec<&'a str> {
+        let mut out: Vec<&str> = match &self.router {
+            None => vec![default_model],
+            Some(Router::Fixed(m)) => vec![m],
+            Some(Router::Rules { rules, default }) => rules
+                .iter()
+                .map(|r| r.model.as_str())
+                .chain([default.as_str()])
+                .collect(),
+            Some(Router::Cascade { stages, verifier }) => stages
+                .iter()
+                .map(String::as_str)
+                .chain([verifier.model.as_str()])
+                .collect(),
+            Some(Router::Learned { strong, weak, .. }) => vec![strong, weak],
+        };
+        if let Some(Budget {
+            on_breach: OnBreach::Downgrade(m),
+            ..
+        }) = &self.budget
+        {
+            out.push(m);
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
     /// A policy with no tactic switched on.
     pub fn empty(name: &str) -> Policy {
         Policy {

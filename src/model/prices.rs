@@ -31,6 +31,9 @@ pub struct LongContextTier {
     pub cache_read_usd_per_mtok: Option<NonNeg>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cache_write_usd_per_mtok: Option<NonNeg>,
+    /// Writing the prompt cache with a 1-hour TTL, above the threshold.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache_write_1h_usd_per_mtok: Option<NonNeg>,
 }
 
 /// The prices of one model, in US dollars per million tokens.
@@ -47,9 +50,14 @@ pub struct ModelPrice {
     /// Reading a warm provider prompt cache.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cache_read_usd_per_mtok: Option<NonNeg>,
-    /// Writing the provider prompt cache (when absent, a cold prefix costs the input price).
+    /// Writing the provider prompt cache with its default (5-minute) TTL (when absent, a cold
+    /// prefix costs the input price).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cache_write_usd_per_mtok: Option<NonNeg>,
+    /// Writing the provider prompt cache with a 1-hour TTL (Anthropic bills 2× input). Present
+    /// only for providers that offer a choice of TTL; a policy whose TTL is above 5 minutes pays it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache_write_1h_usd_per_mtok: Option<NonNeg>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub batch_input_usd_per_mtok: Option<NonNeg>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -59,15 +67,91 @@ pub struct ModelPrice {
     pub reasoning_usd_per_mtok: Option<NonNeg>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub long_context: Vec<LongContextTier>,
-    /// The smallest prefix the provider caches.
-    #[serde(default)]
-    pub prompt_cache_min_tokens: u64,
+    /// The smallest prefix the provider caches. When absent, CostPlan assumes
+    /// [`ASSUMED_PROMPT_CACHE_MIN_TOKENS`] and `validate` says so.
+    #[serde(
+        default,
+        deserialize_with = "plain_some_u64",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub prompt_cache_min_tokens: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_input_tokens: Option<u64>,
     /// The date these prices were read (YYYY-MM-DD).
     pub as_of: String,
     /// Where they were read.
     pub source: String,
+}
+
+/// The cacheable-prefix minimum assumed for a model whose price entry does not give one: the
+/// most common documented minimum (OpenAI, Anthropic's Sonnet/Opus 4, Gemini 2.5 Flash).
+pub const ASSUMED_PROMPT_CACHE_MIN_TOKENS: u64 = 1024;
+
+/// Reads a plain `u64` (as files write it, with or without `implicit_some`) into `Some`.
+fn plain_some_u64<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    u64::deserialize(d).map(Some)
+}
+
+impl ModelPrice {
+    /// The smallest prefix the provider caches, and whether the table gave it (`false`: assumed).
+    pub fn cache_min_tokens(&self) -> (u64, bool) {
+        match self.prompt_cache_min_tokens {
+            Some(n) => (n, true),
+            None => (ASSUMED_PROMPT_CACHE_MIN_TOKENS, false),
+        }
+    }
+
+    /// The TTLs (minutes) the provider's prompt cache offers, when it offers a choice (a model
+    /// with a 1-hour write price: 5 or 60 minutes). `None`: the TTL is an assumption about how
+    /// long the provider keeps a prefix, not a choice.
+    pub fn offered_ttls_minutes(&self) -> Option<[f64; 2]> {
+        self.cache_write_1h_usd_per_mtok.map(|_| [5.0, 60.0])
+    }
+}
+
+/// Documented minimum cacheable prefix per provider, for LiteLLM entries that lack
+/// `prompt_cache_min_tokens` (read 2026-11-29 from each provider's prompt-caching guide).
+/// Providers not listed keep no minimum in the imported table: CostPlan assumes
+/// [`ASSUMED_PROMPT_CACHE_MIN_TOKENS`] for them and `validate` names each such model.
+pub const PROVIDER_PROMPT_CACHE_MIN_TOKENS: &[(&str, u64, &str)] = &[
+    (
+        "openai",
+        1024,
+        "https://platform.openai.com/docs/guides/prompt-caching (prompts of 1,024 tokens or more)",
+    ),
+    (
+        "azure",
+        1024,
+        "https://learn.microsoft.com/azure/ai-foundry/openai/how-to/prompt-caching (1,024 tokens)",
+    ),
+    (
+        "anthropic",
+        1024,
+        "https://docs.claude.com/en/docs/build-with-claude/prompt-caching (1,024 for Sonnet and Opus 4; Haiku and Opus 4.5 entries carry their own)",
+    ),
+    (
+        "gemini",
+        2048,
+        "https://ai.google.dev/gemini-api/docs/caching (2,048 for Gemini 2.5 Flash and Pro)",
+    ),
+    (
+        "vertex_ai-language-models",
+        2048,
+        "https://cloud.google.com/vertex-ai/generative-ai/docs/context-cache/context-cache-overview (2,048)",
+    ),
+    (
+        "deepseek",
+        64,
+        "https://api-docs.deepseek.com/guides/kv_cache (cache units of 64 tokens)",
+    ),
+];
+
+/// The documented minimum for a provider, if CostPlan knows it.
+pub fn provider_cache_min_tokens(provider: &str) -> Option<u64> {
+    PROVIDER_PROMPT_CACHE_MIN_TOKENS
+        .iter()
+        .find(|(p, _, _)| *p == provider)
+        .map(|(_, n, _)| *n)
 }
 
 /// A price table: model id → prices.
@@ -130,6 +214,22 @@ impl PriceTable {
             }
         }
         d.finish(())
+    }
+
+    /// Chat models with a prompt cache whose minimum cacheable prefix the table does not give
+    /// (CostPlan assumes [`ASSUMED_PROMPT_CACHE_MIN_TOKENS`] for them).
+    pub fn assumed_cache_minimums<'a>(&'a self, keys: impl IntoIterator<Item = &'a str>) -> Vec<&'a str> {
+        let mut out: Vec<&str> = keys
+            .into_iter()
+            .filter(|k| {
+                self.models
+                    .get(*k)
+                    .is_some_and(|p| p.cache_read_usd_per_mtok.is_some() && p.prompt_cache_min_tokens.is_none())
+            })
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out
     }
 
     /// Looks up a model's prices.
@@ -233,26 +333,28 @@ pub fn import_litellm(src: &SourceFile, as_of: &str) -> Result<(PriceTable, Impo
                     output_usd_per_mtok: get(&format!("output_cost_per_token{suffix}")).unwrap_or(output),
                     cache_read_usd_per_mtok: get(&format!("cache_read_input_token_cost{suffix}")),
                     cache_write_usd_per_mtok: get(&format!("cache_creation_input_token_cost{suffix}")),
+                    cache_write_1h_usd_per_mtok: get(&format!("cache_creation_input_token_cost_above_1hr{suffix}")),
                 },
             );
         }
+        let provider = e.get("litellm_provider").and_then(|p| p.as_str()).unwrap_or("");
         let price = ModelPrice {
-            provider: e
-                .get("litellm_provider")
-                .and_then(|p| p.as_str())
-                .unwrap_or("")
-                .to_string(),
+            provider: provider.to_string(),
             kind,
             input_usd_per_mtok: input,
             output_usd_per_mtok: output,
             cache_read_usd_per_mtok: get("cache_read_input_token_cost"),
             // A zero write price in LiteLLM means "no surcharge": a cold prefix costs the input price.
             cache_write_usd_per_mtok: get("cache_creation_input_token_cost").filter(|p| p.get() > 0.0),
+            cache_write_1h_usd_per_mtok: get("cache_creation_input_token_cost_above_1hr").filter(|p| p.get() > 0.0),
             batch_input_usd_per_mtok: get("input_cost_per_token_batches"),
             batch_output_usd_per_mtok: get("output_cost_per_token_batches"),
             reasoning_usd_per_mtok: get("output_cost_per_reasoning_token"),
             long_context: tiers.into_values().collect(),
-            prompt_cache_min_tokens: e.get("prompt_cache_min_tokens").and_then(|v| v.as_u64()).unwrap_or(0),
+            prompt_cache_min_tokens: e
+                .get("prompt_cache_min_tokens")
+                .and_then(|v| v.as_u64())
+                .or_else(|| provider_cache_min_tokens(provider)),
             max_input_tokens: e.get("max_input_tokens").and_then(|v| v.as_u64()),
             as_of: as_of.to_string(),
             source: e
@@ -303,8 +405,9 @@ pub fn select_models(table: &PriceTable, ids: &[String]) -> Result<PriceTable, S
     })
 }
 
-/// Today's UTC date as YYYY-MM-DD, from the system clock (civil-from-days, Howard Hinnant).
-pub fn date_from_unix_days(days: i64) -> String {
+/// (year, month 1–12, day 1–31) of a day counted from 1970-01-01 (civil-from-days, Howard
+/// Hinnant).
+pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z.rem_euclid(146_097);
@@ -315,6 +418,12 @@ pub fn date_from_unix_days(days: i64) -> String {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = if m <= 2 { y + 1 } else { y };
+    (y, m as u32, d as u32)
+}
+
+/// A day counted from 1970-01-01 as YYYY-MM-DD.
+pub fn date_from_unix_days(days: i64) -> String {
+    let (y, m, d) = civil_from_days(days);
     format!("{y:04}-{m:02}-{d:02}")
 }
 

@@ -586,6 +586,16 @@ fn validate_policy(
                 if stages.len() < 2 {
                     d.push(&rat.field("stages"), "a cascade needs at least two stages");
                 }
+                if stages.len() > super::policy::MAX_CASCADE_STAGES {
+                    d.push(
+                        &rat.field("stages"),
+                        format!(
+                            "a cascade has at most {} stages, found {}",
+                            super::policy::MAX_CASCADE_STAGES,
+                            stages.len()
+                        ),
+                    );
+                }
                 for (i, s) in stages.iter().enumerate() {
                     model(d, rat.field("stages").index(i), s);
                 }
@@ -607,13 +617,53 @@ fn validate_policy(
             _ => {}
         }
     }
-    if let Some(cap) = &p.context_cap
-        && cap.max_input_tokens == 0
-    {
-        d.push(
-            &at.field("context_cap").field("max_input_tokens"),
-            "expected a limit above 0 tokens",
-        );
+    if let Some(cap) = &p.context_cap {
+        let f = at.field("context_cap").field("max_input_tokens");
+        let widest = traffic.classes.iter().max_by_key(|c| c.shared_prefix_tokens);
+        if cap.max_input_tokens == 0 {
+            d.push(&f, "expected a limit above 0 tokens");
+        } else if let Some(c) = widest.filter(|c| c.shared_prefix_tokens > cap.max_input_tokens) {
+            d.push(
+                &f,
+                format!(
+                    "the cap of {} tokens is below the {}-token shared prefix of the task class {:?}; \
+                     the prefix (system prompt) is never truncated, so the cap must be at least that",
+                    cap.max_input_tokens, c.shared_prefix_tokens, c.name
+                ),
+            );
+        }
+    }
+    if let Some(pc) = &p.prompt_caching {
+        let ttl = pc
+            .ttl_minutes
+            .map(|t| t.get())
+            .unwrap_or(file.prompt_cache_ttl_minutes.get());
+        let f = match pc.ttl_minutes {
+            Some(_) => at.field("prompt_caching").field("ttl_minutes"),
+            None => at.field("prompt_caching"),
+        };
+        for m in p.models_used(&file.default_model) {
+            let Some(price) = file.models.get(m).and_then(|prof| prices.get(&prof.price_key)) else {
+                continue;
+            };
+            if let Some(offered) = price.offered_ttls_minutes()
+                && !offered.contains(&ttl)
+            {
+                let from = if pc.ttl_minutes.is_some() {
+                    ""
+                } else {
+                    " (the scenario's prompt_cache_ttl_minutes)"
+                };
+                d.push(
+                    &f,
+                    format!(
+                        "a prompt-cache TTL of {ttl} minutes{from} is not offered for the model {m:?} ({}): \
+                         its provider caches for {} or {} minutes",
+                        price.provider, offered[0], offered[1]
+                    ),
+                );
+            }
+        }
     }
     if let Some(b) = &p.budget {
         let bat = at.field("budget");

@@ -76,12 +76,15 @@ pub fn delta(unit: Unit, x: f64) -> String {
     }
 }
 
-/// The probability that a candidate is better, or "same" when it never differs.
+/// How often a candidate is better and worse than the baseline ("60% better · 10% worse", the
+/// rest ties), or "same" when it never differs.
 pub fn p_better(d: &crate::sim::results::Delta) -> String {
-    if d.p5 == 0.0 && d.p95 == 0.0 && d.mean == 0.0 {
+    if d.p_better == 0.0 && d.p_worse == 0.0 {
         "same".to_string()
+    } else if d.p_better.is_nan() {
+        "–".to_string()
     } else {
-        pct(d.p_better)
+        format!("{} better · {} worse", pct(d.p_better), pct(d.p_worse))
     }
 }
 
@@ -92,4 +95,24 @@ pub fn unit_of(key: &str) -> Unit {
         .find(|m| m.key == key)
         .map(|m| m.unit)
         .unwrap_or(Unit::Count)
+}
+
+/// One line naming the risk checks that were not evaluated (a run without savings by tactic),
+/// or `None` when every check ran.
+pub fn flags_not_evaluated(r: &crate::sim::results::Results) -> Option<String> {
+    let mut kinds: Vec<&str> = r
+        .policies
+        .iter()
+        .flat_map(|p| p.risk_flags_not_evaluated.iter().copied())
+        .collect();
+    kinds.sort_unstable();
+    kinds.dedup();
+    if kinds.is_empty() {
+        return None;
+    }
+    let names: Vec<String> = kinds.iter().map(|k| k.replace('_', " ")).collect();
+    Some(format!(
+        "Not evaluated without savings by tactic (attribution was skipped): {}.",
+        names.join(", ")
+    ))
 }

@@ -106,18 +106,28 @@ pub fn definition(key: &str) -> &'static str {
         "cost_per_request_usd" => "Spend divided by tasks (retries are not new tasks).",
         "cost_per_success_usd" => "Spend divided by successful outcomes: what one useful answer costs.",
         "success_rate" => "Successful outcomes divided by tasks (a wrong cache hit or a rejected task is a failure).",
-        "token_efficiency" => "Successful outcomes per million billed tokens of every kind.",
+        "token_efficiency" => {
+            "Successful outcomes per million billed chat tokens: input, cache writes, output and reasoning count in full, prompt-cache reads at their price ratio to input, embedding tokens not at all — so a cache that saves money never lowers it."
+        }
         "wasted_token_share" => {
             "Share of billed tokens spent on attempts that failed or on cascade stages that were escalated."
         }
         "latency_p50_ms" | "latency_p95_ms" | "latency_p99_ms" => {
-            "Percentile of the latency of interactive (non-batchable) attempts: time to first token plus output and reasoning tokens at the model's speed, plus cache lookups and cascade stages."
+            "Percentile of the latency of interactive (non-batchable) tasks: all the user waits for — every attempt (retries included), each its time to first token plus output and reasoning tokens at the model's speed, cascade stages and verifiers, and cache lookups. Exact where a value repeats; otherwise interpolated between observed latencies within 1 % buckets."
         }
-        "first_breach_day" => "First day (0-based) on which the budget was exhausted: the projected exhaustion date.",
+        "first_breach_day" => {
+            "First day (0-based) on which the budget was exhausted: the projected exhaustion date. Its percentiles are over the runs that breach (n); its delta counts a run without a breach as breaching after the horizon."
+        }
+        "budget_breached" => {
+            "Share of runs in which the budget is exhausted at least once within the horizon, P(breach by horizon)."
+        }
         "days_over_cap" => "Days on which a budget cap was reached.",
         "first_alert_day" => "First day (0-based) on which spend passed the budget's soft-alert share of its cap.",
         "unowned_spend_share" => "Share of spend on task classes without an owner.",
-        "strong_model_share" => "Share of model calls that went to the most expensive model (by output price).",
+        "strong_model_share" => {
+            "Share of the tasks that reached a model which called the policy's own strongest model: the learned router's strong model, a cascade's last stage, the priciest model a fixed or rule router can pick."
+        }
+        "rejected_tasks" => "Tasks the budget gate refused, on arrival or before a retry.",
         _ => "A count per run over the horizon.",
     }
 }
@@ -344,14 +354,18 @@ pub fn sections(scn: &Scenario, r: &Results, chart_titles: &[String]) -> Vec<Sec
             ));
         }
     }
+    let mut blocks = vec![if flags.is_empty() {
+        Block::Para("No risk flags.".into())
+    } else {
+        Block::List(flags)
+    }];
+    if let Some(note) = super::format::flags_not_evaluated(r) {
+        blocks.push(Block::Para(note));
+    }
     out.push(Section {
         id: "risks",
         title: "Risk flags".into(),
-        blocks: vec![if flags.is_empty() {
-            Block::Para("No risk flags.".into())
-        } else {
-            Block::List(flags)
-        }],
+        blocks,
     });
 
     out.push(assumptions(scn));
@@ -475,7 +489,8 @@ fn assumptions(scn: &Scenario) -> Section {
             "Input",
             "Output",
             "Cache read",
-            "Cache write",
+            "Cache write 5 min / 1 h",
+            "Min. cached prefix",
             "Batch in/out",
             "Long-context tiers",
             "Discount",
@@ -494,7 +509,17 @@ fn assumptions(scn: &Scenario) -> Section {
                     format!("{}", p.input_usd_per_mtok.get()).into(),
                     format!("{}", p.output_usd_per_mtok.get()).into(),
                     opt(p.cache_read_usd_per_mtok).into(),
-                    opt(p.cache_write_usd_per_mtok).into(),
+                    format!(
+                        "{} / {}",
+                        opt(p.cache_write_usd_per_mtok),
+                        opt(p.cache_write_1h_usd_per_mtok)
+                    )
+                    .into(),
+                    match p.cache_min_tokens() {
+                        (n, true) => thousands(n),
+                        (n, false) => format!("{} (assumed)", thousands(n)),
+                    }
+                    .into(),
                     format!(
                         "{} / {}",
                         opt(p.batch_input_usd_per_mtok),

@@ -113,6 +113,9 @@ pub fn render(r: &Results) -> String {
     if !any {
         let _ = writeln!(s, "\nRisk flags: none.");
     }
+    if let Some(note) = super::format::flags_not_evaluated(r) {
+        let _ = writeln!(s, "{note}");
+    }
     s
 }
 

@@ -6,21 +6,31 @@ use crate::model::dist::{NonNegDist, ProbDist};
 use crate::model::policy::{BudgetPeriod, BudgetScope, Condition, OnBreach, Policy, Router};
 use crate::model::prices::ModelPrice;
 
-/// A long-context tier: (threshold, input, output, cache read, cache write), $ per token.
-pub type TierC = (u64, f64, f64, Option<f64>, Option<f64>);
+/// The rates that apply to one request, in dollars per token, discount applied.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Rates {
+    pub input: f64,
+    pub output: f64,
+    /// Reasoning (thinking) tokens: the output rate unless the table gives its own.
+    pub reasoning: f64,
+    /// Reading a warm prompt cache; `None` when the model has no prompt cache.
+    pub cache_read: Option<f64>,
+    /// Writing the prompt cache with the default (5-minute) TTL; the input rate when absent.
+    pub cache_write: f64,
+    /// Writing the prompt cache with a 1-hour TTL; the 5-minute write rate when absent.
+    pub cache_write_1h: f64,
+}
 
 /// Prices of one model in dollars per token, discount applied.
 #[derive(Clone, Debug)]
 pub struct PriceC {
-    pub input: f64,
-    pub output: f64,
-    pub cache_read: Option<f64>,
-    pub cache_write: Option<f64>,
-    pub reasoning: f64,
+    /// The rates below every long-context threshold.
+    pub base: Rates,
     pub batch_input_ratio: f64,
     pub batch_output_ratio: f64,
-    /// (threshold, input, output, cache read, cache write), increasing thresholds.
-    pub tiers: Vec<TierC>,
+    /// (threshold, rates above it), increasing thresholds. A tier that omits cache or reasoning
+    /// prices gets the base ones scaled by its input (cache) or output (reasoning) ratio.
+    pub tiers: Vec<(u64, Rates)>,
     pub prompt_cache_min_tokens: u64,
 }
 
@@ -28,45 +38,68 @@ impl PriceC {
     /// From a price-table entry and a discount multiplier.
     pub fn new(p: &ModelPrice, discount: f64) -> PriceC {
         let k = discount / 1e6;
-        let input = p.input_usd_per_mtok.get() * k;
-        let output = p.output_usd_per_mtok.get() * k;
+        let usd = |x: crate::model::ron_io::NonNeg| x.get() * k;
+        let input = usd(p.input_usd_per_mtok);
+        let output = usd(p.output_usd_per_mtok);
+        let cache_write = p.cache_write_usd_per_mtok.map(usd).unwrap_or(input);
+        let base = Rates {
+            input,
+            output,
+            reasoning: p.reasoning_usd_per_mtok.map(usd).unwrap_or(output),
+            cache_read: p.cache_read_usd_per_mtok.map(usd),
+            cache_write,
+            cache_write_1h: p.cache_write_1h_usd_per_mtok.map(usd).unwrap_or(cache_write),
+        };
         let ratio = |batch: Option<crate::model::ron_io::NonNeg>, base: f64| match batch {
             Some(b) if base > 0.0 => b.get() * k / base,
             _ => 1.0,
         };
+        // Scales a base rate by a tier's ratio to its base counterpart (1 when the base is free).
+        let scaled = |x: f64, tier: f64, base: f64| if base > 0.0 { x * tier / base } else { x };
+        let tiers = p
+            .long_context
+            .iter()
+            .map(|t| {
+                let tin = usd(t.input_usd_per_mtok);
+                let tout = usd(t.output_usd_per_mtok);
+                let write = t
+                    .cache_write_usd_per_mtok
+                    .map(usd)
+                    .unwrap_or_else(|| scaled(base.cache_write, tin, input));
+                let rates = Rates {
+                    input: tin,
+                    output: tout,
+                    reasoning: scaled(base.reasoning, tout, output),
+                    cache_read: t
+                        .cache_read_usd_per_mtok
+                        .map(usd)
+                        .or_else(|| base.cache_read.map(|r| scaled(r, tin, input))),
+                    cache_write: write,
+                    cache_write_1h: t
+                        .cache_write_1h_usd_per_mtok
+                        .map(usd)
+                        .unwrap_or_else(|| scaled(base.cache_write_1h, tin, input)),
+                };
+                (t.above_input_tokens, rates)
+            })
+            .collect();
         PriceC {
-            input,
-            output,
-            cache_read: p.cache_read_usd_per_mtok.map(|x| x.get() * k),
-            cache_write: p.cache_write_usd_per_mtok.map(|x| x.get() * k),
-            reasoning: p.reasoning_usd_per_mtok.map(|x| x.get() * k).unwrap_or(output),
+            base,
             batch_input_ratio: ratio(p.batch_input_usd_per_mtok, input),
             batch_output_ratio: ratio(p.batch_output_usd_per_mtok, output),
-            tiers: p
-                .long_context
-                .iter()
-                .map(|t| {
-                    (
-                        t.above_input_tokens,
-                        t.input_usd_per_mtok.get() * k,
-                        t.output_usd_per_mtok.get() * k,
-                        t.cache_read_usd_per_mtok.map(|x| x.get() * k),
-                        t.cache_write_usd_per_mtok.map(|x| x.get() * k),
-                    )
-                })
-                .collect(),
-            prompt_cache_min_tokens: p.prompt_cache_min_tokens,
+            tiers,
+            prompt_cache_min_tokens: p.cache_min_tokens().0,
         }
     }
 
-    /// (input, output, cache read, cache write) prices for a request with `total_input` tokens:
+    /// The rates for a request with `total_input` tokens (uncached + cache read + cache write):
     /// the long-context tier applies to the whole request once its input crosses the threshold.
     #[inline]
-    pub fn for_input(&self, total_input: u64) -> (f64, f64, Option<f64>, Option<f64>) {
-        let mut out = (self.input, self.output, self.cache_read, self.cache_write);
-        for t in &self.tiers {
-            if total_input > t.0 {
-                out = (t.1, t.2, t.3.or(self.cache_read), t.4.or(self.cache_write));
+    pub fn for_input(&self, total_input: u64) -> &Rates {
+        let mut out = &self.base;
+        for (threshold, rates) in &self.tiers {
+            if total_input > *threshold {
+                out = rates;
             }
         }
         out
@@ -119,8 +152,8 @@ pub struct VerifierC {
     pub output_tokens: u64,
 }
 
-/// The most cascade stages the engine draws verifier numbers for.
-pub const MAX_STAGES: usize = 6;
+/// The most cascade stages the engine draws verifier numbers for (validated on load).
+pub const MAX_STAGES: usize = crate::model::policy::MAX_CASCADE_STAGES;
 
 /// A router, compiled.
 #[derive(Clone, Debug)]
@@ -149,7 +182,8 @@ pub enum BreachC {
 #[derive(Clone, Debug)]
 pub struct BudgetC {
     pub per_owner: bool,
-    pub period_days: u32,
+    /// The budget period of each day of the horizon (spend resets when it changes).
+    pub period_of_day: Vec<u32>,
     pub caps_usd: Vec<f64>,
     pub on_breach: BreachC,
     pub alert_at: f64,
@@ -173,10 +207,41 @@ pub struct PolicyC {
     pub exact_cache: Option<(ProbDist, f64)>,
     pub semantic_cache: Option<SemanticC>,
     pub prompt_cache_ttl_min: Option<f64>,
+    /// Prompt-cache writes are billed at the 1-hour price (TTL above 5 minutes).
+    pub prompt_cache_1h: bool,
     pub context_cap: Option<(u64, f64)>,
     pub budget: Option<BudgetC>,
     pub batch_share: Option<ProbDist>,
     pub max_retries: u32,
+    /// The policy's own strongest model (the learned router's strong model, a cascade's last
+    /// stage, the priciest model a fixed or rule router can pick), for `strong_model_share`.
+    pub strong_model: usize,
+}
+
+/// The model of `candidates` with the highest list price (input + output per token).
+fn priciest(models: &[ModelC], candidates: impl IntoIterator<Item = usize>) -> usize {
+    let price = |m: usize| {
+        models
+            .get(m)
+            .map(|x| x.price.base.input + x.price.base.output)
+            .unwrap_or(0.0)
+    };
+    candidates
+        .into_iter()
+        .reduce(|a, b| if price(b) > price(a) { b } else { a })
+        .unwrap_or(0)
+}
+
+impl RouterC {
+    /// The strongest model this router can send a task to.
+    fn strong_model(&self, models: &[ModelC]) -> usize {
+        match self {
+            RouterC::Fixed(m) => *m,
+            RouterC::Rules(rules, default) => priciest(models, rules.iter().map(|(_, m)| *m).chain([*default])),
+            RouterC::Cascade(stages, _) => stages.last().copied().unwrap_or(0),
+            RouterC::Learned { strong, .. } => *strong,
+        }
+    }
 }
 
 /// A whole scenario, compiled, with the policies to simulate.
@@ -193,6 +258,10 @@ pub struct Compiled {
     pub growth_per_month: crate::model::Dist,
     pub day_noise_sd: f64,
 }
+
+/// The TTL (minutes) that providers' default prompt-cache write price buys; a longer TTL pays
+/// the 1-hour write price where the table has one.
+pub const PROMPT_CACHE_DEFAULT_TTL_MIN: f64 = 5.0;
 
 /// The name of the spend bucket for classes without an owner.
 pub const UNOWNED: &str = "(unowned)";
@@ -213,6 +282,24 @@ pub fn days_from_date(date: &str) -> Option<i64> {
 /// Day of the week (0 = Monday) of a YYYY-MM-DD date (1970-01-01 was a Thursday).
 pub fn weekday_of(date: &str) -> Option<usize> {
     days_from_date(date).map(|days| (days + 3).rem_euclid(7) as usize)
+}
+
+/// The budget period of each day of a horizon: one per day for `Day`; for `Month`, calendar
+/// months when the scenario has a start date (a cap resets on the 1st), else 30-day blocks.
+pub fn budget_periods(period: BudgetPeriod, start_date: Option<&str>, horizon_days: u32) -> Vec<u32> {
+    let days = 0..horizon_days;
+    match (period, start_date.and_then(days_from_date)) {
+        (BudgetPeriod::Day, _) => days.collect(),
+        (BudgetPeriod::Month, Some(d0)) => {
+            let month = |d: i64| {
+                let (y, m, _) = crate::model::prices::civil_from_days(d);
+                y * 12 + i64::from(m)
+            };
+            let m0 = month(d0);
+            days.map(|k| (month(d0 + i64::from(k)) - m0) as u32).collect()
+        }
+        (BudgetPeriod::Month, None) => days.map(|k| k / 30).collect(),
+    }
 }
 
 /// The threshold on `u + noise·z` (u uniform on [0,1], z standard normal) above which a share
@@ -325,7 +412,7 @@ impl Compiled {
                         midx(default),
                     ),
                     Some(Router::Cascade { stages, verifier }) => RouterC::Cascade(
-                        stages.iter().take(MAX_STAGES).map(|s| midx(s)).collect(),
+                        stages.iter().map(|s| midx(s)).collect(),
                         VerifierC {
                             model: midx(&verifier.model),
                             recall: verifier.recall.clone(),
@@ -360,10 +447,7 @@ impl Compiled {
                     };
                     BudgetC {
                         per_owner,
-                        period_days: match b.period {
-                            BudgetPeriod::Day => 1,
-                            BudgetPeriod::Month => 30,
-                        },
+                        period_of_day: budget_periods(b.period, f.start_date.as_deref(), f.horizon_days),
                         caps_usd,
                         on_breach: match &b.on_breach {
                             OnBreach::Downgrade(m) => BreachC::Downgrade(midx(m)),
@@ -373,8 +457,13 @@ impl Compiled {
                         alert_at: b.alert_at.get(),
                     }
                 });
+                let prompt_cache_ttl_min = p
+                    .prompt_caching
+                    .as_ref()
+                    .map(|pc| pc.ttl_minutes.map(|t| t.get()).unwrap_or(ttl));
                 PolicyC {
                     name: p.name.clone(),
+                    strong_model: router.strong_model(&models),
                     router,
                     exact_cache: p
                         .exact_cache
@@ -391,10 +480,8 @@ impl Compiled {
                         false_hit: s.false_hit_rate.clone(),
                         lookup_latency_ms: s.lookup_latency_ms.get(),
                     }),
-                    prompt_cache_ttl_min: p
-                        .prompt_caching
-                        .as_ref()
-                        .map(|pc| pc.ttl_minutes.map(|t| t.get()).unwrap_or(ttl)),
+                    prompt_cache_ttl_min,
+                    prompt_cache_1h: prompt_cache_ttl_min.is_some_and(|t| t > PROMPT_CACHE_DEFAULT_TTL_MIN),
                     context_cap: p
                         .context_cap
                         .as_ref()
@@ -432,7 +519,8 @@ fn zero_price() -> ModelPrice {
         batch_output_usd_per_mtok: None,
         reasoning_usd_per_mtok: None,
         long_context: Vec::new(),
-        prompt_cache_min_tokens: 0,
+        cache_write_1h_usd_per_mtok: None,
+        prompt_cache_min_tokens: None,
         max_input_tokens: None,
         as_of: String::new(),
         source: String::new(),

@@ -5,13 +5,12 @@
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use rand::Rng;
-use rand::distr::Distribution as _;
 use rayon::prelude::*;
 
 use super::compile::{BreachC, ClassC, Compiled, CondC, MAX_STAGES, PolicyC, RouterC};
-use super::metrics::{self as m, HIST_BUCKETS, RunMetrics, hist_bucket, hist_quantile};
+use super::metrics::{self as m, LatencyHist, RunMetrics};
 use super::rng::{key, key_str, rng_from, tag, unit_from_key};
-use crate::model::dist::unit_f64;
+use crate::model::dist::{std_normal_quantile, unit_f64};
 
 /// Returned when a run is cancelled.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
@@ -141,7 +140,7 @@ impl AttemptDraws {
     #[inline]
     fn draw<R: Rng>(rng: &mut R) -> AttemptDraws {
         let u = unit_f64(rng);
-        let z = statrs::distribution::Normal::standard().sample(rng);
+        let z = std_normal_quantile(unit_f64(rng).clamp(1e-12, 1.0 - 1e-12));
         let mut verifier = [0.0; MAX_STAGES];
         for v in &mut verifier {
             *v = unit_f64(rng);
@@ -184,6 +183,7 @@ struct TaskDraws {
     cache_u: f64,
     sem_u: f64,
     batch_u: f64,
+    /// An exponential draw that places the task among the day's arrivals.
     gap: f64,
     first: AttemptDraws,
 }
@@ -235,9 +235,13 @@ struct Acc {
     tasks: u64,
     successes: u64,
     calls: u64,
-    strong_calls: u64,
+    /// Tasks that reached a model, and those of them that called the policy's strong model.
+    routed_tasks: u64,
+    strong_tasks: u64,
     cost: f64,
     tokens: [u64; 6],
+    /// Billed chat tokens with cache reads weighted by their price ratio to input.
+    efficiency_tokens: f64,
     wasted_tokens: u64,
     exact_hits: u64,
     sem_hits: u64,
@@ -247,8 +251,7 @@ struct Acc {
     truncated: u64,
     rejected: u64,
     downgraded: u64,
-    hist: Vec<u32>,
-    lat_n: u64,
+    latency: LatencyHist,
     spend_owner: Vec<f64>,
     spend_model: Vec<f64>,
     spend_embedding: f64,
@@ -273,8 +276,17 @@ struct PState {
     budget_spent: Vec<f64>,
     breach_today: bool,
     alert_today: bool,
-    /// The most expensive model by output price (for the strong-share metric).
-    strong_model: usize,
+    /// Whether the current task reached a model, and called the policy's strong model.
+    task_routed: bool,
+    task_strong: bool,
+}
+
+/// What the budget gate lets a task (or a retry) do.
+#[derive(Clone, Copy, PartialEq)]
+enum Gate {
+    Pass,
+    Reject,
+    Downgrade(usize),
 }
 
 /// What is fixed about one task while a policy works on it.
@@ -376,31 +388,41 @@ impl Ctx<'_> {
     ) -> (u64, f64) {
         let mdl = &self.c.models[model];
         let price = &mdl.price;
-        let (pin, pout, pread, pwrite) = price.for_input(uncached_in + prefix);
+        let rates = price.for_input(uncached_in + prefix);
         let (bin, bout) = if self.batch {
             (price.batch_input_ratio, price.batch_output_ratio)
         } else {
             (1.0, 1.0)
         };
-        let mut cost = uncached_in as f64 * pin * bin + output as f64 * pout * bout;
+        let mut cost = uncached_in as f64 * rates.input * bin + output as f64 * rates.output * bout;
+        let mut efficiency_tokens = (uncached_in + output) as f64;
         st.acc.tokens[T_INPUT] += uncached_in;
         st.acc.tokens[T_OUTPUT] += output;
         if prefix > 0 {
-            match (self.pol.prompt_cache_ttl_min, pread) {
+            match (self.pol.prompt_cache_ttl_min, rates.cache_read) {
                 (Some(ttl), Some(read)) if prefix >= price.prompt_cache_min_tokens => {
                     let idx = self.class * self.c.models.len() + model;
                     if st.warm_until[idx] >= self.time_min {
                         cost += prefix as f64 * read * bin;
                         st.acc.tokens[T_READ] += prefix;
+                        let weight = if rates.input > 0.0 { read / rates.input } else { 1.0 };
+                        efficiency_tokens += prefix as f64 * weight;
                     } else {
-                        cost += prefix as f64 * pwrite.unwrap_or(pin) * bin;
+                        let write = if self.pol.prompt_cache_1h {
+                            rates.cache_write_1h
+                        } else {
+                            rates.cache_write
+                        };
+                        cost += prefix as f64 * write * bin;
                         st.acc.tokens[T_WRITE] += prefix;
+                        efficiency_tokens += prefix as f64;
                     }
                     st.warm_until[idx] = self.time_min + ttl;
                 }
                 _ => {
-                    cost += prefix as f64 * pin * bin;
+                    cost += prefix as f64 * rates.input * bin;
                     st.acc.tokens[T_INPUT] += prefix;
+                    efficiency_tokens += prefix as f64;
                 }
             }
         }
@@ -409,16 +431,15 @@ impl Ctx<'_> {
         if mdl.has_reasoning || self.interactive {
             let (r, ttft, tps) = self.call_draws(model, call_key, cacheable);
             reasoning = r;
-            cost += reasoning as f64 * price.reasoning * bout;
+            cost += reasoning as f64 * rates.reasoning * bout;
             st.acc.tokens[T_REASONING] += reasoning;
+            efficiency_tokens += reasoning as f64;
             if self.interactive {
                 latency = ttft + (output + reasoning) as f64 / tps * 1000.0;
             }
         }
+        st.acc.efficiency_tokens += efficiency_tokens;
         st.acc.calls += 1;
-        if model == st.strong_model {
-            st.acc.strong_calls += 1;
-        }
         self.spend(st, cost, Some(model));
         (uncached_in + prefix + output + reasoning, latency)
     }
@@ -493,6 +514,7 @@ impl Ctx<'_> {
                 let mut latency = 0.0;
                 let mut attempt_tokens = 0u64;
                 for (k, &s) in stages.iter().enumerate() {
+                    self.mark_routed(st, s);
                     let (tok, lat) = self.call(
                         st,
                         s,
@@ -542,6 +564,7 @@ impl Ctx<'_> {
             }
             _ => {
                 let model = self.pick(att, forced);
+                self.mark_routed(st, model);
                 let (tok, lat) = self.call(
                     st,
                     model,
@@ -560,11 +583,29 @@ impl Ctx<'_> {
         }
     }
 
+    /// Notes that the task reached `model` (for the strong-model share).
     #[inline]
-    fn record_latency(&self, st: &mut PState, ms: f64) {
-        if self.interactive {
-            st.acc.hist[hist_bucket(ms)] += 1;
-            st.acc.lat_n += 1;
+    fn mark_routed(&self, st: &mut PState, model: usize) {
+        st.task_routed = true;
+        st.task_strong |= model == self.pol.strong_model;
+    }
+
+    /// The budget gate, on arrival and before each retry: a bucket that has spent its cap in
+    /// the current period rejects, downgrades or only records the breach.
+    #[inline]
+    fn gate(&self, st: &mut PState) -> Gate {
+        let Some(b) = &self.pol.budget else {
+            return Gate::Pass;
+        };
+        let bucket = self.budget_bucket();
+        if st.budget_spent[bucket] < b.caps_usd[bucket] {
+            return Gate::Pass;
+        }
+        st.breach_today = true;
+        match b.on_breach {
+            BreachC::Reject => Gate::Reject,
+            BreachC::Downgrade(m) => Gate::Downgrade(m),
+            BreachC::AlertOnly => Gate::Pass,
         }
     }
 }
@@ -601,23 +642,20 @@ fn simulate_task(
         calls: &d.calls,
     };
 
+    st.task_routed = false;
+    st.task_strong = false;
+
     // 1. Budget gate.
     let mut forced = None;
-    if let Some(b) = &pol.budget {
-        let bucket = ctx.budget_bucket();
-        if st.budget_spent[bucket] >= b.caps_usd[bucket] {
-            st.breach_today = true;
-            match b.on_breach {
-                BreachC::Reject => {
-                    st.acc.rejected += 1;
-                    return;
-                }
-                BreachC::Downgrade(m) => {
-                    st.acc.downgraded += 1;
-                    forced = Some(m);
-                }
-                BreachC::AlertOnly => {}
-            }
+    match ctx.gate(st) {
+        Gate::Pass => {}
+        Gate::Reject => {
+            st.acc.rejected += 1;
+            return;
+        }
+        Gate::Downgrade(m) => {
+            st.acc.downgraded += 1;
+            forced = Some(m);
         }
     }
 
@@ -661,42 +699,55 @@ fn simulate_task(
         if served.is_none() {
             // The lookup's latency adds to the model call's below.
             let (ok, lat) = ctx.attempt(st, &d.first, 0, forced);
-            ctx.record_latency(st, lat + lookup);
-            finish(&ctx, st, d, ok, forced);
+            finish(&ctx, st, d, ok, forced, lat + lookup);
             return;
         }
     }
 
-    let ok = match served {
-        Some((ok, lat)) => {
-            ctx.record_latency(st, lat);
-            ok
-        }
-        None => {
-            // 5. Router and 6. model call.
-            let (ok, lat) = ctx.attempt(st, &d.first, 0, forced);
-            ctx.record_latency(st, lat);
-            ok
-        }
+    let (ok, latency_ms) = match served {
+        Some(answer) => answer,
+        // 5. Router and 6. model call.
+        None => ctx.attempt(st, &d.first, 0, forced),
     };
-    finish(&ctx, st, d, ok, forced);
+    finish(&ctx, st, d, ok, forced, latency_ms);
 }
 
 /// Step 7, outcome and retries: a failed task is retried with the class's probability, up to
-/// the policy's limit, each attempt a fresh difficulty draw; retries bypass the caches.
+/// the policy's limit, each attempt a fresh difficulty draw; retries bypass the caches but pass
+/// the budget gate again. The task's latency is everything the user waits for: every attempt.
 #[inline]
-fn finish(ctx: &Ctx, st: &mut PState, d: &TaskDraws, mut ok: bool, forced: Option<usize>) {
+fn finish(ctx: &Ctx, st: &mut PState, d: &TaskDraws, mut ok: bool, mut forced: Option<usize>, mut latency_ms: f64) {
     let mut retry_u = d.first.retry;
     let mut k = 0;
     while !ok && k < ctx.pol.max_retries && retry_u < ctx.rp.retry[ctx.class] {
+        match ctx.gate(st) {
+            Gate::Pass => {}
+            Gate::Reject => {
+                st.acc.rejected += 1;
+                break;
+            }
+            Gate::Downgrade(m) => {
+                if forced.is_none() {
+                    st.acc.downgraded += 1;
+                }
+                forced = Some(m);
+            }
+        }
         k += 1;
         st.acc.retries += 1;
         let mut rng = rng_from(key(d.key ^ tag::ATTEMPT, 1_000_000 + k as u64));
         let att = AttemptDraws::draw(&mut rng);
         let (r_ok, lat) = ctx.attempt(st, &att, k as u64, forced);
-        ctx.record_latency(st, lat);
+        latency_ms += lat;
         ok = r_ok;
         retry_u = att.retry;
+    }
+    if ctx.interactive {
+        st.acc.latency.record(latency_ms);
+    }
+    if st.task_routed {
+        st.acc.routed_tasks += 1;
+        st.acc.strong_tasks += u64::from(st.task_strong);
     }
     if ok {
         st.acc.successes += 1;
@@ -710,9 +761,6 @@ pub fn run_one(c: &Compiled, seed: u64, run: u64, cancel: &AtomicBool) -> Result
     let pps: Vec<PolParams> = c.policies.iter().map(|p| PolParams::draw(p, run_key)).collect();
     let horizon = c.horizon_days as usize;
     let nm = c.models.len();
-    let strong_model = (0..nm)
-        .max_by(|a, b| c.models[*a].price.output.total_cmp(&c.models[*b].price.output))
-        .unwrap_or(0);
     let mut states: Vec<PState> = c
         .policies
         .iter()
@@ -721,9 +769,11 @@ pub fn run_one(c: &Compiled, seed: u64, run: u64, cancel: &AtomicBool) -> Result
                 tasks: 0,
                 successes: 0,
                 calls: 0,
-                strong_calls: 0,
+                routed_tasks: 0,
+                strong_tasks: 0,
                 cost: 0.0,
                 tokens: [0; 6],
+                efficiency_tokens: 0.0,
                 wasted_tokens: 0,
                 exact_hits: 0,
                 sem_hits: 0,
@@ -733,8 +783,7 @@ pub fn run_one(c: &Compiled, seed: u64, run: u64, cancel: &AtomicBool) -> Result
                 truncated: 0,
                 rejected: 0,
                 downgraded: 0,
-                hist: vec![0; HIST_BUCKETS],
-                lat_n: 0,
+                latency: LatencyHist::default(),
                 spend_owner: vec![0.0; c.owners.len()],
                 spend_model: vec![0.0; nm],
                 spend_embedding: 0.0,
@@ -747,18 +796,20 @@ pub fn run_one(c: &Compiled, seed: u64, run: u64, cancel: &AtomicBool) -> Result
             budget_spent: vec![0.0; p.budget.as_ref().map(|b| b.caps_usd.len()).unwrap_or(0)],
             breach_today: false,
             alert_today: false,
-            strong_model,
+            task_routed: false,
+            task_strong: false,
         })
         .collect();
     let growth = (1.0 + rp.growth).max(0.0);
     let sd = c.day_noise_sd;
+    let mut clock_min = 0.0f64;
     for day in 0..horizon {
         if cancel.load(Ordering::Relaxed) {
             return Err(Cancelled);
         }
         let day_key = key(run_key ^ tag::DAY, day as u64);
         let mut day_rng = rng_from(day_key);
-        let z = statrs::distribution::Normal::standard().sample(&mut day_rng);
+        let z = std_normal_quantile(unit_f64(&mut day_rng).clamp(1e-12, 1.0 - 1e-12));
         let frac_u = unit_f64(&mut day_rng);
         let wf = c.weekday_factors[(c.start_weekday + day) % 7];
         let mean = rp.volume * growth.powf(day as f64 / 30.0) * wf * (sd * z - 0.5 * sd * sd).exp();
@@ -770,19 +821,23 @@ pub fn run_one(c: &Compiled, seed: u64, run: u64, cancel: &AtomicBool) -> Result
         };
         for (p, st) in c.policies.iter().zip(states.iter_mut()) {
             if let Some(b) = &p.budget
-                && (day as u32).is_multiple_of(b.period_days)
+                && day > 0
+                && b.period_of_day[day] != b.period_of_day[day - 1]
             {
                 st.budget_spent.iter_mut().for_each(|s| *s = 0.0);
             }
             st.breach_today = false;
             st.alert_today = false;
         }
-        let day_start = day as f64 * 1440.0;
+        // Arrivals form one Poisson process across the whole horizon: exponential gaps at the
+        // day's rate, on a clock that never restarts at midnight (so a day's first task is never
+        // placed before the previous day's last one). Only the gaps matter: the clock is read
+        // by the prompt cache's TTL alone.
         let mean_gap = if n > 0 { 1440.0 / n as f64 } else { 0.0 };
-        let mut t = day_start;
         for i in 0..n {
             let d = TaskDraws::draw(c, &rp, key(day_key, i));
-            t += d.gap * mean_gap;
+            clock_min += d.gap * mean_gap;
+            let t = clock_min;
             for ((p, pp), st) in c.policies.iter().zip(&pps).zip(states.iter_mut()) {
                 simulate_task(c, &rp, p, pp, st, &d, t, day);
             }
@@ -797,10 +852,14 @@ pub fn run_one(c: &Compiled, seed: u64, run: u64, cancel: &AtomicBool) -> Result
             }
         }
     }
-    Ok(states.into_iter().map(|st| finish_run(c, st)).collect())
+    Ok(states
+        .into_iter()
+        .zip(&c.policies)
+        .map(|(st, p)| finish_run(c, st, p.budget.is_some()))
+        .collect())
 }
 
-fn finish_run(c: &Compiled, st: PState) -> RunMetrics {
+fn finish_run(c: &Compiled, st: PState, has_budget: bool) -> RunMetrics {
     let a = st.acc;
     let mut v = vec![f64::NAN; m::N_METRICS];
     let billed: u64 = a.tokens.iter().sum();
@@ -816,8 +875,8 @@ fn finish_run(c: &Compiled, st: PState) -> RunMetrics {
     } else {
         f64::NAN
     };
-    v[m::TOKEN_EFFICIENCY] = if billed > 0 {
-        a.successes as f64 / billed as f64 * 1e6
+    v[m::TOKEN_EFFICIENCY] = if a.efficiency_tokens > 0.0 {
+        a.successes as f64 / a.efficiency_tokens * 1e6
     } else {
         f64::NAN
     };
@@ -826,9 +885,9 @@ fn finish_run(c: &Compiled, st: PState) -> RunMetrics {
     } else {
         f64::NAN
     };
-    v[m::LATENCY_P50] = hist_quantile(&a.hist, a.lat_n, 0.50);
-    v[m::LATENCY_P95] = hist_quantile(&a.hist, a.lat_n, 0.95);
-    v[m::LATENCY_P99] = hist_quantile(&a.hist, a.lat_n, 0.99);
+    v[m::LATENCY_P50] = a.latency.quantile(0.50);
+    v[m::LATENCY_P95] = a.latency.quantile(0.95);
+    v[m::LATENCY_P99] = a.latency.quantile(0.99);
     v[m::TASKS] = a.tasks as f64;
     v[m::SUCCESSES] = a.successes as f64;
     v[m::MODEL_CALLS] = a.calls as f64;
@@ -847,6 +906,11 @@ fn finish_run(c: &Compiled, st: PState) -> RunMetrics {
     v[m::REJECTED_TASKS] = a.rejected as f64;
     v[m::DOWNGRADED_TASKS] = a.downgraded as f64;
     v[m::DAYS_OVER_CAP] = a.days_over_cap as f64;
+    v[m::BUDGET_BREACHED] = if has_budget {
+        f64::from(u8::from(a.first_breach.is_some()))
+    } else {
+        f64::NAN
+    };
     v[m::FIRST_BREACH_DAY] = a.first_breach.map(|d| d as f64).unwrap_or(f64::NAN);
     v[m::FIRST_ALERT_DAY] = a.first_alert.map(|d| d as f64).unwrap_or(f64::NAN);
     let unowned = c
@@ -856,8 +920,8 @@ fn finish_run(c: &Compiled, st: PState) -> RunMetrics {
         .map(|i| a.spend_owner[i])
         .unwrap_or(0.0);
     v[m::UNOWNED_SPEND_SHARE] = if a.cost > 0.0 { unowned / a.cost } else { 0.0 };
-    v[m::STRONG_SHARE] = if a.calls > 0 {
-        a.strong_calls as f64 / a.calls as f64
+    v[m::STRONG_SHARE] = if a.routed_tasks > 0 {
+        a.strong_tasks as f64 / a.routed_tasks as f64
     } else {
         f64::NAN
     };

@@ -45,7 +45,7 @@ metrics! {
     COST_PER_REQUEST = "cost_per_request_usd", "Cost per request", Usd, true;
     COST_PER_SUCCESS = "cost_per_success_usd", "Cost per successful outcome", Usd, true;
     SUCCESS_RATE = "success_rate", "Success rate", Ratio, false;
-    TOKEN_EFFICIENCY = "token_efficiency", "Successes per 1M billed tokens", PerMtok, false;
+    TOKEN_EFFICIENCY = "token_efficiency", "Successes per 1M billed chat tokens", PerMtok, false;
     WASTED_TOKEN_SHARE = "wasted_token_share", "Wasted token share", Ratio, true;
     LATENCY_P50 = "latency_p50_ms", "Latency p50 (interactive)", Ms, true;
     LATENCY_P95 = "latency_p95_ms", "Latency p95 (interactive)", Ms, true;
@@ -68,10 +68,11 @@ metrics! {
     REJECTED_TASKS = "rejected_tasks", "Rejected tasks (budget)", Count, true;
     DOWNGRADED_TASKS = "downgraded_tasks", "Downgraded tasks (budget)", Count, true;
     DAYS_OVER_CAP = "days_over_cap", "Days over budget cap", Count, true;
+    BUDGET_BREACHED = "budget_breached", "Budget exhausted within the horizon", Ratio, true;
     FIRST_BREACH_DAY = "first_breach_day", "First day over budget (projected exhaustion)", Day, false;
     FIRST_ALERT_DAY = "first_alert_day", "First day past the budget's soft alert", Day, false;
     UNOWNED_SPEND_SHARE = "unowned_spend_share", "Spend without an owner", Ratio, true;
-    STRONG_SHARE = "strong_model_share", "Share of calls to the strongest model", Ratio, true;
+    STRONG_SHARE = "strong_model_share", "Share of routed tasks sent to the policy's strongest model", Ratio, true;
 }
 
 /// Looks a metric up by key.
@@ -143,28 +144,78 @@ impl Summary {
     }
 }
 
-/// Log-spaced latency histogram: 1 % wide buckets from 0 to ~10⁶ ms.
-pub const HIST_BUCKETS: usize = 1400;
+/// How many buckets the latency histogram has: 1 % wide (log-spaced) from 0 to ~1.2·10⁹ ms
+/// (two weeks); the last bucket is open-ended.
+pub const HIST_BUCKETS: usize = 2100;
 const HIST_STEP_LN: f64 = 0.009_950_330_853_168_083; // ln(1.01)
 
 /// The histogram bucket of a latency.
 #[inline]
-pub fn hist_bucket(ms: f64) -> usize {
+fn hist_bucket(ms: f64) -> usize {
     (((ms.max(0.0) + 1.0).ln() / HIST_STEP_LN) as usize).min(HIST_BUCKETS - 1)
 }
 
-/// The `q` quantile of a histogram (bucket midpoint), `NaN` when empty.
-pub fn hist_quantile(hist: &[u32], total: u64, q: f64) -> f64 {
-    if total == 0 {
-        return f64::NAN;
-    }
-    let target = (q * total as f64).ceil().max(1.0) as u64;
-    let mut cum = 0u64;
-    for (b, c) in hist.iter().enumerate() {
-        cum += *c as u64;
-        if cum >= target {
-            return ((b as f64 + 0.5) * HIST_STEP_LN).exp() - 1.0;
+/// Latencies of one policy in one run: counts in 1 %-wide buckets, with the smallest and
+/// largest latency seen in each bucket, so that quantiles are exact where a bucket holds one
+/// value (deterministic latencies) and interpolated between real values otherwise — never a
+/// bucket midpoint, never clipped.
+#[derive(Clone, Debug)]
+pub struct LatencyHist {
+    count: Vec<u32>,
+    min: Vec<f64>,
+    max: Vec<f64>,
+    n: u64,
+}
+
+impl Default for LatencyHist {
+    fn default() -> Self {
+        LatencyHist {
+            count: vec![0; HIST_BUCKETS],
+            min: vec![f64::INFINITY; HIST_BUCKETS],
+            max: vec![f64::NEG_INFINITY; HIST_BUCKETS],
+            n: 0,
         }
     }
-    f64::NAN
+}
+
+impl LatencyHist {
+    /// Records one latency.
+    #[inline]
+    pub fn record(&mut self, ms: f64) {
+        let b = hist_bucket(ms);
+        self.count[b] += 1;
+        self.min[b] = self.min[b].min(ms);
+        self.max[b] = self.max[b].max(ms);
+        self.n += 1;
+    }
+
+    /// How many latencies were recorded.
+    pub fn len(&self) -> u64 {
+        self.n
+    }
+
+    /// Whether none was recorded.
+    pub fn is_empty(&self) -> bool {
+        self.n == 0
+    }
+
+    /// The `q` quantile (nearest rank, `ceil(q·n)`-th smallest), `NaN` when empty. Within a
+    /// bucket the values are taken as evenly spread between its smallest and largest.
+    pub fn quantile(&self, q: f64) -> f64 {
+        if self.n == 0 {
+            return f64::NAN;
+        }
+        let target = ((q * self.n as f64).ceil() as u64).clamp(1, self.n);
+        let mut cum = 0u64;
+        for (b, &c) in self.count.iter().enumerate() {
+            let c = u64::from(c);
+            if cum + c >= target {
+                let j = (target - cum - 1) as f64;
+                let (lo, hi) = (self.min[b], self.max[b]);
+                return if c > 1 { lo + (hi - lo) * j / (c - 1) as f64 } else { lo };
+            }
+            cum += c;
+        }
+        f64::NAN
+    }
 }

@@ -34,6 +34,10 @@ pub struct Delta {
     pub p95: f64,
     /// Share of runs in which the candidate is strictly better.
     pub p_better: f64,
+    /// Share of runs in which the candidate is strictly worse (the rest are ties).
+    pub p_worse: f64,
+    /// Runs in which both values were defined (the delta rests on these).
+    pub n: usize,
 }
 
 /// A tactic's share of a saving.
@@ -64,6 +68,9 @@ pub struct RiskFlag {
     /// `quality_erosion`, `false_savings`, `missing_attribution`, `bad_incentive`, `latency`,
     /// `budget_exhaustion`.
     pub kind: &'static str,
+    /// The tactic the flag is about, for per-tactic flags.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tactic: Option<&'static str>,
     /// The number behind the flag.
     pub value: f64,
     /// One line: what was found.
@@ -120,6 +127,10 @@ pub struct PolicyResult {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub budget: Option<BudgetLine>,
     pub risk_flags: Vec<RiskFlag>,
+    /// Risk checks that could not run (they need savings by tactic, skipped by
+    /// `--no-attribution`), e.g. `false_savings_by_tactic`, `bad_incentive`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub risk_flags_not_evaluated: Vec<&'static str>,
     /// Per-run metrics (not in JSON: the CSV report carries them).
     #[serde(skip)]
     pub runs: Vec<RunMetrics>,
@@ -241,7 +252,13 @@ pub fn simulate(scn: &Scenario, opts: &SimOptions, ctl: &Control) -> Result<Resu
         let mut delta = BTreeMap::new();
         if pi > 0 {
             for (k, def) in METRICS.iter().enumerate() {
-                let pairs: Vec<(f64, f64)> = per_run.iter().map(|r| (r[pi].values[k], r[0].values[k])).collect();
+                // A run without a breach is censored at the horizon: its breach day is "later
+                // than the last day", not missing (dropping it would hide the best outcome).
+                let value = |r: &RunMetrics| match k {
+                    m::FIRST_BREACH_DAY if r.values[m::BUDGET_BREACHED] == 0.0 => horizon as f64,
+                    _ => r.values[k],
+                };
+                let pairs: Vec<(f64, f64)> = per_run.iter().map(|r| (value(&r[pi]), value(&r[0]))).collect();
                 delta.insert(def.key, paired_delta(&pairs, def.lower_is_better));
             }
         }
@@ -289,7 +306,7 @@ pub fn simulate(scn: &Scenario, opts: &SimOptions, ctl: &Control) -> Result<Resu
             } else {
                 b.cap_usd.get() * n_buckets as f64
             };
-            let period_days = if b.period == BudgetPeriod::Day { 1 } else { 30 };
+            let periods = super::compile::budget_periods(b.period, scn.file.start_date.as_deref(), horizon as u32);
             BudgetLine {
                 scope: if b.scope == BudgetScope::PerOwner {
                     "per_owner"
@@ -298,7 +315,7 @@ pub fn simulate(scn: &Scenario, opts: &SimOptions, ctl: &Control) -> Result<Resu
                 },
                 period: if b.period == BudgetPeriod::Day { "day" } else { "month" },
                 cap_usd: cap,
-                cumulative_cap_usd: (0..horizon).map(|d| cap * (d / period_days + 1) as f64).collect(),
+                cumulative_cap_usd: periods.iter().map(|k| cap * f64::from(k + 1)).collect(),
                 p_breach: runs_p
                     .iter()
                     .filter(|r| r.values[m::FIRST_BREACH_DAY].is_finite())
@@ -320,6 +337,11 @@ pub fn simulate(scn: &Scenario, opts: &SimOptions, ctl: &Control) -> Result<Resu
             spend_by_model,
             budget,
             risk_flags: Vec::new(),
+            risk_flags_not_evaluated: if pi > 0 && opts.skip_attribution {
+                vec!["false_savings_by_tactic", "bad_incentive"]
+            } else {
+                Vec::new()
+            },
             runs: runs_p,
         });
     }
@@ -348,23 +370,35 @@ pub fn simulate(scn: &Scenario, opts: &SimOptions, ctl: &Control) -> Result<Resu
     })
 }
 
+/// The smallest rise in cost per success, as a share of the baseline's, that counts as a false
+/// saving (smaller rises are within what a planner would call unchanged).
+pub const FALSE_SAVINGS_MIN_RISE: f64 = 0.01;
+
 /// Candidate minus baseline, run by run.
 pub fn paired_delta(pairs: &[(f64, f64)], lower_is_better: bool) -> Delta {
     let d: Vec<f64> = pairs.iter().map(|(c, b)| c - b).filter(|x| x.is_finite()).collect();
     let s = Summary::of(d.iter().copied());
-    let better = d
-        .iter()
-        .filter(|x| if lower_is_better { **x < 0.0 } else { **x > 0.0 })
-        .count();
+    let lower = d.iter().filter(|x| **x < 0.0).count();
+    let higher = d.iter().filter(|x| **x > 0.0).count();
+    let (better, worse) = if lower_is_better {
+        (lower, higher)
+    } else {
+        (higher, lower)
+    };
+    let share = |k: usize| {
+        if d.is_empty() {
+            f64::NAN
+        } else {
+            k as f64 / d.len() as f64
+        }
+    };
     Delta {
         mean: s.mean,
         p5: s.p5,
         p95: s.p95,
-        p_better: if d.is_empty() {
-            f64::NAN
-        } else {
-            better as f64 / d.len() as f64
-        },
+        p_better: share(better),
+        p_worse: share(worse),
+        n: d.len(),
     }
 }
 
@@ -492,6 +526,7 @@ fn risk_flags(
         if p_erosion > 0.10 {
             flags.push(RiskFlag {
                 kind: "quality_erosion",
+                tactic: None,
                 value: p_erosion,
                 message: format!(
                     "success rate falls by more than {:.1} points in {:.0}% of runs (mean change {:+.2} points)",
@@ -502,25 +537,33 @@ fn risk_flags(
                 explanation: "the saving is paid for with worse answers; the guardrail allows this in at most 10% of runs",
             });
         }
-        let dc = delta("cost_total_usd").mean;
-        let dcps = delta("cost_per_success_usd").mean;
-        if dc < 0.0 && dcps > 0.0 {
+        // False savings: total spend falls and the cost per success rises, both with 90 %
+        // intervals that exclude zero, by more than FALSE_SAVINGS_MIN_RISE of the baseline's.
+        let base_cps = Summary::of(per_run.iter().map(|r| r[0].values[m::COST_PER_SUCCESS])).mean;
+        let min_rise = FALSE_SAVINGS_MIN_RISE * base_cps.abs();
+        let dc = delta("cost_total_usd");
+        let dcps = delta("cost_per_success_usd");
+        let policy_flag = dc.p95 < 0.0 && dcps.p5 > 0.0 && dcps.mean > min_rise;
+        if policy_flag {
             flags.push(RiskFlag {
                 kind: "false_savings",
-                value: dcps,
+                tactic: None,
+                value: dcps.mean,
                 message: format!(
                     "total spend falls by {} but each successful outcome costs {} more",
-                    crate::report::format::usd(-dc),
-                    crate::report::format::usd(dcps)
+                    crate::report::format::usd(-dc.mean),
+                    crate::report::format::usd(dcps.mean)
                 ),
                 explanation: "cheaper in total only because fewer tasks succeed",
             });
         }
         if let Some(s) = &p.savings_by_tactic {
+            // With one differing tactic the policy-level flag already says it all.
             for (t, c) in s.shapley.iter().zip(&s.shapley_cost_per_success) {
-                if t.mean_usd > 0.0 && c.mean_usd < 0.0 {
+                if s.shapley.len() > 1 && t.p5_usd > 0.0 && c.p95_usd < 0.0 && -c.mean_usd > min_rise {
                     flags.push(RiskFlag {
                         kind: "false_savings",
+                        tactic: Some(t.tactic),
                         value: -c.mean_usd,
                         message: format!(
                             "{} saves {} in total but raises the cost per success by {}",
@@ -544,6 +587,7 @@ fn risk_flags(
             if total > 0.0 && cut_work > 0.0 && from_cut / total > 0.2 {
                 flags.push(RiskFlag {
                     kind: "bad_incentive",
+                    tactic: None,
                     value: from_cut / total,
                     message: format!(
                         "{:.0}% of the saving comes from rejected or truncated work ({:.0} rejected, {:.0} truncated tasks per horizon)",
@@ -560,6 +604,7 @@ fn risk_flags(
     if unowned > 0.0 {
         flags.push(RiskFlag {
             kind: "missing_attribution",
+            tactic: None,
             value: unowned,
             message: format!("{:.1}% of spend is on task classes without an owner", unowned * 100.0),
             explanation: "spend nobody owns is spend nobody is accountable for; give every class an owner",
@@ -570,6 +615,7 @@ fn risk_flags(
         if p95 > limit.get() {
             flags.push(RiskFlag {
                 kind: "latency",
+                tactic: None,
                 value: p95,
                 message: format!("p95 latency {:.0} ms is above the {:.0} ms guardrail", p95, limit.get()),
                 explanation: "interactive users wait longer than the product allows",
@@ -583,6 +629,7 @@ fn risk_flags(
         let alert = get("first_alert_day").p50;
         flags.push(RiskFlag {
             kind: "budget_exhaustion",
+            tactic: None,
             value: b.p_breach,
             message: format!(
                 "the budget is exhausted in {:.0}% of runs; median first breach {} (soft alert {})",

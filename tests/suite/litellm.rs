@@ -57,7 +57,8 @@ fn the_real_litellm_file_imports() {
     );
     let sonnet = &table.models["claude-sonnet-4-5"];
     assert_eq!(sonnet.cache_write_usd_per_mtok.unwrap().get(), 3.75);
-    assert_eq!(sonnet.prompt_cache_min_tokens, 1024);
+    assert_eq!(sonnet.prompt_cache_min_tokens, Some(1024));
+    assert_eq!(sonnet.cache_write_1h_usd_per_mtok.unwrap().get(), 6.0);
     let pro = &table.models["gemini/gemini-2.5-pro"];
     assert_eq!(pro.long_context.len(), 1);
     assert_eq!(pro.long_context[0].above_input_tokens, 200_000);

@@ -88,7 +88,7 @@ fn every_format_for_every_shipped_scenario() {
         );
         let assumptions = scraper::Selector::parse("section#assumptions").unwrap();
         let a_text: String = doc.select(&assumptions).next().unwrap().text().collect();
-        assert!(a_text.contains("2026-11-26"), "{name}: prices list their as_of date");
+        assert!(a_text.contains("2026-11-29"), "{name}: prices list their as_of date");
 
         // CSV: one row per run and policy, every metric; and the savings file.
         let csv_path = dir.path().join("r.csv");
