@@ -23,3 +23,5 @@ mod gui;
 mod litellm;
 #[path = "suite/report.rs"]
 mod report;
+#[path = "suite/sampled.rs"]
+mod sampled;

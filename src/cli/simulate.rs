@@ -7,7 +7,38 @@ use anyhow::Result;
 
 use crate::model::{LoadError, Scenario, load_scenario_path};
 use crate::sim::engine::Control;
-use crate::sim::results::{SimOptions, simulate as run_sim};
+use crate::sim::results::{DEFAULT_SAMPLE_PER_DAY, EngineChoice, SimOptions, simulate as run_sim};
+
+/// `--engine` and `--sample-per-day`, shared by the commands that simulate.
+#[derive(Debug, Clone, clap::Args)]
+pub struct EngineArgs {
+    /// `exact` simulates every task; `sampled` at most --sample-per-day tasks a day, each
+    /// standing for its share (cost flat in volume); `auto` is exact while the work is small.
+    #[arg(long, value_enum, default_value_t = EngineArg::Auto)]
+    pub engine: EngineArg,
+    /// Tasks simulated per day by the sampled engine.
+    #[arg(long, default_value_t = DEFAULT_SAMPLE_PER_DAY, value_parser = clap::value_parser!(u32).range(1..=10_000_000))]
+    pub sample_per_day: u32,
+}
+
+/// The engine named on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum EngineArg {
+    Auto,
+    Exact,
+    Sampled,
+}
+
+impl EngineArgs {
+    /// The engine choice for the simulation core.
+    pub fn choice(&self) -> EngineChoice {
+        match self.engine {
+            EngineArg::Auto if self.sample_per_day == DEFAULT_SAMPLE_PER_DAY => EngineChoice::Auto,
+            EngineArg::Auto | EngineArg::Sampled => EngineChoice::Sampled(self.sample_per_day),
+            EngineArg::Exact => EngineChoice::Exact,
+        }
+    }
+}
 
 /// Arguments of `costplan simulate`.
 #[derive(Debug, clap::Args)]
@@ -29,6 +60,8 @@ pub struct SimulateArgs {
     /// Skip savings by tactic (faster).
     #[arg(long)]
     pub no_attribution: bool,
+    #[command(flatten)]
+    pub engine: EngineArgs,
 }
 
 /// Arguments of `costplan compare`.
@@ -44,6 +77,8 @@ pub struct CompareArgs {
     pub seed: Option<u64>,
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub engine: EngineArgs,
 }
 
 /// Arguments of `costplan report`.
@@ -63,6 +98,8 @@ pub struct ReportArgs {
     /// Seed (default: the scenario's).
     #[arg(long)]
     pub seed: Option<u64>,
+    #[command(flatten)]
+    pub engine: EngineArgs,
 }
 
 /// Loads a scenario, printing its problems; `Err(code)` to exit with.
@@ -95,6 +132,7 @@ pub fn simulate(args: &SimulateArgs) -> Result<ExitCode> {
         seed: args.seed,
         policies: args.policies.clone(),
         skip_attribution: args.no_attribution,
+        engine: args.engine.choice(),
     };
     let results = run_sim(&scn, &opts, &Control::none())?;
     if args.json {
@@ -170,6 +208,7 @@ pub fn compare(args: &CompareArgs) -> Result<ExitCode> {
     let opts = SimOptions {
         runs: args.runs,
         seed: args.seed,
+        engine: args.engine.choice(),
         ..Default::default()
     };
     let r = run_sim(&pair, &opts, &Control::none())?;
@@ -204,6 +243,7 @@ pub fn report(args: &ReportArgs) -> Result<ExitCode> {
     let opts = SimOptions {
         runs: args.runs,
         seed: args.seed,
+        engine: args.engine.choice(),
         ..Default::default()
     };
     let results = run_sim(&scn, &opts, &Control::none())?;

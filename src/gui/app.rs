@@ -17,7 +17,9 @@ use crate::report::format::{delta, value};
 use crate::sim::metrics::METRICS;
 use crate::sim::results::{Results, SimOptions};
 
-const DEBOUNCE: Duration = Duration::from_millis(300);
+/// How long the window waits after an edit before re-running (a newer edit restarts the wait
+/// and cancels a running job), so that the first refreshed figures arrive within ~100 ms.
+const DEBOUNCE: Duration = Duration::from_millis(40);
 const MAX_RECENT: usize = 8;
 
 /// What a file dialog was opened for.
@@ -676,7 +678,7 @@ impl CostPlanApp {
             return;
         };
         let note = if self.results_preview {
-            " (preview; the full run continues)"
+            " (preview; refining)"
         } else {
             ""
         };
@@ -684,6 +686,15 @@ impl CostPlanApp {
             "{} — {} runs × {} days{note}",
             r.scenario, r.runs, r.horizon_days
         ));
+        ui.label(
+            RichText::new(format!(
+                "Intervals are p5–p95 over {} runs · {} · this result took {:.2} s",
+                r.runs,
+                crate::report::format::engine_summary(&r.engine),
+                r.engine.wall_seconds
+            ))
+            .small(),
+        );
         views::key_figures(ui, &r);
         ui.separator();
         ui.heading("Risk flags");

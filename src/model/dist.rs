@@ -61,10 +61,137 @@ struct LogNormalP {
     sigma: f64,
 }
 
-/// The standard normal's quantile at `p` in (0, 1).
+/// Knots of the tabulated standard-normal quantile: `p = i / TABLE_N` (16 KB, stays in cache).
+const TABLE_N: usize = 1024;
+/// The table covers `p` in [TABLE_LO, 1 − TABLE_LO]; AS 241 does the tails.
+const TABLE_LO: f64 = 0.03;
+
+/// (quantile, its derivative 1/φ(z)) at every knot, computed once with AS 241.
+fn normal_table() -> &'static [(f64, f64)] {
+    static TABLE: std::sync::OnceLock<Vec<(f64, f64)>> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
+        (0..=TABLE_N)
+            .map(|i| {
+                let p = (i as f64 / TABLE_N as f64).clamp(1e-300, 1.0 - 1e-16);
+                let z = as241(p);
+                let density = (-0.5 * z * z).exp() / (2.0 * std::f64::consts::PI).sqrt();
+                (z, 1.0 / density)
+            })
+            .collect()
+    })
+}
+
+/// The standard normal's quantile at `p` in (0, 1). In the centre (94 % of draws) a cubic
+/// Hermite interpolation of a 1,024-knot table (absolute error below 1e-8, a few nanoseconds);
+/// in the tails Wichura's AS 241 directly. The per-task sampler's hot spot.
 #[inline]
 pub fn std_normal_quantile(p: f64) -> f64 {
-    -std::f64::consts::SQRT_2 * statrs::function::erf::erfc_inv(2.0 * p)
+    if (TABLE_LO..=1.0 - TABLE_LO).contains(&p) {
+        let x = p * TABLE_N as f64;
+        let i = (x as usize).min(TABLE_N - 1);
+        let t = x - i as f64;
+        let table = normal_table();
+        let ((z0, d0), (z1, d1)) = (table[i], table[i + 1]);
+        let h = 1.0 / TABLE_N as f64;
+        // Cubic Hermite basis on [0, 1].
+        let t2 = t * t;
+        let t3 = t2 * t;
+        let h00 = 2.0 * t3 - 3.0 * t2 + 1.0;
+        let h10 = t3 - 2.0 * t2 + t;
+        let h01 = -2.0 * t3 + 3.0 * t2;
+        let h11 = t3 - t2;
+        return h00 * z0 + h10 * h * d0 + h01 * z1 + h11 * h * d1;
+    }
+    as241(p)
+}
+
+/// The standard normal's quantile at `p` in (0, 1): Wichura's algorithm AS 241 (PPND16,
+/// Applied Statistics 37(3), 1988), accurate to about 1e-16 — a rational function in the centre
+/// and in `sqrt(−ln p)` in the tails.
+#[allow(clippy::excessive_precision)] // the coefficients as published
+pub fn as241(p: f64) -> f64 {
+    const A: [f64; 8] = [
+        3.387_132_872_796_366_608,
+        1.331_416_678_917_843_774_5e2,
+        1.971_590_950_306_551_442_7e3,
+        1.373_169_376_550_946_112_5e4,
+        4.592_195_393_154_987_145_7e4,
+        6.726_577_092_700_870_085_3e4,
+        3.343_057_558_358_812_810_5e4,
+        2.509_080_928_730_122_672_7e3,
+    ];
+    const B: [f64; 8] = [
+        1.0,
+        4.231_333_070_160_091_125_2e1,
+        6.871_870_074_920_579_083e2,
+        5.394_196_021_424_751_107_7e3,
+        2.121_379_430_158_659_586_7e4,
+        3.930_789_580_009_271_061e4,
+        2.872_908_573_572_194_267_4e4,
+        5.226_495_278_852_854_561e3,
+    ];
+    const C: [f64; 8] = [
+        1.423_437_110_749_683_577_34,
+        4.630_337_846_156_545_295_9,
+        5.769_497_221_460_691_405_5,
+        3.647_848_324_763_204_605_04,
+        1.270_458_252_452_368_382_58,
+        2.417_807_251_774_506_117_7e-1,
+        2.272_384_498_926_918_458_33e-2,
+        7.745_450_142_783_414_076_4e-4,
+    ];
+    const D: [f64; 8] = [
+        1.0,
+        2.053_191_626_637_758_821_87,
+        1.676_384_830_183_803_849_4,
+        6.897_673_349_851_000_045_5e-1,
+        1.481_039_764_274_800_745_9e-1,
+        1.519_866_656_361_645_719_66e-2,
+        5.475_938_084_995_344_946e-4,
+        1.050_750_071_644_416_843_24e-9,
+    ];
+    const E: [f64; 8] = [
+        6.657_904_643_501_103_777_2,
+        5.463_784_911_164_114_369_9,
+        1.784_826_539_917_291_335_8,
+        2.965_605_718_285_048_912_3e-1,
+        2.653_218_952_657_612_309_3e-2,
+        1.242_660_947_388_078_438_6e-3,
+        2.711_555_568_743_487_578_15e-5,
+        2.010_334_399_292_288_132_65e-7,
+    ];
+    const F: [f64; 8] = [
+        1.0,
+        5.998_322_065_558_879_376_9e-1,
+        1.369_298_809_227_358_053_1e-1,
+        1.487_536_129_085_061_485_25e-2,
+        7.868_691_311_456_132_591e-4,
+        1.846_318_317_510_054_681_8e-5,
+        1.421_511_758_316_445_888_7e-7,
+        2.044_263_103_389_939_785_64e-15,
+    ];
+    #[inline(always)]
+    fn poly(c: &[f64; 8], x: f64) -> f64 {
+        c.iter().rev().fold(0.0, |acc, k| acc * x + k)
+    }
+    let q = p - 0.5;
+    if q.abs() <= 0.425 {
+        let r = 0.180_625 - q * q;
+        return q * poly(&A, r) / poly(&B, r);
+    }
+    let tail = if q < 0.0 { p } else { 1.0 - p };
+    if tail <= 0.0 {
+        return if q < 0.0 { f64::NEG_INFINITY } else { f64::INFINITY };
+    }
+    let r = (-tail.ln()).sqrt();
+    let z = if r <= 5.0 {
+        let r = r - 1.6;
+        poly(&C, r) / poly(&D, r)
+    } else {
+        let r = r - 5.0;
+        poly(&E, r) / poly(&F, r)
+    };
+    if q < 0.0 { -z } else { z }
 }
 
 #[derive(Clone, Debug)]

@@ -374,14 +374,14 @@ pub fn sections(scn: &Scenario, r: &Results, chart_titles: &[String]) -> Vec<Sec
         id: "reproducibility",
         title: "Reproducibility".into(),
         blocks: vec![Block::Para(format!(
-            "CostPlan {} · scenario \"{}\" · hash {} · seed {} · {} runs × {} days · {} engine, {} task simulations. The same scenario files and seed give the same report, byte for byte.",
+            "CostPlan {} · scenario \"{}\" · hash {} · seed {} · {} runs × {} days · {}, {} task simulations. The same scenario files and seed give the same report, byte for byte.",
             r.costplan_version,
             r.scenario,
             r.scenario_hash,
             r.seed,
             r.runs,
             r.horizon_days,
-            r.engine.name,
+            super::format::engine_summary(&r.engine),
             thousands(r.engine.tasks_simulated)
         ))],
     });

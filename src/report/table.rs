@@ -19,12 +19,12 @@ pub fn render(r: &Results) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "{} — {} runs × {} days, seed {} ({} engine: {} task simulations in {:.1} s on {} threads)\n",
+        "{} — {} runs × {} days, seed {} ({}: {} task simulations in {:.1} s on {} threads)\n",
         r.scenario,
         r.runs,
         r.horizon_days,
         r.seed,
-        r.engine.name,
+        super::format::engine_summary(&r.engine),
         super::format::thousands(r.engine.tasks_simulated),
         r.engine.wall_seconds,
         r.engine.threads

@@ -257,6 +257,9 @@ pub struct Compiled {
     pub requests_per_day: NonNegDist,
     pub growth_per_month: crate::model::Dist,
     pub day_noise_sd: f64,
+    /// `Some(k)`: the sampled engine, simulating at most `k` tasks a day (each standing for
+    /// its share of the day); `None`: the exact engine.
+    pub sample_per_day: Option<u64>,
 }
 
 /// The TTL (minutes) that providers' default prompt-cache write price buys; a longer TTL pays
@@ -503,6 +506,7 @@ impl Compiled {
             requests_per_day: scn.traffic.requests_per_day.clone(),
             growth_per_month: scn.traffic.growth_per_month.clone(),
             day_noise_sd: scn.traffic.day_noise_sd.get(),
+            sample_per_day: None,
         }
     }
 }

@@ -130,8 +130,9 @@ impl PolParams {
 struct AttemptDraws {
     /// Difficulty: a model succeeds iff `u < success(model, class)`.
     u: f64,
-    /// The learned router's signal noise.
-    z: f64,
+    /// The uniform behind the learned router's signal noise (a standard normal, computed only
+    /// when a learned router reads it).
+    z_u: f64,
     verifier: [f64; MAX_STAGES],
     retry: f64,
 }
@@ -140,14 +141,14 @@ impl AttemptDraws {
     #[inline]
     fn draw<R: Rng>(rng: &mut R) -> AttemptDraws {
         let u = unit_f64(rng);
-        let z = std_normal_quantile(unit_f64(rng).clamp(1e-12, 1.0 - 1e-12));
+        let z_u = unit_f64(rng).clamp(1e-12, 1.0 - 1e-12);
         let mut verifier = [0.0; MAX_STAGES];
         for v in &mut verifier {
             *v = unit_f64(rng);
         }
         AttemptDraws {
             u,
-            z,
+            z_u,
             verifier,
             retry: unit_f64(rng),
         }
@@ -230,27 +231,29 @@ impl TaskDraws {
     }
 }
 
-/// Running totals of one policy in one run.
+/// Running totals of one policy in one run. Counts are weighted: each simulated task adds its
+/// weight (1 in the exact engine, where the sums are exact integers; `n / k` when the sampled
+/// engine simulates `k` of a day's `n` tasks).
 struct Acc {
-    tasks: u64,
-    successes: u64,
-    calls: u64,
+    tasks: f64,
+    successes: f64,
+    calls: f64,
     /// Tasks that reached a model, and those of them that called the policy's strong model.
-    routed_tasks: u64,
-    strong_tasks: u64,
+    routed_tasks: f64,
+    strong_tasks: f64,
     cost: f64,
-    tokens: [u64; 6],
+    tokens: [f64; 6],
     /// Billed chat tokens with cache reads weighted by their price ratio to input.
     efficiency_tokens: f64,
-    wasted_tokens: u64,
-    exact_hits: u64,
-    sem_hits: u64,
-    sem_wrong: u64,
-    retries: u64,
-    escalations: u64,
-    truncated: u64,
-    rejected: u64,
-    downgraded: u64,
+    wasted_tokens: f64,
+    exact_hits: f64,
+    sem_hits: f64,
+    sem_wrong: f64,
+    retries: f64,
+    escalations: f64,
+    truncated: f64,
+    rejected: f64,
+    downgraded: f64,
     latency: LatencyHist,
     spend_owner: Vec<f64>,
     spend_model: Vec<f64>,
@@ -259,6 +262,44 @@ struct Acc {
     days_over_cap: u32,
     first_breach: Option<u32>,
     first_alert: Option<u32>,
+    /// Variance of the total spend that comes from sampling (0 in the exact engine).
+    sampling_var_usd2: f64,
+    /// Tasks simulated, unweighted.
+    tasks_simulated: f64,
+}
+
+impl Acc {
+    fn new(c: &Compiled) -> Acc {
+        Acc {
+            tasks: 0.0,
+            successes: 0.0,
+            calls: 0.0,
+            routed_tasks: 0.0,
+            strong_tasks: 0.0,
+            cost: 0.0,
+            tokens: [0.0; 6],
+            efficiency_tokens: 0.0,
+            wasted_tokens: 0.0,
+            exact_hits: 0.0,
+            sem_hits: 0.0,
+            sem_wrong: 0.0,
+            retries: 0.0,
+            escalations: 0.0,
+            truncated: 0.0,
+            rejected: 0.0,
+            downgraded: 0.0,
+            latency: LatencyHist::default(),
+            spend_owner: vec![0.0; c.owners.len()],
+            spend_model: vec![0.0; c.models.len()],
+            spend_embedding: 0.0,
+            spend_day: vec![0.0; c.horizon_days as usize],
+            days_over_cap: 0,
+            first_breach: None,
+            first_alert: None,
+            sampling_var_usd2: 0.0,
+            tasks_simulated: 0.0,
+        }
+    }
 }
 
 const T_INPUT: usize = 0;
@@ -279,6 +320,13 @@ struct PState {
     /// Whether the current task reached a model, and called the policy's strong model.
     task_routed: bool,
     task_strong: bool,
+    /// Sampled engine: calls per (class, model) stream and tasks simulated so far in the run
+    /// (unweighted), to estimate each stream's share of the true traffic.
+    stream_calls: Vec<f64>,
+    sampled_tasks: f64,
+    /// Sampled engine: sum and sum of squares of the sampled tasks' cost today.
+    day_cost_sum: f64,
+    day_cost_sumsq: f64,
 }
 
 /// What the budget gate lets a task (or a retry) do.
@@ -306,6 +354,10 @@ struct Ctx<'a> {
     day: usize,
     task_key: u64,
     calls: &'a CallCache,
+    /// How many of the day's tasks this simulated task stands for (1 in the exact engine).
+    w: f64,
+    /// Sampled engine: the day's tasks that were not simulated, per minute (0 when exact).
+    unsampled_per_min: f64,
 }
 
 impl Ctx<'_> {
@@ -354,6 +406,7 @@ impl Ctx<'_> {
     /// Records spend everywhere it is counted.
     #[inline]
     fn spend(&self, st: &mut PState, cost: f64, model: Option<usize>) {
+        let cost = cost * self.w;
         st.acc.cost += cost;
         st.acc.spend_owner[self.owner] += cost;
         match model {
@@ -395,16 +448,17 @@ impl Ctx<'_> {
             (1.0, 1.0)
         };
         let mut cost = uncached_in as f64 * rates.input * bin + output as f64 * rates.output * bout;
+        let w = self.w;
         let mut efficiency_tokens = (uncached_in + output) as f64;
-        st.acc.tokens[T_INPUT] += uncached_in;
-        st.acc.tokens[T_OUTPUT] += output;
+        st.acc.tokens[T_INPUT] += uncached_in as f64 * w;
+        st.acc.tokens[T_OUTPUT] += output as f64 * w;
         if prefix > 0 {
             match (self.pol.prompt_cache_ttl_min, rates.cache_read) {
                 (Some(ttl), Some(read)) if prefix >= price.prompt_cache_min_tokens => {
                     let idx = self.class * self.c.models.len() + model;
-                    if st.warm_until[idx] >= self.time_min {
+                    if st.warm_until[idx] >= self.time_min || self.warmed_unseen(st, idx, ttl, call_key) {
                         cost += prefix as f64 * read * bin;
-                        st.acc.tokens[T_READ] += prefix;
+                        st.acc.tokens[T_READ] += prefix as f64 * w;
                         let weight = if rates.input > 0.0 { read / rates.input } else { 1.0 };
                         efficiency_tokens += prefix as f64 * weight;
                     } else {
@@ -414,14 +468,14 @@ impl Ctx<'_> {
                             rates.cache_write
                         };
                         cost += prefix as f64 * write * bin;
-                        st.acc.tokens[T_WRITE] += prefix;
+                        st.acc.tokens[T_WRITE] += prefix as f64 * w;
                         efficiency_tokens += prefix as f64;
                     }
                     st.warm_until[idx] = self.time_min + ttl;
                 }
                 _ => {
                     cost += prefix as f64 * rates.input * bin;
-                    st.acc.tokens[T_INPUT] += prefix;
+                    st.acc.tokens[T_INPUT] += prefix as f64 * w;
                     efficiency_tokens += prefix as f64;
                 }
             }
@@ -432,14 +486,14 @@ impl Ctx<'_> {
             let (r, ttft, tps) = self.call_draws(model, call_key, cacheable);
             reasoning = r;
             cost += reasoning as f64 * rates.reasoning * bout;
-            st.acc.tokens[T_REASONING] += reasoning;
+            st.acc.tokens[T_REASONING] += reasoning as f64 * w;
             efficiency_tokens += reasoning as f64;
             if self.interactive {
                 latency = ttft + (output + reasoning) as f64 / tps * 1000.0;
             }
         }
-        st.acc.efficiency_tokens += efficiency_tokens;
-        st.acc.calls += 1;
+        st.acc.efficiency_tokens += efficiency_tokens * w;
+        st.acc.calls += w;
         self.spend(st, cost, Some(model));
         (uncached_in + prefix + output + reasoning, latency)
     }
@@ -471,7 +525,7 @@ impl Ctx<'_> {
                 noise,
                 ..
             } => {
-                if att.u + noise * att.z > *threshold {
+                if att.u + noise * std_normal_quantile(att.z_u) > *threshold {
                     *strong
                 } else {
                     *weak
@@ -529,7 +583,7 @@ impl Ctx<'_> {
                     if k + 1 == stages.len() {
                         attempt_tokens += tok;
                         if !ok {
-                            st.acc.wasted_tokens += attempt_tokens;
+                            st.acc.wasted_tokens += attempt_tokens as f64 * self.w;
                         }
                         return (ok, latency);
                     }
@@ -550,12 +604,12 @@ impl Ctx<'_> {
                         att.verifier[k] < self.pp.v_recall
                     };
                     if escalate {
-                        st.acc.escalations += 1;
-                        st.acc.wasted_tokens += tok + vtok;
+                        st.acc.escalations += self.w;
+                        st.acc.wasted_tokens += (tok + vtok) as f64 * self.w;
                     } else {
                         attempt_tokens += tok + vtok;
                         if !ok {
-                            st.acc.wasted_tokens += attempt_tokens;
+                            st.acc.wasted_tokens += attempt_tokens as f64 * self.w;
                         }
                         return (ok, latency);
                     }
@@ -576,11 +630,24 @@ impl Ctx<'_> {
                 );
                 let ok = self.succeeds(model, att.u);
                 if !ok {
-                    st.acc.wasted_tokens += tok;
+                    st.acc.wasted_tokens += tok as f64 * self.w;
                 }
                 (ok, lat)
             }
         }
+    }
+
+    /// Sampled engine: whether a prefix the simulated tasks left cold was warmed by one of the
+    /// day's tasks that were not simulated. Those arrive on the (class, model) stream at its
+    /// share of the true traffic, estimated from the calls simulated so far in the run.
+    #[inline]
+    fn warmed_unseen(&self, st: &mut PState, idx: usize, ttl_min: f64, call_key: u64) -> bool {
+        if self.unsampled_per_min <= 0.0 {
+            return false;
+        }
+        let share = st.stream_calls[idx] / st.sampled_tasks.max(1.0);
+        let p_warm = -(-share * self.unsampled_per_min * ttl_min).exp_m1();
+        unit_from_key(call_key ^ tag::WARM) < p_warm
     }
 
     /// Notes that the task reached `model` (for the strong-model share).
@@ -588,6 +655,9 @@ impl Ctx<'_> {
     fn mark_routed(&self, st: &mut PState, model: usize) {
         st.task_routed = true;
         st.task_strong |= model == self.pol.strong_model;
+        if self.unsampled_per_min > 0.0 {
+            st.stream_calls[self.class * self.c.models.len() + model] += 1.0;
+        }
     }
 
     /// The budget gate, on arrival and before each retry: a bucket that has spent its cap in
@@ -621,9 +691,12 @@ fn simulate_task(
     d: &TaskDraws,
     time_min: f64,
     day: usize,
+    sampling: (f64, f64),
 ) {
+    let (w, unsampled_per_min) = sampling;
     let class = &c.classes[d.class];
-    st.acc.tasks += 1;
+    st.acc.tasks += w;
+    st.acc.tasks_simulated += 1.0;
     let mut ctx = Ctx {
         c,
         rp,
@@ -640,6 +713,8 @@ fn simulate_task(
         day,
         task_key: d.key,
         calls: &d.calls,
+        w,
+        unsampled_per_min,
     };
 
     st.task_routed = false;
@@ -650,11 +725,11 @@ fn simulate_task(
     match ctx.gate(st) {
         Gate::Pass => {}
         Gate::Reject => {
-            st.acc.rejected += 1;
+            st.acc.rejected += w;
             return;
         }
         Gate::Downgrade(m) => {
-            st.acc.downgraded += 1;
+            st.acc.downgraded += w;
             forced = Some(m);
         }
     }
@@ -665,7 +740,7 @@ fn simulate_task(
     {
         ctx.input_var = max_in.saturating_sub(class.prefix_tokens);
         ctx.penalty = penalty;
-        st.acc.truncated += 1;
+        st.acc.truncated += w;
     }
 
     // 3. Exact cache, 4. semantic cache: `served` is Some(success) when a cache answered.
@@ -674,26 +749,26 @@ fn simulate_task(
         && d.repeat == Repeat::Exact
         && d.cache_u < pp.exact_hit
     {
-        st.acc.exact_hits += 1;
+        st.acc.exact_hits += w;
         served = Some((ctx.dry_success(&d.first, forced), latency_ms));
     }
     if served.is_none()
         && let Some(sc) = &pol.semantic_cache
     {
         let emb = ctx.input_var;
-        st.acc.tokens[T_EMBED] += emb;
+        st.acc.tokens[T_EMBED] += emb as f64 * w;
         ctx.spend(st, emb as f64 * sc.embedding_usd_per_token, None);
         let lookup = sc.lookup_latency_ms;
         if d.repeat != Repeat::No {
             if d.sem_u < pp.sem_hit {
-                st.acc.sem_hits += 1;
+                st.acc.sem_hits += w;
                 served = Some((ctx.dry_success(&d.first, forced), lookup));
             } else if d.sem_u < pp.sem_hit + pp.sem_wrong {
-                st.acc.sem_wrong += 1;
+                st.acc.sem_wrong += w;
                 served = Some((false, lookup));
             }
         } else if d.sem_u < pp.sem_false {
-            st.acc.sem_wrong += 1;
+            st.acc.sem_wrong += w;
             served = Some((false, lookup));
         }
         if served.is_none() {
@@ -723,18 +798,18 @@ fn finish(ctx: &Ctx, st: &mut PState, d: &TaskDraws, mut ok: bool, mut forced: O
         match ctx.gate(st) {
             Gate::Pass => {}
             Gate::Reject => {
-                st.acc.rejected += 1;
+                st.acc.rejected += ctx.w;
                 break;
             }
             Gate::Downgrade(m) => {
                 if forced.is_none() {
-                    st.acc.downgraded += 1;
+                    st.acc.downgraded += ctx.w;
                 }
                 forced = Some(m);
             }
         }
         k += 1;
-        st.acc.retries += 1;
+        st.acc.retries += ctx.w;
         let mut rng = rng_from(key(d.key ^ tag::ATTEMPT, 1_000_000 + k as u64));
         let att = AttemptDraws::draw(&mut rng);
         let (r_ok, lat) = ctx.attempt(st, &att, k as u64, forced);
@@ -743,14 +818,16 @@ fn finish(ctx: &Ctx, st: &mut PState, d: &TaskDraws, mut ok: bool, mut forced: O
         retry_u = att.retry;
     }
     if ctx.interactive {
-        st.acc.latency.record(latency_ms);
+        st.acc.latency.record(latency_ms, ctx.w);
     }
     if st.task_routed {
-        st.acc.routed_tasks += 1;
-        st.acc.strong_tasks += u64::from(st.task_strong);
+        st.acc.routed_tasks += ctx.w;
+        if st.task_strong {
+            st.acc.strong_tasks += ctx.w;
+        }
     }
     if ok {
-        st.acc.successes += 1;
+        st.acc.successes += ctx.w;
     }
 }
 
@@ -765,39 +842,17 @@ pub fn run_one(c: &Compiled, seed: u64, run: u64, cancel: &AtomicBool) -> Result
         .policies
         .iter()
         .map(|p| PState {
-            acc: Acc {
-                tasks: 0,
-                successes: 0,
-                calls: 0,
-                routed_tasks: 0,
-                strong_tasks: 0,
-                cost: 0.0,
-                tokens: [0; 6],
-                efficiency_tokens: 0.0,
-                wasted_tokens: 0,
-                exact_hits: 0,
-                sem_hits: 0,
-                sem_wrong: 0,
-                retries: 0,
-                escalations: 0,
-                truncated: 0,
-                rejected: 0,
-                downgraded: 0,
-                latency: LatencyHist::default(),
-                spend_owner: vec![0.0; c.owners.len()],
-                spend_model: vec![0.0; nm],
-                spend_embedding: 0.0,
-                spend_day: vec![0.0; horizon],
-                days_over_cap: 0,
-                first_breach: None,
-                first_alert: None,
-            },
+            acc: Acc::new(c),
             warm_until: vec![f64::NEG_INFINITY; c.classes.len() * nm],
             budget_spent: vec![0.0; p.budget.as_ref().map(|b| b.caps_usd.len()).unwrap_or(0)],
             breach_today: false,
             alert_today: false,
             task_routed: false,
             task_strong: false,
+            stream_calls: vec![0.0; c.classes.len() * nm],
+            sampled_tasks: 0.0,
+            day_cost_sum: 0.0,
+            day_cost_sumsq: 0.0,
         })
         .collect();
     let growth = (1.0 + rp.growth).max(0.0);
@@ -829,17 +884,44 @@ pub fn run_one(c: &Compiled, seed: u64, run: u64, cancel: &AtomicBool) -> Result
             st.breach_today = false;
             st.alert_today = false;
         }
+        // The sampled engine simulates k of the day's n tasks, each standing for n / k of them;
+        // with n <= k it is the exact engine.
+        let k = c.sample_per_day.map_or(n, |cap| n.min(cap));
+        let (w, unsampled_per_min) = if k < n {
+            (n as f64 / k as f64, (n - k) as f64 / 1440.0)
+        } else {
+            (1.0, 0.0)
+        };
         // Arrivals form one Poisson process across the whole horizon: exponential gaps at the
         // day's rate, on a clock that never restarts at midnight (so a day's first task is never
         // placed before the previous day's last one). Only the gaps matter: the clock is read
         // by the prompt cache's TTL alone.
-        let mean_gap = if n > 0 { 1440.0 / n as f64 } else { 0.0 };
-        for i in 0..n {
+        let mean_gap = if k > 0 { 1440.0 / k as f64 } else { 0.0 };
+        for i in 0..k {
             let d = TaskDraws::draw(c, &rp, key(day_key, i));
             clock_min += d.gap * mean_gap;
             let t = clock_min;
             for ((p, pp), st) in c.policies.iter().zip(&pps).zip(states.iter_mut()) {
-                simulate_task(c, &rp, p, pp, st, &d, t, day);
+                if k < n {
+                    st.sampled_tasks += 1.0;
+                    let before = st.acc.cost;
+                    simulate_task(c, &rp, p, pp, st, &d, t, day, (w, unsampled_per_min));
+                    let task_cost = (st.acc.cost - before) / w;
+                    st.day_cost_sum += task_cost;
+                    st.day_cost_sumsq += task_cost * task_cost;
+                } else {
+                    simulate_task(c, &rp, p, pp, st, &d, t, day, (1.0, 0.0));
+                }
+            }
+        }
+        if k < n && k > 1 {
+            // The day's spend is n times the mean of k tasks drawn without replacement.
+            let (kf, nf) = (k as f64, n as f64);
+            for st in states.iter_mut() {
+                let var = (st.day_cost_sumsq - st.day_cost_sum * st.day_cost_sum / kf).max(0.0) / (kf - 1.0);
+                st.acc.sampling_var_usd2 += nf * nf / kf * var * (1.0 - kf / nf);
+                st.day_cost_sum = 0.0;
+                st.day_cost_sumsq = 0.0;
             }
         }
         for st in states.iter_mut() {
@@ -862,50 +944,46 @@ pub fn run_one(c: &Compiled, seed: u64, run: u64, cancel: &AtomicBool) -> Result
 fn finish_run(c: &Compiled, st: PState, has_budget: bool) -> RunMetrics {
     let a = st.acc;
     let mut v = vec![f64::NAN; m::N_METRICS];
-    let billed: u64 = a.tokens.iter().sum();
+    let billed: f64 = a.tokens.iter().sum();
     v[m::COST_TOTAL] = a.cost;
-    v[m::COST_PER_REQUEST] = if a.tasks > 0 { a.cost / a.tasks as f64 } else { f64::NAN };
-    v[m::COST_PER_SUCCESS] = if a.successes > 0 {
-        a.cost / a.successes as f64
+    v[m::COST_PER_REQUEST] = if a.tasks > 0.0 { a.cost / a.tasks } else { f64::NAN };
+    v[m::COST_PER_SUCCESS] = if a.successes > 0.0 {
+        a.cost / a.successes
     } else {
         f64::NAN
     };
-    v[m::SUCCESS_RATE] = if a.tasks > 0 {
-        a.successes as f64 / a.tasks as f64
-    } else {
-        f64::NAN
-    };
+    v[m::SUCCESS_RATE] = if a.tasks > 0.0 { a.successes / a.tasks } else { f64::NAN };
     v[m::TOKEN_EFFICIENCY] = if a.efficiency_tokens > 0.0 {
-        a.successes as f64 / a.efficiency_tokens * 1e6
+        a.successes / a.efficiency_tokens * 1e6
     } else {
         f64::NAN
     };
-    v[m::WASTED_TOKEN_SHARE] = if billed > 0 {
-        a.wasted_tokens as f64 / billed as f64
+    v[m::WASTED_TOKEN_SHARE] = if billed > 0.0 {
+        a.wasted_tokens / billed
     } else {
         f64::NAN
     };
     v[m::LATENCY_P50] = a.latency.quantile(0.50);
     v[m::LATENCY_P95] = a.latency.quantile(0.95);
     v[m::LATENCY_P99] = a.latency.quantile(0.99);
-    v[m::TASKS] = a.tasks as f64;
-    v[m::SUCCESSES] = a.successes as f64;
-    v[m::MODEL_CALLS] = a.calls as f64;
-    v[m::TOKENS_INPUT] = a.tokens[T_INPUT] as f64;
-    v[m::TOKENS_CACHE_READ] = a.tokens[T_READ] as f64;
-    v[m::TOKENS_CACHE_WRITE] = a.tokens[T_WRITE] as f64;
-    v[m::TOKENS_OUTPUT] = a.tokens[T_OUTPUT] as f64;
-    v[m::TOKENS_REASONING] = a.tokens[T_REASONING] as f64;
-    v[m::TOKENS_EMBEDDING] = a.tokens[T_EMBED] as f64;
-    v[m::EXACT_CACHE_HITS] = a.exact_hits as f64;
-    v[m::SEMANTIC_CACHE_HITS] = a.sem_hits as f64;
-    v[m::SEMANTIC_WRONG_HITS] = a.sem_wrong as f64;
-    v[m::RETRIES] = a.retries as f64;
-    v[m::ESCALATIONS] = a.escalations as f64;
-    v[m::TRUNCATED_TASKS] = a.truncated as f64;
-    v[m::REJECTED_TASKS] = a.rejected as f64;
-    v[m::DOWNGRADED_TASKS] = a.downgraded as f64;
-    v[m::DAYS_OVER_CAP] = a.days_over_cap as f64;
+    v[m::TASKS] = a.tasks;
+    v[m::SUCCESSES] = a.successes;
+    v[m::MODEL_CALLS] = a.calls;
+    v[m::TOKENS_INPUT] = a.tokens[T_INPUT];
+    v[m::TOKENS_CACHE_READ] = a.tokens[T_READ];
+    v[m::TOKENS_CACHE_WRITE] = a.tokens[T_WRITE];
+    v[m::TOKENS_OUTPUT] = a.tokens[T_OUTPUT];
+    v[m::TOKENS_REASONING] = a.tokens[T_REASONING];
+    v[m::TOKENS_EMBEDDING] = a.tokens[T_EMBED];
+    v[m::EXACT_CACHE_HITS] = a.exact_hits;
+    v[m::SEMANTIC_CACHE_HITS] = a.sem_hits;
+    v[m::SEMANTIC_WRONG_HITS] = a.sem_wrong;
+    v[m::RETRIES] = a.retries;
+    v[m::ESCALATIONS] = a.escalations;
+    v[m::TRUNCATED_TASKS] = a.truncated;
+    v[m::REJECTED_TASKS] = a.rejected;
+    v[m::DOWNGRADED_TASKS] = a.downgraded;
+    v[m::DAYS_OVER_CAP] = f64::from(a.days_over_cap);
     v[m::BUDGET_BREACHED] = if has_budget {
         f64::from(u8::from(a.first_breach.is_some()))
     } else {
@@ -920,8 +998,8 @@ fn finish_run(c: &Compiled, st: PState, has_budget: bool) -> RunMetrics {
         .map(|i| a.spend_owner[i])
         .unwrap_or(0.0);
     v[m::UNOWNED_SPEND_SHARE] = if a.cost > 0.0 { unowned / a.cost } else { 0.0 };
-    v[m::STRONG_SHARE] = if a.routed_tasks > 0 {
-        a.strong_tasks as f64 / a.routed_tasks as f64
+    v[m::STRONG_SHARE] = if a.routed_tasks > 0.0 {
+        a.strong_tasks / a.routed_tasks
     } else {
         f64::NAN
     };
@@ -931,6 +1009,8 @@ fn finish_run(c: &Compiled, st: PState, has_budget: bool) -> RunMetrics {
         spend_by_owner_usd: a.spend_owner,
         spend_by_model_usd: a.spend_model,
         spend_embedding_usd: a.spend_embedding,
+        sampling_se_cost_usd: a.sampling_var_usd2.sqrt(),
+        tasks_simulated: a.tasks_simulated,
     }
 }
 

@@ -24,6 +24,46 @@ pub struct SimOptions {
     pub policies: Vec<String>,
     /// Skip savings by tactic (faster previews).
     pub skip_attribution: bool,
+    /// Which engine simulates.
+    pub engine: EngineChoice,
+}
+
+/// Which engine simulates a scenario.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum EngineChoice {
+    /// The exact engine while the work is at most [`AUTO_EXACT_MAX_TASK_SIMULATIONS`], else the
+    /// sampled engine with [`DEFAULT_SAMPLE_PER_DAY`].
+    #[default]
+    Auto,
+    /// Every task of every day.
+    Exact,
+    /// At most this many tasks a day, each standing for its share of the day.
+    Sampled(u32),
+}
+
+/// The sampled engine's default number of tasks simulated per day.
+pub const DEFAULT_SAMPLE_PER_DAY: u32 = 2000;
+
+/// The most task simulations (tasks × policies × runs, estimated) that `Auto` runs exactly:
+/// about 5 s on 2 cores.
+pub const AUTO_EXACT_MAX_TASK_SIMULATIONS: f64 = 100e6;
+
+/// The expected number of tasks in one run of a scenario (mean volume, mean growth, weekly
+/// pattern): what the exact engine simulates per policy and run.
+pub fn expected_tasks_per_run(scn: &Scenario) -> f64 {
+    let t = &scn.traffic;
+    let volume = t.requests_per_day.0.mean().max(0.0);
+    let growth = (1.0 + t.growth_per_month.mean()).max(0.0);
+    let weekdays = t.weekday_factors();
+    let start = scn
+        .file
+        .start_date
+        .as_deref()
+        .and_then(super::compile::weekday_of)
+        .unwrap_or(0);
+    (0..scn.file.horizon_days as usize)
+        .map(|d| volume * growth.powf(d as f64 / 30.0) * weekdays[(start + d) % 7])
+        .sum()
 }
 
 /// A delta against the baseline, paired run by run.
@@ -60,6 +100,9 @@ pub struct Savings {
     pub shapley_cost_per_success: Vec<TacticSaving>,
     /// Waterfall over the cost per successful outcome.
     pub waterfall_cost_per_success: Vec<TacticSaving>,
+    /// The Shapley values over the total spend of every run, `[run][tactic]` (not in JSON).
+    #[serde(skip)]
+    pub shapley_per_run: Vec<Vec<f64>>,
 }
 
 /// A risk that needs a decision, with the number behind it.
@@ -139,8 +182,18 @@ pub struct PolicyResult {
 /// How the engine ran.
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct EngineInfo {
+    /// `exact` or `sampled`.
     pub name: &'static str,
-    /// Task simulations: tasks × policies simulated (attribution variants included).
+    /// The sampled engine's tasks simulated per day (at most).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sample_per_day: Option<u64>,
+    /// Share of the scenario's tasks that were simulated (1 for the exact engine).
+    pub share_simulated: f64,
+    /// The sampled engine's noise: the standard error that sampling adds to the baseline's cost
+    /// per request (median over runs), as a share of its p5–p95 width across runs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sampling_noise_share: Option<f64>,
+    /// Task simulations: tasks simulated × policies (attribution variants included).
     pub tasks_simulated: u64,
     /// Policies simulated, attribution variants included.
     pub policies_simulated: usize,
@@ -234,9 +287,18 @@ pub fn simulate(scn: &Scenario, opts: &SimOptions, ctl: &Control) -> Result<Resu
             });
         }
     }
-    let compiled = Compiled::new(scn, &sim_policies);
+    let mut compiled = Compiled::new(scn, &sim_policies);
+    compiled.sample_per_day = match opts.engine {
+        EngineChoice::Exact => None,
+        EngineChoice::Sampled(k) => Some(u64::from(k.max(1))),
+        EngineChoice::Auto => {
+            let work = expected_tasks_per_run(scn) * sim_policies.len() as f64 * f64::from(runs);
+            (work > AUTO_EXACT_MAX_TASK_SIMULATIONS).then_some(u64::from(DEFAULT_SAMPLE_PER_DAY))
+        }
+    };
     let per_run = run_all(&compiled, seed, runs, ctl)?;
     let tasks: f64 = per_run.iter().map(|r| r[0].values[m::TASKS]).sum();
+    let simulated: f64 = per_run.iter().map(|r| r[0].tasks_simulated).sum();
     let wall = start.elapsed().as_secs_f64();
 
     let horizon = scn.file.horizon_days as usize;
@@ -361,13 +423,30 @@ pub fn simulate(scn: &Scenario, opts: &SimOptions, ctl: &Control) -> Result<Resu
         models: compiled.models.iter().map(|md| md.name.clone()).collect(),
         policies: results,
         engine: EngineInfo {
-            name: "exact",
-            tasks_simulated: (tasks * sim_policies.len() as f64) as u64,
+            name: if compiled.sample_per_day.is_some() {
+                "sampled"
+            } else {
+                "exact"
+            },
+            sample_per_day: compiled.sample_per_day,
+            share_simulated: if tasks > 0.0 { simulated / tasks } else { 1.0 },
+            sampling_noise_share: compiled.sample_per_day.map(|_| sampling_noise_share(&per_run)),
+            tasks_simulated: (simulated * sim_policies.len() as f64) as u64,
             policies_simulated: sim_policies.len(),
             wall_seconds: wall,
             threads: rayon::current_num_threads(),
         },
     })
+}
+
+/// The standard error sampling adds to the baseline's cost per request (median over runs), as a
+/// share of the cost per request's p5–p95 width across runs (0 when the width is 0).
+fn sampling_noise_share(per_run: &[Vec<RunMetrics>]) -> f64 {
+    let base = per_run.iter().map(|r| &r[0]);
+    let se = Summary::of(base.clone().map(|r| r.sampling_se_cost_usd / r.values[m::TASKS])).p50;
+    let spread = Summary::of(base.map(|r| r.values[m::COST_PER_REQUEST]));
+    let width = spread.p95 - spread.p5;
+    if width > 0.0 { se / width } else { 0.0 }
 }
 
 /// The smallest rise in cost per success, as a share of the baseline's, that counts as a false
@@ -463,6 +542,7 @@ fn savings(a: &Attribution, per_run: &[Vec<RunMetrics>]) -> Savings {
         if metric == m::COST_TOTAL {
             out.shapley = s;
             out.waterfall = w;
+            out.shapley_per_run = shap.clone();
         } else {
             out.shapley_cost_per_success = s;
             out.waterfall_cost_per_success = w;

@@ -54,4 +54,6 @@ pub mod tag {
     pub const DAY: u64 = 0x4441_5900;
     pub const ATTEMPT: u64 = 0x4154_5400;
     pub const CALL: u64 = 0x4341_4C4C;
+    /// The sampled engine's draw of whether unseen traffic warmed a prompt-cache prefix.
+    pub const WARM: u64 = 0x5741_524D;
 }

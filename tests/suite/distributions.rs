@@ -101,3 +101,31 @@ fn invalid_parameters_are_errors_not_panics() {
         assert!(Dist::try_from(spec.clone()).is_err(), "{spec:?} accepted");
     }
 }
+
+#[test]
+fn the_fast_normal_quantile_matches_statrs_everywhere() {
+    use statrs::distribution::{ContinuousCDF, Normal};
+    let n = Normal::standard();
+    let mut worst: f64 = 0.0;
+    for i in 1..200_000 {
+        let p = i as f64 / 200_000.0;
+        let err = (costplan::model::dist::std_normal_quantile(p) - n.inverse_cdf(p)).abs();
+        worst = worst.max(err);
+    }
+    for p in [
+        1e-12,
+        1e-9,
+        1e-6,
+        1e-3,
+        0.0299,
+        0.03,
+        0.97,
+        0.9701,
+        1.0 - 1e-6,
+        1.0 - 1e-12,
+    ] {
+        let err = (costplan::model::dist::std_normal_quantile(p) - n.inverse_cdf(p)).abs();
+        worst = worst.max(err / n.inverse_cdf(p).abs().max(1.0));
+    }
+    assert!(worst < 1e-8, "worst error {worst:e}");
+}

@@ -369,3 +369,27 @@ fn policy_components_are_edited_in_place() {
     );
     assert!(h.state().draft.policies[0].batch.is_some(), "one click, one undo step");
 }
+
+#[test]
+fn the_window_refines_in_passes_ending_with_the_engine_asked_for() {
+    use costplan::gui::worker::{LIVE_SAMPLE_PER_DAY, PREVIEW_RUNS, PREVIEW_SAMPLE_PER_DAY, passes};
+    use costplan::sim::results::{EngineChoice, SimOptions};
+    let s = costplan::model::Scenario::bundled_default().unwrap();
+    let p = passes(&s, &SimOptions::default());
+    let shape: Vec<(Option<u32>, EngineChoice)> = p.iter().map(|o| (o.runs, o.engine)).collect();
+    assert_eq!(
+        shape,
+        [
+            (Some(PREVIEW_RUNS), EngineChoice::Sampled(PREVIEW_SAMPLE_PER_DAY)),
+            (None, EngineChoice::Sampled(LIVE_SAMPLE_PER_DAY)),
+            (None, EngineChoice::Auto),
+        ]
+    );
+    // A scenario whose exact run is already cheap skips the live pass.
+    let mut small = s.clone();
+    small.file.horizon_days = 1;
+    small.file.runs = 4;
+    let p = passes(&small, &SimOptions::default());
+    assert_eq!(p.len(), 1);
+    assert_eq!(p[0].engine, EngineChoice::Auto);
+}

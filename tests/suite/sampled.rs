@@ -1,0 +1,191 @@
+//! The sampled engine against the exact one: on every shipped scenario, and on copies at 10×
+//! and 100× their volume, the paired run-by-run difference of every key figure is within 3
+//! standard errors (a pure function of scenario and seed, so the same runs are compared).
+
+use costplan::model::Scenario;
+use costplan::model::dist::{DistSpec, NonNegDist};
+use costplan::sim::engine::Control;
+use costplan::sim::metrics as m;
+use costplan::sim::results::{EngineChoice, Results, SimOptions, simulate};
+
+use crate::common::ron_files;
+
+/// The scenario with its volume multiplied by `factor` and its horizon cut to `days`.
+fn scaled(mut s: Scenario, factor: f64, days: u32) -> Scenario {
+    let spec = match s.traffic.requests_per_day.0.spec().clone() {
+        DistSpec::Fixed(x) => DistSpec::Fixed(x * factor),
+        DistSpec::LogNormal(med, p95) => DistSpec::LogNormal(med * factor, p95 * factor),
+        DistSpec::Normal(mean, sd) => DistSpec::Normal(mean * factor, sd * factor),
+        other => panic!("scale {other:?} by hand"),
+    };
+    s.traffic.requests_per_day = NonNegDist::try_from(spec).unwrap();
+    s.file.horizon_days = days;
+    s.validate_edited().unwrap()
+}
+
+fn sim(s: &Scenario, runs: u32, engine: EngineChoice) -> Results {
+    sim_with(s, runs, engine, false)
+}
+
+fn sim_with(s: &Scenario, runs: u32, engine: EngineChoice, skip_attribution: bool) -> Results {
+    let opts = SimOptions {
+        runs: Some(runs),
+        engine,
+        skip_attribution,
+        ..Default::default()
+    };
+    simulate(s, &opts, &Control::none()).unwrap()
+}
+
+/// Asserts that `mean(d) <= 3·sd(d)/sqrt(n)` for the paired differences `d` (exactly 0 when the
+/// two never differ).
+fn within_3_se(what: &str, pairs: impl Iterator<Item = (f64, f64)>) {
+    let d: Vec<f64> = pairs
+        .filter(|(a, b)| a.is_finite() && b.is_finite())
+        .map(|(a, b)| a - b)
+        .collect();
+    if d.is_empty() {
+        return;
+    }
+    let n = d.len() as f64;
+    let mean = d.iter().sum::<f64>() / n;
+    let sd = if d.len() > 1 {
+        (d.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt()
+    } else {
+        0.0
+    };
+    assert!(
+        mean.abs() <= 3.0 * sd / n.sqrt() + 1e-9 * d.iter().map(|x| x.abs()).fold(0.0, f64::max),
+        "{what}: sampled − exact = {mean:.6} on average, 3 standard errors = {:.6} ({d:?})",
+        3.0 * sd / n.sqrt()
+    );
+}
+
+/// Compares the key figures of two results of the same scenario and seed.
+fn agree(label: &str, exact: &Results, sampled: &Results) {
+    const KEYS: [usize; 6] = [
+        m::COST_PER_REQUEST,
+        m::COST_PER_SUCCESS,
+        m::SUCCESS_RATE,
+        m::LATENCY_P95,
+        m::COST_TOTAL,
+        m::BUDGET_BREACHED,
+    ];
+    for (e, s) in exact.policies.iter().zip(&sampled.policies) {
+        for k in KEYS {
+            let what = format!("{label}, {}, {}", e.name, m::METRICS[k].key);
+            within_3_se(
+                &what,
+                s.runs.iter().zip(&e.runs).map(|(a, b)| (a.values[k], b.values[k])),
+            );
+        }
+        let what = format!("{label}, {}, spend over the horizon", e.name);
+        within_3_se(
+            &what,
+            s.runs.iter().zip(&e.runs).map(|(a, b)| {
+                (
+                    a.spend_by_day_usd.iter().sum::<f64>(),
+                    b.spend_by_day_usd.iter().sum::<f64>(),
+                )
+            }),
+        );
+        if let (Some(se), Some(ss)) = (&e.savings_by_tactic, &s.savings_by_tactic) {
+            for (i, t) in se.shapley.iter().enumerate() {
+                let what = format!("{label}, {}, Shapley value of {}", e.name, t.tactic);
+                within_3_se(
+                    &what,
+                    ss.shapley_per_run
+                        .iter()
+                        .zip(&se.shapley_per_run)
+                        .map(|(a, b)| (a[i], b[i])),
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn sampled_agrees_with_exact_on_every_shipped_scenario_at_1x_and_10x() {
+    for path in ron_files("scenarios") {
+        if path.parent().is_some_and(|p| p.ends_with("traffic")) {
+            continue;
+        }
+        let name = path.file_stem().unwrap().to_string_lossy().to_string();
+        let base = costplan::model::load_scenario_path(&path).unwrap();
+        // (volume factor, days, runs): enough runs that the standard error itself is reliable.
+        let cases: &[(f64, u32, u32)] = if name == "consumer-chat" {
+            &[(1.0, 1, 12)]
+        } else {
+            &[(1.0, 2, 20), (10.0, 1, 20)]
+        };
+        for &(factor, days, runs) in cases {
+            let s = scaled(base.clone(), factor, days);
+            let exact = sim(&s, runs, EngineChoice::Exact);
+            let sampled = sim(&s, runs, EngineChoice::Sampled(400));
+            assert_eq!(sampled.engine.name, "sampled");
+            assert!(
+                sampled.engine.share_simulated < 1.0,
+                "{name} ×{factor}: the sample is smaller than the day"
+            );
+            agree(&format!("{name} ×{factor}"), &exact, &sampled);
+        }
+    }
+}
+
+#[test]
+fn sampled_agrees_with_exact_at_100x_volume() {
+    let path = crate::common::root().join("scenarios/support-assistant.ron");
+    let s = scaled(costplan::model::load_scenario_path(&path).unwrap(), 100.0, 1);
+    agree(
+        "support ×100",
+        &sim_with(&s, 16, EngineChoice::Exact, true),
+        &sim_with(&s, 16, EngineChoice::Sampled(400), true),
+    );
+}
+
+#[test]
+#[ignore = "slow: every shipped scenario at 100× volume, more runs (cargo test -- --ignored)"]
+fn sampled_agrees_with_exact_at_100x_on_every_shipped_scenario() {
+    for path in ron_files("scenarios") {
+        if path.parent().is_some_and(|p| p.ends_with("traffic")) || path.ends_with("consumer-chat.ron") {
+            continue;
+        }
+        let s = scaled(costplan::model::load_scenario_path(&path).unwrap(), 100.0, 2);
+        let label = format!("{} ×100", path.display());
+        agree(
+            &label,
+            &sim(&s, 12, EngineChoice::Exact),
+            &sim(&s, 12, EngineChoice::Sampled(1000)),
+        );
+    }
+}
+
+#[test]
+fn with_a_day_inside_the_sample_the_sampled_engine_is_the_exact_engine() {
+    let path = crate::common::root().join("scenarios/rag-docs.ron");
+    let s = scaled(costplan::model::load_scenario_path(&path).unwrap(), 1.0, 2);
+    let exact = sim(&s, 3, EngineChoice::Exact);
+    let sampled = sim(&s, 3, EngineChoice::Sampled(10_000_000));
+    for (e, p) in exact.policies.iter().zip(&sampled.policies) {
+        // (Debug text, so that NaN — no breach — compares equal to NaN.)
+        assert_eq!(format!("{:?}", e.runs), format!("{:?}", p.runs), "{}", e.name);
+    }
+    assert_eq!(sampled.engine.share_simulated, 1.0);
+}
+
+#[test]
+fn the_sampled_engine_costs_the_same_at_any_volume_and_says_how_noisy_it_is() {
+    let path = crate::common::root().join("scenarios/support-assistant.ron");
+    let base = costplan::model::load_scenario_path(&path).unwrap();
+    let small = sim(&scaled(base.clone(), 1.0, 5), 6, EngineChoice::Sampled(500));
+    let big = sim(&scaled(base, 1000.0, 5), 6, EngineChoice::Sampled(500));
+    assert_eq!(
+        small.engine.tasks_simulated, big.engine.tasks_simulated,
+        "the work is the sample"
+    );
+    assert!(big.engine.share_simulated < 0.001);
+    let noise = big.engine.sampling_noise_share.unwrap();
+    assert!(noise > 0.0 && noise.is_finite(), "{noise}");
+    let text = costplan::report::table::render(&big);
+    assert!(text.contains("sampled engine, 500 tasks a day"), "{text}");
+}
