@@ -66,42 +66,46 @@ const TABLE_N: usize = 1024;
 /// The table covers `p` in [TABLE_LO, 1 − TABLE_LO]; AS 241 does the tails.
 const TABLE_LO: f64 = 0.03;
 
-/// (quantile, its derivative 1/φ(z)) at every knot, computed once with AS 241.
-fn normal_table() -> &'static [(f64, f64)] {
-    static TABLE: std::sync::OnceLock<Vec<(f64, f64)>> = std::sync::OnceLock::new();
+/// Per interval between knots, the cubic Hermite interpolant of the quantile (matching value
+/// and derivative 1/φ(z) at both knots) as polynomial coefficients in the position `t` in the
+/// interval; computed once with AS 241.
+#[inline(always)]
+fn normal_table() -> &'static [[f64; 4]] {
+    static TABLE: std::sync::OnceLock<Vec<[f64; 4]>> = std::sync::OnceLock::new();
     TABLE.get_or_init(|| {
-        (0..=TABLE_N)
+        let knot = |i: usize| {
+            let p = (i as f64 / TABLE_N as f64).clamp(1e-300, 1.0 - 1e-16);
+            let z = as241(p);
+            let density = (-0.5 * z * z).exp() / (2.0 * std::f64::consts::PI).sqrt();
+            (z, 1.0 / density / TABLE_N as f64)
+        };
+        (0..TABLE_N)
             .map(|i| {
-                let p = (i as f64 / TABLE_N as f64).clamp(1e-300, 1.0 - 1e-16);
-                let z = as241(p);
-                let density = (-0.5 * z * z).exp() / (2.0 * std::f64::consts::PI).sqrt();
-                (z, 1.0 / density)
+                let ((z0, d0), (z1, d1)) = (knot(i), knot(i + 1));
+                [z0, d0, 3.0 * (z1 - z0) - 2.0 * d0 - d1, 2.0 * (z0 - z1) + d0 + d1]
             })
             .collect()
     })
 }
 
 /// The standard normal's quantile at `p` in (0, 1). In the centre (94 % of draws) a cubic
-/// Hermite interpolation of a 1,024-knot table (absolute error below 1e-8, a few nanoseconds);
+/// Hermite interpolation of a 1,024-knot table (absolute error below 1e-8, three multiply-adds);
 /// in the tails Wichura's AS 241 directly. The per-task sampler's hot spot.
-#[inline]
+#[inline(always)]
 pub fn std_normal_quantile(p: f64) -> f64 {
     if (TABLE_LO..=1.0 - TABLE_LO).contains(&p) {
         let x = p * TABLE_N as f64;
         let i = (x as usize).min(TABLE_N - 1);
         let t = x - i as f64;
-        let table = normal_table();
-        let ((z0, d0), (z1, d1)) = (table[i], table[i + 1]);
-        let h = 1.0 / TABLE_N as f64;
-        // Cubic Hermite basis on [0, 1].
-        let t2 = t * t;
-        let t3 = t2 * t;
-        let h00 = 2.0 * t3 - 3.0 * t2 + 1.0;
-        let h10 = t3 - 2.0 * t2 + t;
-        let h01 = -2.0 * t3 + 3.0 * t2;
-        let h11 = t3 - t2;
-        return h00 * z0 + h10 * h * d0 + h01 * z1 + h11 * h * d1;
+        let [a, b, c, d] = normal_table()[i];
+        return a + t * (b + t * (c + t * d));
     }
+    as241_tail(p)
+}
+
+#[cold]
+#[inline(never)]
+fn as241_tail(p: f64) -> f64 {
     as241(p)
 }
 

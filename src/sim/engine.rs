@@ -404,7 +404,7 @@ impl Ctx<'_> {
     }
 
     /// Records spend everywhere it is counted.
-    #[inline]
+    #[inline(always)]
     fn spend(&self, st: &mut PState, cost: f64, model: Option<usize>) {
         let cost = cost * self.w;
         st.acc.cost += cost;
@@ -790,7 +790,7 @@ fn simulate_task(
 /// Step 7, outcome and retries: a failed task is retried with the class's probability, up to
 /// the policy's limit, each attempt a fresh difficulty draw; retries bypass the caches but pass
 /// the budget gate again. The task's latency is everything the user waits for: every attempt.
-#[inline]
+#[inline(always)]
 fn finish(ctx: &Ctx, st: &mut PState, d: &TaskDraws, mut ok: bool, mut forced: Option<usize>, mut latency_ms: f64) {
     let mut retry_u = d.first.retry;
     let mut k = 0;
