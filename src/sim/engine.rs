@@ -320,13 +320,79 @@ struct PState {
     /// Whether the current task reached a model, and called the policy's strong model.
     task_routed: bool,
     task_strong: bool,
-    /// Sampled engine: calls per (class, model) stream and tasks simulated so far in the run
-    /// (unweighted), to estimate each stream's share of the true traffic.
+    /// Sampled engine: calls per (class, model) stream and tasks so far in the run (weighted),
+    /// to estimate each stream's share of the true traffic.
     stream_calls: Vec<f64>,
     sampled_tasks: f64,
-    /// Sampled engine: sum and sum of squares of the sampled tasks' cost today.
-    day_cost_sum: f64,
-    day_cost_sumsq: f64,
+    /// Sampled engine: per class, the sum and sum of squares of the sampled tasks' cost today.
+    day_cost: Vec<(f64, f64)>,
+}
+
+/// The sampled engine's post-stratification of one day's sample by task class: each sampled
+/// task of class c stands for `n_c / k_c` tasks, where `n_c = n · share_c` is the class's
+/// expected count and `k_c` its count in the sample — so that the sample's class mix adds no
+/// noise. When a class with traffic is missing from the sample, every task stands for `n / k`.
+struct Strata {
+    /// Per class: the weight of each of its sampled tasks.
+    weight: Vec<f64>,
+    /// Per class: (tasks represented, tasks sampled).
+    counts: Vec<(f64, f64)>,
+    /// Whether every class with traffic is in the sample (else one stratum: the day).
+    stratified: bool,
+}
+
+impl Strata {
+    fn new(c: &Compiled, sample: &[TaskDraws], n: u64) -> Strata {
+        let (nf, kf) = (n as f64, sample.len() as f64);
+        let mut sampled = vec![0.0f64; c.classes.len()];
+        for d in sample {
+            sampled[d.class] += 1.0;
+        }
+        let mut prev = 0.0;
+        let shares: Vec<f64> = c
+            .classes
+            .iter()
+            .map(|k| {
+                let share = k.cum_share - prev;
+                prev = k.cum_share;
+                share
+            })
+            .collect();
+        let stratified = shares.iter().zip(&sampled).all(|(s, k)| *s <= 0.0 || *k > 0.0);
+        let counts: Vec<(f64, f64)> = if stratified {
+            shares.iter().zip(&sampled).map(|(s, k)| (nf * s, *k)).collect()
+        } else {
+            sampled.iter().map(|k| (nf * k / kf, *k)).collect()
+        };
+        let weight = counts
+            .iter()
+            .map(|(n_c, k_c)| if *k_c > 0.0 { n_c / k_c } else { 0.0 })
+            .collect();
+        Strata {
+            weight,
+            counts,
+            stratified,
+        }
+    }
+
+    /// The variance the sample adds to the day's spend, from each stratum's sample variance of
+    /// per-task cost (drawn without replacement).
+    fn variance(&self, sums: &[(f64, f64)]) -> f64 {
+        let one = |v: &[(f64, f64)]| v.iter().fold((0.0, 0.0), |a, b| (a.0 + b.0, a.1 + b.1));
+        let parts: Vec<((f64, f64), (f64, f64))> = if self.stratified {
+            self.counts.iter().copied().zip(sums.iter().copied()).collect()
+        } else {
+            vec![(one(&self.counts), one(sums))]
+        };
+        parts
+            .into_iter()
+            .filter(|((_, k), _)| *k > 1.0)
+            .map(|((n, k), (sum, sumsq))| {
+                let var = (sumsq - sum * sum / k).max(0.0) / (k - 1.0);
+                n * n / k * var * (1.0 - (k / n).min(1.0))
+            })
+            .sum()
+    }
 }
 
 /// What the budget gate lets a task (or a retry) do.
@@ -656,7 +722,7 @@ impl Ctx<'_> {
         st.task_routed = true;
         st.task_strong |= model == self.pol.strong_model;
         if self.unsampled_per_min > 0.0 {
-            st.stream_calls[self.class * self.c.models.len() + model] += 1.0;
+            st.stream_calls[self.class * self.c.models.len() + model] += self.w;
         }
     }
 
@@ -851,8 +917,7 @@ pub fn run_one(c: &Compiled, seed: u64, run: u64, cancel: &AtomicBool) -> Result
             task_strong: false,
             stream_calls: vec![0.0; c.classes.len() * nm],
             sampled_tasks: 0.0,
-            day_cost_sum: 0.0,
-            day_cost_sumsq: 0.0,
+            day_cost: vec![(0.0, 0.0); c.classes.len()],
         })
         .collect();
     let growth = (1.0 + rp.growth).max(0.0);
@@ -884,44 +949,41 @@ pub fn run_one(c: &Compiled, seed: u64, run: u64, cancel: &AtomicBool) -> Result
             st.breach_today = false;
             st.alert_today = false;
         }
-        // The sampled engine simulates k of the day's n tasks, each standing for n / k of them;
-        // with n <= k it is the exact engine.
+        // The sampled engine simulates k of the day's n tasks; with n <= k it is the exact engine.
         let k = c.sample_per_day.map_or(n, |cap| n.min(cap));
-        let (w, unsampled_per_min) = if k < n {
-            (n as f64 / k as f64, (n - k) as f64 / 1440.0)
-        } else {
-            (1.0, 0.0)
-        };
         // Arrivals form one Poisson process across the whole horizon: exponential gaps at the
         // day's rate, on a clock that never restarts at midnight (so a day's first task is never
         // placed before the previous day's last one). Only the gaps matter: the clock is read
         // by the prompt cache's TTL alone.
         let mean_gap = if k > 0 { 1440.0 / k as f64 } else { 0.0 };
-        for i in 0..k {
-            let d = TaskDraws::draw(c, &rp, key(day_key, i));
-            clock_min += d.gap * mean_gap;
-            let t = clock_min;
-            for ((p, pp), st) in c.policies.iter().zip(&pps).zip(states.iter_mut()) {
-                if k < n {
-                    st.sampled_tasks += 1.0;
-                    let before = st.acc.cost;
-                    simulate_task(c, &rp, p, pp, st, &d, t, day, (w, unsampled_per_min));
-                    let task_cost = (st.acc.cost - before) / w;
-                    st.day_cost_sum += task_cost;
-                    st.day_cost_sumsq += task_cost * task_cost;
-                } else {
-                    simulate_task(c, &rp, p, pp, st, &d, t, day, (1.0, 0.0));
+        if k == n {
+            for i in 0..n {
+                let d = TaskDraws::draw(c, &rp, key(day_key, i));
+                clock_min += d.gap * mean_gap;
+                for ((p, pp), st) in c.policies.iter().zip(&pps).zip(states.iter_mut()) {
+                    simulate_task(c, &rp, p, pp, st, &d, clock_min, day, (1.0, 0.0));
                 }
             }
-        }
-        if k < n && k > 1 {
-            // The day's spend is n times the mean of k tasks drawn without replacement.
-            let (kf, nf) = (k as f64, n as f64);
+        } else {
+            let sample: Vec<TaskDraws> = (0..k).map(|i| TaskDraws::draw(c, &rp, key(day_key, i))).collect();
+            let strata = Strata::new(c, &sample, n);
+            let unsampled_per_min = (n - k) as f64 / 1440.0;
+            for d in &sample {
+                clock_min += d.gap * mean_gap;
+                let w = strata.weight[d.class];
+                for ((p, pp), st) in c.policies.iter().zip(&pps).zip(states.iter_mut()) {
+                    st.sampled_tasks += w;
+                    let before = st.acc.cost;
+                    simulate_task(c, &rp, p, pp, st, d, clock_min, day, (w, unsampled_per_min));
+                    let task_cost = (st.acc.cost - before) / w;
+                    let sums = &mut st.day_cost[d.class];
+                    sums.0 += task_cost;
+                    sums.1 += task_cost * task_cost;
+                }
+            }
             for st in states.iter_mut() {
-                let var = (st.day_cost_sumsq - st.day_cost_sum * st.day_cost_sum / kf).max(0.0) / (kf - 1.0);
-                st.acc.sampling_var_usd2 += nf * nf / kf * var * (1.0 - kf / nf);
-                st.day_cost_sum = 0.0;
-                st.day_cost_sumsq = 0.0;
+                st.acc.sampling_var_usd2 += strata.variance(&st.day_cost);
+                st.day_cost.iter_mut().for_each(|x| *x = (0.0, 0.0));
             }
         }
         for st in states.iter_mut() {

@@ -31,8 +31,9 @@ pub struct SimOptions {
 /// Which engine simulates a scenario.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum EngineChoice {
-    /// The exact engine while the work is at most [`AUTO_EXACT_MAX_TASK_SIMULATIONS`], else the
-    /// sampled engine with [`DEFAULT_SAMPLE_PER_DAY`].
+    /// The sampled engine with [`DEFAULT_SAMPLE_PER_DAY`] when the exact work is above
+    /// [`AUTO_EXACT_MAX_TASK_SIMULATIONS`] and the sample is under a quarter of an average day
+    /// (so that sampling saves at least 4×); else the exact engine.
     #[default]
     Auto,
     /// Every task of every day.
@@ -292,8 +293,11 @@ pub fn simulate(scn: &Scenario, opts: &SimOptions, ctl: &Control) -> Result<Resu
         EngineChoice::Exact => None,
         EngineChoice::Sampled(k) => Some(u64::from(k.max(1))),
         EngineChoice::Auto => {
-            let work = expected_tasks_per_run(scn) * sim_policies.len() as f64 * f64::from(runs);
-            (work > AUTO_EXACT_MAX_TASK_SIMULATIONS).then_some(u64::from(DEFAULT_SAMPLE_PER_DAY))
+            let per_run = expected_tasks_per_run(scn);
+            let work = per_run * sim_policies.len() as f64 * f64::from(runs);
+            let per_day = per_run / f64::from(scn.file.horizon_days.max(1));
+            (work > AUTO_EXACT_MAX_TASK_SIMULATIONS && f64::from(DEFAULT_SAMPLE_PER_DAY) < per_day / 4.0)
+                .then_some(u64::from(DEFAULT_SAMPLE_PER_DAY))
         }
     };
     let per_run = run_all(&compiled, seed, runs, ctl)?;

@@ -1,6 +1,12 @@
 //! The sampled engine against the exact one: on every shipped scenario, and on copies at 10×
-//! and 100× their volume, the paired run-by-run difference of every key figure is within 3
-//! standard errors (a pure function of scenario and seed, so the same runs are compared).
+//! and 100× their volume, the paired run-by-run difference of every key figure is within
+//! `Z_CRIT` standard errors (a pure function of scenario and seed, so the same runs are compared).
+//!
+//! One test makes about 300 such comparisons (scenarios × volumes × policies × figures). At 3
+//! standard errors each, about two of them would fail by chance alone (each has a 0.7 % chance
+//! with 20 runs), so the bound is Bonferroni-corrected to a 1 % chance that any one fails by
+//! chance: `Z_CRIT` = 4.5. A sample of 2,000 tasks a day keeps the test sharp: a 2 % bias in cost
+//! per request is about 5 standard errors.
 
 use costplan::model::Scenario;
 use costplan::model::dist::{DistSpec, NonNegDist};
@@ -37,8 +43,11 @@ fn sim_with(s: &Scenario, runs: u32, engine: EngineChoice, skip_attribution: boo
     simulate(s, &opts, &Control::none()).unwrap()
 }
 
-/// Asserts that `mean(d) <= 3·sd(d)/sqrt(n)` for the paired differences `d` (exactly 0 when the
-/// two never differ).
+/// The bound on |mean difference| in standard errors (see the module's note).
+const Z_CRIT: f64 = 4.5;
+
+/// Asserts that `|mean(d)| <= Z_CRIT·sd(d)/sqrt(n)` for the paired differences `d` (exactly 0
+/// when the two never differ).
 fn within_3_se(what: &str, pairs: impl Iterator<Item = (f64, f64)>) {
     let d: Vec<f64> = pairs
         .filter(|(a, b)| a.is_finite() && b.is_finite())
@@ -55,9 +64,9 @@ fn within_3_se(what: &str, pairs: impl Iterator<Item = (f64, f64)>) {
         0.0
     };
     assert!(
-        mean.abs() <= 3.0 * sd / n.sqrt() + 1e-9 * d.iter().map(|x| x.abs()).fold(0.0, f64::max),
-        "{what}: sampled − exact = {mean:.6} on average, 3 standard errors = {:.6} ({d:?})",
-        3.0 * sd / n.sqrt()
+        mean.abs() <= Z_CRIT * sd / n.sqrt() + 1e-9 * d.iter().map(|x| x.abs()).fold(0.0, f64::max),
+        "{what}: sampled − exact = {mean:.6} on average, {Z_CRIT} standard errors = {:.6} ({d:?})",
+        Z_CRIT * sd / n.sqrt()
     );
 }
 
@@ -116,12 +125,12 @@ fn sampled_agrees_with_exact_on_every_shipped_scenario_at_1x_and_10x() {
         let cases: &[(f64, u32, u32)] = if name == "consumer-chat" {
             &[(1.0, 1, 12)]
         } else {
-            &[(1.0, 2, 20), (10.0, 1, 20)]
+            &[(1.0, 2, 20), (10.0, 1, 16)]
         };
         for &(factor, days, runs) in cases {
             let s = scaled(base.clone(), factor, days);
             let exact = sim(&s, runs, EngineChoice::Exact);
-            let sampled = sim(&s, runs, EngineChoice::Sampled(400));
+            let sampled = sim(&s, runs, EngineChoice::Sampled(2000));
             assert_eq!(sampled.engine.name, "sampled");
             assert!(
                 sampled.engine.share_simulated < 1.0,
@@ -139,7 +148,7 @@ fn sampled_agrees_with_exact_at_100x_volume() {
     agree(
         "support ×100",
         &sim_with(&s, 16, EngineChoice::Exact, true),
-        &sim_with(&s, 16, EngineChoice::Sampled(400), true),
+        &sim_with(&s, 16, EngineChoice::Sampled(2000), true),
     );
 }
 
