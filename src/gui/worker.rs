@@ -7,7 +7,7 @@ use std::sync::mpsc::{Receiver, TryRecvError, channel};
 
 use crate::model::Scenario;
 use crate::sim::engine::Control;
-use crate::sim::results::{EngineChoice, Results, SimOptions, simulate};
+use crate::sim::results::{Results, SimOptions, simulate};
 
 /// What a job sends back.
 pub enum JobMessage {
@@ -29,50 +29,7 @@ pub struct Job {
     pub finished: bool,
 }
 
-/// Runs used for the first, quick result.
-pub const PREVIEW_RUNS: u32 = 8;
-/// Tasks a day the first, quick result simulates (sampled engine).
-pub const PREVIEW_SAMPLE_PER_DAY: u32 = 100;
-/// Tasks a day the window's full-run pass simulates, so that 200 runs land in about 2 s at any
-/// volume; a last pass then refines with the engine `opts` asks for, when that differs.
-pub const LIVE_SAMPLE_PER_DAY: u32 = 400;
-
-/// Task simulations (tasks × policies) below which the last pass is quick enough on its own.
-const LIVE_PASS_MIN_WORK: f64 = 5e6;
-
-/// The passes a job runs, each replacing the figures on screen: a quick preview (few runs,
-/// small sample), the full run count on the live sample, then the engine `opts` names (the
-/// exact engine where the scenario is small, else the default sample). Passes that would repeat
-/// an earlier one, or be no quicker than the last, are left out.
-pub fn passes(scn: &Scenario, opts: &SimOptions) -> Vec<SimOptions> {
-    let full_runs = opts.runs.unwrap_or(scn.file.runs);
-    let tasks_per_run = crate::sim::results::expected_tasks_per_run(scn);
-    let last = opts.clone();
-    let sampled_work = |runs: u32, k: u32| f64::from(runs) * f64::from(k) * f64::from(scn.file.horizon_days);
-    let exact_work = f64::from(full_runs) * tasks_per_run;
-    let mut out = Vec::new();
-    if full_runs > PREVIEW_RUNS {
-        out.push(SimOptions {
-            runs: Some(PREVIEW_RUNS),
-            engine: EngineChoice::Sampled(PREVIEW_SAMPLE_PER_DAY),
-            ..opts.clone()
-        });
-    }
-    let last_work = match last.engine {
-        EngineChoice::Exact => exact_work,
-        EngineChoice::Sampled(k) => sampled_work(full_runs, k),
-        EngineChoice::Auto => exact_work.min(sampled_work(full_runs, crate::sim::results::DEFAULT_SAMPLE_PER_DAY)),
-    };
-    let policies = scn.policies.len() as f64;
-    if last_work > 2.0 * sampled_work(full_runs, LIVE_SAMPLE_PER_DAY) && last_work * policies > LIVE_PASS_MIN_WORK {
-        out.push(SimOptions {
-            engine: EngineChoice::Sampled(LIVE_SAMPLE_PER_DAY),
-            ..opts.clone()
-        });
-    }
-    out.push(last);
-    out
-}
+pub use crate::sim::results::{LIVE_SAMPLE_PER_DAY, PREVIEW_RUNS, PREVIEW_SAMPLE_PER_DAY, live_passes as passes};
 
 impl Job {
     /// Starts simulating `scn`; `repaint` is called from the worker whenever there is news.

@@ -49,6 +49,51 @@ pub const DEFAULT_SAMPLE_PER_DAY: u32 = 2000;
 /// about 5 s on 2 cores.
 pub const AUTO_EXACT_MAX_TASK_SIMULATIONS: f64 = 100e6;
 
+/// Runs used for the first, quick result.
+pub const PREVIEW_RUNS: u32 = 8;
+/// Tasks a day the first, quick result simulates (sampled engine).
+pub const PREVIEW_SAMPLE_PER_DAY: u32 = 100;
+/// Tasks a day the window's full-run pass simulates, so that 200 runs land in about 2 s at any
+/// volume; a last pass then refines with the engine `opts` asks for, when that differs.
+pub const LIVE_SAMPLE_PER_DAY: u32 = 400;
+
+/// Task simulations (tasks × policies) below which the last pass is quick enough on its own.
+const LIVE_PASS_MIN_WORK: f64 = 5e6;
+
+/// The passes a job runs, each replacing the figures on screen: a quick preview (few runs,
+/// small sample), the full run count on the live sample, then the engine `opts` names (the
+/// exact engine where the scenario is small, else the default sample). Passes that would repeat
+/// an earlier one, or be no quicker than the last, are left out.
+pub fn live_passes(scn: &Scenario, opts: &SimOptions) -> Vec<SimOptions> {
+    let full_runs = opts.runs.unwrap_or(scn.file.runs);
+    let tasks_per_run = expected_tasks_per_run(scn);
+    let last = opts.clone();
+    let sampled_work = |runs: u32, k: u32| f64::from(runs) * f64::from(k) * f64::from(scn.file.horizon_days);
+    let exact_work = f64::from(full_runs) * tasks_per_run;
+    let mut out = Vec::new();
+    if full_runs > PREVIEW_RUNS {
+        out.push(SimOptions {
+            runs: Some(PREVIEW_RUNS),
+            engine: EngineChoice::Sampled(PREVIEW_SAMPLE_PER_DAY),
+            ..opts.clone()
+        });
+    }
+    let last_work = match last.engine {
+        EngineChoice::Exact => exact_work,
+        EngineChoice::Sampled(k) => sampled_work(full_runs, k),
+        EngineChoice::Auto => exact_work.min(sampled_work(full_runs, DEFAULT_SAMPLE_PER_DAY)),
+    };
+    let policies = scn.policies.len() as f64;
+    if last_work > 2.0 * sampled_work(full_runs, LIVE_SAMPLE_PER_DAY) && last_work * policies > LIVE_PASS_MIN_WORK {
+        out.push(SimOptions {
+            engine: EngineChoice::Sampled(LIVE_SAMPLE_PER_DAY),
+            ..opts.clone()
+        });
+    }
+    out.push(last);
+    out
+}
+
 /// The expected number of tasks in one run of a scenario (mean volume, mean growth, weekly
 /// pattern): what the exact engine simulates per policy and run.
 pub fn expected_tasks_per_run(scn: &Scenario) -> f64 {
