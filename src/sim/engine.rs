@@ -748,6 +748,7 @@ impl Ctx<'_> {
 
 /// Runs one task through one policy's pipeline.
 #[allow(clippy::too_many_arguments)]
+#[inline(always)]
 fn simulate_task(
     c: &Compiled,
     rp: &RunParams,
