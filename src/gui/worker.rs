@@ -2,7 +2,7 @@
 //! atomics, results through a channel, and a repaint request whenever something changes.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, TryRecvError, channel};
 
 use crate::model::Scenario;
@@ -31,6 +31,9 @@ pub struct Job {
 
 pub use crate::sim::results::{LIVE_SAMPLE_PER_DAY, PREVIEW_RUNS, PREVIEW_SAMPLE_PER_DAY, live_passes as passes};
 
+/// The shortest time between two progress repaints.
+const PROGRESS_REPAINT_MS: u64 = 250;
+
 impl Job {
     /// Starts simulating `scn`; `repaint` is called from the worker whenever there is news.
     pub fn start(scn: Scenario, opts: SimOptions, repaint: impl Fn() + Send + Sync + 'static) -> Job {
@@ -40,10 +43,22 @@ impl Job {
         let (tx, rx) = channel();
         let (c2, d2, t2) = (cancel.clone(), done.clone(), total.clone());
         let spawned = std::thread::Builder::new().name("costplan-sim".into()).spawn(move || {
+            // Progress repaints at most every PROGRESS_REPAINT_MS: on a machine without a GPU a
+            // repaint per finished run costs more CPU than the simulation itself.
+            let started = std::time::Instant::now();
+            let last_repaint_ms = AtomicU64::new(0);
             let progress = |d: usize, t: usize| {
                 d2.store(d, Ordering::Relaxed);
                 t2.store(t, Ordering::Relaxed);
-                repaint();
+                let now = started.elapsed().as_millis() as u64;
+                let last = last_repaint_ms.load(Ordering::Relaxed);
+                if now >= last + PROGRESS_REPAINT_MS
+                    && last_repaint_ms
+                        .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+                        .is_ok()
+                {
+                    repaint();
+                }
             };
             let ctl = Control {
                 cancel: &c2,
