@@ -7,6 +7,8 @@ use clap::Parser;
 fn main() -> ExitCode {
     match run() {
         Ok(code) => code,
+        // `costplan simulate … | head`: the reader has what it wanted; end quietly, as grep does.
+        Err(e) if costplan::cli::is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::from(costplan::cli::EXIT_FAILURE)

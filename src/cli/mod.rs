@@ -1,7 +1,7 @@
 //! The command-line front end: `validate`, `prices import`, `simulate`, `compare`, `report`.
 //!
-//! Exit codes: 0 success; 1 a run or I/O failed; 2 an input file is invalid or the command line
-//! is wrong.
+//! Exit codes: 0 success (also when the reader of standard output goes away, as in `| head`);
+//! 1 a run or I/O failed; 2 an input file is invalid or the command line is wrong.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -72,6 +72,24 @@ pub enum PricesCommand {
 }
 
 pub mod simulate;
+
+/// Writes `text` to standard output and flushes it. A reader that went away (a closed pipe, as
+/// in `costplan simulate … | head`) is reported as an [`std::io::ErrorKind::BrokenPipe`] error,
+/// which [`is_broken_pipe`] recognises so that `main` can end quietly; any other write error
+/// (a full disk, a closed stdout) says what failed.
+pub fn emit(text: &str) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .context("writing to standard output")
+}
+
+/// Whether an error comes from writing to a pipe whose reader has gone.
+pub fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain()
+        .filter_map(|c| c.downcast_ref::<std::io::Error>())
+        .any(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+}
 
 /// Runs the command line; `None` means no subcommand (the caller opens the window).
 pub fn run(cli: Cli) -> Result<ExitCode> {
@@ -168,7 +186,7 @@ fn validate(files: &[PathBuf]) -> Result<ExitCode> {
     let mut out = stdout.lock();
     for f in files {
         match validate_file(f) {
-            Ok(summary) => writeln!(out, "ok: {}: {summary}", f.display())?,
+            Ok(summary) => writeln!(out, "ok: {}: {summary}", f.display()).context("writing to standard output")?,
             Err(e) => {
                 bad += 1;
                 for d in &e.diagnostics {

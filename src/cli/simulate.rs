@@ -45,8 +45,8 @@ impl EngineArgs {
 pub struct SimulateArgs {
     /// The scenario file.
     pub scenario: PathBuf,
-    /// Number of Monte Carlo runs (default: the scenario's).
-    #[arg(long)]
+    /// Number of Monte Carlo runs, 1 to 100,000 (default: the scenario's).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub runs: Option<u32>,
     /// Seed (default: the scenario's).
     #[arg(long)]
@@ -71,7 +71,8 @@ pub struct CompareArgs {
     pub a: String,
     /// `file.ron:policy` of the second version.
     pub b: String,
-    #[arg(long)]
+    /// Number of Monte Carlo runs, 1 to 100,000 (default: the scenario's).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub runs: Option<u32>,
     #[arg(long)]
     pub seed: Option<u64>,
@@ -92,8 +93,8 @@ pub struct ReportArgs {
     /// html, md, csv or json (default: from the output's extension).
     #[arg(long, value_enum)]
     pub format: Option<crate::report::Format>,
-    /// Number of Monte Carlo runs (default: the scenario's).
-    #[arg(long)]
+    /// Number of Monte Carlo runs, 1 to 100,000 (default: the scenario's).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub runs: Option<u32>,
     /// Seed (default: the scenario's).
     #[arg(long)]
@@ -136,9 +137,9 @@ pub fn simulate(args: &SimulateArgs) -> Result<ExitCode> {
     };
     let results = run_sim(&scn, &opts, &Control::none())?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&results)?);
+        super::emit(&format!("{}\n", serde_json::to_string_pretty(&results)?))?;
     } else {
-        print!("{}", crate::report::table::render(&results));
+        super::emit(&crate::report::table::render(&results))?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -218,12 +219,12 @@ pub fn compare(args: &CompareArgs) -> Result<ExitCode> {
             .into_iter()
             .map(|t| serde_json::json!({"tactic": t.name(), "a": a.component_text(t), "b": b.component_text(t)}))
             .collect();
-        println!(
-            "{}",
+        super::emit(&format!(
+            "{}\n",
             serde_json::to_string_pretty(&serde_json::json!({"changed": changed, "results": r}))?
-        );
+        ))?;
     } else {
-        print!("{}", crate::report::table::render_compare(&a, &b, &r));
+        super::emit(&crate::report::table::render_compare(&a, &b, &r))?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -192,3 +192,51 @@ fn compare_two_policy_versions_lists_changes_and_paired_deltas() {
         .unwrap();
     assert_eq!(bad.status.code(), Some(2));
 }
+
+#[test]
+fn a_closed_pipe_ends_quietly_and_a_full_disk_is_an_error() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    let mut child = costplan()
+        // 84 KB of JSON: more than a pipe holds, so the writer meets the closed pipe.
+        .args(["simulate", "scenarios/batch-extraction.ron", "--runs", "2", "--json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    // The reader is dropped here: the rest of the output goes to a closed pipe.
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(first.trim(), "{");
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+    if std::path::Path::new("/dev/full").exists() {
+        let full = std::fs::OpenOptions::new().write(true).open("/dev/full").unwrap();
+        let out = costplan()
+            .args(["simulate", "scenarios/rag-docs.ron", "--runs", "2", "--no-attribution"])
+            .stdout(full)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("writing to standard output"), "{err}");
+        assert!(!err.contains("panicked"), "{err}");
+    }
+}
+
+#[test]
+fn zero_runs_and_impossible_dates_are_refused() {
+    let out = costplan()
+        .args(["simulate", "scenarios/rag-docs.ron", "--runs", "0"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--runs"));
+    assert!(!costplan::model::prices::is_iso_date("2026-02-31"));
+    assert!(!costplan::model::prices::is_iso_date("2026-02-29"));
+    assert!(costplan::model::prices::is_iso_date("2028-02-29"));
+    assert!(!costplan::model::prices::is_iso_date("2026-13-01"));
+}
