@@ -240,3 +240,22 @@ fn zero_runs_and_impossible_dates_are_refused() {
     assert!(costplan::model::prices::is_iso_date("2028-02-29"));
     assert!(!costplan::model::prices::is_iso_date("2026-13-01"));
 }
+
+#[test]
+fn devices_fifos_and_folders_are_refused_at_once() {
+    let started = std::time::Instant::now();
+    for path in ["/dev/zero", "/dev/null", "scenarios"] {
+        let out = costplan().args(["validate", path]).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{path}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("CostPlan reads regular files"), "{path}: {err}");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("pipe.ron");
+    if std::process::Command::new("mkfifo").arg(&fifo).status().is_ok_and(|s| s.success()) {
+        let out = costplan().arg("validate").arg(&fifo).output().unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        assert!(String::from_utf8_lossy(&out.stderr).contains("not a regular file"));
+    }
+    assert!(started.elapsed() < std::time::Duration::from_secs(30), "nothing blocks or reads forever");
+}
