@@ -3,6 +3,7 @@
 
 pub mod dist;
 pub mod error;
+pub mod limits;
 pub mod locate;
 pub mod policy;
 pub mod prices;

@@ -142,18 +142,23 @@ pub fn read_text(path: &Path) -> Result<String, String> {
     use std::io::Read as _;
     let meta = std::fs::metadata(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     if !meta.is_file() {
-        let what = if meta.is_dir() { "a folder" } else { "not a regular file (a device, FIFO or socket)" };
+        let what = if meta.is_dir() {
+            "a folder"
+        } else {
+            "not a regular file (a device, FIFO or socket)"
+        };
         return Err(format!("{} is {what}; CostPlan reads regular files", path.display()));
     }
-    let too_big = || {
+    let too_big = |bytes: u64| {
         format!(
-            "{} is larger than {} MB, the most CostPlan reads",
+            "{} is {:.1} MB; CostPlan reads files of at most {} MB",
             path.display(),
+            bytes as f64 / 1e6,
             MAX_FILE_BYTES / (1024 * 1024)
         )
     };
     if meta.len() > MAX_FILE_BYTES {
-        return Err(too_big());
+        return Err(too_big(meta.len()));
     }
     // Count the bytes actually read: a file may grow while it is read.
     let file = std::fs::File::open(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
@@ -162,7 +167,7 @@ pub fn read_text(path: &Path) -> Result<String, String> {
         .read_to_end(&mut bytes)
         .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err(too_big());
+        return Err(too_big(bytes.len() as u64));
     }
     String::from_utf8(bytes).map_err(|e| format!("{} is not UTF-8 text: {e}", path.display()))
 }
@@ -431,6 +436,22 @@ impl Scenario {
             let class_names: Vec<&String> = traffic.classes.iter().map(|c| &c.name).collect();
             for (m, prof) in &file.models {
                 let at = root.field("models").key(m);
+                let ms = (0.0, super::limits::MAX_LATENCY_MS);
+                super::limits::check_dist(&mut d, &at.field("ttft_ms"), &prof.ttft_ms.0, ms, "ms");
+                super::limits::check_dist(
+                    &mut d,
+                    &at.field("output_tokens_per_s"),
+                    &prof.output_tokens_per_s.0,
+                    super::limits::OUTPUT_TOKENS_PER_S,
+                    "tokens per second",
+                );
+                super::limits::check_dist(
+                    &mut d,
+                    &at.field("reasoning_tokens"),
+                    &prof.reasoning_tokens.0,
+                    (0.0, super::limits::MAX_TOKENS_PER_REQUEST),
+                    "tokens",
+                );
                 match prices.get(&prof.price_key) {
                     None => d.push(
                         &at.field("price_key"),
@@ -576,6 +597,34 @@ fn validate_policy(
     if p.name.trim().is_empty() {
         d.push(&at.field("name"), "a policy needs a name");
     }
+    if let Some(n) = p.max_retries {
+        super::limits::check_value(
+            d,
+            &at.field("max_retries"),
+            f64::from(n),
+            (0.0, f64::from(super::limits::MAX_RETRIES)),
+            "retries",
+        );
+    }
+    let ms = (0.0, super::limits::MAX_LATENCY_MS);
+    if let Some(c) = &p.exact_cache {
+        super::limits::check_value(
+            d,
+            &at.field("exact_cache").field("latency_ms"),
+            c.latency_ms.get(),
+            ms,
+            "ms",
+        );
+    }
+    if let Some(c) = &p.semantic_cache {
+        super::limits::check_value(
+            d,
+            &at.field("semantic_cache").field("lookup_latency_ms"),
+            c.lookup_latency_ms.get(),
+            ms,
+            "ms",
+        );
+    }
     if let Some(r) = &p.router {
         let rat = at.field("router");
         match r {
@@ -615,6 +664,22 @@ fn validate_policy(
                     model(d, rat.field("stages").index(i), s);
                 }
                 model(d, rat.field("verifier").field("model"), &verifier.model);
+                let tokens = (0.0, super::limits::MAX_TOKENS_PER_REQUEST);
+                let v_at = rat.field("verifier");
+                super::limits::check_value(
+                    d,
+                    &v_at.field("extra_input_tokens"),
+                    verifier.extra_input_tokens as f64,
+                    tokens,
+                    "tokens",
+                );
+                super::limits::check_value(
+                    d,
+                    &v_at.field("output_tokens"),
+                    verifier.output_tokens as f64,
+                    tokens,
+                    "tokens",
+                );
             }
             Router::Learned { strong, weak, .. } => {
                 model(d, rat.field("strong"), strong);

@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use super::dist::{Dist, NonNegDist, ProbDist};
 use super::error::{Diagnostics, LoadError, SourceFile};
+use super::limits;
 use super::locate::FieldPath;
 use super::ron_io::{NonNeg, Prob};
 
@@ -138,6 +139,50 @@ impl TrafficProfile {
             d.push(
                 &at.field("weekly_pattern"),
                 "weekday factors must be finite, >= 0 and not all zero",
+            );
+        } else {
+            for (i, f) in self.weekly_pattern.iter().enumerate() {
+                limits::check_value(
+                    d,
+                    &at.field("weekly_pattern").index(i),
+                    *f,
+                    (0.0, limits::MAX_WEEKDAY_FACTOR),
+                    "",
+                );
+            }
+        }
+        limits::check_dist(
+            d,
+            &at.field("requests_per_day"),
+            &self.requests_per_day.0,
+            (0.0, limits::MAX_REQUESTS_PER_DAY),
+            "requests a day",
+        );
+        limits::check_dist(
+            d,
+            &at.field("growth_per_month"),
+            &self.growth_per_month,
+            limits::GROWTH_PER_MONTH,
+            "(a fraction per month)",
+        );
+        limits::check_value(
+            d,
+            &at.field("day_noise_sd"),
+            self.day_noise_sd.get(),
+            (0.0, limits::MAX_DAY_NOISE_SD),
+            "(sd of the log of a day's volume)",
+        );
+        let tokens = (0.0, limits::MAX_TOKENS_PER_REQUEST);
+        for (i, c) in self.classes.iter().enumerate() {
+            let here = at.field("classes").index(i);
+            limits::check_dist(d, &here.field("input_tokens"), &c.input_tokens.0, tokens, "tokens");
+            limits::check_dist(d, &here.field("output_tokens"), &c.output_tokens.0, tokens, "tokens");
+            limits::check_value(
+                d,
+                &here.field("shared_prefix_tokens"),
+                c.shared_prefix_tokens as f64,
+                tokens,
+                "tokens",
             );
         }
     }

@@ -85,8 +85,17 @@ impl RunParams {
             *n = n.min(1.0 - e);
         }
         RunParams {
-            volume: c.requests_per_day.quantile(param(run_key, "traffic.requests_per_day")),
-            growth: c.growth_per_month.quantile(param(run_key, "traffic.growth_per_month")),
+            volume: c
+                .requests_per_day
+                .quantile(param(run_key, "traffic.requests_per_day"))
+                .min(crate::model::limits::MAX_REQUESTS_PER_DAY),
+            growth: c
+                .growth_per_month
+                .quantile(param(run_key, "traffic.growth_per_month"))
+                .clamp(
+                    crate::model::limits::GROWTH_PER_MONTH.0,
+                    crate::model::limits::GROWTH_PER_MONTH.1,
+                ),
             exact,
             near,
             retry: per_class(&|k| &k.retry_on_failure, "retry_on_failure"),
@@ -173,6 +182,13 @@ struct CallCache {
     vals: [std::cell::Cell<(u64, f64, f64)>; CACHED_MODELS],
 }
 
+/// A token draw as a count, clamped at the documented bound (validation keeps the 99.99th
+/// percentile within it; the clamp catches the rarer draws beyond, so no sum can overflow).
+#[inline]
+fn tokens(x: f64) -> u64 {
+    x.min(crate::model::limits::MAX_TOKENS_PER_REQUEST).round() as u64
+}
+
 /// The random numbers of one task, shared by every policy (common random numbers).
 struct TaskDraws {
     calls: CallCache,
@@ -200,8 +216,8 @@ impl TaskDraws {
             .position(|k| cu < k.cum_share)
             .unwrap_or(c.classes.len() - 1);
         let k = &c.classes[class];
-        let input_var = k.input_tokens.sample(&mut rng).round() as u64;
-        let output = k.output_tokens.sample(&mut rng).round() as u64;
+        let input_var = tokens(k.input_tokens.sample(&mut rng));
+        let output = tokens(k.output_tokens.sample(&mut rng));
         let ru = unit_f64(&mut rng);
         let repeat = if ru < rp.exact[class] {
             Repeat::Exact
@@ -437,13 +453,13 @@ impl Ctx<'_> {
         let mdl = &self.c.models[model];
         let mut rng = rng_from(call_key);
         let reasoning = if mdl.has_reasoning {
-            mdl.reasoning_tokens.sample(&mut rng).round() as u64
+            tokens(mdl.reasoning_tokens.sample(&mut rng))
         } else {
             0
         };
         let (ttft, tps) = if self.interactive {
             (
-                mdl.ttft_ms.sample(&mut rng),
+                mdl.ttft_ms.sample(&mut rng).min(crate::model::limits::MAX_LATENCY_MS),
                 mdl.output_tokens_per_s.sample(&mut rng).max(1.0),
             )
         } else {

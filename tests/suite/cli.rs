@@ -252,10 +252,17 @@ fn devices_fifos_and_folders_are_refused_at_once() {
     }
     let dir = tempfile::tempdir().unwrap();
     let fifo = dir.path().join("pipe.ron");
-    if std::process::Command::new("mkfifo").arg(&fifo).status().is_ok_and(|s| s.success()) {
+    if std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .is_ok_and(|s| s.success())
+    {
         let out = costplan().arg("validate").arg(&fifo).output().unwrap();
         assert_eq!(out.status.code(), Some(2));
         assert!(String::from_utf8_lossy(&out.stderr).contains("not a regular file"));
     }
-    assert!(started.elapsed() < std::time::Duration::from_secs(30), "nothing blocks or reads forever");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(30),
+        "nothing blocks or reads forever"
+    );
 }

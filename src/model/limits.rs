@@ -1,0 +1,86 @@
+//! The documented bounds of every quantity a file can hold. A value beyond its bound is refused
+//! where it is written; for a distribution, its 99.99th percentile must lie within the bound (and
+//! the engine clamps the rarer draws beyond it), so no arithmetic can overflow or wrap.
+
+use super::dist::Dist;
+use super::error::Diagnostics;
+use super::locate::FieldPath;
+
+/// Requests in one day.
+pub const MAX_REQUESTS_PER_DAY: f64 = 1e9;
+/// Tokens of one kind in one request (input, shared prefix, output, reasoning, a verifier's).
+pub const MAX_TOKENS_PER_REQUEST: f64 = 1e7;
+/// Growth per month, as a fraction (−1: traffic stops; 2: it triples every month).
+pub const GROWTH_PER_MONTH: (f64, f64) = (-1.0, 2.0);
+/// The standard deviation of the log of a day's volume factor.
+pub const MAX_DAY_NOISE_SD: f64 = 2.0;
+/// A weekday's volume factor.
+pub const MAX_WEEKDAY_FACTOR: f64 = 100.0;
+/// Retries of one task.
+pub const MAX_RETRIES: u32 = 10;
+/// Milliseconds of one latency draw (time to first token, a cache's latency): 24 hours.
+pub const MAX_LATENCY_MS: f64 = 86_400_000.0;
+/// Output tokens per second of a model.
+pub const OUTPUT_TOKENS_PER_S: (f64, f64) = (0.01, 1e6);
+
+/// The percentiles a distribution's bulk must keep within its bound.
+const LOW_Q: f64 = 1e-4;
+const HIGH_Q: f64 = 1.0 - 1e-4;
+
+/// Checks that `dist`'s 0.01th to 99.99th percentiles lie in `[lo, hi]`; names the bound and
+/// the unit in the message.
+pub fn check_dist(d: &mut Diagnostics, at: &FieldPath, dist: &Dist, (lo, hi): (f64, f64), unit: &str) {
+    let (p_lo, p_hi) = (dist.quantile(LOW_Q), dist.quantile(HIGH_Q));
+    if p_hi > hi || p_lo < lo || !p_hi.is_finite() || !p_lo.is_finite() {
+        let found = if p_lo == p_hi {
+            format!("found {}", number(p_hi))
+        } else {
+            format!(
+                "{} ranges from {} to {} (0.01th to 99.99th percentile)",
+                dist.kind_name(),
+                number(p_lo),
+                number(p_hi)
+            )
+        };
+        d.push(at, format!("must stay within {}; {found}", range(lo, hi, unit)));
+    }
+}
+
+/// Checks a plain number against `[lo, hi]`.
+pub fn check_value(d: &mut Diagnostics, at: &FieldPath, value: f64, (lo, hi): (f64, f64), unit: &str) {
+    if !(lo..=hi).contains(&value) {
+        d.push(
+            at,
+            format!("must stay within {}, found {}", range(lo, hi, unit), number(value)),
+        );
+    }
+}
+
+/// "0 to 10,000,000 tokens".
+fn range(lo: f64, hi: f64, unit: &str) -> String {
+    let unit = if unit.is_empty() {
+        String::new()
+    } else {
+        format!(" {unit}")
+    };
+    format!("{} to {}{unit}", number(lo), number(hi))
+}
+
+/// A bound or value as a planner reads it (`10,000,000`, `0.01`, `1e300`).
+fn number(x: f64) -> String {
+    if x.is_finite() && x.abs() >= 1000.0 && x.abs() < 1e15 && x.fract() == 0.0 {
+        let s = format!("{}", x.abs() as u64);
+        let mut out = String::new();
+        for (i, ch) in s.chars().enumerate() {
+            if i > 0 && (s.len() - i) % 3 == 0 {
+                out.push(',');
+            }
+            out.push(ch);
+        }
+        if x < 0.0 { format!("-{out}") } else { out }
+    } else if x.is_finite() && x.abs() >= 1e15 {
+        format!("{x:e}")
+    } else {
+        format!("{}", (x * 1e6).round() / 1e6)
+    }
+}
