@@ -174,12 +174,14 @@ pub fn sections(scn: &Scenario, r: &Results, chart_titles: &[String]) -> Vec<Sec
     )));
     if let Some(d) = rec.delta_vs_baseline.get("cost_total_usd") {
         summary.push(Block::Para(format!(
-            "Saving against the baseline ({}): {} over the horizon (90% interval {} – {}), better in {} of paired runs.",
+            "Saving against the baseline ({}): {} over the horizon (90% interval {} – {}); cheaper in {} and dearer in {} of {} paired runs.",
             r.policies[0].name,
             usd(-d.mean),
             usd(-d.p95),
             usd(-d.p5),
-            p_better(d)
+            pct(d.p_better),
+            pct(d.p_worse),
+            thousands(d.n as u64)
         )));
     }
     let risks: Vec<String> = r
