@@ -7,7 +7,9 @@ use anyhow::Result;
 
 use crate::model::{LoadError, Scenario, load_scenario_path};
 use crate::sim::engine::Control;
-use crate::sim::results::{DEFAULT_SAMPLE_PER_DAY, EngineChoice, SimOptions, simulate as run_sim};
+use crate::sim::results::{
+    DEFAULT_SAMPLE_PER_DAY, EngineChoice, MAX_TASK_SIMULATIONS, SimOptions, estimate_work, simulate as run_sim,
+};
 
 /// `--engine` and `--sample-per-day`, shared by the commands that simulate.
 #[derive(Debug, Clone, clap::Args)]
@@ -19,6 +21,9 @@ pub struct EngineArgs {
     /// Tasks simulated per day by the sampled engine.
     #[arg(long, default_value_t = DEFAULT_SAMPLE_PER_DAY, value_parser = clap::value_parser!(u32).range(1..=10_000_000))]
     pub sample_per_day: u32,
+    /// Start even when the estimated work is above the limit (20 billion task simulations).
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// The engine named on the command line.
@@ -30,6 +35,26 @@ pub enum EngineArg {
 }
 
 impl EngineArgs {
+    /// Estimates the work of simulating `scn` with `opts`; refuses (exit 2, with what to change)
+    /// when it is above [`MAX_TASK_SIMULATIONS`] and `--force` is not given.
+    pub fn refuse_huge_work(&self, scn: &Scenario, opts: &SimOptions) -> Option<ExitCode> {
+        let w = estimate_work(scn, opts);
+        if w.task_simulations <= MAX_TASK_SIMULATIONS || self.force {
+            return None;
+        }
+        eprintln!(
+            "{}: this would be about {} task simulations ({} policies including attribution variants, {} engine) — \
+             more than the {} CostPlan starts without --force (roughly half an hour on 2 cores). \
+             Try fewer runs (--runs), the sampled engine (--engine sampled), or --no-attribution; or add --force.",
+            scn.name(),
+            crate::report::format::thousands(w.task_simulations as u64),
+            w.policies_simulated,
+            if w.sampled { "sampled" } else { "exact" },
+            crate::report::format::thousands(MAX_TASK_SIMULATIONS as u64)
+        );
+        Some(ExitCode::from(super::EXIT_INVALID))
+    }
+
     /// The engine choice for the simulation core.
     pub fn choice(&self) -> EngineChoice {
         match self.engine {
@@ -135,6 +160,9 @@ pub fn simulate(args: &SimulateArgs) -> Result<ExitCode> {
         skip_attribution: args.no_attribution,
         engine: args.engine.choice(),
     };
+    if let Some(code) = args.engine.refuse_huge_work(&scn, &opts) {
+        return Ok(code);
+    }
     let results = run_sim(&scn, &opts, &Control::none())?;
     if args.json {
         super::emit(&format!("{}\n", serde_json::to_string_pretty(&results)?))?;
@@ -212,6 +240,9 @@ pub fn compare(args: &CompareArgs) -> Result<ExitCode> {
         engine: args.engine.choice(),
         ..Default::default()
     };
+    if let Some(code) = args.engine.refuse_huge_work(&pair, &opts) {
+        return Ok(code);
+    }
     let r = run_sim(&pair, &opts, &Control::none())?;
     if args.json {
         let changed: Vec<serde_json::Value> = a
@@ -247,6 +278,9 @@ pub fn report(args: &ReportArgs) -> Result<ExitCode> {
         engine: args.engine.choice(),
         ..Default::default()
     };
+    if let Some(code) = args.engine.refuse_huge_work(&scn, &opts) {
+        return Ok(code);
+    }
     let results = run_sim(&scn, &opts, &Control::none())?;
     for p in crate::report::write(&scn, &results, format, &args.output)? {
         eprintln!("wrote {}", p.display());

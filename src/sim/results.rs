@@ -289,11 +289,15 @@ fn same_components(a: &Policy, b: &Policy) -> bool {
     Tactic::ALL.iter().all(|t| a.same_component(b, *t))
 }
 
-/// Simulates a scenario. Pure function of (scenario, options); bit-identical for any thread count.
-pub fn simulate(scn: &Scenario, opts: &SimOptions, ctl: &Control) -> Result<Results, Cancelled> {
-    let start = Instant::now();
-    let seed = opts.seed.unwrap_or(scn.file.seed);
-    let runs = opts.runs.unwrap_or(scn.file.runs).max(1);
+/// The policies a simulation runs: those shown (the baseline first) and, for savings by tactic,
+/// the baseline with every subset of each candidate's differing components.
+struct Plan {
+    shown: Vec<Policy>,
+    sim_policies: Vec<Policy>,
+    attributions: Vec<Attribution>,
+}
+
+fn plan(scn: &Scenario, opts: &SimOptions) -> Plan {
     let base = &scn.policies[scn.baseline];
     let mut shown: Vec<Policy> = vec![base.clone()];
     for (i, p) in scn.policies.iter().enumerate() {
@@ -333,18 +337,76 @@ pub fn simulate(scn: &Scenario, opts: &SimOptions, ctl: &Control) -> Result<Resu
             });
         }
     }
-    let mut compiled = Compiled::new(scn, &sim_policies);
-    compiled.sample_per_day = match opts.engine {
+    Plan {
+        shown,
+        sim_policies,
+        attributions,
+    }
+}
+
+/// The sample size the engine choice gives (`None`: exact).
+fn sample_per_day(scn: &Scenario, opts: &SimOptions, policies: usize, runs: u32) -> Option<u64> {
+    match opts.engine {
         EngineChoice::Exact => None,
         EngineChoice::Sampled(k) => Some(u64::from(k.max(1))),
         EngineChoice::Auto => {
             let per_run = expected_tasks_per_run(scn);
-            let work = per_run * sim_policies.len() as f64 * f64::from(runs);
+            let work = per_run * policies as f64 * f64::from(runs);
             let per_day = per_run / f64::from(scn.file.horizon_days.max(1));
             (work > AUTO_EXACT_MAX_TASK_SIMULATIONS && f64::from(DEFAULT_SAMPLE_PER_DAY) < per_day / 4.0)
                 .then_some(u64::from(DEFAULT_SAMPLE_PER_DAY))
         }
+    }
+}
+
+/// What a simulation will cost, estimated before it runs.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct WorkEstimate {
+    /// Task simulations (tasks simulated × policies, attribution variants included).
+    pub task_simulations: f64,
+    /// Policies simulated, attribution variants included.
+    pub policies_simulated: usize,
+    /// Whether the sampled engine would run.
+    pub sampled: bool,
+}
+
+/// Task simulations above which a command refuses to start without `--force` (about half an
+/// hour on 2 cores).
+pub const MAX_TASK_SIMULATIONS: f64 = 20e9;
+
+/// Estimates the work of `simulate(scn, opts, …)` from expected volumes, without running it.
+pub fn estimate_work(scn: &Scenario, opts: &SimOptions) -> WorkEstimate {
+    let runs = opts.runs.unwrap_or(scn.file.runs).max(1);
+    let policies = plan(scn, opts).sim_policies.len();
+    let k = sample_per_day(scn, opts, policies, runs);
+    let per_run = expected_tasks_per_run(scn);
+    let simulated_per_run = match k {
+        None => per_run,
+        Some(k) => {
+            let days = f64::from(scn.file.horizon_days.max(1));
+            (per_run / days).min(k as f64) * days
+        }
     };
+    WorkEstimate {
+        task_simulations: simulated_per_run * policies as f64 * f64::from(runs),
+        policies_simulated: policies,
+        sampled: k.is_some(),
+    }
+}
+
+/// Simulates a scenario. Pure function of (scenario, options); bit-identical for any thread count.
+pub fn simulate(scn: &Scenario, opts: &SimOptions, ctl: &Control) -> Result<Results, Cancelled> {
+    let start = Instant::now();
+    let seed = opts.seed.unwrap_or(scn.file.seed);
+    let runs = opts.runs.unwrap_or(scn.file.runs).max(1);
+    let base = &scn.policies[scn.baseline];
+    let Plan {
+        shown,
+        sim_policies,
+        attributions,
+    } = plan(scn, opts);
+    let mut compiled = Compiled::new(scn, &sim_policies);
+    compiled.sample_per_day = sample_per_day(scn, opts, sim_policies.len(), runs);
     let per_run = run_all(&compiled, seed, runs, ctl)?;
     let tasks: f64 = per_run.iter().map(|r| r[0].values[m::TASKS]).sum();
     let simulated: f64 = per_run.iter().map(|r| r[0].tasks_simulated).sum();

@@ -266,3 +266,38 @@ fn devices_fifos_and_folders_are_refused_at_once() {
         "nothing blocks or reads forever"
     );
 }
+
+#[test]
+fn work_that_would_take_hours_is_estimated_and_refused_up_front() {
+    let started = std::time::Instant::now();
+    let out = costplan()
+        .args([
+            "simulate",
+            "scenarios/support-assistant.ron",
+            "--engine",
+            "exact",
+            "--runs",
+            "100000",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("task simulations") && err.contains("--force") && err.contains("--engine sampled"),
+        "{err}"
+    );
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(30),
+        "refused before running"
+    );
+    // The same study on the sampled engine is within the limit.
+    let w = costplan::sim::results::estimate_work(
+        &costplan::model::load_scenario_path(&crate::common::root().join("scenarios/support-assistant.ron")).unwrap(),
+        &costplan::sim::results::SimOptions {
+            runs: Some(200),
+            ..Default::default()
+        },
+    );
+    assert!(w.task_simulations > 3e8 && w.task_simulations < 5e8, "{w:?}");
+}
