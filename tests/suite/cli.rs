@@ -301,3 +301,14 @@ fn work_that_would_take_hours_is_estimated_and_refused_up_front() {
     );
     assert!(w.task_simulations > 3e8 && w.task_simulations < 5e8, "{w:?}");
 }
+
+#[test]
+fn a_byte_order_mark_is_accepted() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(crate::common::root().join("scenarios/traffic/support.ron")).unwrap();
+    let p = dir.path().join("bom.ron");
+    std::fs::write(&p, format!("\u{feff}{text}")).unwrap();
+    let out = costplan().arg("validate").arg(&p).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("traffic profile"));
+}
