@@ -15,7 +15,7 @@ use crate::model::scenario::{FileKind, detect_kind, load_policy_path, load_price
 use crate::model::{Diagnostic, LoadError, Scenario, load_scenario_path};
 use crate::report::format::{delta, value};
 use crate::sim::metrics::METRICS;
-use crate::sim::results::{Results, SimOptions};
+use crate::sim::results::{EngineChoice, Results, SimOptions};
 
 /// How long the window waits after an edit before re-running (a newer edit restarts the wait
 /// and cancels a running job), so that the first refreshed figures arrive within ~100 ms.
@@ -82,6 +82,8 @@ pub struct CostPlanApp {
     pub results: Option<Results>,
     pub results_stale: bool,
     pub results_preview: bool,
+    /// The engine the last pass uses (the status bar's picker; auto by default).
+    pub engine: EngineChoice,
     job: Option<Job>,
     run_due: Option<Instant>,
     undo: Vec<Scenario>,
@@ -119,6 +121,7 @@ impl CostPlanApp {
             results: None,
             results_stale: true,
             results_preview: false,
+            engine: EngineChoice::Auto,
             job: None,
             run_due: None,
             undo: Vec::new(),
@@ -158,7 +161,10 @@ impl CostPlanApp {
         self.results_stale = true;
         self.job = Some(Job::start(
             self.scenario.clone(),
-            SimOptions::default(),
+            SimOptions {
+                engine: self.engine,
+                ..SimOptions::default()
+            },
             self.repaint_fn(),
         ));
         self.run_due = None;
@@ -643,6 +649,33 @@ impl CostPlanApp {
                     self.cancel_run();
                 }
             } else if ui.button("Run again").on_hover_text("Ctrl+R").clicked() {
+                self.start_run();
+            }
+            let sampled = EngineChoice::Sampled(crate::sim::results::DEFAULT_SAMPLE_PER_DAY);
+            let label = |e: EngineChoice| match e {
+                EngineChoice::Auto => "auto".to_string(),
+                EngineChoice::Exact => "exact".to_string(),
+                EngineChoice::Sampled(k) => {
+                    format!(
+                        "sampled, {} tasks a day",
+                        crate::report::format::thousands(u64::from(k))
+                    )
+                }
+            };
+            let before = self.engine;
+            egui::ComboBox::from_label("Engine")
+                .selected_text(label(self.engine))
+                .show_ui(ui, |ui| {
+                    for e in [EngineChoice::Auto, EngineChoice::Exact, sampled] {
+                        ui.selectable_value(&mut self.engine, e, label(e));
+                    }
+                })
+                .response
+                .on_hover_text(
+                    "auto: exact while the work is small, else the sampled engine (cost flat in volume); \
+                     the window always shows a quick sampled preview first",
+                );
+            if self.engine != before {
                 self.start_run();
             }
             if self.results_stale && self.results.is_some() {

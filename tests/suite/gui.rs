@@ -393,3 +393,20 @@ fn the_window_refines_in_passes_ending_with_the_engine_asked_for() {
     assert_eq!(p.len(), 1);
     assert_eq!(p[0].engine, EngineChoice::Auto);
 }
+
+#[test]
+fn the_engine_picker_reruns_on_the_chosen_engine() {
+    let mut h = harness();
+    wait(&mut h, "the first result", finished);
+    h.get_by_label("Engine").click();
+    h.run_ok();
+    h.get_by_label("sampled, 2,000 tasks a day").click();
+    h.run_ok();
+    wait(&mut h, "the sampled result", |a| {
+        finished(a) && a.results.as_ref().is_some_and(|r| r.engine.name == "sampled")
+    });
+    let r = h.state().results.as_ref().unwrap();
+    assert_eq!(r.engine.sample_per_day, Some(2000));
+    assert_eq!(r.runs, 12, "the full run count, not the preview");
+    h.get_by_label_contains("sampled engine, 2,000 tasks a day");
+}
