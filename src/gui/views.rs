@@ -93,13 +93,9 @@ pub fn key_figures(ui: &mut Ui, r: &Results) {
                                 Color32::from_rgb(220, 80, 60)
                             };
                             ui.label(
-                                RichText::new(format!(
-                                    "{} · P(better) {}",
-                                    delta(u, d.mean),
-                                    crate::report::format::p_better(d)
-                                ))
-                                .small()
-                                .color(c),
+                                RichText::new(format!("{} · {}", delta(u, d.mean), crate::report::format::p_better(d)))
+                                    .small()
+                                    .color(c),
                             )
                             .on_hover_text(format!(
                                 "90% interval {} to {}",

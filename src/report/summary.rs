@@ -239,7 +239,11 @@ pub fn sections(scn: &Scenario, r: &Results, chart_titles: &[String]) -> Vec<Sec
     let mut blocks = vec![Block::Table { header, rows }];
     if r.policies.len() > 1 {
         let mut header = vec!["Against the baseline".to_string()];
-        header.extend(KEY_FIGURES.iter().map(|(_, t)| format!("{t}: mean [90%], P(better)")));
+        header.extend(
+            KEY_FIGURES
+                .iter()
+                .map(|(_, t)| format!("{t}: mean [90%], share of runs better · worse")),
+        );
         let rows = r
             .policies
             .iter()

@@ -54,7 +54,7 @@ pub fn render(r: &Results) -> String {
     if r.policies.len() > 1 {
         let _ = writeln!(
             s,
-            "\nAgainst the baseline (paired runs; mean [90% interval], P(better)):"
+            "\nAgainst the baseline (paired runs; mean [90% interval], share of runs better · worse):"
         );
         let _ = write!(s, "{:<name_w$}", "policy");
         for (_, title) in KEY_FIGURES {
