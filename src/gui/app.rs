@@ -84,6 +84,8 @@ pub struct CostPlanApp {
     pub results_preview: bool,
     /// The engine the last pass uses (the status bar's picker; auto by default).
     pub engine: EngineChoice,
+    /// The last result of a finished run (restored when a run is cancelled mid-preview).
+    last_complete: Option<Results>,
     job: Option<Job>,
     run_due: Option<Instant>,
     undo: Vec<Scenario>,
@@ -122,6 +124,7 @@ impl CostPlanApp {
             results_stale: true,
             results_preview: false,
             engine: EngineChoice::Auto,
+            last_complete: None,
             job: None,
             run_due: None,
             undo: Vec::new(),
@@ -184,11 +187,24 @@ impl CostPlanApp {
                         self.results_preview = true;
                     }
                     JobMessage::Done(r) => {
+                        self.last_complete = Some((*r).clone());
                         self.results = Some(*r);
                         self.results_preview = false;
                         self.results_stale = false;
                     }
-                    JobMessage::Cancelled => {}
+                    JobMessage::Cancelled => {
+                        // A preview is not a result to plan on: show the last complete one again.
+                        if self.results_preview {
+                            self.results = self.last_complete.clone();
+                            self.results_preview = false;
+                        }
+                        self.status = Some((
+                            "Simulation cancelled: the figures are the last complete result, marked stale. \
+                             Run again (Ctrl+R) to finish."
+                                .into(),
+                            false,
+                        ));
+                    }
                 }
             }
         }

@@ -410,3 +410,27 @@ fn the_engine_picker_reruns_on_the_chosen_engine() {
     assert_eq!(r.runs, 12, "the full run count, not the preview");
     h.get_by_label_contains("sampled engine, 2,000 tasks a day");
 }
+
+#[test]
+fn cancel_keeps_the_last_complete_result_and_says_so() {
+    let mut h = harness();
+    wait(&mut h, "the first result", finished);
+    h.state_mut().start_run();
+    wait(&mut h, "a preview of the new run", |a| {
+        a.results_preview || !a.running()
+    });
+    // The exact pass of 12 runs takes seconds in a test build; the preview comes in milliseconds.
+    assert!(h.state().running(), "cancel while the run is still refining");
+    h.get_by_label("Cancel").click();
+    h.run_ok();
+    wait(&mut h, "the job to stop", |a| !a.running());
+    let a = h.state();
+    assert_eq!(
+        a.results.as_ref().map(|r| r.runs),
+        Some(12),
+        "the full result, not the 8-run preview"
+    );
+    assert!(!a.results_preview && a.results_stale);
+    let (msg, _) = a.status.clone().unwrap();
+    assert!(msg.contains("cancelled"), "{msg}");
+}
