@@ -189,6 +189,87 @@ fn tokens(x: f64) -> u64 {
     x.min(crate::model::limits::MAX_TOKENS_PER_REQUEST).round() as u64
 }
 
+/// The class whose cumulative share first exceeds `u`.
+#[inline]
+fn class_of(c: &Compiled, u: f64) -> usize {
+    c.classes
+        .iter()
+        .position(|k| u < k.cum_share)
+        .unwrap_or(c.classes.len() - 1)
+}
+
+/// The task draws of TaskDraws that come from one uniform each (input tokens, output tokens,
+/// repeat, exact-cache, semantic-cache, batch) plus the first attempt's difficulty.
+const TASK_UNIFORMS: usize = 6;
+const STRAT_DIMS: usize = TASK_UNIFORMS + 1;
+
+/// Replicate groups of the sampled engine's Latin hypercube within a class: the spread between
+/// the groups' means is what estimates the sampling error (a single hypercube has no unbiased
+/// variance estimate of its own).
+const STRAT_GROUPS: usize = 4;
+
+/// One sampled task's stratified uniforms.
+#[derive(Clone, Copy, Default)]
+struct Strat {
+    class_u: f64,
+    u: [f64; STRAT_DIMS],
+    /// The replicate group (0..STRAT_GROUPS) the task belongs to within its class.
+    group: usize,
+}
+
+/// `m` uniforms, one in each of the slices `[i/m, (i+1)/m)`, in an order shuffled by `k`
+/// (one dimension of a Latin hypercube).
+fn latin(k: u64, m: usize) -> Vec<f64> {
+    let mut rng = rng_from(k);
+    let mut slots: Vec<usize> = (0..m).collect();
+    for i in (1..m).rev() {
+        let j = ((unit_f64(&mut rng) * (i + 1) as f64) as usize).min(i);
+        slots.swap(i, j);
+    }
+    let mf = m as f64;
+    slots.into_iter().map(|s| (s as f64 + unit_f64(&mut rng)) / mf).collect()
+}
+
+/// The sampled engine's draws for `k` of a day's tasks. Rather than `k` independent tasks it
+/// draws a stratified sample, which estimates the same day (every uniform is still uniform)
+/// with less noise: the class uniform is a Latin hypercube over the day (so the classes appear
+/// in their shares), and within each class, the task's own draws (tokens, repeat, cache, batch,
+/// difficulty) form a Latin hypercube in each of `STRAT_GROUPS` replicate groups (so a class's
+/// token distribution is covered slice by slice, heavy tail included).
+fn stratified_sample(c: &Compiled, rp: &RunParams, day_key: u64, k: usize) -> Vec<(TaskDraws, usize)> {
+    let strata_key = day_key ^ tag::STRATA;
+    let class_u = latin(key(strata_key, u64::MAX), k);
+    let mut strat: Vec<Strat> = class_u
+        .iter()
+        .map(|&u| Strat {
+            class_u: u,
+            ..Strat::default()
+        })
+        .collect();
+    let classes: Vec<usize> = class_u.iter().map(|&u| class_of(c, u)).collect();
+    for cls in 0..c.classes.len() {
+        let members: Vec<usize> = (0..k).filter(|&i| classes[i] == cls).collect();
+        for g in 0..STRAT_GROUPS {
+            let group: Vec<usize> = members.iter().copied().skip(g).step_by(STRAT_GROUPS).collect();
+            if group.is_empty() {
+                continue;
+            }
+            let gk = key(key(strata_key, cls as u64), g as u64);
+            for dim in 0..STRAT_DIMS {
+                for (&i, u) in group.iter().zip(latin(key(gk, dim as u64), group.len())) {
+                    strat[i].u[dim] = u;
+                    strat[i].group = g;
+                }
+            }
+        }
+    }
+    strat
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (TaskDraws::draw_with(c, rp, key(day_key, i as u64), Some(s)), s.group))
+        .collect()
+}
+
 /// The random numbers of one task, shared by every policy (common random numbers).
 struct TaskDraws {
     calls: CallCache,
@@ -208,17 +289,37 @@ struct TaskDraws {
 impl TaskDraws {
     #[inline]
     fn draw(c: &Compiled, rp: &RunParams, task_key: u64) -> TaskDraws {
+        Self::draw_with(c, rp, task_key, None)
+    }
+
+    /// Draws a task; the sampled engine passes its stratified uniforms (`strat`), which replace
+    /// the task's own draws of the same quantities (each uniform is still drawn from the task's
+    /// stream, so the other draws do not move).
+    #[inline]
+    fn draw_with(c: &Compiled, rp: &RunParams, task_key: u64, strat: Option<&Strat>) -> TaskDraws {
         let mut rng = rng_from(task_key);
+        let mut u = [0.0; TASK_UNIFORMS];
         let cu = unit_f64(&mut rng);
-        let class = c
-            .classes
-            .iter()
-            .position(|k| cu < k.cum_share)
-            .unwrap_or(c.classes.len() - 1);
+        u[0] = unit_f64(&mut rng);
+        u[1] = unit_f64(&mut rng);
+        u[2] = unit_f64(&mut rng);
+        u[3] = unit_f64(&mut rng);
+        u[4] = unit_f64(&mut rng);
+        u[5] = unit_f64(&mut rng);
+        let gap = -(1.0 - unit_f64(&mut rng)).ln();
+        let mut first = AttemptDraws::draw(&mut rng);
+        let (cu, u) = match strat {
+            Some(s) => {
+                first.u = s.u[6];
+                (s.class_u, [s.u[0], s.u[1], s.u[2], s.u[3], s.u[4], s.u[5]])
+            }
+            None => (cu, u),
+        };
+        let class = class_of(c, cu);
         let k = &c.classes[class];
-        let input_var = tokens(k.input_tokens.sample(&mut rng));
-        let output = tokens(k.output_tokens.sample(&mut rng));
-        let ru = unit_f64(&mut rng);
+        let input_var = tokens(k.input_tokens.quantile(u[0]));
+        let output = tokens(k.output_tokens.quantile(u[1]));
+        let ru = u[2];
         let repeat = if ru < rp.exact[class] {
             Repeat::Exact
         } else if ru < rp.exact[class] + rp.near[class] {
@@ -226,11 +327,7 @@ impl TaskDraws {
         } else {
             Repeat::No
         };
-        let cache_u = unit_f64(&mut rng);
-        let sem_u = unit_f64(&mut rng);
-        let batch_u = unit_f64(&mut rng);
-        let gap = -(1.0 - unit_f64(&mut rng)).ln();
-        let first = AttemptDraws::draw(&mut rng);
+        let (cache_u, sem_u, batch_u) = (u[3], u[4], u[5]);
         TaskDraws {
             calls: CallCache::default(),
             key: task_key,
@@ -340,8 +437,9 @@ struct PState {
     /// to estimate each stream's share of the true traffic.
     stream_calls: Vec<f64>,
     sampled_tasks: f64,
-    /// Sampled engine: per class, the sum and sum of squares of the sampled tasks' cost today.
-    day_cost: Vec<(f64, f64)>,
+    /// Sampled engine: per class and replicate group (`class * STRAT_GROUPS + group`), the sum,
+    /// sum of squares and count of the sampled tasks' cost today.
+    day_cost: Vec<(f64, f64, f64)>,
 }
 
 /// The sampled engine's post-stratification of one day's sample by task class: each sampled
@@ -358,10 +456,10 @@ struct Strata {
 }
 
 impl Strata {
-    fn new(c: &Compiled, sample: &[TaskDraws], n: u64) -> Strata {
+    fn new(c: &Compiled, sample: &[(TaskDraws, usize)], n: u64) -> Strata {
         let (nf, kf) = (n as f64, sample.len() as f64);
         let mut sampled = vec![0.0f64; c.classes.len()];
-        for d in sample {
+        for (d, _) in sample {
             sampled[d.class] += 1.0;
         }
         let mut prev = 0.0;
@@ -391,21 +489,35 @@ impl Strata {
         }
     }
 
-    /// The variance the sample adds to the day's spend, from each stratum's sample variance of
-    /// per-task cost (drawn without replacement).
-    fn variance(&self, sums: &[(f64, f64)]) -> f64 {
-        let one = |v: &[(f64, f64)]| v.iter().fold((0.0, 0.0), |a, b| (a.0 + b.0, a.1 + b.1));
-        let parts: Vec<((f64, f64), (f64, f64))> = if self.stratified {
-            self.counts.iter().copied().zip(sums.iter().copied()).collect()
-        } else {
-            vec![(one(&self.counts), one(sums))]
+    /// The variance the sample adds to the day's spend. Within a class whose every replicate
+    /// group has a task, from the spread between the groups' mean costs (each group is an
+    /// independent Latin hypercube, so this captures what stratification removed); otherwise
+    /// from the tasks' sample variance, as for independent draws (then conservative). Without
+    /// replacement: times `1 − k/n`.
+    fn variance(&self, groups: &[(f64, f64, f64)]) -> f64 {
+        let iid = |n: f64, g: &[(f64, f64, f64)]| {
+            let (sum, sumsq, k) = g.iter().fold((0.0, 0.0, 0.0), |a, b| (a.0 + b.0, a.1 + b.1, a.2 + b.2));
+            if k <= 1.0 {
+                return 0.0;
+            }
+            let var = (sumsq - sum * sum / k).max(0.0) / (k - 1.0);
+            n * n / k * var * (1.0 - (k / n).min(1.0))
         };
-        parts
-            .into_iter()
-            .filter(|((_, k), _)| *k > 1.0)
-            .map(|((n, k), (sum, sumsq))| {
-                let var = (sumsq - sum * sum / k).max(0.0) / (k - 1.0);
-                n * n / k * var * (1.0 - (k / n).min(1.0))
+        if !self.stratified {
+            let n = self.counts.iter().map(|c| c.0).sum();
+            return iid(n, groups);
+        }
+        self.counts
+            .iter()
+            .zip(groups.chunks_exact(STRAT_GROUPS))
+            .map(|(&(n, k), g)| {
+                if g.iter().any(|x| x.2 == 0.0) || k <= 0.0 {
+                    return iid(n, g);
+                }
+                let mean = g.iter().map(|x| x.0).sum::<f64>() / k;
+                let r = STRAT_GROUPS as f64;
+                let between: f64 = g.iter().map(|x| (x.2 / k * (x.0 / x.2 - mean)).powi(2)).sum();
+                n * n * between * r / (r - 1.0) * (1.0 - (k / n).min(1.0))
             })
             .sum()
     }
@@ -934,7 +1046,7 @@ pub fn run_one(c: &Compiled, seed: u64, run: u64, cancel: &AtomicBool) -> Result
             task_strong: false,
             stream_calls: vec![0.0; c.classes.len() * nm],
             sampled_tasks: 0.0,
-            day_cost: vec![(0.0, 0.0); c.classes.len()],
+            day_cost: vec![(0.0, 0.0, 0.0); c.classes.len() * STRAT_GROUPS],
         })
         .collect();
     let growth = (1.0 + rp.growth).max(0.0);
@@ -982,10 +1094,10 @@ pub fn run_one(c: &Compiled, seed: u64, run: u64, cancel: &AtomicBool) -> Result
                 }
             }
         } else {
-            let sample: Vec<TaskDraws> = (0..k).map(|i| TaskDraws::draw(c, &rp, key(day_key, i))).collect();
+            let sample = stratified_sample(c, &rp, day_key, k as usize);
             let strata = Strata::new(c, &sample, n);
             let unsampled_per_min = (n - k) as f64 / 1440.0;
-            for d in &sample {
+            for (d, group) in &sample {
                 clock_min += d.gap * mean_gap;
                 let w = strata.weight[d.class];
                 for ((p, pp), st) in c.policies.iter().zip(&pps).zip(states.iter_mut()) {
@@ -993,14 +1105,15 @@ pub fn run_one(c: &Compiled, seed: u64, run: u64, cancel: &AtomicBool) -> Result
                     let before = st.acc.cost;
                     simulate_task(c, &rp, p, pp, st, d, clock_min, day, (w, unsampled_per_min));
                     let task_cost = (st.acc.cost - before) / w;
-                    let sums = &mut st.day_cost[d.class];
+                    let sums = &mut st.day_cost[d.class * STRAT_GROUPS + group];
                     sums.0 += task_cost;
                     sums.1 += task_cost * task_cost;
+                    sums.2 += 1.0;
                 }
             }
             for st in states.iter_mut() {
                 st.acc.sampling_var_usd2 += strata.variance(&st.day_cost);
-                st.day_cost.iter_mut().for_each(|x| *x = (0.0, 0.0));
+                st.day_cost.iter_mut().for_each(|x| *x = (0.0, 0.0, 0.0));
             }
         }
         for st in states.iter_mut() {

@@ -56,4 +56,6 @@ pub mod tag {
     pub const CALL: u64 = 0x4341_4C4C;
     /// The sampled engine's draw of whether unseen traffic warmed a prompt-cache prefix.
     pub const WARM: u64 = 0x5741_524D;
+    /// The sampled engine's stratified (Latin hypercube) uniforms of a day's sample.
+    pub const STRATA: u64 = 0x5354_5241;
 }

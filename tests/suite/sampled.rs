@@ -198,3 +198,55 @@ fn the_sampled_engine_costs_the_same_at_any_volume_and_says_how_noisy_it_is() {
     let text = costplan::report::table::render(&big);
     assert!(text.contains("sampled engine, 500 tasks a day"), "{text}");
 }
+
+/// The sampling error the engine reports for each run, against the one measured: at 20× the
+/// support scenario's volume (so that the exact run's own task-to-task noise is negligible
+/// beside the sample's), the run-by-run spread of sampled − exact cost per request matches the
+/// reported standard error. With 80 runs a standard deviation is known to about ±8 % for normal
+/// differences (these have heavier tails, hence the wider bound).
+#[test]
+fn the_reported_sampling_error_matches_the_measured_one() {
+    let path = crate::common::root().join("scenarios/support-assistant.ron");
+    let s = scaled(costplan::model::load_scenario_path(&path).unwrap(), 20.0, 1);
+    let runs = 80;
+    let exact = sim_with(&s, runs, EngineChoice::Exact, true);
+    let sampled = sim_with(&s, runs, EngineChoice::Sampled(500), true);
+    for (e, p) in exact.policies.iter().zip(&sampled.policies) {
+        let d: Vec<f64> = p
+            .runs
+            .iter()
+            .zip(&e.runs)
+            .map(|(a, b)| a.values[m::COST_PER_REQUEST] - b.values[m::COST_PER_REQUEST])
+            .collect();
+        let n = d.len() as f64;
+        let mean = d.iter().sum::<f64>() / n;
+        let measured = (d.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
+        let reported = (p
+            .runs
+            .iter()
+            .map(|r| (r.sampling_se_cost_usd / r.values[m::TASKS]).powi(2))
+            .sum::<f64>()
+            / n)
+            .sqrt();
+        let ratio = reported / measured;
+        assert!(
+            (0.65..1.5).contains(&ratio),
+            "{}: reported {reported:.3e} against measured {measured:.3e} ({ratio:.2})",
+            e.name
+        );
+    }
+}
+
+#[test]
+#[ignore = "slow: 200 full runs of every shipped scenario (cargo test --release -- --ignored)"]
+fn at_the_default_sample_the_noise_is_under_5_percent_of_the_spread_on_every_shipped_scenario() {
+    for path in ron_files("scenarios") {
+        if path.parent().is_some_and(|p| p.ends_with("traffic")) {
+            continue;
+        }
+        let s = costplan::model::load_scenario_path(&path).unwrap();
+        let r = sim_with(&s, 200, EngineChoice::Sampled(2000), true);
+        let noise = r.engine.sampling_noise_share.unwrap();
+        assert!(noise < 0.05, "{}: {noise}", path.display());
+    }
+}
