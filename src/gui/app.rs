@@ -656,11 +656,15 @@ impl CostPlanApp {
             if self.running() {
                 let (d, t) = self.job.as_ref().map(|j| j.progress()).unwrap_or((0, 0));
                 let frac = if t > 0 { d as f32 / t as f32 } else { 0.0 };
-                ui.add(
-                    egui::ProgressBar::new(frac)
-                        .desired_width(180.0)
-                        .text(format!("simulating {d}/{t} runs")),
-                );
+                let left = self.job.as_ref().and_then(|j| j.time_left());
+                let text = match (t, left) {
+                    (0, _) => "starting…".to_string(),
+                    (_, Some(left)) if left.as_secs_f64() >= 2.0 => {
+                        format!("simulating {d}/{t} runs · about {} left", duration_words(left))
+                    }
+                    _ => format!("simulating {d}/{t} runs"),
+                };
+                ui.add(egui::ProgressBar::new(frac).desired_width(260.0).text(text));
                 if ui.button("Cancel").clicked() {
                     self.cancel_run();
                 }
@@ -693,6 +697,21 @@ impl CostPlanApp {
                 );
             if self.engine != before {
                 self.start_run();
+            }
+            if let Some(r) = &self.results {
+                ui.separator();
+                ui.label(format!(
+                    "{} · {} runs · {:.2} s",
+                    crate::report::format::engine_short(&r.engine),
+                    r.runs,
+                    r.engine.wall_seconds
+                ))
+                .on_hover_text(format!(
+                    "The figures shown: {}, {} runs, simulated in {:.2} s",
+                    crate::report::format::engine_summary(&r.engine),
+                    r.runs,
+                    r.engine.wall_seconds
+                ));
             }
             if self.results_stale && self.results.is_some() {
                 ui.label(
@@ -962,5 +981,15 @@ impl eframe::App for CostPlanApp {
                 dark: Some(self.dark),
             },
         );
+    }
+}
+
+/// A duration in words a progress bar can show: "12 s", "3 min 5 s", "1 h 20 min".
+pub fn duration_words(d: std::time::Duration) -> String {
+    let s = d.as_secs_f64().round() as u64;
+    match s {
+        0..60 => format!("{s} s"),
+        60..3600 => format!("{} min {} s", s / 60, s % 60),
+        _ => format!("{} h {} min", s / 3600, (s % 3600) / 60),
     }
 }

@@ -24,6 +24,9 @@ pub struct Job {
     cancel: Arc<AtomicBool>,
     done: Arc<AtomicUsize>,
     total: Arc<AtomicUsize>,
+    /// When the current pass started, in ms since `started`.
+    pass_start_ms: Arc<AtomicU64>,
+    started: std::time::Instant,
     rx: Receiver<JobMessage>,
     /// Whether the full result has arrived.
     pub finished: bool,
@@ -31,8 +34,10 @@ pub struct Job {
 
 pub use crate::sim::results::{LIVE_SAMPLE_PER_DAY, PREVIEW_RUNS, PREVIEW_SAMPLE_PER_DAY, live_passes as passes};
 
-/// The shortest time between two progress repaints.
-const PROGRESS_REPAINT_MS: u64 = 250;
+/// The shortest time between two progress repaints (a finished pass repaints at once). Once a
+/// second: on a machine without a GPU, software rendering of a frame of the results costs about
+/// 0.2 s of CPU, which at 4 repaints a second took as much CPU as the simulation itself.
+pub const PROGRESS_REPAINT_MS: u64 = 1000;
 
 impl Job {
     /// Starts simulating `scn`; `repaint` is called from the worker whenever there is news.
@@ -42,10 +47,12 @@ impl Job {
         let total = Arc::new(AtomicUsize::new(0));
         let (tx, rx) = channel();
         let (c2, d2, t2) = (cancel.clone(), done.clone(), total.clone());
+        let pass_start_ms = Arc::new(AtomicU64::new(0));
+        let ps2 = pass_start_ms.clone();
+        let started = std::time::Instant::now();
         let spawned = std::thread::Builder::new().name("costplan-sim".into()).spawn(move || {
             // Progress repaints at most every PROGRESS_REPAINT_MS: on a machine without a GPU a
             // repaint per finished run costs more CPU than the simulation itself.
-            let started = std::time::Instant::now();
             let last_repaint_ms = AtomicU64::new(0);
             let progress = |d: usize, t: usize| {
                 d2.store(d, Ordering::Relaxed);
@@ -67,6 +74,8 @@ impl Job {
             let passes = passes(&scn, &opts);
             let n = passes.len();
             for (i, pass) in passes.into_iter().enumerate() {
+                ps2.store(started.elapsed().as_millis() as u64, Ordering::Relaxed);
+                d2.store(0, Ordering::Relaxed);
                 let msg = match simulate(&scn, &pass, &ctl) {
                     Ok(r) if i + 1 < n => JobMessage::Preview(Box::new(r)),
                     Ok(r) => JobMessage::Done(Box::new(r)),
@@ -87,6 +96,8 @@ impl Job {
             cancel,
             done,
             total,
+            pass_start_ms,
+            started,
             rx,
             finished: false,
         }
@@ -100,6 +111,15 @@ impl Job {
     /// Runs done and runs in the current pass.
     pub fn progress(&self) -> (usize, usize) {
         (self.done.load(Ordering::Relaxed), self.total.load(Ordering::Relaxed))
+    }
+
+    /// The estimated time left in the current pass, from the pace of its finished runs (none
+    /// until a run has finished).
+    pub fn time_left(&self) -> Option<std::time::Duration> {
+        let (d, t) = self.progress();
+        let since_ms =
+            (self.started.elapsed().as_millis() as u64).saturating_sub(self.pass_start_ms.load(Ordering::Relaxed));
+        eta(d, t, since_ms)
     }
 
     /// The next message, if one is waiting (never blocks).
@@ -118,6 +138,13 @@ impl Job {
             }
         }
     }
+}
+
+/// The time left when `done` of `total` runs took `elapsed_ms` (none before the first run).
+pub fn eta(done: usize, total: usize, elapsed_ms: u64) -> Option<std::time::Duration> {
+    (done > 0 && total >= done).then(|| {
+        std::time::Duration::from_millis((elapsed_ms as f64 * (total - done) as f64 / done as f64).round() as u64)
+    })
 }
 
 impl Drop for Job {

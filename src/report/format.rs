@@ -117,6 +117,33 @@ pub fn flags_not_evaluated(r: &crate::sim::results::Results) -> Option<String> {
     ))
 }
 
+/// A share that may be tiny, with enough digits to be nonzero: "31%", "4.1%", "0.03%".
+pub fn share_words(x: f64) -> String {
+    if !x.is_finite() {
+        return "–".into();
+    }
+    let p = x * 100.0;
+    if p == 0.0 || p >= 0.1 {
+        pct(x)
+    } else {
+        let digits = (-p.log10()).ceil() as usize;
+        format!("{:.*}%", digits.min(8), p)
+    }
+}
+
+/// The engine in a few words for a status bar: "exact", "sampled 2,000/day · noise 1.2%".
+pub fn engine_short(e: &crate::sim::results::EngineInfo) -> String {
+    match e.sample_per_day {
+        None => e.name.to_string(),
+        Some(k) => format!(
+            "{} {}/day · noise {}",
+            e.name,
+            thousands(k),
+            e.sampling_noise_share.map(pct).unwrap_or_else(|| "–".into())
+        ),
+    }
+}
+
 /// The engine in one phrase: "exact engine", or "sampled engine, 2,000 tasks a day (4.1% of
 /// tasks simulated; sampling noise 1.2% of the cost-per-request p5–p95 width)".
 pub fn engine_summary(e: &crate::sim::results::EngineInfo) -> String {
@@ -126,7 +153,7 @@ pub fn engine_summary(e: &crate::sim::results::EngineInfo) -> String {
             "{} engine, {} tasks a day ({} of tasks simulated; sampling noise {} of the cost-per-request p5–p95 width)",
             e.name,
             thousands(k),
-            pct(e.share_simulated),
+            share_words(e.share_simulated),
             e.sampling_noise_share.map(pct).unwrap_or_else(|| "–".into())
         ),
     }

@@ -227,7 +227,10 @@ fn latin(k: u64, m: usize) -> Vec<f64> {
         slots.swap(i, j);
     }
     let mf = m as f64;
-    slots.into_iter().map(|s| (s as f64 + unit_f64(&mut rng)) / mf).collect()
+    slots
+        .into_iter()
+        .map(|s| (s as f64 + unit_f64(&mut rng)) / mf)
+        .collect()
 }
 
 /// The sampled engine's draws for `k` of a day's tasks. Rather than `k` independent tasks it

@@ -55,7 +55,7 @@ pub const PREVIEW_RUNS: u32 = 8;
 pub const PREVIEW_SAMPLE_PER_DAY: u32 = 100;
 /// Tasks a day the window's full-run pass simulates, so that 200 runs land in about 2 s at any
 /// volume; a last pass then refines with the engine `opts` asks for, when that differs.
-pub const LIVE_SAMPLE_PER_DAY: u32 = 400;
+pub const LIVE_SAMPLE_PER_DAY: u32 = 250;
 
 /// Task simulations (tasks × policies) below which the last pass is quick enough on its own.
 const LIVE_PASS_MIN_WORK: f64 = 5e6;

@@ -434,3 +434,24 @@ fn cancel_keeps_the_last_complete_result_and_says_so() {
     let (msg, _) = a.status.clone().unwrap();
     assert!(msg.contains("cancelled"), "{msg}");
 }
+
+#[test]
+fn long_runs_show_the_time_left_from_the_pace_so_far() {
+    use costplan::gui::app::duration_words;
+    use costplan::gui::worker::eta;
+    use std::time::Duration;
+    assert_eq!(eta(0, 200, 5_000), None, "no pace before the first run");
+    assert_eq!(eta(50, 200, 5_000), Some(Duration::from_millis(15_000)));
+    assert_eq!(eta(200, 200, 9_000), Some(Duration::ZERO));
+    assert_eq!(duration_words(Duration::from_secs(12)), "12 s");
+    assert_eq!(duration_words(Duration::from_secs(185)), "3 min 5 s");
+    assert_eq!(duration_words(Duration::from_secs(4800)), "1 h 20 min");
+}
+
+#[test]
+fn tiny_shares_of_tasks_simulated_keep_their_digits() {
+    use costplan::report::format::share_words;
+    assert_eq!(share_words(0.31), "31.0%");
+    assert_eq!(share_words(0.000_257), "0.03%");
+    assert_eq!(share_words(0.0), "0.0%");
+}
