@@ -182,7 +182,7 @@ pub fn spend_chart(ui: &mut Ui, r: &Results, start: Option<&str>) {
                         .color(colour(i))
                         .width(2.0),
                 );
-                if let Some(b) = series::budget_line(p) {
+                if let Some(b) = series::budget_line_on_chart(r, p) {
                     plot.line(
                         Line::new(format!("{} budget", p.name), PlotPoints::from(b))
                             .color(colour(i))

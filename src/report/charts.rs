@@ -62,12 +62,16 @@ fn err<E: std::fmt::Debug>(e: E) -> String {
     format!("{e:?}")
 }
 
+/// The largest magnitude an axis spans: beyond it, tick arithmetic loses all precision (valid
+/// but absurd inputs, e.g. a cap of 1e308, must not hang the chart).
+const AXIS_MAX_ABS: f64 = 1e15;
+
 fn range(values: impl Iterator<Item = f64>, include_zero: bool) -> (f64, f64) {
     let mut lo = if include_zero { 0.0 } else { f64::INFINITY };
     let mut hi = if include_zero { 0.0 } else { f64::NEG_INFINITY };
     for v in values.filter(|v| v.is_finite()) {
-        lo = lo.min(v);
-        hi = hi.max(v);
+        lo = lo.min(v.max(-AXIS_MAX_ABS));
+        hi = hi.max(v.min(AXIS_MAX_ABS));
     }
     if !lo.is_finite() || !hi.is_finite() {
         return (0.0, 1.0);
@@ -182,22 +186,31 @@ pub fn savings(r: &Results, policy: usize, how: Attribution, of: SavingOf) -> Re
 pub fn spend_over_time(r: &Results) -> Result<String, String> {
     svg(|root| {
         let days = r.horizon_days as f64;
-        let (_, y1) = range(
-            r.policies.iter().flat_map(|p| {
-                p.cumulative_spend_usd
-                    .p95
-                    .iter()
-                    .copied()
-                    .chain(p.budget.iter().flat_map(|b| b.cumulative_cap_usd.iter().copied()))
-            }),
+        let spend_max = range(
+            r.policies
+                .iter()
+                .flat_map(|p| p.cumulative_spend_usd.p95.iter().copied()),
             true,
-        );
+        )
+        .1;
+        // A budget far above the spend (or an absurd but valid cap) stays off the chart rather
+        // than squashing the spend into the bottom pixel row; the caption says so.
+        let top = series::spend_chart_max(r);
+        let shown = |v: f64| v.is_finite() && v <= top;
+        let budgets: Vec<f64> = r
+            .policies
+            .iter()
+            .flat_map(|p| p.budget.iter().flat_map(|b| b.cumulative_cap_usd.iter().copied()))
+            .collect();
+        let (_, y1) = range(budgets.iter().copied().filter(|v| shown(*v)).chain([spend_max]), true);
+        let caption = match (budgets.is_empty(), budgets.iter().all(|v| shown(*v))) {
+            (true, _) => "Spend over the horizon (median, p5–p95 band)",
+            (false, true) => "Spend over the horizon (median, p5–p95 band; dashed: budget)",
+            (false, false) => "Spend over the horizon (median, p5–p95 band; dashed: budget, where on the chart)",
+        };
         let mut chart = ChartBuilder::on(&root)
             .margin(12)
-            .caption(
-                "Spend over the horizon (median, p5–p95 band; dashed: budget)",
-                (FONT, 16),
-            )
+            .caption(caption, (FONT, 16))
             .x_label_area_size(36)
             .y_label_area_size(70)
             .build_cartesian_2d(0.0..days + 0.5, 0.0..y1)
@@ -225,7 +238,7 @@ pub fn spend_over_time(r: &Results) -> Result<String, String> {
                 .map_err(err)?
                 .label(p.name.clone())
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], c.stroke_width(2)));
-            if let Some(line) = series::budget_line(p) {
+            if let Some(line) = series::budget_line_on_chart(r, p) {
                 chart
                     .draw_series(DashedLineSeries::new(
                         line.iter().map(|p| (p[0], p[1])),

@@ -34,6 +34,35 @@ pub fn budget_line(p: &PolicyResult) -> Option<Vec<[f64; 2]>> {
     })
 }
 
+/// A budget line is drawn on a spend chart only up to this many times the highest p95 spend
+/// shown: a cap far above the spend (even a valid 1e308) would squash the spend into the
+/// bottom pixel row and break the axis.
+pub const BUDGET_AXIS_MAX_RATIO: f64 = 4.0;
+
+/// The part of a policy's budget line that a spend chart of `results` shows (points above
+/// `BUDGET_AXIS_MAX_RATIO` × the highest p95 spend of any policy are left out), or `None` for a
+/// policy without a budget.
+pub fn budget_line_on_chart(results: &crate::sim::results::Results, p: &PolicyResult) -> Option<Vec<[f64; 2]>> {
+    let top = spend_chart_max(results);
+    budget_line(p).map(|l| l.into_iter().filter(|x| x[1].is_finite() && x[1] <= top).collect())
+}
+
+/// The highest value a spend chart of `results` needs: the highest p95 cumulative spend, times
+/// `BUDGET_AXIS_MAX_RATIO` (room for a budget line above it).
+pub fn spend_chart_max(results: &crate::sim::results::Results) -> f64 {
+    let spend = results
+        .policies
+        .iter()
+        .flat_map(|p| p.cumulative_spend_usd.p95.iter().copied())
+        .filter(|v| v.is_finite())
+        .fold(0.0f64, f64::max);
+    if spend > 0.0 {
+        spend * BUDGET_AXIS_MAX_RATIO
+    } else {
+        1.0
+    }
+}
+
 /// One point per run: `[spend over the horizon, success rate in %]`.
 pub fn quality_vs_cost(p: &PolicyResult) -> Vec<[f64; 2]> {
     p.runs

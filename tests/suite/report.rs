@@ -176,3 +176,36 @@ fn report_cli_writes_by_extension_and_rejects_unknown_ones() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("--format"));
 }
+
+/// A cap far above the spend (here the largest finite number) is valid input: the spend chart
+/// keeps its axis on the spend, leaves the budget line out and says so, in the report and the
+/// window alike; the report is written in well under a second (it used to hang).
+#[test]
+fn an_absurd_but_valid_budget_cap_leaves_the_spend_chart_readable() {
+    let text = crate::common::scenario_text(
+        "Fixed(500)",
+        "input_tokens: Fixed(1000), output_tokens: Fixed(200)",
+        0.9,
+        0.8,
+        r#"Inline((name: "base", router: Fixed("big"))),
+           Inline((name: "cand", router: Fixed("small"),
+                   budget: (scope: Total, period: Day, cap_usd: 1.7976931348623157e308, on_breach: AlertOnly))),
+           Inline((name: "near", router: Fixed("small"),
+                   budget: (scope: Total, period: Day, cap_usd: 5.0, on_breach: AlertOnly)))"#,
+        4,
+        3,
+    );
+    let r = crate::common::run(&crate::common::scenario(&text));
+    let far = costplan::report::series::budget_line_on_chart(&r, &r.policies[1]).unwrap();
+    assert!(far.is_empty(), "{far:?}");
+    let near = costplan::report::series::budget_line_on_chart(&r, &r.policies[2]).unwrap();
+    assert_eq!(near.len(), 3, "a cap near the spend is drawn");
+    let started = std::time::Instant::now();
+    let svg = costplan::report::charts::spend_over_time(&r).unwrap();
+    assert!(started.elapsed().as_secs_f64() < 5.0);
+    assert!(
+        svg.contains("dashed: budget, where on the chart"),
+        "the caption says a budget is off the chart"
+    );
+    assert!(!svg.contains("e308") && !svg.contains("inf"), "no absurd tick labels");
+}
