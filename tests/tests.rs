@@ -19,6 +19,8 @@ mod files;
 #[cfg(feature = "gui")]
 #[path = "suite/gui.rs"]
 mod gui;
+#[path = "suite/hostile.rs"]
+mod hostile;
 #[path = "suite/litellm.rs"]
 mod litellm;
 #[path = "suite/report.rs"]

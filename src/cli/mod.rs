@@ -12,7 +12,7 @@ use clap::{Parser, Subcommand};
 
 use crate::model::error::SourceFile;
 use crate::model::prices::{import_litellm, select_models};
-use crate::model::scenario::{FileKind, detect_kind, parse_policy, read_text};
+use crate::model::scenario::{FileKind, detect_kind_checked, parse_policy, read_text};
 use crate::model::{PriceTable, TrafficProfile, load_scenario_path};
 
 /// Exit code: an input file is invalid, or the command line is wrong.
@@ -117,7 +117,7 @@ pub fn validate_file(path: &Path) -> std::result::Result<String, crate::model::L
     let text = read_text(path)
         .map_err(|m| crate::model::LoadError::one(&name, crate::model::locate::Pos { line: 1, col: 1 }, "", m))?;
     let src = SourceFile::new(&name, &text);
-    match detect_kind(path, &text) {
+    match detect_kind_checked(&name, path, &text)? {
         FileKind::Scenario => {
             let s = load_scenario_path(path)?;
             let assumed = s
@@ -142,7 +142,7 @@ pub fn validate_file(path: &Path) -> std::result::Result<String, crate::model::L
             ))
         }
         FileKind::Prices if name.to_ascii_lowercase().ends_with(".json") => {
-            let (t, stats) = import_litellm(&src, "")?;
+            let (t, stats) = import_litellm(&src, &crate::model::prices::file_date(path))?;
             Ok(format!(
                 "LiteLLM price list: {} entries, {} chat and {} embedding models priced ({} skipped)",
                 stats.entries,
@@ -173,9 +173,14 @@ fn assumed_note(models: &[&str]) -> String {
     if models.is_empty() {
         return String::new();
     }
+    const SHOWN: usize = 12;
+    let names = if models.len() > SHOWN {
+        format!("{} and {} more", models[..SHOWN].join(", "), models.len() - SHOWN)
+    } else {
+        models.join(", ")
+    };
     format!(
-        "\n  note: no prompt_cache_min_tokens for {}; assuming {} tokens (the most common provider minimum)",
-        models.join(", "),
+        "\n  note: no prompt_cache_min_tokens for {names}; assuming {} tokens (the most common provider minimum)",
         crate::model::prices::ASSUMED_PROMPT_CACHE_MIN_TOKENS
     )
 }
@@ -205,6 +210,15 @@ fn validate(files: &[PathBuf]) -> Result<ExitCode> {
 
 fn prices_import(json: &Path, models: &[String], output: Option<&Path>, as_of: Option<&str>) -> Result<ExitCode> {
     let name = json.display().to_string();
+    if let Some(out) = output
+        && same_file(json, out)
+    {
+        eprintln!(
+            "{}: the output would overwrite the LiteLLM file being read; choose another -o",
+            out.display()
+        );
+        return Ok(ExitCode::from(EXIT_INVALID));
+    }
     let text = match read_text(json) {
         Ok(t) => t,
         Err(m) => {
@@ -233,27 +247,101 @@ fn prices_import(json: &Path, models: &[String], output: Option<&Path>, as_of: O
             }
         }
     };
-    let mut text = format!(
-        "// Imported by costplan {} from {} ({} entries: {} chat and {} embedding models priced, {} skipped).\n// Prices in US dollars per million tokens.\n",
+    for (id, why) in &stats.rejected {
+        eprintln!("{name}: skipped `{id}`: {why}");
+    }
+    for (id, what) in &stats.defaulted {
+        eprintln!("{name}: `{id}`: {what}");
+    }
+    let text =
+        import_header(json, &stats) + &crate::model::ron_io::to_ron_string(&table).context("writing RON")? + "\n";
+    if text.len() as u64 > crate::model::ron_io::MAX_FILE_BYTES {
+        eprintln!(
+            "{name}: the imported table would be {} MB, above the {} MB CostPlan reads back; pick models with --models",
+            text.len() / (1024 * 1024),
+            crate::model::ron_io::MAX_FILE_BYTES / (1024 * 1024)
+        );
+        return Ok(ExitCode::from(EXIT_INVALID));
+    }
+    // Never write a table CostPlan itself would refuse.
+    let out_name = output.map_or_else(|| "<stdout>".to_string(), |p| p.display().to_string());
+    if let Err(e) = crate::model::prices::PriceTable::from_ron(&SourceFile::new(&out_name, &text)) {
+        anyhow::bail!("the imported table does not load back (a bug; please report it): {e}");
+    }
+    match output {
+        Some(path) => {
+            write_atomic(path, text.as_bytes()).with_context(|| format!("writing {}", path.display()))?;
+            eprintln!(
+                "wrote {} models to {} ({} entries skipped, {} with a value left out; see the file's header)",
+                table.models.len(),
+                path.display(),
+                stats.skipped,
+                stats.defaulted.len()
+            );
+        }
+        None => emit(&text)?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Whether two paths name the same existing file.
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => false,
+    }
+}
+
+/// A comment line's text, with line breaks and other control characters escaped (a file name
+/// may hold any of them).
+fn comment_safe(s: &str) -> String {
+    s.chars()
+        .flat_map(|c| {
+            if c.is_control() {
+                c.escape_default().collect::<Vec<_>>()
+            } else {
+                vec![c]
+            }
+        })
+        .collect()
+}
+
+/// The comment block atop an imported price table: where it came from, and every entry left
+/// out or value assumed, with its reason.
+fn import_header(json: &Path, stats: &crate::model::prices::ImportStats) -> String {
+    let file = json
+        .file_name()
+        .map(|f| comment_safe(&f.to_string_lossy()))
+        .unwrap_or_default();
+    let mut h = format!(
+        "// Imported by costplan {} from {file} ({} entries: {} chat and {} embedding models priced, {} skipped).\n// Prices in US dollars per million tokens.\n",
         env!("CARGO_PKG_VERSION"),
-        json.file_name()
-            .map(|f| f.to_string_lossy().to_string())
-            .unwrap_or_default(),
         stats.entries,
         stats.chat,
         stats.embedding,
         stats.skipped
     );
-    text.push_str(&crate::model::ron_io::to_ron_string(&table).context("writing RON")?);
-    text.push('\n');
-    match output {
-        Some(path) => {
-            write_atomic(path, text.as_bytes()).with_context(|| format!("writing {}", path.display()))?;
-            eprintln!("wrote {} models to {}", table.models.len(), path.display());
-        }
-        None => std::io::stdout().write_all(text.as_bytes())?,
+    if stats.provider_minimums > 0 {
+        h += &format!(
+            "// Prompt-cache minimum taken from the provider's documentation for {} models (LiteLLM gives none).\n",
+            stats.provider_minimums
+        );
     }
-    Ok(ExitCode::SUCCESS)
+    if !stats.other_modes.is_empty() {
+        let modes: Vec<String> = stats
+            .other_modes
+            .iter()
+            .map(|(m, n)| format!("{} {n}", comment_safe(m)))
+            .collect();
+        h += &format!("// Not priced here (other modes): {}.\n", modes.join(", "));
+    }
+    for (id, why) in &stats.rejected {
+        h += &format!("// Skipped {}: {}\n", comment_safe(id), comment_safe(why));
+    }
+    for (id, what) in &stats.defaulted {
+        h += &format!("// {}: {}\n", comment_safe(id), comment_safe(what));
+    }
+    h
 }
 
 /// Writes a file atomically: to a temporary file beside it, then renamed over it.

@@ -184,7 +184,9 @@ fn split_spec(spec: &str) -> (PathBuf, Option<String>) {
 fn load_policy_spec(spec: &str) -> std::result::Result<(Option<Scenario>, crate::model::Policy), String> {
     let (path, name) = split_spec(spec);
     let text = crate::model::scenario::read_text(&path).map_err(|m| format!("{}:1:1: {m}", path.display()))?;
-    match crate::model::scenario::detect_kind(&path, &text) {
+    let name_str = path.display().to_string();
+    let kind = crate::model::scenario::detect_kind_checked(&name_str, &path, &text).map_err(|e| e.to_string())?;
+    match kind {
         crate::model::scenario::FileKind::Scenario => {
             let s = load_scenario_path(&path).map_err(|e| e.to_string())?;
             let name = name.ok_or_else(|| format!("{}: name a policy: {}:<policy>", path.display(), path.display()))?;

@@ -11,7 +11,9 @@ use super::editor::Editor;
 use super::views::{self, Tab, Views};
 use super::worker::{Job, JobMessage};
 use crate::model::policy::{Policy, Tactic};
-use crate::model::scenario::{FileKind, detect_kind, load_policy_path, load_prices_path, load_traffic_path, read_text};
+use crate::model::scenario::{
+    FileKind, detect_kind, detect_kind_checked, load_policy_path, load_prices_path, load_traffic_path, read_text,
+};
 use crate::model::{Diagnostic, LoadError, Scenario, load_scenario_path};
 use crate::report::format::{delta, value};
 use crate::sim::metrics::METRICS;
@@ -304,7 +306,14 @@ impl CostPlanApp {
                 return;
             }
         };
-        match detect_kind(path, &text) {
+        let kind = match detect_kind_checked(&path.display().to_string(), path, &text) {
+            Ok(k) => k,
+            Err(e) => {
+                self.show_error(&e);
+                return;
+            }
+        };
+        match kind {
             FileKind::Scenario => match load_scenario_path(path) {
                 Ok(s) => {
                     self.scenario = s.clone();

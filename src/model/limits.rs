@@ -84,3 +84,12 @@ fn number(x: f64) -> String {
         format!("{}", (x * 1e6).round() / 1e6)
     }
 }
+
+/// The highest price per million tokens a price table may hold, in US dollars. The dearest
+/// published token price (2026) is a few hundred dollars per million; a price above this is a
+/// unit mix-up (dollars per token written as per million, cents for dollars) or a corrupt file.
+pub const MAX_PRICE_USD_PER_MTOK: f64 = 100_000.0;
+
+/// The longest prompt-cache TTL, in minutes: one week (providers keep a prompt cache for 5
+/// minutes to 24 hours).
+pub const MAX_PROMPT_CACHE_TTL_MINUTES: f64 = 10_080.0;

@@ -301,22 +301,109 @@ pub enum FileKind {
     Policy,
 }
 
-/// Guesses a file's kind from its text (and `.json` means a LiteLLM price list).
+/// Top-level fields that only a scenario has.
+const SCENARIO_FIELDS: [&str; 12] = [
+    "horizon_days",
+    "runs",
+    "seed",
+    "start_date",
+    "prices",
+    "traffic",
+    "discounts",
+    "prompt_cache_ttl_minutes",
+    "default_model",
+    "guardrails",
+    "baseline",
+    "policies",
+];
+/// Top-level fields that only a traffic profile has.
+const TRAFFIC_FIELDS: [&str; 5] = [
+    "requests_per_day",
+    "growth_per_month",
+    "weekly_pattern",
+    "day_noise_sd",
+    "classes",
+];
+/// Top-level fields that only a policy has.
+const POLICY_FIELDS: [&str; 10] = [
+    "version",
+    "notes",
+    "router",
+    "exact_cache",
+    "semantic_cache",
+    "prompt_caching",
+    "context_cap",
+    "budget",
+    "batch",
+    "max_retries",
+];
+
+/// Whether a text is JSON (a LiteLLM price list) rather than RON: it opens with `{` or `[`.
+fn looks_like_json(text: &str) -> bool {
+    text.trim_start_matches('\u{feff}').trim_start().starts_with(['{', '['])
+}
+
+/// Guesses a file's kind from its text: JSON is a LiteLLM price list (whatever its name); RON by
+/// the top-level fields it has (any field only one kind has decides; a table of `models` alone
+/// is a price table). Falls back to `Policy` when nothing decides; [`detect_kind_checked`] says
+/// so instead.
 pub fn detect_kind(path: &Path, text: &str) -> FileKind {
-    if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json")) {
-        return FileKind::Prices;
+    guess_kind(path, text).unwrap_or(FileKind::Policy)
+}
+
+fn guess_kind(path: &Path, text: &str) -> Option<FileKind> {
+    if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json")) || looks_like_json(text) {
+        return Some(FileKind::Prices);
     }
     let map = super::locate::RonMap::new(text);
     let has = |f: &str| map.locate(&FieldPath::root().field(f)).1;
-    if has("policies") || has("baseline") {
-        FileKind::Scenario
-    } else if has("classes") || has("requests_per_day") {
-        FileKind::Traffic
+    let any = |fields: &[&str]| fields.iter().any(|f| has(f));
+    if any(&SCENARIO_FIELDS) {
+        Some(FileKind::Scenario)
+    } else if any(&TRAFFIC_FIELDS) {
+        Some(FileKind::Traffic)
+    } else if any(&POLICY_FIELDS) {
+        Some(FileKind::Policy)
     } else if has("models") {
-        FileKind::Prices
+        Some(FileKind::Prices)
     } else {
-        FileKind::Policy
+        None
     }
+}
+
+/// A file's kind, or a positioned error: a RON syntax error is reported first (whatever the
+/// kind, a truncated or mistyped file is a syntax problem before it is a wrong field), then a
+/// file whose fields match no kind is named as such.
+pub fn detect_kind_checked(name: &str, path: &Path, text: &str) -> Result<FileKind, LoadError> {
+    if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json")) || looks_like_json(text) {
+        return Ok(FileKind::Prices);
+    }
+    let kind = guess_kind(path, text);
+    let body = text.trim_start_matches('\u{feff}');
+    if super::locate::RonMap::next_token_from(body, Pos { line: 1, col: 1 }).is_none() {
+        return Err(LoadError::one(
+            name,
+            Pos { line: 1, col: 1 },
+            "",
+            "the file is empty; expected a scenario, traffic profile, policy or price table",
+        ));
+    }
+    let src = SourceFile::new(name, body);
+    if let Err(mut e) = parse_ron::<ron::Value>(&src) {
+        for d in &mut e.diagnostics {
+            d.message = format!("RON syntax: {}", d.message);
+        }
+        return Err(e);
+    }
+    kind.ok_or_else(|| {
+        LoadError::one(
+            name,
+            Pos { line: 1, col: 1 },
+            "",
+            "cannot tell what kind of CostPlan file this is: a scenario has `policies` and `baseline`, a traffic profile \
+             `classes` and `requests_per_day`, a policy `router`, a price table `models`",
+        )
+    })
 }
 
 impl Scenario {
@@ -330,6 +417,15 @@ impl Scenario {
             Some(dir) => Scenario::from_file(file, &src, &DirFiles(dir.to_path_buf())),
             None => Scenario::from_file(file, &src, &NoFiles),
         }
+    }
+
+    /// Parses and validates a scenario from text, resolving `File(…)` references through
+    /// `files` (tests and the window read them from memory).
+    pub fn from_str_with(text: &str, name: &str, files: &dyn Files) -> Result<Scenario, LoadError> {
+        let src = SourceFile::new(name, text);
+        check_version(&src, "scenario")?;
+        let file: ScenarioFile = parse_ron(&src)?;
+        Scenario::from_file(file, &src, files)
     }
 
     /// Validates a parsed scenario file; `src` is its text, for positions.
@@ -404,6 +500,13 @@ impl Scenario {
         if file.name.trim().is_empty() {
             d.push(&root.field("name"), "a scenario needs a name");
         }
+        super::limits::check_value(
+            &mut d,
+            &root.field("prompt_cache_ttl_minutes"),
+            file.prompt_cache_ttl_minutes.get(),
+            (0.0, super::limits::MAX_PROMPT_CACHE_TTL_MINUTES),
+            "minutes",
+        );
         if !(1..=3660).contains(&file.horizon_days) {
             d.push(
                 &root.field("horizon_days"),
@@ -719,6 +822,15 @@ fn validate_policy(
         }
     }
     if let Some(pc) = &p.prompt_caching {
+        if let Some(t) = pc.ttl_minutes {
+            super::limits::check_value(
+                d,
+                &at.field("prompt_caching").field("ttl_minutes"),
+                t.get(),
+                (0.0, super::limits::MAX_PROMPT_CACHE_TTL_MINUTES),
+                "minutes",
+            );
+        }
         let ttl = pc
             .ttl_minutes
             .map(|t| t.get())
