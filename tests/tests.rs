@@ -14,6 +14,8 @@ mod determinism;
 mod distributions;
 #[path = "suite/engine.rs"]
 mod engine;
+#[path = "suite/faults.rs"]
+mod faults;
 #[path = "suite/files.rs"]
 mod files;
 #[cfg(feature = "gui")]

@@ -274,6 +274,17 @@ pub fn report(args: &ReportArgs) -> Result<ExitCode> {
         Ok(s) => s,
         Err(code) => return Ok(code),
     };
+    // Output paths are checked before the simulation, not after minutes of work.
+    let mut targets = vec![args.output.clone()];
+    if format == crate::report::Format::Csv {
+        targets.push(crate::report::csv_out::savings_path(&args.output));
+    }
+    for t in &targets {
+        if let Err(e) = crate::model::io::check_writable(t) {
+            eprintln!("{}: cannot write the report: {e}", t.display());
+            return Ok(ExitCode::from(super::EXIT_INVALID));
+        }
+    }
     let opts = SimOptions {
         runs: args.runs,
         seed: args.seed,

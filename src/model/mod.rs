@@ -3,6 +3,7 @@
 
 pub mod dist;
 pub mod error;
+pub mod io;
 pub mod limits;
 pub mod locate;
 pub mod policy;

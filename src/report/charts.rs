@@ -333,6 +333,34 @@ pub fn spend_by(r: &Results, by_owner: bool) -> Result<String, String> {
     })
 }
 
+/// A chart file named by its content: `spend-over-time.svg` → `spend-over-time-1a2b3c4d.svg`.
+pub fn content_name(name: &str, svg: &str) -> String {
+    let hash = crate::model::scenario::fnv1a(crate::model::scenario::FNV_OFFSET, svg.as_bytes());
+    let stem = name.strip_suffix(".svg").unwrap_or(name);
+    format!("{stem}-{:08x}.svg", hash as u32)
+}
+
+/// Whether a file name is one [`content_name`] makes (so only CostPlan's own charts are ever
+/// cleaned out of a charts folder).
+pub fn is_chart_file_name(name: &str) -> bool {
+    let Some(stem) = name.strip_suffix(".svg") else {
+        return false;
+    };
+    let Some((base, hash)) = stem.rsplit_once('-') else {
+        return false;
+    };
+    let known = [
+        "spend-over-time",
+        "cost-per-success",
+        "quality-vs-cost",
+        "spend-by-owner",
+        "spend-by-model",
+    ];
+    hash.len() == 8
+        && hash.bytes().all(|b| b.is_ascii_hexdigit())
+        && (known.contains(&base) || base.strip_prefix("savings-").is_some_and(|n| n.parse::<u32>().is_ok()))
+}
+
 /// Every chart of a report, as (file name, title, SVG).
 pub fn all(r: &Results) -> Vec<(String, String, Result<String, String>)> {
     let mut out = vec![

@@ -60,6 +60,7 @@ pub fn render(scn: &Scenario, r: &Results, charts_dir: &str) -> (String, Vec<(St
                     let (name, title, svg) = &charts[*i];
                     match svg {
                         Ok(svg) => {
+                            let name = super::charts::content_name(name, svg);
                             files.push((name.clone(), svg.clone()));
                             let _ = writeln!(out, "![{title}]({charts_dir}/{name})\n");
                         }

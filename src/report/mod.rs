@@ -48,37 +48,58 @@ pub fn json(r: &Results) -> Result<String, serde_json::Error> {
     serde_json::to_string_pretty(&v)
 }
 
-/// Writes a report; returns every file written. Markdown writes its charts beside it; CSV
-/// writes a second file of savings by tactic.
+/// The files a report consists of (path, bytes), its main file first. Markdown's charts are
+/// named by their content (`spend-over-time-1a2b3c4d.svg`), so a new report never overwrites a
+/// chart the previous one links to.
+pub fn files(scn: &Scenario, r: &Results, format: Format, path: &Path) -> anyhow::Result<Vec<(PathBuf, Vec<u8>)>> {
+    Ok(match format {
+        Format::Html => vec![(path.to_path_buf(), html::render(scn, r).into_bytes())],
+        Format::Json => vec![(path.to_path_buf(), json(r)?.into_bytes())],
+        Format::Csv => vec![
+            (path.to_path_buf(), csv_out::per_run(r)?),
+            (csv_out::savings_path(path), csv_out::savings(r)?),
+        ],
+        Format::Md => {
+            let dir_name = charts_dir_name(path);
+            let dir = path.parent().unwrap_or(Path::new(".")).join(&dir_name);
+            let (text, charts) = markdown::render(scn, r, &dir_name);
+            let mut out = vec![(path.to_path_buf(), text.into_bytes())];
+            out.extend(charts.into_iter().map(|(name, svg)| (dir.join(name), svg.into_bytes())));
+            out
+        }
+    })
+}
+
+/// The folder of a Markdown report's charts: `<stem>-charts`, beside it.
+pub fn charts_dir_name(path: &Path) -> String {
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().to_string())
+        .unwrap_or_else(|| "report".into());
+    format!("{stem}-charts")
+}
+
+/// Writes a report as a whole (see [`crate::model::io::write_set_atomic`]): a reader, or a
+/// kill at any moment, finds the previous set of files or the new one, never a mix. Returns
+/// every file written. Charts of earlier Markdown reports that the new one no longer links to
+/// are removed afterwards.
 pub fn write(scn: &Scenario, r: &Results, format: Format, path: &Path) -> anyhow::Result<Vec<PathBuf>> {
     use anyhow::Context;
-    let mut written = Vec::new();
-    let mut put = |p: &Path, bytes: &[u8]| -> anyhow::Result<()> {
-        crate::cli::write_atomic(p, bytes).with_context(|| format!("writing {}", p.display()))?;
-        written.push(p.to_path_buf());
-        Ok(())
-    };
-    match format {
-        Format::Html => put(path, html::render(scn, r).as_bytes())?,
-        Format::Json => put(path, json(r)?.as_bytes())?,
-        Format::Csv => {
-            put(path, &csv_out::per_run(r)?)?;
-            put(&csv_out::savings_path(path), &csv_out::savings(r)?)?;
-        }
-        Format::Md => {
-            let stem = path
-                .file_stem()
-                .map(|s| s.to_string_lossy().to_string())
-                .unwrap_or_else(|| "report".into());
-            let dir_name = format!("{stem}-charts");
-            let dir = path.parent().unwrap_or(Path::new(".")).join(&dir_name);
-            std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-            let (text, charts) = markdown::render(scn, r, &dir_name);
-            for (name, svg) in charts {
-                put(&dir.join(name), svg.as_bytes())?;
+    let files = files(scn, r, format, path)?;
+    if format == Format::Md {
+        let dir = path.parent().unwrap_or(Path::new(".")).join(charts_dir_name(path));
+        std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    crate::model::io::write_set_atomic(&files).with_context(|| format!("writing {}", path.display()))?;
+    if format == Format::Md {
+        let keep: Vec<&Path> = files.iter().skip(1).map(|(p, _)| p.as_path()).collect();
+        let dir = path.parent().unwrap_or(Path::new(".")).join(charts_dir_name(path));
+        for e in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let p = e.path();
+            if charts::is_chart_file_name(&e.file_name().to_string_lossy()) && !keep.contains(&p.as_path()) {
+                let _ = std::fs::remove_file(p);
             }
-            put(path, text.as_bytes())?;
         }
     }
-    Ok(written)
+    Ok(files.into_iter().map(|(p, _)| p).collect())
 }
