@@ -18,6 +18,8 @@ mod engine;
 mod faults;
 #[path = "suite/files.rs"]
 mod files;
+#[path = "suite/fuzz.rs"]
+mod fuzz;
 #[cfg(feature = "gui")]
 #[path = "suite/gui.rs"]
 mod gui;

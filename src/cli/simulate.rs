@@ -8,7 +8,8 @@ use anyhow::Result;
 use crate::model::{LoadError, Scenario, load_scenario_path};
 use crate::sim::engine::Control;
 use crate::sim::results::{
-    DEFAULT_SAMPLE_PER_DAY, EngineChoice, MAX_TASK_SIMULATIONS, SimOptions, estimate_work, simulate as run_sim,
+    DEFAULT_SAMPLE_PER_DAY, EngineChoice, MAX_MEMORY_BYTES, MAX_TASK_SIMULATIONS, SimOptions, estimate_work,
+    simulate as run_sim,
 };
 
 /// `--engine` and `--sample-per-day`, shared by the commands that simulate.
@@ -39,18 +40,34 @@ impl EngineArgs {
     /// when it is above [`MAX_TASK_SIMULATIONS`] and `--force` is not given.
     pub fn refuse_huge_work(&self, scn: &Scenario, opts: &SimOptions) -> Option<ExitCode> {
         let w = estimate_work(scn, opts);
-        if w.task_simulations <= MAX_TASK_SIMULATIONS || self.force {
+        let too_long = w.task_simulations > MAX_TASK_SIMULATIONS;
+        let too_big = w.memory_bytes > MAX_MEMORY_BYTES;
+        if !(too_long || too_big) || self.force {
+            if w.seconds >= LONG_RUN_NOTICE_S {
+                eprintln!("{}: {}", scn.name(), crate::report::format::work_summary(&w));
+            }
             return None;
         }
+        let limit = match (too_long, too_big) {
+            (true, true) => format!(
+                "more than the {} task simulations and {} of memory",
+                crate::report::format::thousands(MAX_TASK_SIMULATIONS as u64),
+                crate::report::format::bytes_words(MAX_MEMORY_BYTES)
+            ),
+            (true, false) => format!(
+                "more than the {} task simulations (roughly half an hour on 2 cores)",
+                crate::report::format::thousands(MAX_TASK_SIMULATIONS as u64)
+            ),
+            _ => format!(
+                "more than the {} of memory",
+                crate::report::format::bytes_words(MAX_MEMORY_BYTES)
+            ),
+        };
         eprintln!(
-            "{}: this would be about {} task simulations ({} policies including attribution variants, {} engine) — \
-             more than the {} CostPlan starts without --force (roughly half an hour on 2 cores). \
-             Try fewer runs (--runs), the sampled engine (--engine sampled), or --no-attribution; or add --force.",
+            "{}: this would be {} — {limit} CostPlan starts without --force. \
+             Try fewer runs (--runs), a shorter horizon, the sampled engine (--engine sampled), or --no-attribution; or add --force.",
             scn.name(),
-            crate::report::format::thousands(w.task_simulations as u64),
-            w.policies_simulated,
-            if w.sampled { "sampled" } else { "exact" },
-            crate::report::format::thousands(MAX_TASK_SIMULATIONS as u64)
+            crate::report::format::work_summary(&w),
         );
         Some(ExitCode::from(super::EXIT_INVALID))
     }
@@ -64,6 +81,9 @@ impl EngineArgs {
         }
     }
 }
+
+/// A run estimated to take at least this many seconds prints its estimate before it starts.
+const LONG_RUN_NOTICE_S: f64 = 10.0;
 
 /// Arguments of `costplan simulate`.
 #[derive(Debug, clap::Args)]

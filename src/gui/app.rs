@@ -84,6 +84,8 @@ pub struct CostPlanApp {
     pub results: Option<Results>,
     pub results_stale: bool,
     pub results_preview: bool,
+    /// The work estimate of the running job's last pass, shown when it is long.
+    pub estimate: Option<crate::sim::results::WorkEstimate>,
     /// The engine the last pass uses (the status bar's picker; auto by default).
     pub engine: EngineChoice,
     /// The last result of a finished run (restored when a run is cancelled mid-preview).
@@ -122,6 +124,7 @@ impl CostPlanApp {
             dirty: false,
             errors: Vec::new(),
             status: None,
+            estimate: None,
             results: None,
             results_stale: true,
             results_preview: false,
@@ -164,14 +167,12 @@ impl CostPlanApp {
             j.cancel();
         }
         self.results_stale = true;
-        self.job = Some(Job::start(
-            self.scenario.clone(),
-            SimOptions {
-                engine: self.engine,
-                ..SimOptions::default()
-            },
-            self.repaint_fn(),
-        ));
+        let opts = SimOptions {
+            engine: self.engine,
+            ..SimOptions::default()
+        };
+        self.estimate = Some(crate::sim::results::estimate_work(&self.scenario, &opts));
+        self.job = Some(Job::start(self.scenario.clone(), opts, self.repaint_fn()));
         self.run_due = None;
     }
 
@@ -677,6 +678,20 @@ impl CostPlanApp {
                 if ui.button("Cancel").clicked() {
                     self.cancel_run();
                 }
+                if let Some(w) = self.estimate.filter(|w| w.seconds >= LONG_RUN_NOTICE_S) {
+                    ui.label(
+                        RichText::new(format!(
+                            "full run: ≈ {} · {}",
+                            crate::report::format::seconds_words(w.seconds),
+                            crate::report::format::bytes_words(w.memory_bytes)
+                        ))
+                        .color(Color32::from_rgb(220, 160, 40)),
+                    )
+                    .on_hover_text(format!(
+                        "Estimated before starting: {}. Earlier passes show figures meanwhile; a sampled engine is much faster.",
+                        crate::report::format::work_summary(&w)
+                    ));
+                }
             } else if ui.button("Run again").on_hover_text("Ctrl+R").clicked() {
                 self.start_run();
             }
@@ -992,6 +1007,9 @@ impl eframe::App for CostPlanApp {
         );
     }
 }
+
+/// A full run estimated to take at least this many seconds shows its estimate while it runs.
+const LONG_RUN_NOTICE_S: f64 = 10.0;
 
 /// A duration in words a progress bar can show: "12 s", "3 min 5 s", "1 h 20 min".
 pub fn duration_words(d: std::time::Duration) -> String {

@@ -158,3 +158,39 @@ pub fn engine_summary(e: &crate::sim::results::EngineInfo) -> String {
         ),
     }
 }
+
+/// A byte count in words: "13 MB", "2.4 GB".
+pub fn bytes_words(b: f64) -> String {
+    if b >= 1e9 {
+        format!("{:.1} GB", b / 1e9)
+    } else if b >= 1e6 {
+        format!("{:.0} MB", b / 1e6)
+    } else {
+        format!("{:.0} kB", (b / 1e3).max(1.0))
+    }
+}
+
+/// A duration in seconds in words: "40 s", "12 min", "3.5 h".
+pub fn seconds_words(s: f64) -> String {
+    if s < 90.0 {
+        format!("{:.0} s", s.max(1.0))
+    } else if s < 5400.0 {
+        format!("{:.0} min", s / 60.0)
+    } else {
+        format!("{:.1} h", s / 3600.0)
+    }
+}
+
+/// The work estimate in one phrase: "about 391,000,000 task simulations (10 policies with
+/// attribution variants, exact engine), about 40 s on 2 cores and 120 MB of memory".
+pub fn work_summary(w: &crate::sim::results::WorkEstimate) -> String {
+    format!(
+        "about {} task simulations ({} policies with attribution variants, {} engine), about {} on {} cores and {} of memory",
+        thousands(w.task_simulations as u64),
+        w.policies_simulated,
+        if w.sampled { "sampled" } else { "exact" },
+        seconds_words(w.seconds),
+        rayon::current_num_threads(),
+        bytes_words(w.memory_bytes)
+    )
+}

@@ -368,7 +368,19 @@ pub struct WorkEstimate {
     pub policies_simulated: usize,
     /// Whether the sampled engine would run.
     pub sampled: bool,
+    /// Memory the per-run results take (every run of every simulated policy is kept for the
+    /// summaries, paired deltas and attribution), in bytes.
+    pub memory_bytes: f64,
+    /// Wall-clock seconds, at [`ESTIMATED_TASK_SIMULATIONS_PER_S_PER_CORE`] on every core.
+    pub seconds: f64,
 }
+
+/// Memory above which a command refuses to start without `--force`: 4 GiB.
+pub const MAX_MEMORY_BYTES: f64 = 4.0 * 1024.0 * 1024.0 * 1024.0;
+
+/// A conservative per-core throughput for the time estimate (measured: 5–10 M on the 2-core
+/// development machine, depending on the scenario).
+pub const ESTIMATED_TASK_SIMULATIONS_PER_S_PER_CORE: f64 = 5e6;
 
 /// Task simulations above which a command refuses to start without `--force` (about half an
 /// hour on 2 cores).
@@ -387,10 +399,19 @@ pub fn estimate_work(scn: &Scenario, opts: &SimOptions) -> WorkEstimate {
             (per_run / days).min(k as f64) * days
         }
     };
+    // Per run and policy: the metrics, the spend per day, per owner and per model, and the
+    // vectors' and struct's own bytes; kept for every simulated policy and again for each shown.
+    let owners = scn.traffic.owners().len() + 1;
+    let floats = crate::sim::metrics::N_METRICS + scn.file.horizon_days as usize + owners + scn.file.models.len() + 3;
+    let per_run_policy = (floats * 8 + 4 * 24 + 64) as f64;
+    let shown = plan(scn, opts).shown.len();
+    let task_simulations = simulated_per_run * policies as f64 * f64::from(runs);
     WorkEstimate {
-        task_simulations: simulated_per_run * policies as f64 * f64::from(runs),
+        task_simulations,
         policies_simulated: policies,
         sampled: k.is_some(),
+        memory_bytes: per_run_policy * (policies + shown) as f64 * f64::from(runs),
+        seconds: task_simulations / (ESTIMATED_TASK_SIMULATIONS_PER_S_PER_CORE * rayon::current_num_threads() as f64),
     }
 }
 

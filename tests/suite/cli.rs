@@ -312,3 +312,58 @@ fn a_byte_order_mark_is_accepted() {
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stdout).contains("traffic profile"));
 }
+
+#[test]
+fn runs_that_would_need_too_much_memory_are_refused_up_front_with_the_estimate() {
+    use costplan::sim::results::{SimOptions, estimate_work};
+    let path = crate::common::root().join("scenarios/support-assistant.ron");
+    let scn = costplan::model::load_scenario_path(&path).unwrap();
+    let at = |runs| {
+        estimate_work(
+            &scn,
+            &SimOptions {
+                runs: Some(runs),
+                ..Default::default()
+            },
+        )
+    };
+    let (a, b) = (at(1000), at(2000));
+    assert!(
+        (b.memory_bytes / a.memory_bytes - 2.0).abs() < 1e-9,
+        "memory grows with the runs kept"
+    );
+    assert!(a.memory_bytes > 1e6 && a.memory_bytes < 1e8, "{a:?}");
+    // A 10-year horizon at 100,000 runs: many GB, refused with the estimate and suggestions.
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(&path)
+        .unwrap()
+        .replace("horizon_days: 30", "horizon_days: 3650")
+        .replace("\"traffic/", "\"TRAFFIC/")
+        .replace("\"../assets/", "\"ASSETS/");
+    let text = text
+        .replace(
+            "TRAFFIC/",
+            &format!("{}/scenarios/traffic/", crate::common::root().display()),
+        )
+        .replace("ASSETS/", &format!("{}/assets/", crate::common::root().display()));
+    let long = dir.path().join("long.ron");
+    std::fs::write(&long, text).unwrap();
+    let out = costplan()
+        .args([
+            "simulate",
+            "--engine",
+            "sampled",
+            "--no-attribution",
+            "--runs",
+            "100000",
+        ])
+        .arg(&long)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("GB of memory") && stderr.contains("--force"),
+        "{stderr}"
+    );
+}

@@ -455,3 +455,21 @@ fn tiny_shares_of_tasks_simulated_keep_their_digits() {
     assert_eq!(share_words(0.000_257), "0.03%");
     assert_eq!(share_words(0.0), "0.0%");
 }
+
+#[test]
+fn a_long_run_shows_its_estimate_while_it_runs() {
+    let mut h = harness();
+    wait(&mut h, "the first result", finished);
+    // 2,000 runs of the default scenario on the exact engine: well over the 10-second notice.
+    h.state_mut().scenario.file.runs = 2000;
+    h.state_mut().engine = costplan::sim::results::EngineChoice::Exact;
+    h.state_mut().start_run();
+    h.step();
+    h.step();
+    let w = h.state().estimate.expect("an estimate before the run");
+    assert!(w.seconds >= 10.0, "{w:?}");
+    h.get_by_label_contains("full run: ≈");
+    h.get_by_label("Cancel").click();
+    h.run_ok();
+    wait(&mut h, "the job to stop", |a| !a.running());
+}
