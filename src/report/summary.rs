@@ -65,36 +65,127 @@ pub fn subtitle(r: &Results) -> String {
     )
 }
 
-/// Which policy the report recommends, and why.
+/// The share of runs above which a policy whose budget runs out is not recommended.
+pub const MAX_RECOMMENDED_BREACH_SHARE: f64 = 0.5;
+
+/// Why a candidate cannot be recommended, or `None`.
+fn exclusion(r: &Results, i: usize) -> Option<String> {
+    let p = &r.policies[i];
+    let mut why = Vec::new();
+    for f in &p.risk_flags {
+        match f.kind {
+            "quality_erosion" => why.push("quality guardrail".to_string()),
+            // A latency the baseline shares is a risk of the product, not of this candidate.
+            "latency" if p.delta_vs_baseline.get("latency_p95_ms").is_none_or(|d| d.mean > 0.0) => {
+                why.push("latency guardrail".to_string())
+            }
+            "budget_exhaustion" if f.value > MAX_RECOMMENDED_BREACH_SHARE => {
+                why.push(format!("budget runs out in {} of runs", pct(f.value)))
+            }
+            _ => {}
+        }
+    }
+    if i > 0
+        && p.delta_vs_baseline
+            .get("cost_per_success_usd")
+            .is_some_and(|d| d.mean > 0.0)
+    {
+        why.push("dearer per successful outcome".into());
+    }
+    (!why.is_empty()).then(|| why.join(", "))
+}
+
+/// Which policy the report recommends, and why: the lowest mean cost per successful outcome
+/// among the policies that keep the quality and latency guardrails and whose budget lasts in
+/// most runs.
 pub fn recommend(r: &Results) -> (usize, String) {
-    let blocked = |i: usize| {
-        let p = &r.policies[i];
-        p.risk_flags
-            .iter()
-            .any(|f| f.kind == "quality_erosion" || f.kind == "latency")
-            || p.delta_vs_baseline
-                .get("cost_per_success_usd")
-                .is_some_and(|d| d.mean > 0.0 && i > 0)
-    };
-    let cps = |i: usize| r.policies[i].metrics["cost_per_success_usd"].p50;
+    let cps = |i: usize| r.policies[i].metrics["cost_per_success_usd"].mean;
     let best = (0..r.policies.len())
-        .filter(|i| !blocked(*i))
+        .filter(|i| *i == 0 || exclusion(r, *i).is_none())
         .min_by(|a, b| cps(*a).total_cmp(&cps(*b)))
         .unwrap_or(0);
-    let reason = if best == 0 {
-        "no candidate lowers the cost per successful outcome without breaching a guardrail".to_string()
+    let excluded: Vec<String> = (1..r.policies.len())
+        .filter_map(|i| exclusion(r, i).map(|why| format!("{}: {why}", r.policies[i].name)))
+        .collect();
+    let mut reason = if best == 0 {
+        "no candidate lowers the cost per successful outcome while keeping the guardrails and its budget".to_string()
     } else {
-        let blocked_names: Vec<&str> = (1..r.policies.len())
-            .filter(|i| blocked(*i))
-            .map(|i| r.policies[i].name.as_str())
-            .collect();
-        let mut s = "the lowest median cost per successful outcome among the policies that respect the quality and latency guardrails".to_string();
-        if !blocked_names.is_empty() {
-            s.push_str(&format!(" ({} excluded by a guardrail)", blocked_names.join(", ")));
-        }
-        s
+        "the lowest mean cost per successful outcome among the policies that keep the quality and latency guardrails and whose budget lasts in most runs".to_string()
     };
+    if !excluded.is_empty() {
+        reason.push_str(&format!(" (excluded — {})", excluded.join("; ")));
+    }
     (best, reason)
+}
+
+/// The recommendation's trade-offs against the baseline, each with its 90% interval: quality,
+/// latency, budget and what the budget's action does to users.
+fn trade_offs(r: &Results, i: usize) -> Vec<String> {
+    let p = &r.policies[i];
+    let mut out = Vec::new();
+    let d = |k: &str| p.delta_vs_baseline.get(k);
+    if let Some(q) = d("success_rate") {
+        out.push(format!(
+            "success rate {} (90% interval {} to {}; worse in {} of paired runs)",
+            signed_points(q.mean),
+            signed_points(q.p5),
+            signed_points(q.p95),
+            pct(q.p_worse)
+        ));
+    }
+    if let Some(l) = d("latency_p95_ms") {
+        out.push(format!(
+            "p95 latency {} ms (90% interval {} to {})",
+            signed(l.mean, 0),
+            signed(l.p5, 0),
+            signed(l.p95, 0)
+        ));
+    }
+    let breach = p.metrics["budget_breached"].mean;
+    if p.budget.is_some() {
+        out.push(if breach > 0.0 {
+            format!("its budget runs out in {} of runs", pct(breach))
+        } else {
+            "its budget lasts in every run".to_string()
+        });
+    }
+    let downgraded = p.metrics["downgraded_tasks"].mean;
+    let rejected = p.metrics["rejected_tasks"].mean;
+    if downgraded > 0.0 {
+        out.push(format!(
+            "{} tasks over the horizon are downgraded to a cheaper model (their quality cost is in the success rate above)",
+            thousands(downgraded.round() as u64)
+        ));
+    }
+    if rejected > 0.0 {
+        out.push(format!(
+            "{} tasks over the horizon are rejected by the budget (counted as failures)",
+            thousands(rejected.round() as u64)
+        ));
+    }
+    out
+}
+
+fn signed(x: f64, decimals: usize) -> String {
+    if x > 0.0 {
+        format!("+{}", thousands_f(x, decimals))
+    } else if x < 0.0 {
+        format!("−{}", thousands_f(-x, decimals))
+    } else {
+        format!("{:.*}", decimals, 0.0)
+    }
+}
+
+fn thousands_f(x: f64, decimals: usize) -> String {
+    if decimals == 0 {
+        thousands(x.round() as u64)
+    } else {
+        format!("{x:.decimals$}")
+    }
+}
+
+fn signed_points(x: f64) -> String {
+    format!("{} pt", signed(x * 100.0, 2))
 }
 
 /// A metric's definition, for the method section.
@@ -163,14 +254,26 @@ pub fn sections(scn: &Scenario, r: &Results, chart_titles: &[String]) -> Vec<Sec
         rec.name,
         if rec.is_baseline { " (the baseline)" } else { "" }
     ))];
+    let breach = rec.metrics["budget_breached"].mean;
+    if breach > 0.0 {
+        summary.push(Block::Para(format!(
+            "Before deciding: the budget of {} runs out in {} of runs; after that its on-breach action decides what users get.",
+            rec.name,
+            pct(breach)
+        )));
+    }
+    summary.push(Block::Para(format!(
+        "Figures below are means over {} runs, with 90% intervals (the 5th to 95th percentile of the runs).",
+        thousands(u64::from(r.runs))
+    )));
     summary.push(Block::Para(format!(
         "Expected spend over the {} days: {} (90% interval {} – {}); cost per successful outcome {}; success rate {}.",
         r.horizon_days,
-        usd(spend.p50),
+        usd(spend.mean),
         usd(spend.p5),
         usd(spend.p95),
-        usd(rec.metrics["cost_per_success_usd"].p50),
-        pct(rec.metrics["success_rate"].p50)
+        usd(rec.metrics["cost_per_success_usd"].mean),
+        pct(rec.metrics["success_rate"].mean)
     )));
     if let Some(d) = rec.delta_vs_baseline.get("cost_total_usd") {
         summary.push(Block::Para(format!(
@@ -183,20 +286,37 @@ pub fn sections(scn: &Scenario, r: &Results, chart_titles: &[String]) -> Vec<Sec
             pct(d.p_worse),
             thousands(d.n as u64)
         )));
+        let t = trade_offs(r, best);
+        if !t.is_empty() {
+            summary.push(Block::Para("What it trades against the baseline:".into()));
+            summary.push(Block::List(t));
+        }
     }
     let risks: Vec<String> = r
         .policies
         .iter()
-        .flat_map(|p| {
-            p.risk_flags
+        .enumerate()
+        .filter(|(_, p)| !p.risk_flags.is_empty())
+        .map(|(i, p)| {
+            let role = if i == best {
+                " (recommended)"
+            } else if i > 0 && exclusion(r, i).is_some() {
+                " (not recommended)"
+            } else {
+                ""
+            };
+            let flags: Vec<String> = p
+                .risk_flags
                 .iter()
-                .map(move |f| format!("{} — {}: {}", f.kind.replace('_', " "), p.name, f.message))
+                .map(|f| format!("{}: {}", f.kind.replace('_', " "), f.message))
+                .collect();
+            format!("{}{role} — {}", p.name, flags.join("; "))
         })
         .collect();
     summary.push(Block::Para(if risks.is_empty() {
         "No risk needs a decision.".into()
     } else {
-        "Risks that need a decision:".into()
+        "Risks that need a decision, by policy:".into()
     }));
     if !risks.is_empty() {
         summary.push(Block::List(risks.clone()));

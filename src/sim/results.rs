@@ -802,10 +802,10 @@ fn risk_flags(
                     tactic: None,
                     value: from_cut / total,
                     message: format!(
-                        "{:.0}% of the saving comes from rejected or truncated work ({:.0} rejected, {:.0} truncated tasks per horizon)",
+                        "{:.0}% of the saving comes from rejected or truncated work ({} rejected, {} truncated tasks per horizon)",
                         from_cut / total * 100.0,
-                        get("rejected_tasks").mean,
-                        get("truncated_tasks").mean
+                        crate::report::format::thousands(get("rejected_tasks").mean.round().max(0.0) as u64),
+                        crate::report::format::thousands(get("truncated_tasks").mean.round().max(0.0) as u64)
                     ),
                     explanation: "money saved by not doing the work; check that the work really was unnecessary",
                 });
@@ -829,7 +829,11 @@ fn risk_flags(
                 kind: "latency",
                 tactic: None,
                 value: p95,
-                message: format!("p95 latency {:.0} ms is above the {:.0} ms guardrail", p95, limit.get()),
+                message: format!(
+                    "p95 latency {} ms is above the {} ms guardrail",
+                    crate::report::format::thousands(p95.round().max(0.0) as u64),
+                    crate::report::format::thousands(limit.get().round().max(0.0) as u64)
+                ),
                 explanation: "interactive users wait longer than the product allows",
             });
         }

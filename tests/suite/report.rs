@@ -209,3 +209,80 @@ fn an_absurd_but_valid_budget_cap_leaves_the_spend_chart_readable() {
     );
     assert!(!svg.contains("e308") && !svg.contains("inf"), "no absurd tick labels");
 }
+
+/// The executive summary's paragraphs and list items, as text.
+fn summary_text(scn: &costplan::model::Scenario, r: &costplan::sim::results::Results) -> Vec<String> {
+    use costplan::report::summary::{Block, sections};
+    let s = sections(scn, r, &[]);
+    let summary = s.iter().find(|s| s.id == "summary").unwrap();
+    summary
+        .blocks
+        .iter()
+        .flat_map(|b| match b {
+            Block::Para(t) => vec![t.clone()],
+            Block::List(items) => items.clone(),
+            _ => vec![],
+        })
+        .collect()
+}
+
+#[test]
+fn the_executive_summary_never_recommends_a_budget_that_runs_out_in_most_runs_and_states_every_trade_off() {
+    let (scn, r) = {
+        let scn = costplan::model::load_scenario_path(&root().join("scenarios/batch-extraction.ron")).unwrap();
+        let r = simulate(
+            &scn,
+            &SimOptions {
+                runs: Some(12),
+                ..Default::default()
+            },
+            &Control::none(),
+        )
+        .unwrap();
+        (scn, r)
+    };
+    let (best, _) = costplan::report::summary::recommend(&r);
+    let breach = r.policies[best].metrics["budget_breached"].mean;
+    assert!(!(breach > 0.5), "{} runs out in {breach}", r.policies[best].name);
+    let text = summary_text(&scn, &r);
+    let all = text.join("\n");
+    assert!(all.contains("means over 12 runs"), "one statistic, named: {all}");
+    assert!(all.contains("success rate") && all.contains("p95 latency"), "{all}");
+    for p in r.policies.iter().filter(|p| !p.risk_flags.is_empty()) {
+        assert!(
+            text.iter().any(|t| t.starts_with(&p.name)),
+            "risks of {} are listed under its name: {all}",
+            p.name
+        );
+    }
+}
+
+#[test]
+fn a_recommended_policy_whose_budget_can_run_out_says_so_first() {
+    // The candidate is much cheaper; its daily cap is reached in some runs but not most.
+    let text = crate::common::scenario_text(
+        "LogNormal(500, 900)",
+        "input_tokens: Fixed(1000), output_tokens: Fixed(200)",
+        0.9,
+        0.9,
+        r#"Inline((name: "base", router: Fixed("big"))),
+           Inline((name: "cand", router: Fixed("small"),
+                   budget: (scope: Total, period: Day, cap_usd: 1.5, on_breach: AlertOnly)))"#,
+        40,
+        3,
+    );
+    let scn = crate::common::scenario(&text);
+    let r = crate::common::run(&scn);
+    let breach = r.policies[1].metrics["budget_breached"].mean;
+    assert!(
+        breach > 0.0 && breach <= 0.5,
+        "the test needs a breach in some runs, not most: {breach}"
+    );
+    let (best, _) = costplan::report::summary::recommend(&r);
+    assert_eq!(best, 1);
+    let text = summary_text(&scn, &r);
+    assert!(
+        text[1].starts_with("Before deciding: the budget of cand runs out in"),
+        "{text:?}"
+    );
+}
