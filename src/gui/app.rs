@@ -55,6 +55,9 @@ fn absolute(path: &Path) -> String {
 struct Persisted {
     recent: Vec<PathBuf>,
     dark: Option<bool>,
+    /// Whether the first-run hint was dismissed.
+    #[serde(default)]
+    hint_dismissed: bool,
 }
 
 /// The compare view's state.
@@ -84,6 +87,12 @@ pub struct CostPlanApp {
     pub results: Option<Results>,
     pub results_stale: bool,
     pub results_preview: bool,
+    /// Whether the one-line first-run hint is shown (until dismissed; remembered).
+    pub show_hint: bool,
+    /// Whether Help ▸ About is open.
+    pub show_about: bool,
+    /// The window title last sent to the window.
+    shown_title: String,
     /// The work estimate of the running job's last pass, shown when it is long.
     pub estimate: Option<crate::sim::results::WorkEstimate>,
     /// The engine the last pass uses (the status bar's picker; auto by default).
@@ -144,6 +153,9 @@ impl CostPlanApp {
             allow_close: false,
             dark,
             repaint: Some(cc.egui_ctx.clone()),
+            show_hint: !persisted.hint_dismissed,
+            show_about: false,
+            shown_title: String::new(),
         };
         if let Some(f) = file {
             app.open_path(&f);
@@ -644,11 +656,44 @@ impl CostPlanApp {
                     });
                 }
             });
+            ui.menu_button("Help", |ui| {
+                if ui.button("About CostPlan").clicked() {
+                    self.show_about = true;
+                }
+                if ui.button("Show the first-run hint").clicked() {
+                    self.show_hint = true;
+                }
+            });
             ui.separator();
             ui.selectable_value(&mut self.views.tab, Tab::Overview, "Overview");
             ui.selectable_value(&mut self.views.tab, Tab::Charts, "Charts");
             ui.selectable_value(&mut self.views.tab, Tab::Compare, "Compare");
         });
+    }
+
+    /// The window title: the file (or the bundled default) and a mark for unsaved changes.
+    pub fn window_title(&self) -> String {
+        let file = self
+            .path
+            .as_ref()
+            .and_then(|p| p.file_name())
+            .map(|f| f.to_string_lossy().to_string())
+            .unwrap_or_else(|| "bundled default scenario".into());
+        format!("{file}{} — CostPlan", if self.dirty { " • unsaved" } else { "" })
+    }
+
+    fn about_window(&mut self, ctx: &egui::Context) {
+        let mut open = self.show_about;
+        egui::Window::new("About CostPlan")
+            .open(&mut open)
+            .collapsible(false)
+            .resizable(false)
+            .show(ctx, |ui| {
+                ui.heading(format!("CostPlan {}", env!("CARGO_PKG_VERSION")));
+                ui.label("Plan the cost of LLM-backed products before you spend: Monte Carlo simulation of routing, caching and budget policies against a baseline, with honest uncertainty bands.");
+                ui.label("Command line: costplan --help. Scenario format and metrics: README.md.");
+            });
+        self.show_about = open;
     }
 
     fn status_bar(&mut self, ui: &mut egui::Ui) {
@@ -987,6 +1032,19 @@ impl eframe::App for CostPlanApp {
                 });
             });
         egui::CentralPanel::default().show(ui, |ui| {
+            if self.show_hint {
+                ui.horizontal(|ui| {
+                    ui.label(RichText::new("Edit anything on the left; the figures update as you type.").strong());
+                    if ui.small_button("Got it").clicked() {
+                        self.show_hint = false;
+                    }
+                });
+                ui.separator();
+            }
+            // Figures that no longer match the scenario are dimmed until new ones arrive.
+            if self.results_stale && self.results.is_some() && self.views.tab != Tab::Compare {
+                ui.multiply_opacity(0.55);
+            }
             egui::ScrollArea::vertical().show(ui, |ui| match self.views.tab {
                 Tab::Overview => self.overview(ui),
                 Tab::Charts => self.charts(ui),
@@ -994,6 +1052,12 @@ impl eframe::App for CostPlanApp {
             });
         });
         self.confirm_dialog(&ctx);
+        self.about_window(&ctx);
+        let title = self.window_title();
+        if title != self.shown_title {
+            ctx.send_viewport_cmd(egui::ViewportCommand::Title(title.clone()));
+            self.shown_title = title;
+        }
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
@@ -1003,6 +1067,7 @@ impl eframe::App for CostPlanApp {
             &Persisted {
                 recent: self.recent.clone(),
                 dark: Some(self.dark),
+                hint_dismissed: !self.show_hint,
             },
         );
     }

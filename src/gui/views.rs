@@ -76,8 +76,8 @@ pub fn key_figures(ui: &mut Ui, r: &Results) {
                         ui.label(RichText::new(value(u, m.p50)).strong());
                         ui.label(
                             RichText::new(format!("{} – {}", value(u, m.p5), value(u, m.p95)))
-                                .small()
-                                .weak(),
+                                .size(12.0)
+                                .color(ui.visuals().text_color().gamma_multiply(0.8)),
                         );
                         if let Some(d) = p.delta_vs_baseline.get(key) {
                             let lower_better = crate::sim::metrics::METRICS
@@ -94,7 +94,7 @@ pub fn key_figures(ui: &mut Ui, r: &Results) {
                             };
                             ui.label(
                                 RichText::new(format!("{} · {}", delta(u, d.mean), crate::report::format::p_better(d)))
-                                    .small()
+                                    .size(12.0)
                                     .color(c),
                             )
                             .on_hover_text(format!(
@@ -153,8 +153,12 @@ fn usd_axis(mark: egui_plot::GridMark, _range: &std::ops::RangeInclusive<f64>) -
 /// Spend over the horizon: median and p5–p95 band per policy, and the budget lines.
 pub fn spend_chart(ui: &mut Ui, r: &Results, start: Option<&str>) {
     let start = start.map(str::to_string);
-    Plot::new("spend_over_time")
-        .legend(Legend::default())
+    plot("spend_over_time")
+        .legend(
+            Legend::default()
+                .position(egui_plot::Corner::LeftTop)
+                .background_alpha(0.85),
+        )
         .height(240.0)
         .x_axis_label("day of the horizon")
         .y_axis_label("cumulative spend")
@@ -195,33 +199,47 @@ pub fn spend_chart(ui: &mut Ui, r: &Results, start: Option<&str>) {
 
 /// Distribution of the cost per successful outcome, one line per policy.
 pub fn cps_distribution(ui: &mut Ui, r: &Results) {
-    Plot::new("cps_distribution")
-        .legend(Legend::default())
+    let curves = series::cost_per_success_densities(r, 200);
+    let top = curves
+        .iter()
+        .flat_map(|(_, p)| p.iter().map(|x| x[1]))
+        .fold(0.0f64, f64::max);
+    plot("cps_distribution")
+        .legend(
+            Legend::default()
+                .position(egui_plot::Corner::RightTop)
+                .background_alpha(0.85),
+        )
         .height(200.0)
         .x_axis_label("cost per successful outcome")
         .x_axis_formatter(usd_axis)
         .label_formatter(|h| match h {
             egui_plot::HoverPosition::NearDataPoint {
                 plot_name, position, ..
-            } => Some(format!(
-                "{plot_name}: {:.1}% of runs near {}",
-                position.y * 100.0,
-                usd(position.x)
-            )),
+            } => Some(format!("{plot_name}: runs near {}", usd(position.x))),
             egui_plot::HoverPosition::Elsewhere { .. } => None,
         })
-        .y_axis_label("share of runs")
+        .y_axis_label("how often (density of runs)")
+        .y_axis_formatter(|_, _| String::new())
+        .include_y(0.0)
+        .include_y(top * 1.25)
         .show(ui, |plot| {
-            for (i, (name, pts)) in series::cost_per_success_histograms(r, 24).into_iter().enumerate() {
+            for (i, (name, pts)) in curves.into_iter().enumerate() {
                 plot.line(Line::new(name, PlotPoints::from(pts)).color(colour(i)).fill(0.0));
             }
         });
 }
 
+/// A plot as every view wants it: the mouse wheel scrolls the page (it zooms only with Ctrl,
+/// and a double-click resets the view), so scrolling past a chart never pans it into emptiness.
+pub fn plot(id: &str) -> Plot<'static> {
+    Plot::new(id.to_string()).allow_scroll(false)
+}
+
 /// Quality versus cost: one point per run per policy.
 pub fn quality_vs_cost(ui: &mut Ui, r: &Results) {
-    Plot::new("quality_vs_cost")
-        .legend(Legend::default())
+    plot("quality_vs_cost")
+        .legend(Legend::default().background_alpha(0.85))
         .height(220.0)
         .x_axis_label("spend over the horizon")
         .x_axis_formatter(usd_axis)
@@ -274,13 +292,15 @@ impl Views {
         }
         let names: Vec<&'static str> = bars.iter().map(|b| b.tactic).collect();
         let colour_i = self.savings_policy;
-        Plot::new("savings_by_tactic")
+        let top = bars.iter().map(|b| b.p95.max(b.mean)).fold(0.0f64, f64::max);
+        plot("savings_by_tactic")
             .height(200.0)
+            .include_y(top * 1.2)
             .label_formatter(usd_hover)
             .include_y(0.0)
             .include_x(-0.6)
             .include_x(bars.len() as f64 - 0.4)
-            .y_axis_label("saving")
+            .y_axis_label("saving (US$)")
             .y_axis_formatter(usd_axis)
             .x_axis_formatter(move |m, _| {
                 names
@@ -331,8 +351,8 @@ pub fn spend_by(ui: &mut Ui, r: &Results, by_owner: bool) {
     let groups = series::spend_groups(r, by_owner);
     let n = r.policies.len().max(1) as f64;
     let names: Vec<String> = groups.iter().map(|g| g.0.clone()).collect();
-    Plot::new(if by_owner { "spend_by_owner" } else { "spend_by_model" })
-        .legend(Legend::default())
+    plot(if by_owner { "spend_by_owner" } else { "spend_by_model" })
+        .legend(Legend::default().background_alpha(0.85))
         .height(180.0)
         .label_formatter(usd_hover)
         .y_axis_formatter(usd_axis)

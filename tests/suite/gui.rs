@@ -207,6 +207,24 @@ mod series {
     }
 
     #[test]
+    fn cost_per_success_densities_integrate_to_one_and_keep_a_narrow_policy_visible() {
+        let r = results();
+        let curves = series::cost_per_success_densities(&r, 400);
+        assert_eq!(curves.len(), 2);
+        for (name, pts) in &curves {
+            let step = pts[1][0] - pts[0][0];
+            let area: f64 = pts.iter().map(|p| p[1] * step).sum();
+            assert!((area - 1.0).abs() < 0.02, "{name}: {area}");
+        }
+        // Every curve has a peak well above zero: no policy collapses into a bin or two.
+        for (name, pts) in &curves {
+            let peak = pts.iter().map(|p| p[1]).fold(0.0, f64::max);
+            let width = pts.last().unwrap()[0] - pts[0][0];
+            assert!(peak * width > 2.0, "{name}: peak {peak} over a width of {width}");
+        }
+    }
+
+    #[test]
     fn quality_vs_cost_has_one_point_per_run() {
         let r = results();
         let pts = series::quality_vs_cost(&r.policies[0]);
@@ -472,4 +490,27 @@ fn a_long_run_shows_its_estimate_while_it_runs() {
     h.get_by_label("Cancel").click();
     h.run_ok();
     wait(&mut h, "the job to stop", |a| !a.running());
+}
+
+#[test]
+fn the_title_names_the_file_and_marks_unsaved_changes_and_help_explains() {
+    let mut h = harness();
+    wait(&mut h, "the first result", finished);
+    assert_eq!(h.state().window_title(), "bundled default scenario — CostPlan");
+    h.state_mut().dirty = true;
+    assert!(h.state().window_title().contains("• unsaved"));
+    // The first-run hint is one line and goes away when dismissed.
+    h.state_mut().show_hint = true;
+    h.run_ok();
+    h.get_by_label_contains("Edit anything on the left");
+    h.get_by_label("Got it").click();
+    h.run_ok();
+    assert!(!h.state().show_hint);
+    assert!(h.query_by_label_contains("Edit anything on the left").is_none());
+    h.get_by_label("Help").click();
+    h.run_ok();
+    h.get_by_label("About CostPlan").click();
+    h.run_ok();
+    assert!(h.state().show_about);
+    h.get_by_label_contains("Plan the cost of LLM-backed products");
 }
