@@ -177,7 +177,7 @@ pub fn spend_chart(ui: &mut Ui, r: &Results, start: Option<&str>) {
             for (i, p) in r.policies.iter().enumerate() {
                 let band = series::spend_band(p);
                 plot.add(
-                    FilledArea::new(format!("{} p5–p95", p.name), &band.days, &band.p5, &band.p95)
+                    FilledArea::new(p.name.clone(), &band.days, &band.p5, &band.p95)
                         .fill_color(colour(i).gamma_multiply(0.25)),
                 );
                 let pts: Vec<[f64; 2]> = band.days.iter().zip(&band.p50).map(|(x, y)| [*x, *y]).collect();
