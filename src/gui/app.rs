@@ -413,15 +413,10 @@ impl CostPlanApp {
         } else {
             self.draft.self_contained()
         };
-        let (text, extra) = to_save.files_to_save().map_err(|e| e.to_string())?;
-        for (p, t) in extra {
-            crate::model::io::write_atomic(&p, t.as_bytes()).map_err(|e| format!("{}: {e}", p.display()))?;
+        let files = to_save.texts_to_write(path).map_err(|e| e.to_string())?;
+        for (p, t) in files.iter().skip(1).chain(files.first()) {
+            crate::model::io::write_atomic(p, t.as_bytes()).map_err(|e| format!("{}: {e}", p.display()))?;
         }
-        let text = format!(
-            "#![enable(implicit_some)]\n{}\n",
-            text.trim_start_matches("#![enable(implicit_some)]\n")
-        );
-        crate::model::io::write_atomic(path, text.as_bytes()).map_err(|e| format!("{}: {e}", path.display()))?;
         if !same_dir {
             self.draft = to_save;
             self.draft.base_dir = path.parent().map(|p| p.to_path_buf());

@@ -7,6 +7,7 @@ pub mod io;
 pub mod limits;
 pub mod locate;
 pub mod policy;
+pub mod preserve;
 pub mod prices;
 pub mod ron_io;
 pub mod scenario;

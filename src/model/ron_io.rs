@@ -12,7 +12,7 @@ pub const FORMAT_VERSION: u32 = 1;
 /// The largest file CostPlan reads, in bytes.
 pub const MAX_FILE_BYTES: u64 = 32 * 1024 * 1024;
 
-fn ron_options() -> ron::Options {
+pub(crate) fn ron_options() -> ron::Options {
     ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME)
 }
 

@@ -908,16 +908,40 @@ impl Scenario {
 
     /// The scenario's text as written, plus the referenced files whose content differs from disk
     /// (relative path → new text), so that saving keeps the user's file layout.
+    /// Every file a save to `target` writes, with its text: the scenario itself (with the
+    /// `implicit_some` header) and any referenced file whose content changed. A file that exists
+    /// is patched value by value, so comments and layout outside the edited values survive.
+    pub fn texts_to_write(&self, target: &Path) -> Result<Vec<(PathBuf, String)>, ron::Error> {
+        let (text, extra) = self.files_to_save()?;
+        let text = format!(
+            "#![enable(implicit_some)]\n{}\n",
+            text.trim_start_matches("#![enable(implicit_some)]\n")
+        );
+        let text = match std::fs::read_to_string(target) {
+            Ok(old) => super::preserve::patch_preserving::<ScenarioFile>(&old, &text).unwrap_or(text),
+            Err(_) => text,
+        };
+        let mut out = vec![(target.to_path_buf(), text)];
+        out.extend(extra);
+        Ok(out)
+    }
+
     pub fn files_to_save(&self) -> Result<(String, Vec<(PathBuf, String)>), ron::Error> {
         let mut file = self.file.clone();
         let mut extra = Vec::new();
         let dir = self.base_dir.clone();
-        let differs = |rel: &str, text: &str| -> Option<PathBuf> {
+        // A file that changed is patched value by value where possible, so its comments and
+        // layout survive (`preserve`); the text returned is what to write.
+        let differs = |rel: &str, text: &str, patch: fn(&str, &str) -> Option<String>| -> Option<(PathBuf, String)> {
             let p = dir.as_ref()?.join(rel);
             let on_disk = std::fs::read_to_string(&p).ok();
             match on_disk {
                 Some(old) if old == text => None,
-                _ => Some(p),
+                Some(old) => {
+                    let patched = patch(&old, text).unwrap_or_else(|| text.to_string());
+                    (patched != old).then_some((p, patched))
+                }
+                None => Some((p, text.to_string())),
             }
         };
         match &self.file.traffic {
@@ -925,8 +949,8 @@ impl Scenario {
                 let on_disk = dir.as_ref().and_then(|d| load_traffic_path(&d.join(rel)).ok());
                 if on_disk.as_ref() != Some(&self.traffic) {
                     let text = super::ron_io::to_ron_string(&self.traffic)?;
-                    match differs(rel, &text) {
-                        Some(p) => extra.push((p, text)),
+                    match differs(rel, &text, super::preserve::patch_preserving::<TrafficProfile>) {
+                        Some(write) => extra.push(write),
                         None => file.traffic = Source::Inline(self.traffic.clone()),
                     }
                 }
@@ -941,8 +965,8 @@ impl Scenario {
                         file.prices = Source::Inline(self.prices.clone());
                     } else {
                         let text = super::ron_io::to_ron_string(&self.prices)?;
-                        if let Some(p) = differs(rel, &text) {
-                            extra.push((p, text));
+                        if let Some(write) = differs(rel, &text, super::preserve::patch_preserving::<PriceTable>) {
+                            extra.push(write);
                         }
                     }
                 }
@@ -958,8 +982,8 @@ impl Scenario {
                         let mut p = p.clone();
                         p.format_version = Some(FORMAT_VERSION);
                         let text = super::ron_io::to_ron_string(&p)?;
-                        if let Some(path) = differs(rel, &text) {
-                            extra.push((path, text));
+                        if let Some(write) = differs(rel, &text, super::preserve::patch_preserving::<Policy>) {
+                            extra.push(write);
                         }
                     }
                     policies.push(Source::File(rel.clone()));

@@ -142,3 +142,64 @@ fn policy_files_load_and_can_be_referenced() {
     let s = load_scenario_path(&dir.path().join("s.ron")).unwrap();
     assert!(s.policies.iter().any(|p| p.name == "from-file" && p.version == "3"));
 }
+
+/// Lines that differ between two texts of the same length in lines (`None` if the line counts
+/// differ).
+fn changed_lines(a: &str, b: &str) -> Option<Vec<(String, String)>> {
+    let (la, lb): (Vec<&str>, Vec<&str>) = (a.lines().collect(), b.lines().collect());
+    (la.len() == lb.len()).then(|| {
+        la.iter()
+            .zip(&lb)
+            .filter(|(x, y)| x != y)
+            .map(|(x, y)| (x.to_string(), y.to_string()))
+            .collect()
+    })
+}
+
+#[test]
+fn saving_an_edit_changes_only_that_value_and_keeps_every_comment() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = crate::common::root();
+    std::fs::create_dir_all(dir.path().join("scenarios/traffic")).unwrap();
+    std::fs::create_dir_all(dir.path().join("assets/prices")).unwrap();
+    for rel in [
+        "scenarios/support-assistant.ron",
+        "scenarios/traffic/support.ron",
+        "assets/prices/default.ron",
+    ] {
+        std::fs::copy(root.join(rel), dir.path().join(rel)).unwrap();
+    }
+    let path = dir.path().join("scenarios/support-assistant.ron");
+    let traffic_path = dir.path().join("scenarios/traffic/support.ron");
+    let (before, traffic_before) = (
+        std::fs::read_to_string(&path).unwrap(),
+        std::fs::read_to_string(&traffic_path).unwrap(),
+    );
+    let mut s = costplan::model::load_scenario_path(&path).unwrap();
+    s.file.runs = 150;
+    s.traffic.classes[0].shared_prefix_tokens = 2000;
+    let s = s.validate_edited().unwrap();
+    for (p, text) in s.texts_to_write(&path).unwrap() {
+        std::fs::write(p, text).unwrap();
+    }
+    let (after, traffic_after) = (
+        std::fs::read_to_string(&path).unwrap(),
+        std::fs::read_to_string(&traffic_path).unwrap(),
+    );
+    assert_eq!(
+        changed_lines(&before, &after).unwrap(),
+        vec![("    runs: 200,".to_string(), "    runs: 150,".to_string())],
+        "{after}"
+    );
+    let t = changed_lines(&traffic_before, &traffic_after).unwrap();
+    assert_eq!(t.len(), 1, "{t:?}");
+    assert!(t[0].0.contains("1800") && t[0].1.contains("2000") && t[0].1.replace("2000", "1800") == t[0].0);
+    // And it loads back with the edits.
+    let back = costplan::model::load_scenario_path(&path).unwrap();
+    assert_eq!(back.file.runs, 150);
+    assert_eq!(back.traffic.classes[0].shared_prefix_tokens, 2000);
+    // Saving without an edit writes the files unchanged.
+    for (p, text) in back.texts_to_write(&path).unwrap() {
+        assert_eq!(std::fs::read_to_string(&p).unwrap(), text, "{}", p.display());
+    }
+}
