@@ -342,10 +342,14 @@ impl Editor {
                         .show(ui, |ui| {
                             ui.label(format!("Price key: {}", m.price_key));
                             if let Some(p) = s.prices.models.get_mut(&m.price_key) {
-                                changed |=
-                                    nonneg_field(ui, "Input price", &mut p.input_usd_per_mtok, 0.01, " $/Mtok", 1e6);
-                                changed |=
-                                    nonneg_field(ui, "Output price", &mut p.output_usd_per_mtok, 0.01, " $/Mtok", 1e6);
+                                let mut edited =
+                                    nonneg_field(ui, "Input price", &mut p.input_usd_per_mtok, 0.01, " $/Mtok", 1e5);
+                                edited |=
+                                    nonneg_field(ui, "Output price", &mut p.output_usd_per_mtok, 0.01, " $/Mtok", 1e5);
+                                if edited {
+                                    p.mark_edited(&crate::model::prices::today());
+                                }
+                                changed |= edited;
                                 ui.label(
                                     RichText::new(format!("as of {} · {}", p.as_of, p.source))
                                         .small()

@@ -684,6 +684,27 @@ pub fn date_from_unix_days(days: i64) -> String {
     format!("{y:04}-{m:02}-{d:02}")
 }
 
+/// Today's date, YYYY-MM-DD (UTC).
+pub fn today() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    date_from_unix_days((secs / 86_400) as i64)
+}
+
+impl ModelPrice {
+    /// Marks the price as edited by hand on `date`: its `as_of` becomes that date and its source
+    /// says the value was edited (keeping where the original came from).
+    pub fn mark_edited(&mut self, date: &str) {
+        const MARK: &str = "edited by the user";
+        self.as_of = date.to_string();
+        if !self.source.starts_with(MARK) {
+            self.source = format!("{MARK} (was: {})", self.source);
+        }
+    }
+}
+
 /// The date of a file's last change, YYYY-MM-DD (today's if unknown).
 pub fn file_date(path: &std::path::Path) -> String {
     let t = std::fs::metadata(path)

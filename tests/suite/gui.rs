@@ -514,3 +514,31 @@ fn the_title_names_the_file_and_marks_unsaved_changes_and_help_explains() {
     assert!(h.state().show_about);
     h.get_by_label_contains("Plan the cost of LLM-backed products");
 }
+
+#[test]
+fn a_price_typed_in_the_editor_is_marked_as_edited_by_the_user() {
+    let mut h = harness();
+    wait(&mut h, "results", finished);
+    h.get_by_label("Models").click();
+    h.run_ok();
+    h.get_by_label("Model sonnet").click();
+    h.run_ok();
+    let source_before = h.state().draft.prices.models["claude-sonnet-4-5"].source.clone();
+    h.get_all_by_label("Output price").next().unwrap().click();
+    h.run_ok();
+    h.get_all_by_label("Output price").next().unwrap().focus();
+    h.run_ok();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.get_all_by_label("Output price").next().unwrap().type_text("30");
+    h.key_press(egui::Key::Enter);
+    h.run_ok();
+    let p = &h.state().draft.prices.models["claude-sonnet-4-5"];
+    assert_eq!(p.output_usd_per_mtok.get(), 30.0);
+    assert_eq!(p.as_of, costplan::model::prices::today());
+    assert!(
+        p.source.starts_with("edited by the user") && p.source.contains(&source_before),
+        "{}",
+        p.source
+    );
+    h.get_by_label_contains("edited by the user");
+}
