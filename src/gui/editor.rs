@@ -231,19 +231,27 @@ impl Editor {
     /// Shows the editor; returns whether the scenario changed.
     pub fn ui(&mut self, ui: &mut Ui, s: &mut Scenario, errors: &[Diagnostic]) -> bool {
         let mut changed = false;
+        // One line that is always there (so a message never pushes the fields down mid-edit);
+        // each message is shown beside its field, and all of them on hover here.
+        let summary = match errors.len() {
+            0 => RichText::new("Scenario valid").weak(),
+            n => RichText::new(format!(
+                "{n} problem{}: results are from the last valid scenario",
+                if n == 1 { "" } else { "s" }
+            ))
+            .color(Color32::from_rgb(220, 80, 60)),
+        };
+        let line = ui.label(summary);
         if !errors.is_empty() {
-            ui.label(
-                RichText::new(format!(
-                    "{} problem(s): results are from the last valid scenario",
-                    errors.len()
-                ))
-                .color(Color32::from_rgb(220, 80, 60)),
+            line.on_hover_text(
+                errors
+                    .iter()
+                    .map(|e| format!("{}: {}", e.field, e.message))
+                    .collect::<Vec<_>>()
+                    .join("\n"),
             );
-            for e in errors.iter().take(5) {
-                error_text(ui, &format!("{}: {}", e.field, e.message));
-            }
-            ui.separator();
         }
+        ui.separator();
         egui::CollapsingHeader::new("Scenario")
             .default_open(true)
             .show(ui, |ui| {
@@ -284,13 +292,14 @@ impl Editor {
                     "",
                 );
                 changed |= nonneg_field(ui, "Day noise (sd of log)", &mut t.day_noise_sd, 0.005, "", 2.0);
-                show_errors(ui, errors, "traffic.classes");
                 for (i, c) in t.classes.iter_mut().enumerate() {
                     let base = format!("traffic.classes[{i}]");
                     egui::CollapsingHeader::new(format!("Class {}", c.name))
                         .id_salt(("class", i))
                         .show(ui, |ui| {
                             changed |= prob_field(ui, "Share", &mut c.share, 0.005, "");
+                            show_errors(ui, errors, "traffic.classes");
+                            show_errors(ui, errors, &format!("{base}.share"));
                             changed |= self.dist(
                                 ui,
                                 "Input tokens",

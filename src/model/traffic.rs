@@ -95,7 +95,10 @@ impl TrafficProfile {
         if !self.classes.is_empty() && (total - 1.0).abs() > 1e-9 {
             d.push(
                 &at.field("classes"),
-                format!("the classes' shares must sum to 1 (within 1e-9), they sum to {total:.9}"),
+                format!(
+                    "the classes' shares add up to {}; they must add up to 100%",
+                    share_total_words(total)
+                ),
             );
         }
         for (i, c) in self.classes.iter().enumerate() {
@@ -213,4 +216,20 @@ impl TrafficProfile {
         }
         out
     }
+}
+
+/// A sum of shares as a planner reads it: "105%", and with the digits needed to see why a sum
+/// that looks like 100% is not ("100.0001%").
+fn share_total_words(total: f64) -> String {
+    let pct = total * 100.0;
+    for digits in 0..=9 {
+        let text = format!("{pct:.digits$}");
+        if text
+            .parse::<f64>()
+            .is_ok_and(|x| (x - 100.0).abs() > 1e-12 || (pct - 100.0).abs() <= 1e-7)
+        {
+            return format!("{text}%");
+        }
+    }
+    format!("{pct}%")
 }
