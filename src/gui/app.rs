@@ -382,10 +382,21 @@ impl CostPlanApp {
         };
         match loaded {
             Ok(ps) => {
+                let added = ps.len();
                 for p in ps {
                     self.compare.external.push((format!("{} ({name})", p.name), p));
                 }
+                // The first policy added becomes version B, so the comparison shows it at once.
+                self.compare.b = self.scenario.policies.len() + self.compare.external.len() - added;
                 self.views.tab = Tab::Compare;
+                self.status = Some((
+                    format!(
+                        "Added {added} polic{} from {name} to compare; version B is {}",
+                        if added == 1 { "y" } else { "ies" },
+                        self.compare.external[self.compare.external.len() - added].0
+                    ),
+                    false,
+                ));
             }
             Err(e) => self.show_error(&e),
         }
@@ -879,9 +890,6 @@ impl CostPlanApp {
             if ui.button("Policy from another file…").clicked() {
                 self.open_dialog(DialogPurpose::ComparePolicy);
             }
-            if ui.button("Compare").clicked() {
-                self.run_compare();
-            }
         });
         let (Some(a), Some(b)) = (choices.get(self.compare.a), choices.get(self.compare.b)) else {
             return;
@@ -903,14 +911,35 @@ impl CostPlanApp {
             }
             for t in Tactic::ALL.iter().filter(|t| diff.contains(t)) {
                 ui.label(t.name());
-                ui.label(a.1.component_text(*t));
-                ui.label(b.1.component_text(*t));
+                for text in [a.1.component_text(*t), b.1.component_text(*t)] {
+                    // Long RON values are summarised; the full text is on hover.
+                    let short = summarise(&text, COMPARE_CELL_CHARS);
+                    let l = ui.label(short.clone());
+                    if short != text {
+                        l.on_hover_text(text);
+                    }
+                }
                 ui.end_row();
             }
         });
         ui.separator();
-        if self.compare.job.as_ref().is_some_and(|j| !j.finished) {
-            ui.add(egui::Spinner::new());
+        if let Some(job) = self.compare.job.as_ref().filter(|j| !j.finished) {
+            let (d, t) = job.progress();
+            let mut cancel = false;
+            ui.horizontal(|ui| {
+                ui.add(
+                    egui::ProgressBar::new(if t > 0 { d as f32 / t as f32 } else { 0.0 })
+                        .desired_width(220.0)
+                        .text(format!("comparing on the same tasks: {d}/{t} runs")),
+                );
+                cancel = ui.button("Cancel comparison").clicked();
+            });
+            if cancel {
+                job.cancel();
+                self.compare.job = None;
+                self.compare.ran = Some((self.compare.a, self.compare.b));
+                self.status = Some(("Comparison cancelled".into(), false));
+            }
         }
         if let Some(r) = &self.compare.results {
             ui.heading("Every figure, paired");
@@ -938,8 +967,10 @@ impl CostPlanApp {
                     ui.end_row();
                 }
             });
-        } else {
-            ui.label("Press Compare to simulate both versions on the same tasks.");
+        } else if self.compare.a == self.compare.b {
+            ui.label("Choose two different versions: both are then simulated on the same tasks.");
+        } else if self.compare.job.is_none() && ui.button("Run the comparison").clicked() {
+            self.run_compare();
         }
     }
 
@@ -1065,6 +1096,18 @@ impl eframe::App for CostPlanApp {
                 hint_dismissed: !self.show_hint,
             },
         );
+    }
+}
+
+/// The longest text a cell of the compare view's "What changed" table shows.
+const COMPARE_CELL_CHARS: usize = 60;
+
+/// `text` cut to `max` characters with an ellipsis (the whole text when it fits).
+pub fn summarise(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        text.to_string()
+    } else {
+        format!("{}…", text.chars().take(max.saturating_sub(1)).collect::<String>())
     }
 }
 

@@ -546,3 +546,30 @@ fn a_price_typed_in_the_editor_is_marked_as_edited_by_the_user() {
     );
     h.get_by_label_contains("edited by the user");
 }
+
+#[test]
+fn a_policy_from_another_file_is_selected_compared_at_once_and_can_be_cancelled() {
+    let mut h = harness();
+    wait(&mut h, "results", finished);
+    let dir = tempfile::tempdir().unwrap();
+    let mut p = h.state().scenario.policies[1].clone();
+    p.name = "from-file".into();
+    p.format_version = Some(1);
+    let path = dir.path().join("candidate.ron");
+    std::fs::write(&path, costplan::model::ron_io::to_ron_string(&p).unwrap()).unwrap();
+    h.state_mut().add_compare_policy(&path);
+    h.run_ok();
+    let a = h.state();
+    let b = a.compare_choices()[a.compare.b].0.clone();
+    assert_eq!(b, "from-file (candidate.ron)", "the added policy is version B");
+    let (msg, is_err) = a.status.clone().unwrap();
+    assert!(!is_err && msg.contains("Added 1 policy from candidate.ron"), "{msg}");
+    // The comparison starts by itself, with progress and a way to stop it.
+    h.step();
+    h.get_by_label_contains("comparing on the same tasks");
+    h.get_by_label("Cancel comparison").click();
+    h.run_ok();
+    assert!(h.state().compare.job.is_none());
+    h.get_by_label("Run the comparison");
+    assert!(h.query_by_label_contains("Press Compare").is_none());
+}
