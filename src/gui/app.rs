@@ -109,7 +109,13 @@ pub struct CostPlanApp {
     pub compare: Compare,
     recent: Vec<PathBuf>,
     pending: Option<Pending>,
-    dialog_rx: Option<(DialogPurpose, Receiver<Option<PathBuf>>)>,
+    dialog_rx: Option<(DialogPurpose, Receiver<Option<PathBuf>>, Instant)>,
+    /// The in-window file dialog, when the system's cannot open.
+    pub path_dialog: Option<(DialogPurpose, crate::gui::path_dialog::PathDialog)>,
+    /// What to finish once a save chosen from the unsaved-changes prompt succeeds.
+    after_save: Option<Pending>,
+    /// A pending action whose save succeeded, finished on the next frame.
+    finish_after_save: Option<Pending>,
     allow_close: bool,
     dark: bool,
     repaint: Option<egui::Context>,
@@ -150,6 +156,9 @@ impl CostPlanApp {
             recent: persisted.recent,
             pending: None,
             dialog_rx: None,
+            path_dialog: None,
+            after_save: None,
+            finish_after_save: None,
             allow_close: false,
             dark,
             repaint: Some(cc.egui_ctx.clone()),
@@ -450,7 +459,24 @@ impl CostPlanApp {
         }
     }
 
-    fn open_dialog(&mut self, purpose: DialogPurpose) {
+    /// Whether the system file dialog can open: on Linux it needs a desktop portal on the
+    /// session bus (`COSTPLAN_NO_NATIVE_DIALOG` forces the in-window dialog anywhere).
+    fn native_dialogs() -> bool {
+        if std::env::var_os("COSTPLAN_NO_NATIVE_DIALOG").is_some() {
+            return false;
+        }
+        !cfg!(target_os = "linux") || std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some()
+    }
+
+    /// Opens a file dialog: the system's when it can open, else the in-window one.
+    pub fn open_dialog(&mut self, purpose: DialogPurpose) {
+        if !Self::native_dialogs() {
+            self.open_path_dialog(
+                purpose,
+                "The system file dialog is not available here (no desktop portal); choose the file in this window.",
+            );
+            return;
+        }
         let (tx, rx) = channel();
         let dir = self.path.as_ref().and_then(|p| p.parent().map(|p| p.to_path_buf()));
         let repaint = self.repaint_fn();
@@ -475,27 +501,108 @@ impl CostPlanApp {
                 let _ = tx.send(picked);
                 repaint();
             });
-        if spawned.is_ok() {
-            self.dialog_rx = Some((purpose, rx));
+        match spawned {
+            Ok(_) => self.dialog_rx = Some((purpose, rx, Instant::now())),
+            Err(_) => self.open_path_dialog(
+                purpose,
+                "The system file dialog could not start; choose the file in this window.",
+            ),
         }
     }
 
+    /// Opens the in-window file dialog for `purpose`, saying why.
+    pub fn open_path_dialog(&mut self, purpose: DialogPurpose, reason: &str) {
+        let (title, save) = match purpose {
+            DialogPurpose::OpenScenario => ("Open a scenario", false),
+            DialogPurpose::OpenTraffic => ("Open a traffic profile", false),
+            DialogPurpose::OpenPrices => ("Open a price table", false),
+            DialogPurpose::SaveAs => ("Save the scenario as", true),
+            DialogPurpose::ComparePolicy => ("A policy from another file", false),
+            DialogPurpose::ExportReport => ("Export a report (.html, .md, .csv or .json)", true),
+        };
+        let start = match (&self.path, purpose) {
+            (Some(p), DialogPurpose::SaveAs) => p.clone(),
+            (_, DialogPurpose::SaveAs) => PathBuf::from("scenario.ron"),
+            (_, DialogPurpose::ExportReport) => self
+                .path
+                .as_ref()
+                .and_then(|p| p.parent())
+                .unwrap_or(Path::new("."))
+                .join("report.html"),
+            (Some(p), _) => p.parent().map(|d| d.to_path_buf()).unwrap_or_default(),
+            (None, _) => PathBuf::from("."),
+        };
+        let d = crate::gui::path_dialog::PathDialog::new(title, save, &start, Some(reason.to_string()));
+        self.path_dialog = Some((purpose, d));
+    }
+
     fn poll_dialog(&mut self) {
-        let Some((purpose, rx)) = &self.dialog_rx else { return };
-        let purpose = *purpose;
+        let Some((purpose, rx, opened)) = &self.dialog_rx else {
+            return;
+        };
+        let (purpose, opened) = (*purpose, *opened);
         let Ok(picked) = rx.try_recv() else { return };
         self.dialog_rx = None;
-        let Some(path) = picked else { return };
+        match picked {
+            Some(path) => self.picked(purpose, path),
+            // Nobody cancels a dialog within a blink: it could not open (no portal).
+            None if opened.elapsed() < NATIVE_DIALOG_FAILED_WITHIN => self.open_path_dialog(
+                purpose,
+                "The system file dialog could not open (no desktop portal?); choose the file in this window.",
+            ),
+            None => self.dialog_closed(),
+        }
+    }
+
+    /// A dialog closed without a path: a save asked for by the unsaved-changes prompt did not
+    /// happen, so the window stays open and says so.
+    fn dialog_closed(&mut self) {
+        if self.after_save.take().is_some() {
+            self.status = Some(("Not saved; the window stays open.".into(), true));
+        }
+    }
+
+    /// Acts on a path chosen in a dialog (the system's or the window's).
+    pub fn picked(&mut self, purpose: DialogPurpose, path: PathBuf) {
         match purpose {
             DialogPurpose::OpenScenario => self.request_open(path),
             DialogPurpose::OpenTraffic | DialogPurpose::OpenPrices => self.open_path(&path),
-            DialogPurpose::SaveAs => {
-                if let Err(e) = self.save_to(&path) {
-                    self.status = Some((e, true));
+            DialogPurpose::SaveAs => match self.save_to(&path) {
+                Ok(()) => {
+                    if let Some(p) = self.after_save.take() {
+                        self.finish_after_save = Some(p);
+                    }
                 }
-            }
+                Err(e) => {
+                    self.after_save = None;
+                    self.status = Some((format!("{e}; not saved, the window stays open"), true));
+                }
+            },
             DialogPurpose::ComparePolicy => self.add_compare_policy(&path),
             DialogPurpose::ExportReport => self.export_report(&path),
+        }
+    }
+
+    fn path_dialog_ui(&mut self, ctx: &egui::Context) {
+        use crate::gui::path_dialog::PathChoice;
+        let Some((purpose, d)) = &mut self.path_dialog else {
+            return;
+        };
+        let purpose = *purpose;
+        let extensions: &[&str] = match purpose {
+            DialogPurpose::ExportReport => &["html", "md", "csv", "json"],
+            _ => &["ron", "json"],
+        };
+        match d.ui(ctx, extensions, &self.recent) {
+            PathChoice::Open => {}
+            PathChoice::Chosen(p) => {
+                self.path_dialog = None;
+                self.picked(purpose, p);
+            }
+            PathChoice::Cancelled => {
+                self.path_dialog = None;
+                self.dialog_closed();
+            }
         }
     }
 
@@ -985,9 +1092,18 @@ impl CostPlanApp {
             ui.label(format!("The scenario has unsaved edits. Save them before you {what}?"));
             ui.horizontal(|ui| {
                 if ui.button("Save").clicked() {
-                    self.save();
-                    if !self.dirty {
-                        self.finish_pending(ctx, pending.clone());
+                    if self.path.is_some() {
+                        self.save();
+                        if !self.dirty {
+                            self.finish_pending(ctx, pending.clone());
+                        } else if let Some((e, _)) = &self.status {
+                            // The save failed: the window stays open with the reason.
+                            self.status = Some((format!("{e}; not saved, the window stays open"), true));
+                        }
+                    } else {
+                        // Never saved: choose where, then finish (or stay open if that fails).
+                        self.after_save = Some(pending.clone());
+                        self.open_dialog(DialogPurpose::SaveAs);
                     }
                     self.pending = None;
                 }
@@ -1001,6 +1117,20 @@ impl CostPlanApp {
                 }
             });
         });
+    }
+
+    /// Asks to quit: at once without unsaved edits, else through the unsaved-changes prompt.
+    pub fn request_quit(&mut self) {
+        if self.dirty {
+            self.pending = Some(Pending::Quit);
+        } else {
+            self.allow_close = true;
+        }
+    }
+
+    /// Whether the window is allowed to close (the user quit, or saved or discarded first).
+    pub fn closing(&self) -> bool {
+        self.allow_close
     }
 
     fn finish_pending(&mut self, ctx: &egui::Context, p: Pending) {
@@ -1078,6 +1208,10 @@ impl eframe::App for CostPlanApp {
             });
         });
         self.confirm_dialog(&ctx);
+        self.path_dialog_ui(&ctx);
+        if let Some(p) = self.finish_after_save.take() {
+            self.finish_pending(&ctx, p);
+        }
         self.about_window(&ctx);
         let title = self.window_title();
         if title != self.shown_title {
@@ -1098,6 +1232,10 @@ impl eframe::App for CostPlanApp {
         );
     }
 }
+
+/// A system dialog that returns nothing within this time did not open (nobody cancels a dialog
+/// that fast).
+const NATIVE_DIALOG_FAILED_WITHIN: std::time::Duration = std::time::Duration::from_millis(400);
 
 /// The longest text a cell of the compare view's "What changed" table shows.
 const COMPARE_CELL_CHARS: usize = 60;

@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod editor;
+pub mod path_dialog;
 pub use crate::report::series;
 pub mod views;
 pub mod worker;

@@ -176,15 +176,16 @@ pub fn spend_chart(ui: &mut Ui, r: &Results, start: Option<&str>) {
         .show(ui, |plot| {
             for (i, p) in r.policies.iter().enumerate() {
                 let band = series::spend_band(p);
-                plot.add(
-                    FilledArea::new(p.name.clone(), &band.days, &band.p5, &band.p95)
-                        .fill_color(colour(i).gamma_multiply(0.25)),
-                );
+                // The median line first: the legend takes its colour from the first item named.
                 let pts: Vec<[f64; 2]> = band.days.iter().zip(&band.p50).map(|(x, y)| [*x, *y]).collect();
                 plot.line(
                     Line::new(p.name.clone(), PlotPoints::from(pts))
                         .color(colour(i))
                         .width(2.0),
+                );
+                plot.add(
+                    FilledArea::new(p.name.clone(), &band.days, &band.p5, &band.p95)
+                        .fill_color(colour(i).gamma_multiply(0.25)),
                 );
                 if let Some(b) = series::budget_line_on_chart(r, p) {
                     plot.line(

@@ -573,3 +573,47 @@ fn a_policy_from_another_file_is_selected_compared_at_once_and_can_be_cancelled(
     h.get_by_label("Run the comparison");
     assert!(h.query_by_label_contains("Press Compare").is_none());
 }
+
+/// Without a desktop portal the system dialog cannot open; Save in the quit prompt then asks
+/// for a path in the window, and either saves and closes or keeps the window open and says so.
+#[test]
+fn save_from_the_quit_prompt_saves_through_the_in_window_dialog_or_stays_open() {
+    let dir = tempfile::tempdir().unwrap();
+    for (cancel, name) in [(false, "saved.ron"), (true, "never.ron")] {
+        let mut h = harness();
+        wait(&mut h, "results", finished);
+        h.state_mut().dirty = true;
+        h.state_mut().request_quit();
+        h.run_ok();
+        h.get_by_label("Save").click();
+        h.run_ok();
+        // The system dialog is tried first where a session bus exists; it fails at once here.
+        let start = Instant::now();
+        while h.state().path_dialog.is_none() {
+            assert!(start.elapsed() < Duration::from_secs(10), "no file dialog appeared");
+            std::thread::sleep(Duration::from_millis(20));
+            h.step();
+        }
+        h.run_ok();
+        let target = dir.path().join(name);
+        h.get_by_label("Path").focus();
+        h.run_ok();
+        h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+        h.get_by_label("Path").type_text(&target.display().to_string());
+        h.run_ok();
+        if cancel {
+            h.get_by_label("Cancel").click();
+            h.run_ok();
+            assert!(!h.state().closing(), "the window stays open");
+            let (msg, _) = h.state().status.clone().unwrap();
+            assert!(msg.contains("Not saved; the window stays open"), "{msg}");
+            assert!(!target.exists());
+        } else {
+            h.get_by_label("Save here").click();
+            h.run_ok();
+            assert!(target.exists(), "saved");
+            assert!(h.state().closing(), "then the window closes");
+            costplan::model::load_scenario_path(&target).unwrap();
+        }
+    }
+}
