@@ -1176,9 +1176,11 @@ impl eframe::App for CostPlanApp {
 
         egui::Panel::top("menu").show(ui, |ui| self.menu(ui));
         egui::Panel::bottom("status").show(ui, |ui| self.status_bar(ui));
+        // The editor takes at most a third of a narrow window.
+        let editor_width = (ctx.content_rect().width() / 3.0).clamp(240.0, 380.0);
         egui::Panel::left("scenario")
             .resizable(true)
-            .default_size(380.0)
+            .default_size(editor_width)
             .show(ui, |ui| {
                 egui::ScrollArea::vertical().show(ui, |ui| {
                     let before = self.draft.clone();

@@ -52,10 +52,15 @@ pub fn colour(i: usize) -> Color32 {
 
 /// Key figures: one row per policy, p50 with p5–p95 and the paired delta.
 pub fn key_figures(ui: &mut Ui, r: &Results) {
+    // Narrow windows scroll the table sideways rather than cutting columns off.
+    egui::ScrollArea::horizontal().id_salt("key_figures_scroll").show(ui, |ui| key_figures_grid(ui, r));
+}
+
+fn key_figures_grid(ui: &mut Ui, r: &Results) {
     egui::Grid::new("key_figures")
         .striped(true)
-        .spacing([14.0, 6.0])
-        .min_col_width(130.0)
+        .spacing([10.0, 6.0])
+        .min_col_width(96.0)
         .show(ui, |ui| {
             ui.strong("Policy");
             for (_, title) in KEY_FIGURES {

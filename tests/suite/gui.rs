@@ -617,3 +617,27 @@ fn save_from_the_quit_prompt_saves_through_the_in_window_dialog_or_stays_open() 
         }
     }
 }
+
+/// At 1024×640 every key figure's column is on screen, or reachable by scrolling the table
+/// sideways (never cut off by the window); at 1400 they all fit as they are.
+#[test]
+fn key_figure_columns_fit_a_1024_wide_window() {
+    for (w, h_px) in [(1024.0, 640.0), (1400.0, 900.0)] {
+        let mut h = Harness::builder()
+            .with_size(egui::vec2(w, h_px))
+            .build_eframe(|cc| CostPlanApp::new(cc, None));
+        h.state_mut().scenario.file.runs = 12;
+        h.state_mut().draft.file.runs = 12;
+        h.state_mut().show_hint = false;
+        h.state_mut().start_run();
+        wait(&mut h, "results", finished);
+        for (_, title) in costplan::report::table::KEY_FIGURES {
+            let r = h.get_by_label(title).rect();
+            assert!(
+                r.max.x <= w + 0.5,
+                "at {w}×{h_px} the column {title:?} ends at x = {} (off-screen)",
+                r.max.x
+            );
+        }
+    }
+}
