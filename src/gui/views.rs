@@ -53,7 +53,9 @@ pub fn colour(i: usize) -> Color32 {
 /// Key figures: one row per policy, p50 with p5–p95 and the paired delta.
 pub fn key_figures(ui: &mut Ui, r: &Results) {
     // Narrow windows scroll the table sideways rather than cutting columns off.
-    egui::ScrollArea::horizontal().id_salt("key_figures_scroll").show(ui, |ui| key_figures_grid(ui, r));
+    egui::ScrollArea::horizontal()
+        .id_salt("key_figures_scroll")
+        .show(ui, |ui| key_figures_grid(ui, r));
 }
 
 fn key_figures_grid(ui: &mut Ui, r: &Results) {

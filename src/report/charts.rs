@@ -4,7 +4,6 @@
 
 use plotters::prelude::*;
 
-use super::format::usd;
 use super::series::{self, Attribution, SavingOf};
 use crate::sim::results::Results;
 
@@ -55,6 +54,29 @@ fn category_label<S: AsRef<str>>(names: &[S], v: f64) -> String {
             .unwrap_or_default()
     } else {
         String::new()
+    }
+}
+
+/// Dollar tick labels with one format along an axis (not "$500.00" beside "$1,000"): whole
+/// dollars with thousands separators when the axis reaches $100, cents when it reaches $1,
+/// else enough decimals for its largest value.
+pub fn usd_axis_label(v: f64, axis_max: f64) -> String {
+    let m = axis_max.abs();
+    let decimals = if m >= 100.0 {
+        0
+    } else if m >= 1.0 {
+        2
+    } else if m > 0.0 {
+        ((-m.log10()).ceil() as usize + 2).min(8)
+    } else {
+        2
+    };
+    let sign = if v < 0.0 { "-" } else { "" };
+    let a = v.abs();
+    if decimals == 0 {
+        format!("{sign}${}", super::format::thousands(a.round() as u64))
+    } else {
+        format!("{sign}${a:.decimals$}")
     }
 }
 
@@ -111,7 +133,7 @@ pub fn cost_per_success(r: &Results) -> Result<String, String> {
             .configure_mesh()
             .x_desc("cost per successful outcome")
             .y_desc("share of runs")
-            .x_label_formatter(&|v| usd(*v))
+            .x_label_formatter(&|v| usd_axis_label(*v, x1.abs().max(x0.abs())))
             .y_label_formatter(&|v| format!("{:.0}%", v * 100.0))
             .draw()
             .map_err(err)?;
@@ -161,8 +183,8 @@ pub fn savings(r: &Results, policy: usize, how: Attribution, of: SavingOf) -> Re
             .disable_x_mesh()
             .x_labels(bars.len().max(1))
             .x_label_formatter(&|v| category_label(&names, *v))
-            .y_label_formatter(&|v| usd(*v))
-            .y_desc("saving")
+            .y_label_formatter(&|v| usd_axis_label(*v, y1.abs().max(y0.abs())))
+            .y_desc("saving (US$)")
             .draw()
             .map_err(err)?;
         let c = colour(policy);
@@ -218,8 +240,9 @@ pub fn spend_over_time(r: &Results) -> Result<String, String> {
         chart
             .configure_mesh()
             .x_desc("day of the horizon")
-            .y_desc("cumulative spend")
-            .y_label_formatter(&|v| usd(*v))
+            .y_desc("cumulative spend (US$)")
+            .x_label_formatter(&|v| format!("{v:.0}"))
+            .y_label_formatter(&|v| usd_axis_label(*v, y1))
             .draw()
             .map_err(err)?;
         for (i, p) in r.policies.iter().enumerate() {
@@ -271,7 +294,7 @@ pub fn quality_vs_cost(r: &Results) -> Result<String, String> {
             .configure_mesh()
             .x_desc("spend over the horizon")
             .y_desc("success rate (%)")
-            .x_label_formatter(&|v| usd(*v))
+            .x_label_formatter(&|v| usd_axis_label(*v, x1.abs().max(x0.abs())))
             .y_label_formatter(&|v| format!("{v:.1}%"))
             .draw()
             .map_err(err)?;
@@ -313,7 +336,7 @@ pub fn spend_by(r: &Results, by_owner: bool) -> Result<String, String> {
             .disable_x_mesh()
             .x_labels(groups.len().max(1))
             .x_label_formatter(&|v| category_label(&names, *v))
-            .y_label_formatter(&|v| usd(*v))
+            .y_label_formatter(&|v| usd_axis_label(*v, y1))
             .draw()
             .map_err(err)?;
         for (pi, p) in r.policies.iter().enumerate() {

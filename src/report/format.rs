@@ -52,7 +52,11 @@ pub fn value(unit: Unit, x: f64) -> String {
     match unit {
         Unit::Usd => usd(x),
         Unit::Ratio => pct(x),
-        Unit::Ms => format!("{:.0} ms", x),
+        Unit::Ms => format!(
+            "{}{} ms",
+            if x < 0.0 { "-" } else { "" },
+            thousands(x.abs().round() as u64)
+        ),
         Unit::Count => thousands(x.round().max(0.0) as u64),
         Unit::PerMtok => format!("{x:.1}/Mtok"),
         Unit::Day => format!("day {:.0}", x + 1.0),
@@ -69,7 +73,7 @@ pub fn delta(unit: Unit, x: f64) -> String {
     match unit {
         Unit::Usd => format!("{sign}{}", usd(a)),
         Unit::Ratio => format!("{sign}{:.2} pt", a * 100.0),
-        Unit::Ms => format!("{sign}{a:.0} ms"),
+        Unit::Ms => format!("{sign}{} ms", thousands(a.round() as u64)),
         Unit::Count => format!("{sign}{}", thousands(a.round() as u64)),
         Unit::PerMtok => format!("{sign}{a:.1}/Mtok"),
         Unit::Day => format!("{sign}{a:.0} d"),

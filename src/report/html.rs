@@ -54,19 +54,37 @@ section#summary { background: var(--card); border-radius: 10px; padding: 4px 20p
 section#summary h2 { border: none; }
 figure.chart { margin: 14px 0 26px; }
 figure.chart figcaption { color: var(--muted); font-size: 13px; margin-bottom: 6px; }
-figure.chart svg { display: block; max-width: 100%; height: auto; background: #fff; border-radius: 8px; border: 1px solid var(--line); }
+div.scroll { overflow-x: auto; }
+figure.chart .frame { overflow-x: auto; }
+/* Charts fill the column (their viewBox scales them); on a phone they keep a readable size and
+   scroll sideways rather than shrinking their text to a few pixels. */
+figure.chart svg { display: block; width: 100%; height: auto; background: #fff; border-radius: 8px; border: 1px solid var(--line); }
 footer { color: var(--muted); font-size: 12px; padding: 28px 24px 40px; }
+@media (max-width: 700px) {
+  header, main, footer { padding-left: 12px; padding-right: 12px; }
+  table { font-size: 12px; }
+  td[data-stat="p50"], td[data-stat="mean"] { white-space: normal; }
+  figure.chart svg { min-width: 560px; }
+  section#summary { padding: 4px 12px 10px; }
+}
+@media (prefers-color-scheme: dark) {
+  /* Dark charts: the white SVGs inverted, hues turned back. */
+  figure.chart svg { filter: invert(0.9) hue-rotate(180deg); border-color: #555; }
+}
 @media print {
   :root { --fg: #000; --muted: #444; --bg: #fff; --card: #f2f2f2; --line: #bbb; }
   nav { display: none; }
   body { font-size: 11pt; }
   h2 { break-after: avoid; }
-  figure.chart, table, section#summary { break-inside: avoid; }
+  p:has(+ div.scroll), figcaption { break-after: avoid; }
+  figure.chart, div.scroll, table, section#summary { break-inside: avoid; }
+  figure.chart svg { filter: none; min-width: 0; }
 }
 "#;
 
 fn table(out: &mut String, header: &[String], rows: &[Vec<Cell>]) {
-    out.push_str("<table><thead><tr>");
+    // A wide table scrolls inside its own box on a narrow screen instead of widening the page.
+    out.push_str("<div class=\"scroll\"><table><thead><tr>");
     for h in header {
         let _ = write!(out, "<th>{}</th>", esc(h));
     }
@@ -93,7 +111,7 @@ fn table(out: &mut String, header: &[String], rows: &[Vec<Cell>]) {
         }
         out.push_str("</tr>");
     }
-    out.push_str("</tbody></table>");
+    out.push_str("</tbody></table></div>");
 }
 
 /// Strips an XML declaration so the SVG can sit inside HTML.
@@ -144,7 +162,11 @@ pub fn render(scn: &Scenario, r: &Results) -> String {
                     let (_, title, svg) = &charts[*i];
                     let _ = write!(out, "<figure class=\"chart\"><figcaption>{}</figcaption>", esc(title));
                     match svg {
-                        Ok(svg) => out.push_str(inline_svg(svg)),
+                        Ok(svg) => {
+                            out.push_str("<div class=\"frame\">");
+                            out.push_str(inline_svg(svg));
+                            out.push_str("</div>");
+                        }
                         Err(e) => {
                             let _ = write!(out, "<p>This chart could not be drawn: {}</p>", esc(e));
                         }

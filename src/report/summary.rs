@@ -757,7 +757,10 @@ fn method(scn: &Scenario, r: &Results) -> Section {
         )),
         Block::Para("A model succeeds on a task iff the task's difficulty u ~ U(0,1) is below its success probability, so stronger models solve a superset of what weaker ones solve. Every policy sees the same tasks and draws (common random numbers): deltas against the baseline are paired run by run, with their mean, 90% interval and the share of runs in which the candidate is better.".into()),
         Block::Para("Savings by tactic run the baseline with each subset of the candidate's differing components swapped in and attribute the saving by Shapley value (the tactics' shares add up to the total saving); the waterfall adds the tactics in policy order.".into()),
-        Block::Para(format!("Percentiles are across runs: p5–p95 is a 90% planning interval. Scenario: {}.", scn.file.description)),
+        Block::Para(format!(
+            "Percentiles are across runs: p5–p95 is a 90% planning interval. Scenario: {}.",
+            scn.file.description.trim().trim_end_matches('.')
+        )),
     ];
     blocks.push(Block::Table {
         header: vec!["Metric".into(), "Key".into(), "Unit".into(), "Definition".into()],

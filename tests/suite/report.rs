@@ -243,7 +243,11 @@ fn the_executive_summary_never_recommends_a_budget_that_runs_out_in_most_runs_an
     };
     let (best, _) = costplan::report::summary::recommend(&r);
     let breach = r.policies[best].metrics["budget_breached"].mean;
-    assert!(breach.is_nan() || breach <= 0.5, "{} runs out in {breach}", r.policies[best].name);
+    assert!(
+        breach.is_nan() || breach <= 0.5,
+        "{} runs out in {breach}",
+        r.policies[best].name
+    );
     let text = summary_text(&scn, &r);
     let all = text.join("\n");
     assert!(all.contains("means over 12 runs"), "one statistic, named: {all}");
@@ -285,4 +289,47 @@ fn a_recommended_policy_whose_budget_can_run_out_says_so_first() {
         text[1].starts_with("Before deciding: the budget of cand runs out in"),
         "{text:?}"
     );
+}
+
+/// The HTML report at phone width, on a desktop and in print: wide tables scroll in their own
+/// box, charts fill the column through their viewBox and keep a readable size on a phone,
+/// charts follow a dark colour scheme, a table's introduction stays with it in print, and axis
+/// labels use one format. (`scripts/report-check.sh` renders the same report in headless
+/// Chromium at 390 px, 1280 px and as a PDF, for a look.)
+#[test]
+fn the_html_report_reads_on_a_phone_a_desktop_dark_screens_and_paper() {
+    let (scn, r) = results("rag-docs");
+    let html = costplan::report::html::render(&scn, &r);
+    let doc = scraper::Html::parse_document(&html);
+    let sel = |s: &str| scraper::Selector::parse(s).unwrap();
+    let tables = doc.select(&sel("table")).count();
+    assert!(tables > 0);
+    assert_eq!(
+        doc.select(&sel("div.scroll > table")).count(),
+        tables,
+        "every table scrolls in its box"
+    );
+    for svg in doc.select(&sel("figure.chart .frame > svg")) {
+        assert!(svg.value().attr("viewBox").is_some(), "charts scale by their viewBox");
+    }
+    for rule in [
+        "figure.chart svg { display: block; width: 100%",
+        "@media (max-width: 700px)",
+        "min-width: 560px",
+        "@media (prefers-color-scheme: dark)",
+        "filter: invert(0.9) hue-rotate(180deg)",
+        "p:has(+ div.scroll), figcaption { break-after: avoid; }",
+    ] {
+        assert!(html.contains(rule), "missing {rule:?}");
+    }
+    assert!(
+        !html.contains("..<") && !html.contains(".</p>.") && !html.contains("router.."),
+        "no doubled full stop"
+    );
+    // Axis labels: one format per axis.
+    use costplan::report::charts::usd_axis_label;
+    assert_eq!(usd_axis_label(500.0, 1500.0), "$500");
+    assert_eq!(usd_axis_label(1000.0, 1500.0), "$1,000");
+    assert_eq!(usd_axis_label(0.5, 2.0), "$0.50");
+    assert_eq!(usd_axis_label(0.0125, 0.03), "$0.0125");
 }
