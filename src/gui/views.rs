@@ -160,7 +160,7 @@ fn usd_axis(mark: egui_plot::GridMark, _range: &std::ops::RangeInclusive<f64>) -
 /// Spend over the horizon: median and p5–p95 band per policy, and the budget lines.
 pub fn spend_chart(ui: &mut Ui, r: &Results, start: Option<&str>) {
     let start = start.map(str::to_string);
-    plot("spend_over_time")
+    plot(ui, "spend_over_time")
         .legend(
             Legend::default()
                 .position(egui_plot::Corner::LeftTop)
@@ -212,7 +212,7 @@ pub fn cps_distribution(ui: &mut Ui, r: &Results) {
         .iter()
         .flat_map(|(_, p)| p.iter().map(|x| x[1]))
         .fold(0.0f64, f64::max);
-    plot("cps_distribution")
+    plot(ui, "cps_distribution")
         .legend(
             Legend::default()
                 .position(egui_plot::Corner::RightTop)
@@ -240,13 +240,27 @@ pub fn cps_distribution(ui: &mut Ui, r: &Results) {
 
 /// A plot as every view wants it: the mouse wheel scrolls the page (it zooms only with Ctrl,
 /// and a double-click resets the view), so scrolling past a chart never pans it into emptiness.
-pub fn plot(id: &str) -> Plot<'static> {
-    Plot::new(id.to_string()).allow_scroll(false)
+/// The id of the window's plot named `name` (each name is used once).
+pub fn plot_id(name: &str) -> egui::Id {
+    egui::Id::new(("costplan_plot", name))
+}
+
+/// Where the user has zoomed or moved it, a "Reset view" button above it puts it back.
+pub fn plot(ui: &mut Ui, name: &str) -> Plot<'static> {
+    let id = plot_id(name);
+    let moved = egui_plot::PlotMemory::load(ui.ctx(), id).is_some_and(|m| !m.auto_bounds.x || !m.auto_bounds.y);
+    let reset = moved
+        && ui
+            .small_button("Reset view")
+            .on_hover_text("The chart was zoomed or moved; show all of it again")
+            .clicked();
+    let p = Plot::new(name.to_string()).id(id).allow_scroll(false);
+    if reset { p.reset() } else { p }
 }
 
 /// Quality versus cost: one point per run per policy.
 pub fn quality_vs_cost(ui: &mut Ui, r: &Results) {
-    plot("quality_vs_cost")
+    plot(ui, "quality_vs_cost")
         .legend(Legend::default().background_alpha(0.85))
         .height(220.0)
         .x_axis_label("spend over the horizon")
@@ -301,7 +315,7 @@ impl Views {
         let names: Vec<&'static str> = bars.iter().map(|b| b.tactic).collect();
         let colour_i = self.savings_policy;
         let top = bars.iter().map(|b| b.p95.max(b.mean)).fold(0.0f64, f64::max);
-        plot("savings_by_tactic")
+        plot(ui, "savings_by_tactic")
             .height(200.0)
             .include_y(top * 1.2)
             .label_formatter(usd_hover)
@@ -359,7 +373,7 @@ pub fn spend_by(ui: &mut Ui, r: &Results, by_owner: bool) {
     let groups = series::spend_groups(r, by_owner);
     let n = r.policies.len().max(1) as f64;
     let names: Vec<String> = groups.iter().map(|g| g.0.clone()).collect();
-    plot(if by_owner { "spend_by_owner" } else { "spend_by_model" })
+    plot(ui, if by_owner { "spend_by_owner" } else { "spend_by_model" })
         .legend(Legend::default().background_alpha(0.85))
         .height(180.0)
         .label_formatter(usd_hover)

@@ -641,3 +641,29 @@ fn key_figure_columns_fit_a_1024_wide_window() {
         }
     }
 }
+
+/// A chart the user zoomed or moved offers "Reset view", which shows all of it again.
+#[test]
+fn a_moved_chart_offers_reset_view() {
+    let mut h = harness();
+    wait(&mut h, "results", finished);
+    h.state_mut().show_hint = false;
+    h.get_by_label("Charts").click();
+    h.run_ok();
+    assert!(h.query_by_label("Reset view").is_none(), "nothing to reset yet");
+    // What a drag or Ctrl+wheel leaves in the plot's memory.
+    let ctx = h.ctx.clone();
+    let id = costplan::gui::views::plot_id("quality_vs_cost");
+    let mut mem = egui_plot::PlotMemory::load(&ctx, id).expect("the chart was drawn");
+    mem.auto_bounds = egui::Vec2b::new(false, false);
+    mem.store(&ctx, id);
+    h.run_ok();
+    h.get_by_label("Reset view").click();
+    h.run_ok();
+    h.run_ok();
+    assert!(
+        h.query_by_label("Reset view").is_none(),
+        "the chart shows all of it again"
+    );
+    assert!(egui_plot::PlotMemory::load(&ctx, id).unwrap().auto_bounds.all());
+}
