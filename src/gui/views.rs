@@ -242,7 +242,7 @@ pub fn cps_distribution(ui: &mut Ui, r: &Results) {
 /// and a double-click resets the view), so scrolling past a chart never pans it into emptiness.
 /// The id of the window's plot named `name` (each name is used once).
 pub fn plot_id(name: &str) -> egui::Id {
-    egui::Id::new(("costplan_plot", name))
+    egui::Id::unique(("costplan_plot", name))
 }
 
 /// Where the user has zoomed or moved it, a "Reset view" button above it puts it back.
