@@ -373,9 +373,15 @@ pub fn spend_by(ui: &mut Ui, r: &Results, by_owner: bool) {
     let groups = series::spend_groups(r, by_owner);
     let n = r.policies.len().max(1) as f64;
     let names: Vec<String> = groups.iter().map(|g| g.0.clone()).collect();
+    // Headroom above the tallest bar, so its hover label is not cut at the top.
+    let top = groups
+        .iter()
+        .flat_map(|g| g.1.iter().map(|x| x.1))
+        .fold(0.0f64, f64::max);
     plot(ui, if by_owner { "spend_by_owner" } else { "spend_by_model" })
         .legend(Legend::default().background_alpha(0.85))
         .height(180.0)
+        .include_y(top * 1.2)
         .label_formatter(usd_hover)
         .y_axis_formatter(usd_axis)
         .x_axis_formatter(move |m, _| {
