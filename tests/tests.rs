@@ -25,6 +25,8 @@ mod fuzz;
 mod gui;
 #[path = "suite/hostile.rs"]
 mod hostile;
+#[path = "suite/layers.rs"]
+mod layers;
 #[path = "suite/litellm.rs"]
 mod litellm;
 #[path = "suite/report.rs"]

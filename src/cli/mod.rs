@@ -16,9 +16,9 @@ use crate::model::scenario::{FileKind, detect_kind_checked, parse_policy, read_t
 use crate::model::{PriceTable, TrafficProfile, load_scenario_path};
 
 /// Exit code: an input file is invalid, or the command line is wrong.
-pub const EXIT_INVALID: u8 = 2;
+pub const EXIT_INVALID: u8 = crate::exit::INVALID;
 /// Exit code: a run or I/O failed.
-pub const EXIT_FAILURE: u8 = 1;
+pub const EXIT_FAILURE: u8 = crate::exit::FAILURE;
 
 /// CostPlan — plan the cost of LLM-backed products before you spend.
 #[derive(Debug, Parser)]

@@ -82,6 +82,27 @@ impl EngineArgs {
     }
 }
 
+/// `--format`: the report formats, as the command line names them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum FormatArg {
+    Html,
+    Md,
+    Csv,
+    Json,
+}
+
+impl FormatArg {
+    /// The report format it names.
+    pub fn format(self) -> crate::report::Format {
+        match self {
+            FormatArg::Html => crate::report::Format::Html,
+            FormatArg::Md => crate::report::Format::Md,
+            FormatArg::Csv => crate::report::Format::Csv,
+            FormatArg::Json => crate::report::Format::Json,
+        }
+    }
+}
+
 /// A run estimated to take at least this many seconds prints its estimate before it starts.
 const LONG_RUN_NOTICE_S: f64 = 10.0;
 
@@ -137,7 +158,7 @@ pub struct ReportArgs {
     pub output: PathBuf,
     /// html, md, csv or json (default: from the output's extension).
     #[arg(long, value_enum)]
-    pub format: Option<crate::report::Format>,
+    pub format: Option<FormatArg>,
     /// Number of Monte Carlo runs, 1 to 100,000 (default: the scenario's).
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub runs: Option<u32>,
@@ -283,7 +304,11 @@ pub fn compare(args: &CompareArgs) -> Result<ExitCode> {
 }
 /// Runs `report`.
 pub fn report(args: &ReportArgs) -> Result<ExitCode> {
-    let Some(format) = args.format.or_else(|| crate::report::Format::from_path(&args.output)) else {
+    let Some(format) = args
+        .format
+        .map(FormatArg::format)
+        .or_else(|| crate::report::Format::from_path(&args.output))
+    else {
         eprintln!(
             "{}: cannot tell the format from the extension; use --format html|md|csv|json",
             args.output.display()

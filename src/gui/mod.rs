@@ -20,7 +20,7 @@ pub fn run(file: Option<PathBuf>) -> anyhow::Result<ExitCode> {
         eprintln!(
             "costplan: no display found (DISPLAY and WAYLAND_DISPLAY are unset); for headless use try `costplan simulate <scenario>`"
         );
-        return Ok(ExitCode::from(crate::cli::EXIT_INVALID));
+        return Ok(ExitCode::from(crate::exit::INVALID));
     }
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
@@ -38,7 +38,7 @@ pub fn run(file: Option<PathBuf>) -> anyhow::Result<ExitCode> {
         Ok(()) => Ok(ExitCode::SUCCESS),
         Err(e) => {
             eprintln!("costplan: cannot open a window ({e}); for headless use try `costplan simulate <scenario>`");
-            Ok(ExitCode::from(crate::cli::EXIT_FAILURE))
+            Ok(ExitCode::from(crate::exit::FAILURE))
         }
     }
 }

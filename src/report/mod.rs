@@ -16,7 +16,7 @@ use crate::model::Scenario;
 use crate::sim::results::Results;
 
 /// A report format.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
     Html,
     Md,

@@ -763,8 +763,8 @@ fn risk_flags(
                 value: dcps.mean,
                 message: format!(
                     "total spend falls by {} but each successful outcome costs {} more",
-                    crate::report::format::usd(-dc.mean),
-                    crate::report::format::usd(dcps.mean)
+                    crate::units::usd(-dc.mean),
+                    crate::units::usd(dcps.mean)
                 ),
                 explanation: "cheaper in total only because fewer tasks succeed",
             });
@@ -780,8 +780,8 @@ fn risk_flags(
                         message: format!(
                             "{} saves {} in total but raises the cost per success by {}",
                             t.tactic,
-                            crate::report::format::usd(t.mean_usd),
-                            crate::report::format::usd(-c.mean_usd)
+                            crate::units::usd(t.mean_usd),
+                            crate::units::usd(-c.mean_usd)
                         ),
                         explanation: "this tactic's saving comes from failing work, not from cheaper success",
                     });
@@ -804,8 +804,8 @@ fn risk_flags(
                     message: format!(
                         "{:.0}% of the saving comes from rejected or truncated work ({} rejected, {} truncated tasks per horizon)",
                         from_cut / total * 100.0,
-                        crate::report::format::thousands(get("rejected_tasks").mean.round().max(0.0) as u64),
-                        crate::report::format::thousands(get("truncated_tasks").mean.round().max(0.0) as u64)
+                        crate::units::thousands(get("rejected_tasks").mean.round().max(0.0) as u64),
+                        crate::units::thousands(get("truncated_tasks").mean.round().max(0.0) as u64)
                     ),
                     explanation: "money saved by not doing the work; check that the work really was unnecessary",
                 });
@@ -831,8 +831,8 @@ fn risk_flags(
                 value: p95,
                 message: format!(
                     "p95 latency {} ms is above the {} ms guardrail",
-                    crate::report::format::thousands(p95.round().max(0.0) as u64),
-                    crate::report::format::thousands(limit.get().round().max(0.0) as u64)
+                    crate::units::thousands(p95.round().max(0.0) as u64),
+                    crate::units::thousands(limit.get().round().max(0.0) as u64)
                 ),
                 explanation: "interactive users wait longer than the product allows",
             });
