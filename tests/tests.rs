@@ -8,6 +8,8 @@ mod billing;
 mod cli;
 #[path = "suite/common.rs"]
 mod common;
+#[path = "suite/decisions.rs"]
+mod decisions;
 #[path = "suite/determinism.rs"]
 mod determinism;
 #[path = "suite/distributions.rs"]

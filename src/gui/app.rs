@@ -952,6 +952,8 @@ impl CostPlanApp {
         ui.separator();
         ui.heading("Spend over the horizon");
         views::spend_chart(ui, &r, r.start_date.as_deref());
+        ui.heading("A budget you can defend");
+        views::budget_risk(ui, &r);
         ui.heading("Savings by tactic");
         self.views.savings_chart(ui, &r);
     }

@@ -413,3 +413,70 @@ pub fn spend_by(ui: &mut Ui, r: &Results, by_owner: bool) {
             }
         });
 }
+
+/// A budget you can defend: per policy, the cap that keeps the risk of running out at 10 %, and
+/// for policies with a budget, the share of runs that exhausted it by each day.
+pub fn budget_risk(ui: &mut Ui, r: &Results) {
+    egui::Grid::new("budget_risk").striped(true).show(ui, |ui| {
+        ui.strong("Policy");
+        ui.strong("Budget with a 10% risk of running out");
+        ui.strong("Its own budget runs out by the horizon in");
+        ui.end_row();
+        for (i, p) in r.policies.iter().enumerate() {
+            let b = &p.budget_risk;
+            ui.label(RichText::new(&p.name).color(colour(i)));
+            ui.label(format!(
+                "{} a {}{}",
+                usd(b.safe_cap_usd),
+                b.period,
+                if b.capped_spend {
+                    " (spend was capped: a lower bound)"
+                } else {
+                    ""
+                }
+            ))
+            .on_hover_text(format!(
+                "The {:.0}th percentile, over {} runs, of the highest spend in any one {} of the horizon",
+                (1.0 - b.risk) * 100.0,
+                r.runs,
+                b.period
+            ));
+            ui.label(
+                b.breach_by_day
+                    .last()
+                    .map(|x| crate::report::format::pct(*x) + " of runs")
+                    .unwrap_or_else(|| "no budget".into()),
+            );
+            ui.end_row();
+        }
+    });
+    if r.policies.iter().all(|p| p.budget_risk.breach_by_day.is_empty()) {
+        return;
+    }
+    plot(ui, "budget_risk")
+        .legend(
+            Legend::default()
+                .position(egui_plot::Corner::LeftTop)
+                .background_alpha(0.85),
+        )
+        .height(160.0)
+        .x_axis_label("day of the horizon")
+        .y_axis_label("runs out by then")
+        .y_axis_formatter(|m, _| format!("{:.0}%", m.value * 100.0))
+        .include_y(0.0)
+        .include_y(1.05)
+        .show(ui, |plot| {
+            for (i, p) in r.policies.iter().enumerate() {
+                let curve = &p.budget_risk.breach_by_day;
+                if curve.is_empty() {
+                    continue;
+                }
+                let pts: Vec<[f64; 2]> = curve.iter().enumerate().map(|(d, y)| [(d + 1) as f64, *y]).collect();
+                plot.line(
+                    Line::new(p.name.clone(), PlotPoints::from(pts))
+                        .color(colour(i))
+                        .width(2.0),
+                );
+            }
+        });
+}

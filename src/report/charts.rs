@@ -384,20 +384,68 @@ pub fn is_chart_file_name(name: &str) -> bool {
         && (known.contains(&base) || base.strip_prefix("savings-").is_some_and(|n| n.parse::<u32>().is_ok()))
 }
 
+/// The risk of running out of budget: for each policy with a budget, the share of runs that
+/// exhausted it by each day.
+pub fn budget_risk(r: &Results) -> Result<String, String> {
+    svg(|root| {
+        let days = r.horizon_days as f64;
+        let mut chart = ChartBuilder::on(&root)
+            .margin(12)
+            .caption(
+                "Risk of running out of budget (share of runs exhausted by each day)",
+                (FONT, 16),
+            )
+            .x_label_area_size(36)
+            .y_label_area_size(60)
+            .build_cartesian_2d(0.0..days + 0.5, 0.0..1.05)
+            .map_err(err)?;
+        chart
+            .configure_mesh()
+            .x_desc("day of the horizon")
+            .y_desc("runs out by then")
+            .x_label_formatter(&|v| format!("{v:.0}"))
+            .y_label_formatter(&|v| format!("{:.0}%", v * 100.0))
+            .draw()
+            .map_err(err)?;
+        for (i, p) in r.policies.iter().enumerate() {
+            let curve = &p.budget_risk.breach_by_day;
+            if curve.is_empty() {
+                continue;
+            }
+            let c = colour(i);
+            chart
+                .draw_series(LineSeries::new(
+                    curve.iter().enumerate().map(|(d, y)| ((d + 1) as f64, *y)),
+                    c.stroke_width(2),
+                ))
+                .map_err(err)?
+                .label(p.name.clone())
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], c.stroke_width(2)));
+        }
+        legend(&mut chart, SeriesLabelPosition::UpperLeft)?;
+        Ok(())
+    })
+}
+
 /// Every chart of a report, as (file name, title, SVG).
 pub fn all(r: &Results) -> Vec<(String, String, Result<String, String>)> {
-    let mut out = vec![
-        (
-            "spend-over-time.svg".to_string(),
-            "Spend over the horizon".to_string(),
-            spend_over_time(r),
-        ),
-        (
-            "cost-per-success.svg".to_string(),
-            "Cost per successful outcome".to_string(),
-            cost_per_success(r),
-        ),
-    ];
+    let mut out = vec![(
+        "spend-over-time.svg".to_string(),
+        "Spend over the horizon".to_string(),
+        spend_over_time(r),
+    )];
+    if r.policies.iter().any(|p| !p.budget_risk.breach_by_day.is_empty()) {
+        out.push((
+            "budget-risk.svg".to_string(),
+            "Risk of running out of budget".to_string(),
+            budget_risk(r),
+        ));
+    }
+    out.extend([(
+        "cost-per-success.svg".to_string(),
+        "Cost per successful outcome".to_string(),
+        cost_per_success(r),
+    )]);
     for i in 1..r.policies.len() {
         if r.policies[i]
             .savings_by_tactic

@@ -118,6 +118,41 @@ pub fn recommend(r: &Results) -> (usize, String) {
     (best, reason)
 }
 
+/// The budget that keeps the risk of running out low, in one sentence (and the risk of the
+/// policy's own budget, when it has one).
+pub fn budget_sentence(p: &crate::sim::results::PolicyResult, runs: u32) -> String {
+    let b = &p.budget_risk;
+    let (adj, unit) = if b.period == "day" {
+        ("daily", "day")
+    } else {
+        ("monthly", "month")
+    };
+    let mut s = format!(
+        "A {adj} budget of {} keeps the risk of running out within any {unit} of the horizon at {} (the {} percentile, over {} runs, of the highest {unit}'s spend){}.",
+        usd(b.safe_cap_usd),
+        pct(b.risk),
+        ordinal_pct(1.0 - b.risk),
+        thousands(u64::from(runs)),
+        if b.capped_spend {
+            "; its own cap held spend down in some runs, so the unconstrained figure is higher"
+        } else {
+            ""
+        }
+    );
+    if let (Some(line), Some(last)) = (&p.budget, b.breach_by_day.last()) {
+        s.push_str(&format!(
+            " Its own {} {adj} budget runs out before the horizon ends with {} probability.",
+            usd(line.cap_usd),
+            pct(*last)
+        ));
+    }
+    s
+}
+
+fn ordinal_pct(q: f64) -> String {
+    format!("{:.0}th", q * 100.0)
+}
+
 /// The recommendation's trade-offs against the baseline, each with its 90% interval: quality,
 /// latency, budget and what the budget's action does to users.
 fn trade_offs(r: &Results, i: usize) -> Vec<String> {
@@ -275,6 +310,7 @@ pub fn sections(scn: &Scenario, r: &Results, chart_titles: &[String]) -> Vec<Sec
         usd(rec.metrics["cost_per_success_usd"].mean),
         pct(rec.metrics["success_rate"].mean)
     )));
+    summary.push(Block::Para(budget_sentence(rec, r.runs)));
     if let Some(d) = rec.delta_vs_baseline.get("cost_total_usd") {
         summary.push(Block::Para(format!(
             "Saving against the baseline ({}): {} over the horizon (90% interval {} – {}); cheaper in {} and dearer in {} of {} paired runs.",

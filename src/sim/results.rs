@@ -197,6 +197,72 @@ pub struct BudgetLine {
     pub p_breach: f64,
 }
 
+/// The risk of running out of a budget, and a budget that keeps that risk low (DESIGN: a
+/// budget you can defend).
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct BudgetRisk {
+    /// The budget period the figures are for: the policy's own, else calendar months.
+    pub period: &'static str,
+    /// The risk the safe budget is for: P(running out within some period) ≤ this.
+    pub risk: f64,
+    /// The cap per period that keeps that risk: the `1 − risk` quantile, across runs, of the
+    /// highest spend in any one period of the horizon.
+    pub safe_cap_usd: f64,
+    /// With a budget: the share of runs that exhausted it by the end of each day (rises to
+    /// P(breach by horizon) on the last day).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub breach_by_day: Vec<f64>,
+    /// Whether the policy's own budget bound in some runs (its spend is then what the cap let
+    /// through, so the safe cap is a lower bound for the unconstrained spend).
+    pub capped_spend: bool,
+}
+
+/// The default risk a safe budget is for.
+pub const DEFAULT_BUDGET_RISK: f64 = 0.10;
+
+/// The budget risk of one policy from its runs: `periods` gives each day's budget period.
+pub fn budget_risk(
+    runs: &[RunMetrics],
+    periods: &[u32],
+    period: &'static str,
+    risk: f64,
+    with_budget: bool,
+) -> BudgetRisk {
+    let n_periods = periods.iter().copied().max().map_or(0, |m| m as usize + 1);
+    let highest = runs.iter().map(|r| {
+        let mut per = vec![0.0f64; n_periods];
+        for (d, usd) in r.spend_by_day_usd.iter().enumerate() {
+            if let Some(&k) = periods.get(d) {
+                per[k as usize] += usd;
+            }
+        }
+        per.into_iter().fold(0.0f64, f64::max)
+    });
+    let mut highest: Vec<f64> = highest.collect();
+    highest.sort_by(f64::total_cmp);
+    let safe_cap_usd = super::metrics::quantile_sorted(&highest, 1.0 - risk);
+    let horizon = periods.len();
+    let breach_by_day = if with_budget && !runs.is_empty() {
+        (0..horizon)
+            .map(|d| {
+                runs.iter()
+                    .filter(|r| r.values[m::FIRST_BREACH_DAY].is_finite() && r.values[m::FIRST_BREACH_DAY] <= d as f64)
+                    .count() as f64
+                    / runs.len() as f64
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    BudgetRisk {
+        period,
+        risk,
+        safe_cap_usd,
+        capped_spend: breach_by_day.last().is_some_and(|p| *p > 0.0),
+        breach_by_day,
+    }
+}
+
 /// Everything about one policy.
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct PolicyResult {
@@ -215,6 +281,8 @@ pub struct PolicyResult {
     pub spend_by_model: Vec<Named>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub budget: Option<BudgetLine>,
+    /// The risk of running out of a budget by each day, and the cap that keeps it at 10 %.
+    pub budget_risk: BudgetRisk,
     pub risk_flags: Vec<RiskFlag>,
     /// Risk checks that could not run (they need savings by tactic, skipped by
     /// `--no-attribution`), e.g. `false_savings_by_tactic`, `bad_incentive`.
@@ -485,6 +553,23 @@ pub fn simulate(scn: &Scenario, opts: &SimOptions, ctl: &Control) -> Result<Resu
                 usd: Summary::of(runs_p.iter().map(|r| r.spend_embedding_usd)),
             });
         }
+        let (risk_period, risk_periods) = match &p.budget {
+            Some(b) => (
+                if b.period == BudgetPeriod::Day { "day" } else { "month" },
+                super::compile::budget_periods(b.period, scn.file.start_date.as_deref(), horizon as u32),
+            ),
+            None => (
+                "month",
+                super::compile::budget_periods(BudgetPeriod::Month, scn.file.start_date.as_deref(), horizon as u32),
+            ),
+        };
+        let budget_risk = budget_risk(
+            &runs_p,
+            &risk_periods,
+            risk_period,
+            DEFAULT_BUDGET_RISK,
+            p.budget.is_some(),
+        );
         let budget = p.budget.as_ref().map(|b| {
             let n_buckets = if b.scope == BudgetScope::PerOwner {
                 compiled.owners.len()
@@ -530,6 +615,7 @@ pub fn simulate(scn: &Scenario, opts: &SimOptions, ctl: &Control) -> Result<Resu
             spend_by_owner,
             spend_by_model,
             budget,
+            budget_risk,
             risk_flags: Vec::new(),
             risk_flags_not_evaluated: if pi > 0 && opts.skip_attribution {
                 vec!["false_savings_by_tactic", "bad_incentive"]

@@ -1,0 +1,71 @@
+//! Decision tools (issue 14): a budget you can defend — the cap that keeps the risk of running
+//! out at 10 % is the spend quantile of the runs, and the risk of exhausting a budget by each
+//! day rises to P(breach by horizon).
+
+use costplan::sim::metrics::{self as m, quantile_sorted};
+
+#[test]
+fn the_safe_budget_is_the_spend_quantile_of_the_runs() {
+    let text = crate::common::scenario_text(
+        "LogNormal(500, 900)",
+        "input_tokens: Fixed(1000), output_tokens: Fixed(200)",
+        0.9,
+        0.8,
+        r#"Inline((name: "base", router: Fixed("big"))),
+           Inline((name: "capped", router: Fixed("small"),
+                   budget: (scope: Total, period: Day, cap_usd: 1.5, on_breach: AlertOnly)))"#,
+        60,
+        3,
+    );
+    let r = crate::common::run(&crate::common::scenario(&text));
+    // No budget: one 30-day block covers the 3-day horizon, so the highest "month" is the whole
+    // horizon's spend, and the safe cap is its 90th percentile across runs.
+    let base = &r.policies[0];
+    let mut spend: Vec<f64> = base.runs.iter().map(|x| x.values[m::COST_TOTAL]).collect();
+    spend.sort_by(f64::total_cmp);
+    assert_eq!(base.budget_risk.period, "month");
+    assert!((base.budget_risk.safe_cap_usd - quantile_sorted(&spend, 0.9)).abs() < 1e-9);
+    assert!(base.budget_risk.breach_by_day.is_empty(), "no budget, no curve");
+    // A daily budget: the highest day's spend, per run, at the 90th percentile.
+    let capped = &r.policies[1];
+    let mut highest_day: Vec<f64> = capped
+        .runs
+        .iter()
+        .map(|x| x.spend_by_day_usd.iter().copied().fold(0.0, f64::max))
+        .collect();
+    highest_day.sort_by(f64::total_cmp);
+    assert_eq!(capped.budget_risk.period, "day");
+    assert!((capped.budget_risk.safe_cap_usd - quantile_sorted(&highest_day, 0.9)).abs() < 1e-9);
+    // The risk of running out by each day never falls, and ends at P(breach by horizon).
+    let curve = &capped.budget_risk.breach_by_day;
+    assert_eq!(curve.len(), 3);
+    assert!(curve.windows(2).all(|w| w[0] <= w[1]), "{curve:?}");
+    let p_breach = capped.metrics["budget_breached"].mean;
+    assert!((curve[2] - p_breach).abs() < 1e-12, "{curve:?} vs {p_breach}");
+    assert!(
+        p_breach > 0.0 && p_breach < 1.0,
+        "the test needs some runs to breach: {p_breach}"
+    );
+    // A cap at the safe value would be exhausted in at most about 10 % of runs: the share of
+    // runs whose highest day exceeds it.
+    let over = highest_day
+        .iter()
+        .filter(|x| **x > capped.budget_risk.safe_cap_usd)
+        .count();
+    assert!(over as f64 / highest_day.len() as f64 <= 0.1 + 1e-9);
+    // The executive summary says it in one sentence.
+    let s = costplan::report::summary::budget_sentence(capped, r.runs);
+    assert!(
+        s.starts_with("A daily budget of $") && s.contains("risk of running out"),
+        "{s}"
+    );
+    assert!(
+        s.contains("Its own $1.50 daily budget runs out before the horizon ends with"),
+        "{s}"
+    );
+    // And JSON carries it.
+    let json = costplan::report::json(&r).unwrap();
+    assert!(
+        json.contains("\"budget_risk\"") && json.contains("\"safe_cap_usd\"") && json.contains("\"breach_by_day\"")
+    );
+}
