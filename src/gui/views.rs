@@ -164,7 +164,10 @@ pub fn spend_chart(ui: &mut Ui, r: &Results, start: Option<&str>) {
         .legend(
             Legend::default()
                 .position(egui_plot::Corner::LeftTop)
-                .background_alpha(0.85),
+                .background_alpha(0.85)
+                // The median line (added first) gives the entry its colour, not the pale band.
+                .color_conflict_handling(egui_plot::ColorConflictHandling::PickFirst)
+                .follow_insertion_order(true),
         )
         .height(240.0)
         .x_axis_label("day of the horizon")
