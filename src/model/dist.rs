@@ -360,6 +360,11 @@ impl Dist {
         self.quantile(unit_f64(rng))
     }
 
+    /// Whether every draw is the same value (nothing uncertain about it).
+    pub fn is_fixed(&self) -> bool {
+        matches!(self.kind, Kind::Fixed(_)) || matches!(&self.kind, Kind::Empirical(v) if v.iter().all(|x| *x == v[0]))
+    }
+
     /// The value at cumulative probability `p` (the inverse CDF). Used for per-run parameter
     /// draws, so that a parameter moves smoothly when its distribution is edited.
     #[inline]

@@ -63,6 +63,12 @@ fn param(run_key: u64, path: &str) -> f64 {
     unit_from_key(key_str(run_key ^ tag::PARAM, path))
 }
 
+/// The uniform behind run `run`'s draw of the parameter keyed by `path` (its value is the
+/// parameter's distribution at this cumulative probability): what sensitivity analysis ranks.
+pub fn parameter_uniform(seed: u64, run: u64, path: &str) -> f64 {
+    param(key(key(seed, tag::RUN), run), path)
+}
+
 impl RunParams {
     fn draw(c: &Compiled, run_key: u64) -> RunParams {
         let nc = c.classes.len();

@@ -6,3 +6,4 @@ pub mod engine;
 pub mod metrics;
 pub mod results;
 pub mod rng;
+pub mod sensitivity;

@@ -283,6 +283,9 @@ pub struct PolicyResult {
     pub budget: Option<BudgetLine>,
     /// The risk of running out of a budget by each day, and the cap that keeps it at 10 %.
     pub budget_risk: BudgetRisk,
+    /// What drives the spread of spend, cost per success, success rate and the saving: the
+    /// uncertain inputs ranked by rank correlation with each across runs.
+    pub sensitivity: Vec<super::sensitivity::Sensitivity>,
     pub risk_flags: Vec<RiskFlag>,
     /// Risk checks that could not run (they need savings by tactic, skipped by
     /// `--no-attribution`), e.g. `false_savings_by_tactic`, `bad_incentive`.
@@ -503,6 +506,7 @@ pub fn simulate(scn: &Scenario, opts: &SimOptions, ctl: &Control) -> Result<Resu
 
     let horizon = scn.file.horizon_days as usize;
     let guard = &scn.file.guardrails;
+    let inputs = super::sensitivity::inputs(&compiled);
     let mut results = Vec::new();
     for (pi, p) in shown.iter().enumerate() {
         let runs_p: Vec<RunMetrics> = per_run.iter().map(|r| r[pi].clone()).collect();
@@ -570,6 +574,7 @@ pub fn simulate(scn: &Scenario, opts: &SimOptions, ctl: &Control) -> Result<Resu
             DEFAULT_BUDGET_RISK,
             p.budget.is_some(),
         );
+        let sensitivity = super::sensitivity::of_policy(&compiled, seed, &per_run, pi, &inputs);
         let budget = p.budget.as_ref().map(|b| {
             let n_buckets = if b.scope == BudgetScope::PerOwner {
                 compiled.owners.len()
@@ -616,6 +621,7 @@ pub fn simulate(scn: &Scenario, opts: &SimOptions, ctl: &Control) -> Result<Resu
             spend_by_model,
             budget,
             budget_risk,
+            sensitivity,
             risk_flags: Vec::new(),
             risk_flags_not_evaluated: if pi > 0 && opts.skip_attribution {
                 vec!["false_savings_by_tactic", "bad_incentive"]

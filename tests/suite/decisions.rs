@@ -69,3 +69,46 @@ fn the_safe_budget_is_the_spend_quantile_of_the_runs() {
         json.contains("\"budget_risk\"") && json.contains("\"safe_cap_usd\"") && json.contains("\"breach_by_day\"")
     );
 }
+
+/// One input alone drives spend: its rank correlation is about 1 and every other input's about
+/// 0 (within the chance level), with shares that add up to 100 %.
+#[test]
+fn sensitivity_finds_the_one_input_that_drives_the_output() {
+    use costplan::sim::sensitivity::{Output, spearman};
+    let text = crate::common::scenario_text(
+        "LogNormal(500, 900)",
+        "input_tokens: Fixed(1000), output_tokens: Fixed(200), near_repeat_rate: Beta(0.2, 0.05), retry_on_failure: Fixed(0)",
+        0.9,
+        0.9,
+        r#"Inline((name: "base", router: Fixed("big")))"#,
+        200,
+        2,
+    );
+    let r = crate::common::run(&crate::common::scenario(&text));
+    let s = r.policies[0]
+        .sensitivity
+        .iter()
+        .find(|s| s.output == Output::Spend)
+        .unwrap();
+    let top = &s.drivers[0];
+    assert_eq!(top.input, "traffic.requests_per_day");
+    assert!(top.rank_correlation > 0.95, "{top:?}");
+    let near = s
+        .drivers
+        .iter()
+        .find(|d| d.input == "traffic.classes[c].near_repeat_rate")
+        .expect("the uncertain near-repeat rate is an input");
+    assert!(
+        near.rank_correlation.abs() < s.noise_level * 1.5,
+        "{near:?} vs {}",
+        s.noise_level
+    );
+    let total: f64 = s.drivers.iter().map(|d| d.share).sum();
+    assert!((total - 1.0).abs() < 1e-9);
+    // Fixed inputs are not inputs.
+    assert!(!s.drivers.iter().any(|d| d.input.contains("retry_on_failure")));
+    // Spearman itself: monotone is 1, reversed is −1, ties averaged.
+    assert!((spearman(&[1.0, 2.0, 3.0, 4.0], &[10.0, 20.0, 25.0, 1000.0]) - 1.0).abs() < 1e-12);
+    assert!((spearman(&[1.0, 2.0, 3.0], &[3.0, 2.0, 1.0]) + 1.0).abs() < 1e-12);
+    assert_eq!(spearman(&[1.0, 1.0, 1.0], &[1.0, 2.0, 3.0]), 0.0);
+}
