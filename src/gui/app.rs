@@ -971,6 +971,8 @@ impl CostPlanApp {
         views::spend_by(ui, &r, true);
         ui.heading("Spend by model");
         views::spend_by(ui, &r, false);
+        ui.heading("What drives the spread");
+        self.views.drivers_chart(ui, &r);
     }
 
     fn compare_view(&mut self, ui: &mut egui::Ui) {

@@ -23,6 +23,9 @@ pub struct Views {
     pub attribution: Attribution,
     pub saving_of: SavingOf,
     pub savings_policy: usize,
+    /// The "What drives the spread" view: the policy and the output.
+    pub drivers_policy: usize,
+    pub drivers_output: crate::sim::sensitivity::Output,
 }
 
 impl Default for Views {
@@ -32,6 +35,8 @@ impl Default for Views {
             attribution: Attribution::Shapley,
             saving_of: SavingOf::TotalCost,
             savings_policy: 1,
+            drivers_policy: 0,
+            drivers_output: crate::sim::sensitivity::Output::CostPerSuccess,
         }
     }
 }
@@ -482,4 +487,94 @@ pub fn budget_risk(ui: &mut Ui, r: &Results) {
                 );
             }
         });
+}
+
+impl Views {
+    /// What drives the spread: a tornado of rank correlations for the chosen policy and output.
+    pub fn drivers_chart(&mut self, ui: &mut Ui, r: &Results) {
+        use crate::sim::sensitivity::Output;
+        self.drivers_policy = self.drivers_policy.min(r.policies.len().saturating_sub(1));
+        let p = &r.policies[self.drivers_policy];
+        ui.horizontal(|ui| {
+            let l = ui.label("Policy");
+            egui::ComboBox::from_id_salt("drivers_policy")
+                .selected_text(&p.name)
+                .show_ui(ui, |ui| {
+                    for (i, q) in r.policies.iter().enumerate() {
+                        ui.selectable_value(&mut self.drivers_policy, i, &q.name);
+                    }
+                })
+                .response
+                .labelled_by(l.id);
+            for o in [
+                Output::Spend,
+                Output::CostPerSuccess,
+                Output::SuccessRate,
+                Output::SavingVsBaseline,
+            ] {
+                if o != Output::SavingVsBaseline || self.drivers_policy > 0 {
+                    ui.selectable_value(&mut self.drivers_output, o, crate::report::summary::output_name(o));
+                }
+            }
+        });
+        let p = &r.policies[self.drivers_policy];
+        let Some(s) = p.sensitivity.iter().find(|s| s.output == self.drivers_output) else {
+            ui.label("No uncertain input reaches this output.");
+            return;
+        };
+        let drivers: Vec<_> = s.drivers.iter().take(10).collect();
+        if drivers.is_empty() {
+            ui.label("Every input is fixed: nothing uncertain drives the spread.");
+            return;
+        }
+        let n = drivers.len();
+        let names: Vec<String> = drivers.iter().map(|d| d.input.clone()).collect();
+        let noise = s.noise_level;
+        ui.label(
+            RichText::new(format!(
+                "Rank correlation across {} runs; within ±{noise:.2} (dashed) is chance. Share of the explained spread on hover.",
+                r.runs
+            ))
+            .size(12.0),
+        );
+        plot(ui, "drivers")
+            .height(34.0 + 26.0 * n as f64 as f32)
+            .include_x(-1.0)
+            .include_x(1.0)
+            .x_axis_label("rank correlation")
+            .y_axis_formatter(move |m, _| {
+                let i = (n as f64 - 1.0 - m.value).round();
+                if (m.value - m.value.round()).abs() < 1e-6 && i >= 0.0 {
+                    names.get(i as usize).cloned().unwrap_or_default()
+                } else {
+                    String::new()
+                }
+            })
+            .y_axis_min_width(220.0)
+            .show(ui, |plot| {
+                let bars: Vec<Bar> = drivers
+                    .iter()
+                    .enumerate()
+                    .map(|(i, d)| {
+                        Bar::new((n - 1 - i) as f64, d.rank_correlation)
+                            .name(format!(
+                                "{} · {:+.2} · {} of the spread",
+                                d.input,
+                                d.rank_correlation,
+                                crate::report::format::pct(d.share)
+                            ))
+                            .fill(if d.rank_correlation >= 0.0 {
+                                colour(2)
+                            } else {
+                                colour(1)
+                            })
+                            .width(0.7)
+                    })
+                    .collect();
+                plot.bar_chart(BarChart::new("drivers", bars).horizontal());
+                for x in [-noise, noise] {
+                    plot.vline(egui_plot::VLine::new("chance level", x).style(egui_plot::LineStyle::dashed_loose()));
+                }
+            });
+    }
 }

@@ -374,6 +374,8 @@ pub fn is_chart_file_name(name: &str) -> bool {
     };
     let known = [
         "spend-over-time",
+        "budget-risk",
+        "drivers",
         "cost-per-success",
         "quality-vs-cost",
         "spend-by-owner",
@@ -427,6 +429,61 @@ pub fn budget_risk(r: &Results) -> Result<String, String> {
     })
 }
 
+/// A tornado chart: the baseline's inputs ranked by rank correlation with its cost per
+/// successful outcome, as horizontal bars (right: a higher draw raises it).
+pub fn tornado(r: &Results) -> Result<String, String> {
+    let Some(s) = r.policies[0]
+        .sensitivity
+        .iter()
+        .find(|s| s.output == crate::sim::sensitivity::Output::CostPerSuccess)
+    else {
+        return Err("no sensitivity for the baseline".into());
+    };
+    let drivers: Vec<_> = s.drivers.iter().take(8).collect();
+    let names: Vec<String> = drivers.iter().map(|d| d.input.clone()).collect();
+    let n = drivers.len().max(1) as f64;
+    svg(|root| {
+        let mut chart = ChartBuilder::on(&root)
+            .margin(12)
+            .caption(super::summary::TORNADO_TITLE, (FONT, 16))
+            .x_label_area_size(36)
+            .y_label_area_size(260)
+            .build_cartesian_2d(-1.05..1.05, -0.5..(n - 0.5))
+            .map_err(err)?;
+        chart
+            .configure_mesh()
+            .disable_y_mesh()
+            .x_desc("rank correlation with the cost per successful outcome")
+            .y_label_formatter(&|v| category_label(&names, n - 1.0 - *v))
+            .x_label_formatter(&|v: &f64| if v.abs() < 1e-9 { "0".into() } else { format!("{v:+.1}") })
+            .draw()
+            .map_err(err)?;
+        chart
+            .draw_series(drivers.iter().enumerate().map(|(i, d)| {
+                let y = n - 1.0 - i as f64;
+                let c = if d.rank_correlation >= 0.0 {
+                    colour(2)
+                } else {
+                    colour(1)
+                };
+                Rectangle::new([(0.0, y - 0.35), (d.rank_correlation, y + 0.35)], c.mix(0.8).filled())
+            }))
+            .map_err(err)?;
+        let noise = s.noise_level;
+        for x in [-noise, noise] {
+            chart
+                .draw_series(DashedLineSeries::new(
+                    [(x, -0.5), (x, n - 0.5)],
+                    4,
+                    4,
+                    BLACK.mix(0.5).stroke_width(1),
+                ))
+                .map_err(err)?;
+        }
+        Ok(())
+    })
+}
+
 /// Every chart of a report, as (file name, title, SVG).
 pub fn all(r: &Results) -> Vec<(String, String, Result<String, String>)> {
     let mut out = vec![(
@@ -446,6 +503,13 @@ pub fn all(r: &Results) -> Vec<(String, String, Result<String, String>)> {
         "Cost per successful outcome".to_string(),
         cost_per_success(r),
     )]);
+    if r.policies[0].sensitivity.iter().any(|s| !s.drivers.is_empty()) {
+        out.push((
+            "drivers.svg".to_string(),
+            super::summary::TORNADO_TITLE.to_string(),
+            tornado(r),
+        ));
+    }
     for i in 1..r.policies.len() {
         if r.policies[i]
             .savings_by_tactic

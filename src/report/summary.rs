@@ -453,7 +453,11 @@ pub fn sections(scn: &Scenario, r: &Results, chart_titles: &[String]) -> Vec<Sec
     out.push(Section {
         id: "charts",
         title: "Charts".into(),
-        blocks: (0..chart_titles.len()).map(Block::Chart).collect(),
+        // The tornado chart sits in its own section, "What drives the spread".
+        blocks: (0..chart_titles.len())
+            .filter(|i| chart_titles[*i] != TORNADO_TITLE)
+            .map(Block::Chart)
+            .collect(),
     });
 
     // Savings by tactic.
@@ -530,6 +534,7 @@ pub fn sections(scn: &Scenario, r: &Results, chart_titles: &[String]) -> Vec<Sec
         blocks,
     });
 
+    out.push(drivers_section(r, chart_titles));
     out.push(assumptions(scn));
     out.push(method(scn, r));
     out.push(Section {
@@ -821,3 +826,63 @@ fn method(scn: &Scenario, r: &Results) -> Section {
         blocks,
     }
 }
+
+/// An output of the sensitivity analysis in words.
+pub fn output_name(o: crate::sim::sensitivity::Output) -> &'static str {
+    use crate::sim::sensitivity::Output;
+    match o {
+        Output::Spend => "spend over the horizon",
+        Output::CostPerSuccess => "cost per successful outcome",
+        Output::SuccessRate => "success rate",
+        Output::SavingVsBaseline => "saving against the baseline",
+    }
+}
+
+/// What drives the spread: per policy, the inputs that explain most of each output's spread
+/// across runs (rank correlation and share), and the tornado chart of the baseline's cost per
+/// successful outcome.
+fn drivers_section(r: &Results, chart_titles: &[String]) -> Section {
+    let mut blocks = vec![Block::Para(
+        "Which assumption to measure better before deciding: each uncertain input's rank correlation with an output across runs (Spearman; the sign says whether a higher draw raises or lowers it) and its share of the explained spread (squared correlations normalised to 100%). Correlations within the chance level are not evidence that the input matters.".into(),
+    )];
+    if let Some(i) = chart_titles.iter().position(|t| t == TORNADO_TITLE) {
+        blocks.push(Block::Chart(i));
+    }
+    for p in &r.policies {
+        for s in &p.sensitivity {
+            let rows: Vec<Vec<Cell>> = s
+                .drivers
+                .iter()
+                .take(5)
+                .map(|d| {
+                    vec![
+                        d.input.clone().into(),
+                        format!("{:+.2}", d.rank_correlation).into(),
+                        pct(d.share).into(),
+                    ]
+                })
+                .collect();
+            if rows.is_empty() {
+                continue;
+            }
+            blocks.push(Block::Para(format!(
+                "**{}** — {} (chance level ±{:.2}):",
+                p.name,
+                output_name(s.output),
+                s.noise_level
+            )));
+            blocks.push(Block::Table {
+                header: vec!["input".into(), "rank correlation".into(), "share of the spread".into()],
+                rows,
+            });
+        }
+    }
+    Section {
+        id: "drivers",
+        title: "What drives the spread".into(),
+        blocks,
+    }
+}
+
+/// The title of the tornado chart (the report's chart list and this section agree on it).
+pub const TORNADO_TITLE: &str = "What drives the baseline's cost per successful outcome";

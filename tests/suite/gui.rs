@@ -667,3 +667,26 @@ fn a_moved_chart_offers_reset_view() {
     );
     assert!(egui_plot::PlotMemory::load(&ctx, id).unwrap().auto_bounds.all());
 }
+
+#[test]
+fn the_charts_view_shows_what_drives_the_spread() {
+    // Tall enough that the whole Charts view is on screen (a click must land on the button).
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1400.0, 2400.0))
+        .build_eframe(|cc| CostPlanApp::new(cc, None));
+    h.state_mut().scenario.file.runs = 12;
+    h.state_mut().draft.file.runs = 12;
+    h.state_mut().start_run();
+    wait(&mut h, "results", finished);
+    h.state_mut().show_hint = false;
+    h.get_by_label("Charts").click();
+    h.run_ok();
+    h.get_by_label("What drives the spread");
+    h.get_by_label_contains("within ±");
+    h.get_by_label("spend over the horizon").click();
+    h.run_ok();
+    assert_eq!(
+        h.state().views.drivers_output,
+        costplan::sim::sensitivity::Output::Spend
+    );
+}
