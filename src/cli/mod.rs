@@ -50,6 +50,9 @@ pub enum Command {
     Compare(crate::cli::simulate::CompareArgs),
     /// Write a planning report (HTML, Markdown, CSV or JSON).
     Report(crate::cli::simulate::ReportArgs),
+    /// Sweep one numeric knob of a policy (all settings on the same tasks) and find the cheapest
+    /// setting that keeps the quality guardrail.
+    Sweep(crate::cli::sweep::SweepArgs),
 }
 
 /// `costplan prices …`
@@ -72,6 +75,7 @@ pub enum PricesCommand {
 }
 
 pub mod simulate;
+pub mod sweep;
 
 /// Writes `text` to standard output and flushes it. A reader that went away (a closed pipe, as
 /// in `costplan simulate … | head`) is reported as an [`std::io::ErrorKind::BrokenPipe`] error,
@@ -108,6 +112,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Simulate(args)) => simulate::simulate(&args),
         Some(Command::Compare(args)) => simulate::compare(&args),
         Some(Command::Report(args)) => simulate::report(&args),
+        Some(Command::Sweep(args)) => sweep::run(&args),
     }
 }
 

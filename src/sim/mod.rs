@@ -7,3 +7,4 @@ pub mod metrics;
 pub mod results;
 pub mod rng;
 pub mod sensitivity;
+pub mod sweep;

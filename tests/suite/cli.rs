@@ -367,3 +367,54 @@ fn runs_that_would_need_too_much_memory_are_refused_up_front_with_the_estimate()
         "{stderr}"
     );
 }
+
+#[test]
+fn sweep_prints_the_frontier_and_the_goal_seek_answer() {
+    let path = crate::common::root().join("scenarios/support-assistant.ron");
+    let out = costplan()
+        .args(["sweep"])
+        .arg(&path)
+        .args([
+            "--policy",
+            "learned-router",
+            "--set",
+            "router.strong_share=0.2..0.6:3",
+            "--runs",
+            "6",
+            "--engine",
+            "sampled",
+            "--sample-per-day",
+            "300",
+        ])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        stdout.contains("Sweep of router.strong_share on learned-router"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.lines().filter(|l| l.contains(" of runs ")).count() == 3,
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("Cheapest setting") || stdout.contains("No setting"),
+        "{stdout}"
+    );
+    let bad = costplan()
+        .args(["sweep"])
+        .arg(&path)
+        .args([
+            "--policy",
+            "sonnet-only",
+            "--set",
+            "router.strong_share=0.2..0.6:3",
+            "--runs",
+            "2",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("has no learned router"));
+}

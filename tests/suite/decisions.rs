@@ -112,3 +112,86 @@ fn sensitivity_finds_the_one_input_that_drives_the_output() {
     assert!((spearman(&[1.0, 2.0, 3.0], &[3.0, 2.0, 1.0]) + 1.0).abs() < 1e-12);
     assert_eq!(spearman(&[1.0, 1.0, 1.0], &[1.0, 2.0, 3.0]), 0.0);
 }
+
+/// A one-class scenario where the learned router's cost and quality have closed forms: strong
+/// ("big", $0.006 a task, success 0.95) and weak ("small", $0.002, success 0.80), no signal
+/// noise, no retries. With strong share s: cost per request = 0.002 + 0.004·s and the success
+/// rate drops against the big-only baseline by 0.2 − s (for 0.05 ≤ s ≤ 0.2).
+fn router_scenario() -> costplan::model::Scenario {
+    let text = crate::common::scenario_text(
+        "Fixed(2000)",
+        "input_tokens: Fixed(1000), output_tokens: Fixed(200), retry_on_failure: Fixed(0)",
+        0.95,
+        0.80,
+        r#"Inline((name: "base", router: Fixed("big"))),
+           Inline((name: "routed", router: Learned(strong: "big", weak: "small", strong_share: 0.5, signal_noise: 0.0)))"#,
+        12,
+        3,
+    );
+    crate::common::scenario(&text)
+}
+
+#[test]
+fn a_sweep_of_the_strong_share_follows_the_closed_form_cost_line() {
+    use costplan::sim::engine::Control;
+    use costplan::sim::results::SimOptions;
+    use costplan::sim::sweep::{SweepSpec, sweep};
+    let scn = router_scenario();
+    let spec: SweepSpec = "router.strong_share=0.1..0.6:6".parse().unwrap();
+    let r = sweep(&scn, "routed", &spec, &SimOptions::default(), &Control::none())
+        .unwrap()
+        .unwrap();
+    assert_eq!(r.points.len(), 6);
+    let tasks = 2000.0 * 3.0 * 12.0;
+    for p in &r.points {
+        let s = p.value;
+        let want = 0.002 + 0.004 * s;
+        let cost_per_request = p.spend_usd.mean / (2000.0 * 3.0);
+        // The share routed strong is binomial: its standard error over all runs' tasks.
+        let se = 0.004 * (s * (1.0 - s) / tasks).sqrt();
+        assert!(
+            (cost_per_request - want).abs() < 4.0 * se + 1e-12,
+            "s = {s}: {cost_per_request} vs {want} (4 SE = {})",
+            4.0 * se
+        );
+    }
+    assert!(
+        r.points.windows(2).all(|w| w[0].spend_usd.mean < w[1].spend_usd.mean),
+        "dearer with more strong share"
+    );
+}
+
+#[test]
+fn goal_seek_finds_the_cheapest_strong_share_that_keeps_the_quality_guardrail() {
+    use costplan::sim::engine::Control;
+    use costplan::sim::results::SimOptions;
+    use costplan::sim::sweep::{SweepSpec, cheapest_within_guardrail, sweep};
+    let scn = router_scenario();
+    // Guardrail: at most 2 points of success lost ⇔ 0.2 − s ≤ 0.02 ⇔ s ≥ 0.18.
+    let spec: SweepSpec = "router.strong_share=0.0..0.3:31".parse().unwrap();
+    let r = sweep(&scn, "routed", &spec, &SimOptions::default(), &Control::none())
+        .unwrap()
+        .unwrap();
+    let best = cheapest_within_guardrail(&r, 0.9).expect("a setting keeps the guardrail");
+    assert!((0.18 - 1e-9..=0.19 + 1e-9).contains(&best.value), "{}", best.value);
+    // Asking for the impossible says so.
+    let spec: SweepSpec = "router.strong_share=0.0..0.1:3".parse().unwrap();
+    let r = sweep(&scn, "routed", &spec, &SimOptions::default(), &Control::none())
+        .unwrap()
+        .unwrap();
+    assert!(cheapest_within_guardrail(&r, 0.9).is_none());
+    // Bad specs and knobs the policy lacks are refused with a reason.
+    assert!("router.strong_share=0.1..0.6".parse::<SweepSpec>().is_err());
+    assert!(
+        "router.nothing=0.1..0.6:3"
+            .parse::<SweepSpec>()
+            .unwrap_err()
+            .contains("unknown knob")
+    );
+    assert!("router.strong_share=0.1..0.6:500".parse::<SweepSpec>().is_err());
+    let spec: SweepSpec = "budget.cap_usd=1..10:3".parse().unwrap();
+    let e = sweep(&scn, "routed", &spec, &SimOptions::default(), &Control::none())
+        .unwrap()
+        .unwrap_err();
+    assert!(e.contains("has no budget"), "{e}");
+}
