@@ -93,6 +93,8 @@ pub struct CostPlanApp {
     pub show_about: bool,
     /// The window title last sent to the window.
     shown_title: String,
+    /// The Sweep view.
+    pub sweep: crate::gui::sweep_view::SweepView,
     /// The work estimate of the running job's last pass, shown when it is long.
     pub estimate: Option<crate::sim::results::WorkEstimate>,
     /// The engine the last pass uses (the status bar's picker; auto by default).
@@ -164,6 +166,7 @@ impl CostPlanApp {
             repaint: Some(cc.egui_ctx.clone()),
             show_hint: !persisted.hint_dismissed,
             show_about: false,
+            sweep: Default::default(),
             shown_title: String::new(),
         };
         if let Some(f) = file {
@@ -781,6 +784,7 @@ impl CostPlanApp {
             ui.selectable_value(&mut self.views.tab, Tab::Overview, "Overview");
             ui.selectable_value(&mut self.views.tab, Tab::Charts, "Charts");
             ui.selectable_value(&mut self.views.tab, Tab::Compare, "Compare");
+            ui.selectable_value(&mut self.views.tab, Tab::Sweep, "Sweep");
         });
     }
 
@@ -1123,6 +1127,23 @@ impl CostPlanApp {
         });
     }
 
+    /// Adds a policy version to the scenario being edited (from the Sweep view), as an edit.
+    pub fn add_policy_version(&mut self, p: Policy) {
+        let before = self.draft.clone();
+        let name = p.name.clone();
+        if self.draft.policies.iter().any(|q| q.name == name) {
+            self.status = Some((format!("The scenario already has a policy named {name:?}"), true));
+            return;
+        }
+        self.draft.policies.push(p.clone());
+        self.draft.file.policies.push(crate::model::Source::Inline(p));
+        self.edited(before);
+        self.status = Some((
+            format!("Added the policy version {name:?}; it is compared on the next run"),
+            false,
+        ));
+    }
+
     /// Asks to quit: at once without unsaved edits, else through the unsaved-changes prompt.
     pub fn request_quit(&mut self) {
         if self.dirty {
@@ -1211,6 +1232,14 @@ impl eframe::App for CostPlanApp {
                 Tab::Overview => self.overview(ui),
                 Tab::Charts => self.charts(ui),
                 Tab::Compare => self.compare_view(ui),
+                Tab::Sweep => {
+                    let repaint = self.repaint_fn();
+                    if let Some(crate::gui::sweep_view::SweepCommand::AddPolicy(p)) =
+                        self.sweep.ui(ui, &self.scenario, repaint)
+                    {
+                        self.add_policy_version(*p);
+                    }
+                }
             });
         });
         self.confirm_dialog(&ctx);

@@ -4,6 +4,7 @@
 pub mod app;
 pub mod editor;
 pub mod path_dialog;
+pub mod sweep_view;
 pub use crate::report::series;
 pub mod views;
 pub mod worker;

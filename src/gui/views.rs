@@ -15,6 +15,7 @@ pub enum Tab {
     Overview,
     Charts,
     Compare,
+    Sweep,
 }
 
 /// The results views' own state.

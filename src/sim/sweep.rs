@@ -170,44 +170,35 @@ pub struct SweepResult {
     pub runs: u32,
     pub baseline_cost_per_success_usd: Summary,
     pub baseline_success_rate: Summary,
+    /// The quality guardrail: the largest acceptable drop in success rate.
+    pub max_success_drop: f64,
     pub points: Vec<SweepPoint>,
 }
 
-/// Sweeps `spec` on the policy named `policy`: one simulation of the baseline and every setting
-/// (no attribution), so the points are paired.
-pub fn sweep(
-    scn: &Scenario,
-    policy: &str,
-    spec: &SweepSpec,
-    opts: &SimOptions,
-    ctl: &Control,
-) -> Result<Result<SweepResult, String>, Cancelled> {
+/// The scenario a sweep simulates: the baseline and one version of `policy` per setting (named
+/// `policy@knob=value`), or why it cannot be built.
+pub fn sweep_scenario(scn: &Scenario, policy: &str, spec: &SweepSpec) -> Result<Scenario, String> {
     let Some(base_policy) = scn.policies.iter().find(|p| p.name == policy) else {
         let names: Vec<&str> = scn.policies.iter().map(|p| p.name.as_str()).collect();
-        return Ok(Err(format!("unknown policy {policy:?}; one of: {}", names.join(", "))));
+        return Err(format!("unknown policy {policy:?}; one of: {}", names.join(", ")));
     };
     let baseline = scn.policies[scn.baseline].clone();
     let mut s = scn.clone();
     let mut policies = vec![baseline.clone()];
     for x in spec.values() {
         let mut p = base_policy.clone();
-        if let Err(e) = spec.knob.set(&mut p, x) {
-            return Ok(Err(e));
-        }
+        spec.knob.set(&mut p, x)?;
         p.name = format!("{}@{}={x}", base_policy.name, spec.knob.path());
         policies.push(p);
     }
     s.policies = policies;
     s.file.baseline = baseline.name.clone();
-    let s = match s.validate_edited() {
-        Ok(s) => s,
-        Err(e) => return Ok(Err(format!("a setting does not validate: {e}"))),
-    };
-    let opts = SimOptions {
-        skip_attribution: true,
-        ..opts.clone()
-    };
-    let r = simulate(&s, &opts, ctl)?;
+    s.validate_edited()
+        .map_err(|e| format!("a setting does not validate: {e}"))
+}
+
+/// The sweep's points from the results of [`sweep_scenario`].
+pub fn sweep_points(scn: &Scenario, policy: &str, spec: &SweepSpec, r: &super::results::Results) -> SweepResult {
     let max_drop = scn.file.guardrails.max_success_drop.get();
     let base = &r.policies[0];
     let points = spec
@@ -235,14 +226,36 @@ pub fn sweep(
             }
         })
         .collect();
-    Ok(Ok(SweepResult {
+    SweepResult {
         policy: policy.to_string(),
         knob: spec.knob.path(),
         runs: r.runs,
         baseline_cost_per_success_usd: base.metrics["cost_per_success_usd"],
         baseline_success_rate: base.metrics["success_rate"],
+        max_success_drop: max_drop,
         points,
-    }))
+    }
+}
+
+/// Sweeps `spec` on the policy named `policy`: one simulation of the baseline and every setting
+/// (no attribution), so the points are paired.
+pub fn sweep(
+    scn: &Scenario,
+    policy: &str,
+    spec: &SweepSpec,
+    opts: &SimOptions,
+    ctl: &Control,
+) -> Result<Result<SweepResult, String>, Cancelled> {
+    let s = match sweep_scenario(scn, policy, spec) {
+        Ok(s) => s,
+        Err(e) => return Ok(Err(e)),
+    };
+    let opts = SimOptions {
+        skip_attribution: true,
+        ..opts.clone()
+    };
+    let r = simulate(&s, &opts, ctl)?;
+    Ok(Ok(sweep_points(scn, policy, spec, &r)))
 }
 
 /// Goal seek on a sweep: the setting with the lowest mean cost per successful outcome whose

@@ -690,3 +690,46 @@ fn the_charts_view_shows_what_drives_the_spread() {
         costplan::sim::sensitivity::Output::Spend
     );
 }
+
+#[test]
+fn a_sweep_in_the_window_draws_the_frontier_and_a_point_becomes_a_new_version() {
+    let mut h = harness();
+    wait(&mut h, "results", finished);
+    h.state_mut().show_hint = false;
+    h.get_by_label("Sweep").click();
+    h.run_ok();
+    let i = h
+        .state()
+        .scenario
+        .policies
+        .iter()
+        .position(|p| p.name == "learned-router")
+        .unwrap();
+    h.state_mut().sweep.policy = i;
+    h.state_mut().sweep.points = 3;
+    h.run_ok();
+    h.get_by_label("Knob");
+    h.get_by_label("Run the sweep").click();
+    h.run_ok();
+    let start = Instant::now();
+    while h.state().sweep.result.as_ref().is_none_or(|r| r.runs < 12) {
+        assert!(start.elapsed() < Duration::from_secs(120), "the sweep did not finish");
+        std::thread::sleep(Duration::from_millis(50));
+        h.step();
+    }
+    h.run_ok();
+    assert_eq!(h.state().sweep.result.as_ref().unwrap().points.len(), 3);
+    h.get_by_label_contains("keeps the quality guardrail");
+    let before = h.state().draft.policies.len();
+    h.get_all_by_label("Use as a new version").next().unwrap().click();
+    h.run_ok();
+    let a = h.state();
+    assert_eq!(a.draft.policies.len(), before + 1);
+    let added = a.draft.policies.last().unwrap();
+    assert!(
+        added.name.starts_with("learned-router (router.strong_share="),
+        "{}",
+        added.name
+    );
+    assert_ne!(added.version, a.draft.policies[i].version, "the version is bumped");
+}
