@@ -1225,7 +1225,7 @@ impl eframe::App for CostPlanApp {
                 ui.separator();
             }
             // Figures that no longer match the scenario are dimmed until new ones arrive.
-            if self.results_stale && self.results.is_some() && self.views.tab != Tab::Compare {
+            if self.results_stale && self.results.is_some() && matches!(self.views.tab, Tab::Overview | Tab::Charts) {
                 ui.multiply_opacity(0.55);
             }
             egui::ScrollArea::vertical().show(ui, |ui| match self.views.tab {

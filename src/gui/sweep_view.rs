@@ -147,7 +147,11 @@ impl SweepView {
             ui.add(
                 egui::ProgressBar::new(if t > 0 { d as f32 / t as f32 } else { 0.0 })
                     .desired_width(240.0)
-                    .text(format!("sweeping: {d}/{t} runs")),
+                    .text(if t == 0 {
+                        "sweeping: starting (after any simulation already running)…".to_string()
+                    } else {
+                        format!("sweeping: {d}/{t} runs")
+                    }),
             );
         }
         if let Some(p) = &self.problem {
