@@ -574,7 +574,21 @@ pub fn simulate(scn: &Scenario, opts: &SimOptions, ctl: &Control) -> Result<Resu
             DEFAULT_BUDGET_RISK,
             p.budget.is_some(),
         );
-        let sensitivity = super::sensitivity::of_policy(&compiled, seed, &per_run, pi, &inputs);
+        // A model's success rates reach a policy's figures only if the policy calls the model
+        // (for the saving, the baseline's models too).
+        let mut used: Vec<&str> = p.models_used(&scn.file.default_model);
+        if pi > 0 {
+            used.extend(base.models_used(&scn.file.default_model));
+        }
+        let reachable: Vec<super::sensitivity::Input> = inputs
+            .iter()
+            .filter(|i| match i.model() {
+                Some(m) => used.contains(&m),
+                None => true,
+            })
+            .cloned()
+            .collect();
+        let sensitivity = super::sensitivity::of_policy(&compiled, seed, &per_run, pi, &reachable);
         let budget = p.budget.as_ref().map(|b| {
             let n_buckets = if b.scope == BudgetScope::PerOwner {
                 compiled.owners.len()

@@ -23,6 +23,15 @@ pub struct Input {
     pub policy: Option<usize>,
 }
 
+impl Input {
+    /// The model whose success rate this input is, if it is one.
+    pub fn model(&self) -> Option<&str> {
+        self.path
+            .strip_prefix("models.")
+            .and_then(|rest| rest.split(".success.").next())
+    }
+}
+
 /// The uncertain inputs of a scenario (distributions that are not fixed).
 pub fn inputs(c: &Compiled) -> Vec<Input> {
     let mut out = Vec::new();

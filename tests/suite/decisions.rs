@@ -195,3 +195,36 @@ fn goal_seek_finds_the_cheapest_strong_share_that_keeps_the_quality_guardrail() 
         .unwrap_err();
     assert!(e.contains("has no budget"), "{e}");
 }
+
+/// A model a policy never calls cannot drive its figures: its success rates are not inputs.
+#[test]
+fn sensitivity_leaves_out_models_a_policy_never_calls() {
+    use costplan::sim::engine::Control;
+    use costplan::sim::results::{EngineChoice, SimOptions, simulate};
+    let path = crate::common::root().join("scenarios/support-assistant.ron");
+    let scn = costplan::model::load_scenario_path(&path).unwrap();
+    let opts = SimOptions {
+        runs: Some(8),
+        engine: EngineChoice::Sampled(100),
+        skip_attribution: true,
+        ..Default::default()
+    };
+    let r = simulate(&scn, &opts, &Control::none()).unwrap();
+    let base = &r.policies[0];
+    assert_eq!(base.name, "sonnet-only");
+    for s in &base.sensitivity {
+        assert!(
+            s.drivers.iter().all(|d| !d.input.starts_with("models.haiku.")),
+            "{:?}",
+            s.drivers
+        );
+    }
+    let cascade = r.policies.iter().find(|p| p.name == "haiku-cascade").unwrap();
+    assert!(
+        cascade
+            .sensitivity
+            .iter()
+            .any(|s| s.drivers.iter().any(|d| d.input.starts_with("models.haiku."))),
+        "the cascade calls haiku"
+    );
+}
