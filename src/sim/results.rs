@@ -588,7 +588,7 @@ pub fn simulate(scn: &Scenario, opts: &SimOptions, ctl: &Control) -> Result<Resu
             })
             .cloned()
             .collect();
-        let sensitivity = super::sensitivity::of_policy(&compiled, seed, &per_run, pi, &reachable);
+        let sensitivity = super::sensitivity::of_policy(seed, &per_run, pi, &reachable);
         let budget = p.budget.as_ref().map(|b| {
             let n_buckets = if b.scope == BudgetScope::PerOwner {
                 compiled.owners.len()
@@ -604,7 +604,8 @@ pub fn simulate(scn: &Scenario, opts: &SimOptions, ctl: &Control) -> Result<Resu
             } else {
                 b.cap_usd.get() * n_buckets as f64
             };
-            let periods = super::compile::budget_periods(b.period, scn.file.start_date.as_deref(), horizon as u32);
+            // The budget's periods, already worked out for its risk above.
+            let periods = &risk_periods;
             BudgetLine {
                 scope: if b.scope == BudgetScope::PerOwner {
                     "per_owner"

@@ -179,13 +179,7 @@ pub fn spearman(x: &[f64], y: &[f64]) -> f64 {
 
 /// The sensitivity of policy `pi`'s outputs to every uncertain input that can reach it, from
 /// `per_run[run][policy]` simulated with `seed`.
-pub fn of_policy(
-    c: &Compiled,
-    seed: u64,
-    per_run: &[Vec<RunMetrics>],
-    pi: usize,
-    inputs: &[Input],
-) -> Vec<Sensitivity> {
+pub fn of_policy(seed: u64, per_run: &[Vec<RunMetrics>], pi: usize, inputs: &[Input]) -> Vec<Sensitivity> {
     let mine: Vec<&Input> = inputs.iter().filter(|i| i.policy.is_none_or(|p| p == pi)).collect();
     let draws: Vec<Vec<f64>> = mine
         .iter()
@@ -208,7 +202,6 @@ pub fn of_policy(
             .collect();
         outputs.push((Output::SavingVsBaseline, saving));
     }
-    let _ = c;
     outputs
         .into_iter()
         .map(|(output, y)| {
