@@ -126,6 +126,10 @@ pub struct SimulateArgs {
     /// Skip savings by tactic (faster).
     #[arg(long)]
     pub no_attribution: bool,
+    /// The risk a defensible budget is for, above 0 and below 1 (default: the scenario's
+    /// `guardrails.budget_risk`, else 0.10).
+    #[arg(long, value_parser = parse_risk)]
+    pub budget_risk: Option<f64>,
     #[command(flatten)]
     pub engine: EngineArgs,
 }
@@ -165,6 +169,10 @@ pub struct ReportArgs {
     /// Seed (default: the scenario's).
     #[arg(long)]
     pub seed: Option<u64>,
+    /// The risk a defensible budget is for, above 0 and below 1 (default: the scenario's
+    /// `guardrails.budget_risk`, else 0.10).
+    #[arg(long, value_parser = parse_risk)]
+    pub budget_risk: Option<f64>,
     #[command(flatten)]
     pub engine: EngineArgs,
 }
@@ -200,6 +208,7 @@ pub fn simulate(args: &SimulateArgs) -> Result<ExitCode> {
         policies: args.policies.clone(),
         skip_attribution: args.no_attribution,
         engine: args.engine.choice(),
+        budget_risk: args.budget_risk,
     };
     if let Some(code) = args.engine.refuse_huge_work(&scn, &opts) {
         return Ok(code);
@@ -334,6 +343,7 @@ pub fn report(args: &ReportArgs) -> Result<ExitCode> {
         runs: args.runs,
         seed: args.seed,
         engine: args.engine.choice(),
+        budget_risk: args.budget_risk,
         ..Default::default()
     };
     if let Some(code) = args.engine.refuse_huge_work(&scn, &opts) {
@@ -344,4 +354,15 @@ pub fn report(args: &ReportArgs) -> Result<ExitCode> {
         eprintln!("wrote {}", p.display());
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `--budget-risk`: a share above 0 and below 1.
+fn parse_risk(s: &str) -> std::result::Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(x) if x > 0.0 && x < 1.0 => Ok(x),
+        Ok(x) => Err(format!("expected a risk above 0 and below 1 (0.05 = 5%), found {x}")),
+        Err(_) => Err(format!(
+            "expected a number above 0 and below 1 (0.05 = 5%), found {s:?}"
+        )),
+    }
 }

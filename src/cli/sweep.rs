@@ -4,13 +4,13 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 
 use super::simulate::{EngineArgs, load_or_exit};
-use crate::report::format::{pct, thousands, usd};
+use crate::report;
 use crate::sim::engine::Control;
 use crate::sim::results::SimOptions;
-use crate::sim::sweep::{SweepSpec, cheapest_within_guardrail, sweep};
+use crate::sim::sweep::{BISECTION_STEPS, Goal, SweepSpec, goal_seek, sweep};
 
 /// Arguments of `costplan sweep`.
 #[derive(Debug, clap::Args)]
@@ -32,12 +32,23 @@ pub struct SweepArgs {
     /// Seed (default: the scenario's).
     #[arg(long)]
     pub seed: Option<u64>,
-    /// Goal seek: the share of runs in which the cheapest setting must keep the quality guardrail.
+    /// Goal seek: the share of runs in which the answer must meet its goal.
     #[arg(long, default_value_t = 0.9)]
     pub confidence: f64,
+    /// Goal seek for the best success rate whose spend over the horizon stays within this many
+    /// US dollars (instead of the cheapest setting that keeps the quality guardrail).
+    #[arg(long, value_name = "USD")]
+    pub within_budget: Option<f64>,
+    /// Settings bisection simulates between the grid's answer and its failing neighbour (0 to 10;
+    /// each halves the interval).
+    #[arg(long, default_value_t = BISECTION_STEPS, value_parser = clap::value_parser!(u32).range(0..=10))]
+    pub bisect: u32,
     /// Print JSON instead of a table.
     #[arg(long)]
     pub json: bool,
+    /// Also write the sweep as an HTML report (frontier chart, answer, table).
+    #[arg(long, value_name = "PATH")]
+    pub report: Option<PathBuf>,
     #[command(flatten)]
     pub engine: EngineArgs,
 }
@@ -50,6 +61,21 @@ pub fn run(args: &SweepArgs) -> Result<ExitCode> {
     };
     if !(0.0..=1.0).contains(&args.confidence) {
         eprintln!("--confidence must be between 0 and 1, found {}", args.confidence);
+        return Ok(ExitCode::from(super::EXIT_INVALID));
+    }
+    if let Some(b) = args.within_budget
+        && !(b.is_finite() && (0.0..=crate::model::limits::MAX_USD).contains(&b))
+    {
+        eprintln!(
+            "--within-budget must be a number of US dollars from 0 to {}, found {b}",
+            crate::model::limits::MAX_USD
+        );
+        return Ok(ExitCode::from(super::EXIT_INVALID));
+    }
+    if let Some(path) = &args.report
+        && let Err(e) = crate::model::io::check_writable(path)
+    {
+        eprintln!("{}: {e}", path.display());
         return Ok(ExitCode::from(super::EXIT_INVALID));
     }
     let opts = SimOptions {
@@ -66,60 +92,33 @@ pub fn run(args: &SweepArgs) -> Result<ExitCode> {
         }
         Err(_) => return Ok(ExitCode::from(super::EXIT_FAILURE)),
     };
-    let best = cheapest_within_guardrail(&r, args.confidence);
+    let goal = match args.within_budget {
+        Some(budget_usd) => Goal::BestQualityWithinBudget {
+            budget_usd,
+            confidence: args.confidence,
+        },
+        None => Goal::CheapestWithinQualityGuardrail {
+            confidence: args.confidence,
+        },
+    };
+    let answer = match goal_seek(&scn, &r, goal, args.bisect, &opts, &Control::none()) {
+        Ok(Ok(a)) => a,
+        Ok(Err(msg)) => {
+            eprintln!("{}: {msg}", args.scenario.display());
+            return Ok(ExitCode::from(super::EXIT_INVALID));
+        }
+        Err(_) => return Ok(ExitCode::from(super::EXIT_FAILURE)),
+    };
+    if let Some(path) = &args.report {
+        let page = report::sweep::html(scn.name(), &r, &answer, env!("CARGO_PKG_VERSION"));
+        crate::model::io::write_atomic(path, page.as_bytes()).with_context(|| format!("writing {}", path.display()))?;
+        eprintln!("wrote {}", path.display());
+    }
     if args.json {
-        let v = serde_json::json!({
-            "sweep": &r,
-            "goal_seek": {
-                "confidence": args.confidence,
-                "cheapest_within_quality_guardrail": best.map(|p| p.value),
-            }
-        });
+        let v = serde_json::json!({ "sweep": &r, "goal_seek": &answer });
         super::emit(&(serde_json::to_string_pretty(&v)? + "\n"))?;
         return Ok(ExitCode::SUCCESS);
     }
-    let mut out = format!(
-        "Sweep of {} on {} — {} runs, every setting on the same tasks (baseline: cost per success {}, success rate {})\n\n{:>14}  {:<34}  {:<28}  {:<20}  {}\n",
-        r.knob,
-        r.policy,
-        thousands(u64::from(r.runs)),
-        usd(r.baseline_cost_per_success_usd.mean),
-        pct(r.baseline_success_rate.mean),
-        "value",
-        "cost / success: mean [p5 – p95]",
-        "success rate: mean [p5 – p95]",
-        "within quality guard",
-        "guardrail"
-    );
-    for p in &r.points {
-        let c = &p.cost_per_success_usd;
-        let s = &p.success_rate;
-        out.push_str(&format!(
-            "{:>14}  {:<34}  {:<28}  {:<20}  {}\n",
-            format!("{:.4}", p.value).trim_end_matches('0').trim_end_matches('.'),
-            format!("{} [{} – {}]", usd(c.mean), usd(c.p5), usd(c.p95)),
-            format!("{} [{} – {}]", pct(s.mean), pct(s.p5), pct(s.p95)),
-            format!("{} of runs", pct(p.p_within_quality_guardrail)),
-            if p.breaks_guardrail { "BREAKS" } else { "ok" }
-        ));
-    }
-    out.push('\n');
-    out.push_str(&match best {
-        Some(p) => format!(
-            "Cheapest setting that keeps the quality guardrail in at least {} of runs: {} = {} (cost per success {} [{} – {}], kept in {} of runs).\n",
-            pct(args.confidence),
-            r.knob,
-            p.value,
-            usd(p.cost_per_success_usd.mean),
-            usd(p.cost_per_success_usd.p5),
-            usd(p.cost_per_success_usd.p95),
-            pct(p.p_within_quality_guardrail)
-        ),
-        None => format!(
-            "No setting in this range keeps the quality guardrail in at least {} of runs.\n",
-            pct(args.confidence)
-        ),
-    });
-    super::emit(&out)?;
+    super::emit(&report::sweep::text(&r, &answer))?;
     Ok(ExitCode::SUCCESS)
 }

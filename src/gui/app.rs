@@ -176,7 +176,7 @@ impl CostPlanApp {
         app
     }
 
-    fn repaint_fn(&self) -> impl Fn() + Send + Sync + 'static {
+    fn repaint_fn(&self) -> impl Fn() + Send + Sync + Clone + 'static {
         let ctx = self.repaint.clone();
         move || {
             if let Some(c) = &ctx {

@@ -146,6 +146,39 @@ fn nonneg_field(ui: &mut Ui, label: &str, v: &mut NonNeg, speed: f64, suffix: &s
     changed
 }
 
+/// The guardrails: the quality drop and p95 latency a candidate must respect, and the risk a
+/// defensible budget is for; returns whether they changed.
+fn guardrails_section(ui: &mut Ui, g: &mut crate::model::scenario::Guardrails, errors: &[Diagnostic]) -> bool {
+    let mut changed = false;
+    egui::CollapsingHeader::new("Guardrails").show(ui, |ui| {
+        let mut drop_points = g.max_success_drop.get() * 100.0;
+        if num(ui, "Largest success drop", &mut drop_points, 0.1, " points", 0.0, 100.0) {
+            g.max_success_drop = Prob::new(drop_points / 100.0).unwrap_or_default();
+            changed = true;
+        }
+        let mut has_latency = g.p95_latency_ms.is_some();
+        if ui.checkbox(&mut has_latency, "p95 latency limit").changed() {
+            g.p95_latency_ms = has_latency.then(|| NonNeg::new(5000.0).unwrap_or_default());
+            changed = true;
+        }
+        if let Some(limit) = &mut g.p95_latency_ms {
+            changed |= nonneg_field(ui, "p95 latency at most", limit, 10.0, " ms", 3_600_000.0);
+        }
+        let mut risk_pct = g.budget_risk.get() * 100.0;
+        if num(ui, "Budget risk", &mut risk_pct, 0.1, " %", 0.1, 50.0) {
+            g.budget_risk = Prob::new(risk_pct / 100.0).unwrap_or_default();
+            changed = true;
+        }
+        ui.label(
+            RichText::new("A defensible budget runs out within some period in at most this share of runs.")
+                .weak()
+                .small(),
+        );
+        show_errors(ui, errors, "guardrails.budget_risk");
+    });
+    changed
+}
+
 fn int(ui: &mut Ui, label: &str, v: &mut u64, suffix: &str, max: u64) -> bool {
     ui.horizontal(|ui| {
         let l = ui.label(label);
@@ -393,6 +426,7 @@ impl Editor {
                         });
                 }
             });
+        changed |= guardrails_section(ui, &mut s.file.guardrails, errors);
         egui::CollapsingHeader::new("Policies")
             .default_open(true)
             .show(ui, |ui| {

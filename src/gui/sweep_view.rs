@@ -9,7 +9,14 @@ use egui_plot::{Legend, Line, PlotPoints, Points, VLine};
 use crate::gui::worker::{Job, JobMessage};
 use crate::model::{Policy, Scenario};
 use crate::sim::results::SimOptions;
-use crate::sim::sweep::{Knob, SweepResult, SweepSpec, cheapest_within_guardrail, sweep_points, sweep_scenario};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, channel};
+
+use crate::sim::engine::Control;
+use crate::sim::sweep::{
+    BISECTION_STEPS, Goal, GoalAnswer, Knob, SweepResult, SweepSpec, goal_seek, sweep_points, sweep_scenario,
+};
 
 /// What the view asks the app to do.
 pub enum SweepCommand {
@@ -27,6 +34,27 @@ pub struct SweepView {
     job: Option<(Job, SweepSpec, String)>,
     pub result: Option<SweepResult>,
     pub problem: Option<String>,
+    /// Which goal the goal seek pursues: a budget over the horizon in US dollars, or `None` for
+    /// the cheapest setting within the quality guardrail.
+    pub budget_usd: Option<f64>,
+    /// The share of runs in which the answer must meet its goal.
+    pub confidence: f64,
+    /// The goal seek's answer for the current result and goal.
+    pub answer: Option<GoalAnswer>,
+    goal_job: Option<GoalJob>,
+}
+
+/// The goal seek running beside the window (bisection simulates a few settings).
+struct GoalJob {
+    goal: Goal,
+    cancel: Arc<AtomicBool>,
+    rx: Receiver<Result<GoalAnswer, String>>,
+}
+
+impl Drop for GoalJob {
+    fn drop(&mut self) {
+        self.cancel.store(true, Ordering::Relaxed);
+    }
 }
 
 impl Default for SweepView {
@@ -40,6 +68,10 @@ impl Default for SweepView {
             job: None,
             result: None,
             problem: None,
+            budget_usd: None,
+            confidence: 0.9,
+            answer: None,
+            goal_job: None,
         }
     }
 }
@@ -83,7 +115,7 @@ impl SweepView {
         &mut self,
         ui: &mut Ui,
         scn: &Scenario,
-        repaint: impl Fn() + Send + Sync + 'static,
+        repaint: impl Fn() + Send + Sync + Clone + 'static,
     ) -> Option<SweepCommand> {
         let mut command = None;
         self.poll(scn);
@@ -139,7 +171,7 @@ impl SweepView {
                     self.job = None;
                 }
             } else if ui.button("Run the sweep").clicked() {
-                self.start(scn, repaint);
+                self.start(scn, repaint.clone());
             }
         });
         if let Some((j, _, _)) = self.job.as_ref().filter(|(j, _, _)| !j.finished) {
@@ -157,10 +189,141 @@ impl SweepView {
         if let Some(p) = &self.problem {
             ui.label(RichText::new(p).color(Color32::from_rgb(220, 80, 60)));
         }
+        self.goal_controls(ui, scn, &repaint);
         if let Some(r) = &self.result {
-            command = frontier(ui, r, &scn.policies, self.knob);
+            command = frontier(ui, r, &scn.policies, self.knob, self.answer.as_ref(), self.goal());
         }
         command
+    }
+
+    /// The goal the goal seek pursues.
+    pub fn goal(&self) -> Goal {
+        match self.budget_usd {
+            Some(budget_usd) => Goal::BestQualityWithinBudget {
+                budget_usd,
+                confidence: self.confidence,
+            },
+            None => Goal::CheapestWithinQualityGuardrail {
+                confidence: self.confidence,
+            },
+        }
+    }
+
+    /// The goal picker (cheapest within the quality guardrail, or best quality within a
+    /// budget), the confidence, and the answer with its bisection's progress.
+    fn goal_controls(&mut self, ui: &mut Ui, scn: &Scenario, repaint: &(impl Fn() + Send + Sync + 'static + Clone)) {
+        let before = self.goal();
+        ui.horizontal_wrapped(|ui| {
+            let l = ui.label("Goal");
+            let mut within_budget = self.budget_usd.is_some();
+            egui::ComboBox::from_id_salt("sweep_goal")
+                .selected_text(if within_budget {
+                    "best quality within a budget"
+                } else {
+                    "cheapest within the quality guardrail"
+                })
+                .show_ui(ui, |ui| {
+                    ui.selectable_value(&mut within_budget, false, "cheapest within the quality guardrail");
+                    ui.selectable_value(&mut within_budget, true, "best quality within a budget");
+                })
+                .response
+                .labelled_by(l.id);
+            if within_budget != self.budget_usd.is_some() {
+                self.budget_usd = within_budget.then(|| {
+                    // Start from the median spend of the middle setting.
+                    self.result
+                        .as_ref()
+                        .and_then(|r| r.points.get(r.points.len() / 2))
+                        .map_or(1000.0, |p| p.spend_usd.p50.round().max(1.0))
+                });
+            }
+            if let Some(b) = &mut self.budget_usd {
+                let l = ui.label("Spend over the horizon at most");
+                ui.add(
+                    egui::DragValue::new(b)
+                        .speed(10.0)
+                        .prefix("$")
+                        .range(0.0..=crate::model::limits::MAX_USD),
+                )
+                .labelled_by(l.id);
+            }
+            let l = ui.label("in at least");
+            let mut pct = self.confidence * 100.0;
+            if ui
+                .add(
+                    egui::DragValue::new(&mut pct)
+                        .speed(0.5)
+                        .suffix("% of runs")
+                        .range(50.0..=99.9),
+                )
+                .labelled_by(l.id)
+                .changed()
+            {
+                self.confidence = pct / 100.0;
+            }
+        });
+        if self.goal() != before {
+            self.answer = None;
+            self.goal_job = None;
+        }
+        self.poll_goal();
+        let sweeping = self.job.as_ref().is_some_and(|(j, _, _)| !j.finished);
+        if self.answer.is_none() && self.goal_job.is_none() && !sweeping && self.result.is_some() {
+            self.start_goal_seek(scn, repaint.clone());
+        }
+        match (&self.answer, &self.goal_job, &self.result) {
+            (Some(a), _, Some(r)) => {
+                ui.label(RichText::new(crate::report::sweep::answer_sentence(r, a)).strong());
+            }
+            (None, Some(_), _) => {
+                ui.horizontal(|ui| {
+                    ui.spinner();
+                    ui.label(format!(
+                        "Goal seek: bisecting between the grid's settings ({BISECTION_STEPS} more settings on the same tasks)…"
+                    ));
+                });
+            }
+            _ => {}
+        }
+    }
+
+    fn start_goal_seek(&mut self, scn: &Scenario, repaint: impl Fn() + Send + Sync + 'static) {
+        let Some(r) = self.result.clone() else { return };
+        let goal = self.goal();
+        let cancel = Arc::new(AtomicBool::new(false));
+        let (tx, rx) = channel();
+        let (c2, scn) = (cancel.clone(), scn.clone());
+        let spawned = std::thread::Builder::new()
+            .name("costplan-goal-seek".into())
+            .spawn(move || {
+                let ctl = Control {
+                    cancel: &c2,
+                    progress: &|_, _| {},
+                };
+                if let Ok(answer) = goal_seek(&scn, &r, goal, BISECTION_STEPS, &SimOptions::default(), &ctl) {
+                    let _ = tx.send(answer);
+                    repaint();
+                }
+            });
+        if spawned.is_ok() {
+            self.goal_job = Some(GoalJob { goal, cancel, rx });
+        }
+    }
+
+    fn poll_goal(&mut self) {
+        let Some(job) = &self.goal_job else { return };
+        match job.rx.try_recv() {
+            Ok(Ok(a)) if a.goal == job.goal => {
+                self.answer = Some(a);
+                self.goal_job = None;
+            }
+            Ok(Err(e)) => {
+                self.problem = Some(e);
+                self.goal_job = None;
+            }
+            Ok(Ok(_)) | Err(std::sync::mpsc::TryRecvError::Disconnected) => self.goal_job = None,
+            Err(std::sync::mpsc::TryRecvError::Empty) => {}
+        }
     }
 
     fn start(&mut self, scn: &Scenario, repaint: impl Fn() + Send + Sync + 'static) {
@@ -190,6 +353,9 @@ impl SweepView {
             match msg {
                 JobMessage::Preview(r) | JobMessage::Done(r) => {
                     self.result = Some(sweep_points(scn, name, spec, &r));
+                    // A new grid: its goal seek starts once the sweep is done.
+                    self.answer = None;
+                    self.goal_job = None;
                 }
                 JobMessage::Cancelled => {}
             }
@@ -199,15 +365,24 @@ impl SweepView {
 
 /// The frontier: one point per setting (mean, with p5–p95 whiskers on both axes), the baseline,
 /// the quality guardrail, the goal seek's answer; and a table with "Use" buttons.
-fn frontier(ui: &mut Ui, r: &SweepResult, policies: &[Policy], knob: Knob) -> Option<SweepCommand> {
-    let best = cheapest_within_guardrail(r, 0.9).map(|p| p.value);
-    ui.label(match best {
-        Some(v) => format!(
-            "Cheapest setting that keeps the quality guardrail in at least 90% of runs: {} = {v}.",
-            r.knob
-        ),
-        None => "No setting in this range keeps the quality guardrail in at least 90% of runs.".into(),
-    });
+fn frontier(
+    ui: &mut Ui,
+    r: &SweepResult,
+    policies: &[Policy],
+    knob: Knob,
+    answer: Option<&GoalAnswer>,
+    goal: Goal,
+) -> Option<SweepCommand> {
+    let found = answer.and_then(|a| a.point.as_ref());
+    let best = found.map(|p| p.value);
+    // The answer bisection found between the grid's settings is listed (and drawn) with them.
+    let mut rows: Vec<&crate::sim::sweep::SweepPoint> = r.points.iter().collect();
+    if let Some(a) = found
+        && !rows.iter().any(|p| p.value == a.value)
+    {
+        rows.push(a);
+        rows.sort_by(|x, y| x.value.total_cmp(&y.value));
+    }
     let guard = (r.baseline_success_rate.mean - r.max_success_drop) * 100.0;
     crate::gui::views::plot(ui, "sweep_frontier")
         .legend(Legend::default().background_alpha(0.85))
@@ -222,7 +397,7 @@ fn frontier(ui: &mut Ui, r: &SweepResult, policies: &[Policy], knob: Knob) -> Op
                 .map(|p| [p.success_rate.mean * 100.0, p.cost_per_success_usd.mean])
                 .collect();
             plot.line(Line::new("frontier", PlotPoints::from(pts.clone())).color(Color32::from_rgb(66, 133, 244)));
-            for p in &r.points {
+            for p in &rows {
                 let (x, y) = (p.success_rate.mean * 100.0, p.cost_per_success_usd.mean);
                 let c = if p.breaks_guardrail {
                     Color32::from_rgb(220, 80, 60)
@@ -260,6 +435,17 @@ fn frontier(ui: &mut Ui, r: &SweepResult, policies: &[Policy], knob: Knob) -> Op
                 .radius(5.0)
                 .color(Color32::GRAY),
             );
+            if let Some(a) = found {
+                plot.points(
+                    Points::new(
+                        "goal seek's answer",
+                        PlotPoints::from(vec![[a.success_rate.mean * 100.0, a.cost_per_success_usd.mean]]),
+                    )
+                    .radius(9.0)
+                    .filled(false)
+                    .color(Color32::from_rgb(240, 170, 40)),
+                );
+            }
             plot.vline(VLine::new("quality guardrail", guard).style(egui_plot::LineStyle::dashed_loose()));
         });
     let mut command = None;
@@ -268,27 +454,28 @@ fn frontier(ui: &mut Ui, r: &SweepResult, policies: &[Policy], knob: Knob) -> Op
             "setting",
             "cost / success",
             "success rate",
-            "keeps the guardrail in",
+            match goal {
+                Goal::CheapestWithinQualityGuardrail { .. } => "keeps the guardrail in",
+                Goal::BestQualityWithinBudget { .. } => "spend within the budget in",
+            },
             "",
         ] {
             ui.strong(h);
         }
         ui.end_row();
-        for p in &r.points {
+        for p in rows {
             let mark = if Some(p.value) == best { " (goal seek)" } else { "" };
-            ui.label(format!("{}{mark}", p.value));
+            ui.label(format!("{}{mark}", crate::report::charts::fmt_value(p.value)));
             ui.label(crate::report::format::usd(p.cost_per_success_usd.mean));
             ui.label(crate::report::format::pct(p.success_rate.mean));
             ui.label(
-                RichText::new(format!(
-                    "{} of runs",
-                    crate::report::format::pct(p.p_within_quality_guardrail)
-                ))
-                .color(if p.breaks_guardrail {
-                    Color32::from_rgb(220, 80, 60)
-                } else {
-                    ui.visuals().text_color()
-                }),
+                RichText::new(format!("{} of runs", crate::report::format::pct(goal.probability(p)))).color(
+                    if p.breaks_guardrail {
+                        Color32::from_rgb(220, 80, 60)
+                    } else {
+                        ui.visuals().text_color()
+                    },
+                ),
             );
             if ui.small_button("Use as a new version").clicked()
                 && let Some(base) = policies.iter().find(|q| q.name == r.policy)

@@ -428,7 +428,11 @@ pub fn spend_by(ui: &mut Ui, r: &Results, by_owner: bool) {
 pub fn budget_risk(ui: &mut Ui, r: &Results) {
     egui::Grid::new("budget_risk").striped(true).show(ui, |ui| {
         ui.strong("Policy");
-        ui.strong("Budget with a 10% risk of running out");
+        let risk = r.policies.first().map_or(0.1, |p| p.budget_risk.risk);
+        ui.strong(format!(
+            "Budget with a {} risk of running out",
+            crate::report::format::pct(risk)
+        ));
         ui.strong("Its own budget runs out by the horizon in");
         ui.end_row();
         for (i, p) in r.policies.iter().enumerate() {

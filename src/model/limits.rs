@@ -93,3 +93,7 @@ pub const MAX_PRICE_USD_PER_MTOK: f64 = 100_000.0;
 /// The longest prompt-cache TTL, in minutes: one week (providers keep a prompt cache for 5
 /// minutes to 24 hours).
 pub const MAX_PROMPT_CACHE_TTL_MINUTES: f64 = 10_080.0;
+
+/// The largest amount of money a command-line option accepts, in US dollars (a thousand
+/// trillion: beyond any plausible budget, and still exact to the dollar in an `f64`).
+pub const MAX_USD: f64 = 1e15;

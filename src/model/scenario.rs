@@ -63,6 +63,10 @@ pub struct Guardrails {
     /// The p95 latency of interactive tasks must stay below this.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub p95_latency_ms: Option<NonNeg>,
+    /// The risk a defensible budget is for: the cap per period that runs out within some period
+    /// of the horizon in at most this share of runs (0.10 = 10 %; above 0, below 1).
+    #[serde(default = "ten_percent", skip_serializing_if = "is_ten_percent")]
+    pub budget_risk: Prob,
 }
 
 impl Default for Guardrails {
@@ -70,8 +74,20 @@ impl Default for Guardrails {
         Guardrails {
             max_success_drop: two_points(),
             p95_latency_ms: None,
+            budget_risk: ten_percent(),
         }
     }
+}
+
+/// The default risk a defensible budget is for (10 %).
+pub const DEFAULT_BUDGET_RISK: f64 = 0.10;
+
+fn ten_percent() -> Prob {
+    Prob::new(DEFAULT_BUDGET_RISK).unwrap_or_default()
+}
+
+fn is_ten_percent(p: &Prob) -> bool {
+    p.get() == DEFAULT_BUDGET_RISK
 }
 
 fn five_minutes() -> NonNeg {
@@ -517,6 +533,13 @@ impl Scenario {
             d.push(
                 &root.field("runs"),
                 format!("expected 1 to 100000 runs, found {}", file.runs),
+            );
+        }
+        let risk = file.guardrails.budget_risk.get();
+        if !(risk > 0.0 && risk < 1.0) {
+            d.push(
+                &root.field("guardrails").field("budget_risk"),
+                format!("expected a risk above 0 and below 1 (0.10 = 10%), found {risk}"),
             );
         }
         if let Some(s) = &file.start_date

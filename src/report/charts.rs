@@ -540,3 +540,99 @@ pub fn all(r: &Results) -> Vec<(String, String, Result<String, String>)> {
     ));
     out
 }
+
+/// A sweep's frontier: cost per success against success rate, one point per setting with p5–p95
+/// whiskers both ways, the baseline, the quality guardrail dashed, the settings that break a
+/// guardrail in red and the goal seek's answer ringed.
+pub fn sweep_frontier(
+    r: &crate::sim::sweep::SweepResult,
+    answer: Option<&crate::sim::sweep::SweepPoint>,
+) -> Result<String, String> {
+    let base = &r.baseline_cost_per_success_usd;
+    let guard = (r.baseline_success_rate.mean - r.max_success_drop) * 100.0;
+    svg(|root| {
+        let xs = r.points.iter().flat_map(|p| [p.success_rate.p5, p.success_rate.p95]);
+        let (x0, x1) = range(
+            xs.chain([r.baseline_success_rate.mean, guard / 100.0])
+                .map(|x| x * 100.0),
+            false,
+        );
+        let ys = r
+            .points
+            .iter()
+            .flat_map(|p| [p.cost_per_success_usd.p5, p.cost_per_success_usd.p95]);
+        let (y0, y1) = range(ys.chain([base.mean]), false);
+        let mut chart = ChartBuilder::on(&root)
+            .margin(12)
+            .caption(format!("Sweep of {} on {}", r.knob, r.policy), (FONT, 16))
+            .x_label_area_size(36)
+            .y_label_area_size(60)
+            .build_cartesian_2d(x0..x1, y0..y1)
+            .map_err(err)?;
+        chart
+            .configure_mesh()
+            .x_desc("success rate (%)")
+            .y_desc("cost per success")
+            .x_label_formatter(&|v| format!("{v:.1}%"))
+            .y_label_formatter(&|v| usd_axis_label(*v, y1.abs().max(y0.abs())))
+            .draw()
+            .map_err(err)?;
+        let grey = RGBColor(110, 110, 110);
+        chart
+            .draw_series(DashedLineSeries::new(
+                [(guard, y0), (guard, y1)],
+                6,
+                4,
+                RED.mix(0.6).stroke_width(1),
+            ))
+            .map_err(err)?
+            .label("quality guardrail")
+            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], RED.mix(0.6)));
+        chart
+            .draw_series(std::iter::once(Cross::new(
+                (r.baseline_success_rate.mean * 100.0, base.mean),
+                6,
+                grey.stroke_width(2),
+            )))
+            .map_err(err)?
+            .label("baseline")
+            .legend(move |(x, y)| Cross::new((x + 8, y), 4, grey.stroke_width(2)));
+        let ok = colour(1);
+        // A setting found by bisection is drawn with the grid's points.
+        let refined = answer.filter(|a| !r.points.iter().any(|p| p.value == a.value));
+        for p in r.points.iter().chain(refined) {
+            let c = if p.breaks_guardrail { RED } else { ok };
+            let (x, y) = (p.success_rate.mean * 100.0, p.cost_per_success_usd.mean);
+            let whiskers = [
+                vec![(p.success_rate.p5 * 100.0, y), (p.success_rate.p95 * 100.0, y)],
+                vec![(x, p.cost_per_success_usd.p5), (x, p.cost_per_success_usd.p95)],
+            ];
+            chart
+                .draw_series(whiskers.into_iter().map(|w| PathElement::new(w, c.mix(0.5))))
+                .map_err(err)?;
+            chart
+                .draw_series(std::iter::once(Circle::new((x, y), 4, c.filled())))
+                .map_err(err)?;
+            chart
+                .draw_series(std::iter::once(Text::new(
+                    fmt_value(p.value),
+                    (x, y),
+                    (FONT, 11).into_font().color(&grey),
+                )))
+                .map_err(err)?;
+            if answer.is_some_and(|a| a.value == p.value) {
+                chart
+                    .draw_series(std::iter::once(Circle::new((x, y), 9, c.stroke_width(2))))
+                    .map_err(err)?;
+            }
+        }
+        legend(&mut chart, SeriesLabelPosition::UpperLeft)?;
+        Ok(())
+    })
+}
+
+/// A knob's value in a label: at most 4 decimals, no trailing zeros.
+pub fn fmt_value(v: f64) -> String {
+    let s = format!("{v:.4}");
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
+}

@@ -31,7 +31,7 @@ fn inline(s: &str) -> String {
     out
 }
 
-const STYLE: &str = r#"
+pub(crate) const STYLE: &str = r#"
 :root { --fg: #1d1f23; --muted: #5f6670; --bg: #ffffff; --card: #f5f6f8; --line: #d9dce1; --accent: #1a73e8; }
 @media (prefers-color-scheme: dark) {
   :root { --fg: #e6e8eb; --muted: #a3aab4; --bg: #15171a; --card: #1f2226; --line: #343941; --accent: #8ab4f8; }
@@ -82,7 +82,7 @@ footer { color: var(--muted); font-size: 12px; padding: 28px 24px 40px; }
 }
 "#;
 
-fn table(out: &mut String, header: &[String], rows: &[Vec<Cell>]) {
+pub(crate) fn table(out: &mut String, header: &[String], rows: &[Vec<Cell>]) {
     // A wide table scrolls inside its own box on a narrow screen instead of widening the page.
     out.push_str("<div class=\"scroll\"><table><thead><tr>");
     for h in header {
@@ -115,7 +115,7 @@ fn table(out: &mut String, header: &[String], rows: &[Vec<Cell>]) {
 }
 
 /// Strips an XML declaration so the SVG can sit inside HTML.
-fn inline_svg(svg: &str) -> &str {
+pub(crate) fn inline_svg(svg: &str) -> &str {
     match svg.find("<svg") {
         Some(i) => &svg[i..],
         None => svg,

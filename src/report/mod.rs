@@ -8,6 +8,7 @@ pub mod html;
 pub mod markdown;
 pub mod series;
 pub mod summary;
+pub mod sweep;
 pub mod table;
 
 use std::path::{Path, PathBuf};

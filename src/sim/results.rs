@@ -26,6 +26,8 @@ pub struct SimOptions {
     pub skip_attribution: bool,
     /// Which engine simulates.
     pub engine: EngineChoice,
+    /// Overrides the scenario's `guardrails.budget_risk` (above 0, below 1).
+    pub budget_risk: Option<f64>,
 }
 
 /// Which engine simulates a scenario.
@@ -218,7 +220,7 @@ pub struct BudgetRisk {
 }
 
 /// The default risk a safe budget is for.
-pub const DEFAULT_BUDGET_RISK: f64 = 0.10;
+pub use crate::model::scenario::DEFAULT_BUDGET_RISK;
 
 /// The budget risk of one policy from its runs: `periods` gives each day's budget period.
 pub fn budget_risk(
@@ -571,7 +573,9 @@ pub fn simulate(scn: &Scenario, opts: &SimOptions, ctl: &Control) -> Result<Resu
             &runs_p,
             &risk_periods,
             risk_period,
-            DEFAULT_BUDGET_RISK,
+            opts.budget_risk
+                .filter(|r| *r > 0.0 && *r < 1.0)
+                .unwrap_or(scn.file.guardrails.budget_risk.get()),
             p.budget.is_some(),
         );
         // A model's success rates reach a policy's figures only if the policy calls the model

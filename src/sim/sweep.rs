@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::engine::{Cancelled, Control};
 use super::metrics::{self as m, Summary};
-use super::results::{SimOptions, simulate};
+use super::results::{EngineChoice, EngineInfo, PolicyResult, Results, SimOptions, simulate};
 use crate::model::policy::Router;
 use crate::model::ron_io::{NonNeg, Prob};
 use crate::model::{DistSpec, Policy, ProbDist, Scenario};
@@ -139,8 +139,11 @@ impl std::str::FromStr for SweepSpec {
 }
 
 impl SweepSpec {
-    /// The settings, evenly spaced from `from` to `to`.
+    /// The settings, evenly spaced from `from` to `to` (just `from` for a single point).
     pub fn values(&self) -> Vec<f64> {
+        if self.points < 2 {
+            return vec![self.from];
+        }
         // Rounded to 12 decimals, so that 0.1 + 0.2 reads 0.3.
         (0..self.points)
             .map(|i| self.from + (self.to - self.from) * i as f64 / (self.points - 1) as f64)
@@ -160,6 +163,17 @@ pub struct SweepPoint {
     pub p_within_quality_guardrail: f64,
     /// Whether it breaks a guardrail (quality in more than 10 % of runs, or p95 latency).
     pub breaks_guardrail: bool,
+    /// Spend over the horizon run by run (for "the best quality within a budget").
+    #[serde(skip)]
+    pub spend_by_run_usd: Vec<f64>,
+}
+
+impl SweepPoint {
+    /// The share of runs whose spend over the horizon stays within `budget_usd`.
+    pub fn p_within_budget(&self, budget_usd: f64) -> f64 {
+        let n = self.spend_by_run_usd.len().max(1) as f64;
+        self.spend_by_run_usd.iter().filter(|s| **s <= budget_usd).count() as f64 / n
+    }
 }
 
 /// A sweep's result.
@@ -173,6 +187,15 @@ pub struct SweepResult {
     /// The quality guardrail: the largest acceptable drop in success rate.
     pub max_success_drop: f64,
     pub points: Vec<SweepPoint>,
+    /// The engine the points were simulated with (refinement points use the same).
+    #[serde(skip)]
+    pub engine: EngineChoice,
+    /// How the engine ran.
+    #[serde(rename = "engine")]
+    pub engine_info: EngineInfo,
+    /// The baseline's success rate run by run (to pair refinement points with).
+    #[serde(skip)]
+    pub baseline_success_by_run: Vec<f64>,
 }
 
 /// The scenario a sweep simulates: the baseline and one version of `policy` per setting (named
@@ -197,34 +220,40 @@ pub fn sweep_scenario(scn: &Scenario, policy: &str, spec: &SweepSpec) -> Result<
         .map_err(|e| format!("a setting does not validate: {e}"))
 }
 
+/// The share of runs a quality guardrail may be broken in before it is flagged (as
+/// `quality_erosion`).
+const QUALITY_GUARD_RUN_SHARE: f64 = 0.10;
+
+/// One setting's point from its policy's results and the baseline's success rate run by run.
+fn point(value: f64, p: &PolicyResult, base_success: &[f64], max_drop: f64) -> SweepPoint {
+    let within = p
+        .runs
+        .iter()
+        .zip(base_success)
+        .filter(|(a, b)| *b - a.values[m::SUCCESS_RATE] <= max_drop)
+        .count() as f64
+        / p.runs.len().max(1) as f64;
+    SweepPoint {
+        value,
+        cost_per_success_usd: p.metrics["cost_per_success_usd"],
+        success_rate: p.metrics["success_rate"],
+        spend_usd: p.metrics["cost_total_usd"],
+        p_within_quality_guardrail: within,
+        breaks_guardrail: within < 1.0 - QUALITY_GUARD_RUN_SHARE || p.risk_flags.iter().any(|f| f.kind == "latency"),
+        spend_by_run_usd: p.runs.iter().map(|r| r.values[m::COST_TOTAL]).collect(),
+    }
+}
+
 /// The sweep's points from the results of [`sweep_scenario`].
-pub fn sweep_points(scn: &Scenario, policy: &str, spec: &SweepSpec, r: &super::results::Results) -> SweepResult {
+pub fn sweep_points(scn: &Scenario, policy: &str, spec: &SweepSpec, r: &Results) -> SweepResult {
     let max_drop = scn.file.guardrails.max_success_drop.get();
     let base = &r.policies[0];
+    let base_success: Vec<f64> = base.runs.iter().map(|r| r.values[m::SUCCESS_RATE]).collect();
     let points = spec
         .values()
         .into_iter()
         .zip(r.policies.iter().skip(1))
-        .map(|(value, p)| {
-            let within = p
-                .runs
-                .iter()
-                .zip(&base.runs)
-                .filter(|(a, b)| b.values[m::SUCCESS_RATE] - a.values[m::SUCCESS_RATE] <= max_drop)
-                .count() as f64
-                / p.runs.len().max(1) as f64;
-            SweepPoint {
-                value,
-                cost_per_success_usd: p.metrics["cost_per_success_usd"],
-                success_rate: p.metrics["success_rate"],
-                spend_usd: p.metrics["cost_total_usd"],
-                p_within_quality_guardrail: within,
-                breaks_guardrail: p
-                    .risk_flags
-                    .iter()
-                    .any(|f| f.kind == "quality_erosion" || f.kind == "latency"),
-            }
-        })
+        .map(|(value, p)| point(value, p, &base_success, max_drop))
         .collect();
     SweepResult {
         policy: policy.to_string(),
@@ -234,7 +263,52 @@ pub fn sweep_points(scn: &Scenario, policy: &str, spec: &SweepSpec, r: &super::r
         baseline_success_rate: base.metrics["success_rate"],
         max_success_drop: max_drop,
         points,
+        engine: match r.engine.sample_per_day {
+            Some(k) => EngineChoice::Sampled(k.min(u64::from(u32::MAX)) as u32),
+            None => EngineChoice::Exact,
+        },
+        engine_info: r.engine.clone(),
+        baseline_success_by_run: base_success,
     }
+}
+
+/// One setting simulated alone, paired with the sweep's baseline: the runs' parameters and
+/// tasks are keyed by seed, run, day and model, not by which policies are simulated, so the
+/// setting sees the same tasks as the grid's baseline did (same seed and engine).
+fn refine_point(
+    scn: &Scenario,
+    r: &SweepResult,
+    knob: Knob,
+    value: f64,
+    opts: &SimOptions,
+    ctl: &Control,
+) -> Result<Result<SweepPoint, String>, Cancelled> {
+    let Some(mut p) = scn.policies.iter().find(|p| p.name == r.policy).cloned() else {
+        return Ok(Err(format!("unknown policy {:?}", r.policy)));
+    };
+    if let Err(e) = knob.set(&mut p, value) {
+        return Ok(Err(e));
+    }
+    p.name = format!("{}@{}={value}", r.policy, knob.path());
+    let mut s = scn.clone();
+    s.file.baseline = p.name.clone();
+    s.policies = vec![p];
+    let s = match s.validate_edited() {
+        Ok(s) => s,
+        Err(e) => return Ok(Err(format!("a setting does not validate: {e}"))),
+    };
+    let opts = SimOptions {
+        skip_attribution: true,
+        engine: r.engine,
+        ..opts.clone()
+    };
+    let res = simulate(&s, &opts, ctl)?;
+    Ok(Ok(point(
+        value,
+        &res.policies[0],
+        &r.baseline_success_by_run,
+        r.max_success_drop,
+    )))
 }
 
 /// Sweeps `spec` on the policy named `policy`: one simulation of the baseline and every setting
@@ -258,12 +332,149 @@ pub fn sweep(
     Ok(Ok(sweep_points(scn, policy, spec, &r)))
 }
 
+/// What a goal seek looks for among a knob's settings.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[serde(tag = "goal", rename_all = "snake_case")]
+pub enum Goal {
+    /// The lowest mean cost per successful outcome whose success rate stays within the quality
+    /// guardrail (against the baseline, run by run) in at least `confidence` of runs.
+    CheapestWithinQualityGuardrail { confidence: f64 },
+    /// The highest mean success rate whose spend over the horizon stays within `budget_usd` in
+    /// at least `confidence` of runs.
+    BestQualityWithinBudget { budget_usd: f64, confidence: f64 },
+}
+
+impl Goal {
+    /// The probability with which `p` meets the goal's condition.
+    pub fn probability(&self, p: &SweepPoint) -> f64 {
+        match *self {
+            Goal::CheapestWithinQualityGuardrail { .. } => p.p_within_quality_guardrail,
+            Goal::BestQualityWithinBudget { budget_usd, .. } => p.p_within_budget(budget_usd),
+        }
+    }
+
+    /// Whether `p` meets the goal's condition with the required confidence.
+    pub fn holds(&self, p: &SweepPoint) -> bool {
+        let confidence = match *self {
+            Goal::CheapestWithinQualityGuardrail { confidence } | Goal::BestQualityWithinBudget { confidence, .. } => {
+                confidence
+            }
+        };
+        self.probability(p) >= confidence
+    }
+
+    /// Whether `a` is better than `b` by the goal's objective.
+    fn better(&self, a: &SweepPoint, b: &SweepPoint) -> bool {
+        match self {
+            Goal::CheapestWithinQualityGuardrail { .. } => a.cost_per_success_usd.mean < b.cost_per_success_usd.mean,
+            Goal::BestQualityWithinBudget { .. } => a.success_rate.mean > b.success_rate.mean,
+        }
+    }
+
+    /// The best setting on the sweep's grid that meets the goal, by index.
+    pub fn on_grid(&self, r: &SweepResult) -> Option<usize> {
+        let mut best: Option<usize> = None;
+        for (i, p) in r.points.iter().enumerate() {
+            if self.holds(p) && best.is_none_or(|b| self.better(p, &r.points[b])) {
+                best = Some(i);
+            }
+        }
+        best
+    }
+}
+
+/// A goal seek's answer.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct GoalAnswer {
+    pub goal: Goal,
+    /// The setting found, with its figures (`None`: no setting in the range meets the goal).
+    pub point: Option<SweepPoint>,
+    /// The probability with which the setting found meets the goal's condition.
+    pub probability: Option<f64>,
+    /// The settings between which the answer lies: the last that fails the goal and the one
+    /// found (equal when the answer is at the end of the range or the grid's best is interior).
+    pub bracket: Option<(f64, f64)>,
+    /// How many settings bisection simulated beyond the grid (0 when the response was not
+    /// monotone around the answer, or the answer is at an end of the range).
+    pub bisection_steps: u32,
+}
+
+/// How many extra settings bisection simulates: each halves the bracket, so 3 steps pin the
+/// answer to an eighth of the grid's step.
+pub const BISECTION_STEPS: u32 = 3;
+
+/// Goal seek on a sweep, refined by bisection where the goal's condition is monotone along the
+/// grid: the best grid setting meeting the goal, then `steps` settings between it and its
+/// failing neighbour, each simulated beside the baseline on the same tasks (same seed and
+/// engine as the grid).
+pub fn goal_seek(
+    scn: &Scenario,
+    r: &SweepResult,
+    goal: Goal,
+    steps: u32,
+    opts: &SimOptions,
+    ctl: &Control,
+) -> Result<Result<GoalAnswer, String>, Cancelled> {
+    let Some(i) = goal.on_grid(r) else {
+        return Ok(Ok(GoalAnswer {
+            goal,
+            point: None,
+            probability: None,
+            bracket: None,
+            bisection_steps: 0,
+        }));
+    };
+    let mut best = r.points[i].clone();
+    // The condition must flip once along the grid (holds on one side only), and the failing
+    // neighbour must be better by the objective, for the answer to lie between them.
+    let holds: Vec<bool> = r.points.iter().map(|p| goal.holds(p)).collect();
+    let flips = holds.windows(2).filter(|w| w[0] != w[1]).count();
+    let neighbour = [i.checked_sub(1), Some(i + 1)]
+        .into_iter()
+        .flatten()
+        .find(|&j| j < r.points.len() && !holds[j] && goal.better(&r.points[j], &r.points[i]));
+    let Some(j) = neighbour.filter(|_| flips == 1 && steps > 0) else {
+        return Ok(Ok(GoalAnswer {
+            goal,
+            probability: Some(goal.probability(&best)),
+            point: Some(best),
+            bracket: None,
+            bisection_steps: 0,
+        }));
+    };
+    let (mut fail, mut pass) = (r.points[j].value, r.points[i].value);
+    let Some(knob) = Knob::from_path(r.knob) else {
+        return Ok(Err(format!("unknown knob {:?}", r.knob)));
+    };
+    for _ in 0..steps {
+        let mid = (fail + pass) / 2.0;
+        let p = match refine_point(scn, r, knob, mid, opts, ctl)? {
+            Ok(p) => p,
+            Err(e) => return Ok(Err(e)),
+        };
+        if goal.holds(&p) {
+            pass = mid;
+            if goal.better(&p, &best) {
+                best = p;
+            }
+        } else {
+            fail = mid;
+        }
+    }
+    Ok(Ok(GoalAnswer {
+        goal,
+        probability: Some(goal.probability(&best)),
+        point: Some(best),
+        bracket: Some((fail, pass)),
+        bisection_steps: steps,
+    }))
+}
+
 /// Goal seek on a sweep: the setting with the lowest mean cost per successful outcome whose
 /// success rate stays within the quality guardrail in at least `confidence` of runs (`None` when
 /// no setting does).
 pub fn cheapest_within_guardrail(r: &SweepResult, confidence: f64) -> Option<&SweepPoint> {
-    r.points
-        .iter()
-        .filter(|p| p.p_within_quality_guardrail >= confidence)
-        .min_by(|a, b| a.cost_per_success_usd.mean.total_cmp(&b.cost_per_success_usd.mean))
+    Goal::CheapestWithinQualityGuardrail { confidence }
+        .on_grid(r)
+        .map(|i| &r.points[i])
 }

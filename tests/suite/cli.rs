@@ -394,10 +394,10 @@ fn sweep_prints_the_frontier_and_the_goal_seek_answer() {
         stdout.contains("Sweep of router.strong_share on learned-router"),
         "{stdout}"
     );
-    assert!(
-        stdout.lines().filter(|l| l.contains(" of runs ")).count() == 3,
-        "{stdout}"
-    );
+    // Three grid settings, and the answer bisection found between two of them (marked).
+    let rows = stdout.lines().filter(|l| l.contains(" of runs ")).count();
+    assert!(rows == 3 || rows == 4, "{stdout}");
+    assert!(stdout.lines().filter(|l| l.contains(" ← ")).count() <= 1, "{stdout}");
     assert!(
         stdout.contains("Cheapest setting") || stdout.contains("No setting"),
         "{stdout}"
@@ -417,4 +417,66 @@ fn sweep_prints_the_frontier_and_the_goal_seek_answer() {
         .unwrap();
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("has no learned router"));
+}
+
+#[test]
+fn sweep_writes_an_html_report_and_seeks_the_best_quality_within_a_budget() {
+    let path = crate::common::root().join("scenarios/support-assistant.ron");
+    let dir = tempfile::tempdir().unwrap();
+    let html = dir.path().join("sweep.html");
+    let out = costplan()
+        .args(["sweep"])
+        .arg(&path)
+        .args([
+            "--policy",
+            "learned-router",
+            "--set",
+            "router.strong_share=0.2..0.6:3",
+            "--runs",
+            "6",
+            "--engine",
+            "sampled",
+            "--sample-per-day",
+            "300",
+            "--within-budget",
+            "1e9",
+            "--bisect",
+            "1",
+            "--report",
+        ])
+        .arg(&html)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // Any setting fits a billion dollars: the best quality is the largest strong share.
+    assert!(
+        stdout.contains("Best success rate whose spend over the horizon stays within $1,000,000,000"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("router.strong_share = 0.6"), "{stdout}");
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(
+        page.contains("<h2>The frontier</h2>") && page.contains("<svg"),
+        "{page}"
+    );
+    assert!(page.contains("spend within $1,000,000,000"));
+    for bad in [["--within-budget", "-5"], ["--confidence", "1.5"]] {
+        let out = costplan()
+            .args(["sweep"])
+            .arg(&path)
+            .args(["--policy", "learned-router", "--set", "router.strong_share=0.2..0.6:3"])
+            .args(bad)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{bad:?}");
+    }
+    let out = costplan()
+        .args(["simulate"])
+        .arg(&path)
+        .args(["--budget-risk", "1.5"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("above 0 and below 1"));
 }

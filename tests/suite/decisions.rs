@@ -228,3 +228,148 @@ fn sensitivity_leaves_out_models_a_policy_never_calls() {
         "the cascade calls haiku"
     );
 }
+
+/// Bisection pins the guardrail's boundary (s ≥ 0.18 by the closed form) to an eighth of a
+/// coarse grid's step, simulating each refinement alone but paired with the grid's baseline.
+#[test]
+fn bisection_pins_the_cheapest_setting_to_an_eighth_of_the_grid_step() {
+    use costplan::sim::engine::Control;
+    use costplan::sim::results::SimOptions;
+    use costplan::sim::sweep::{Goal, SweepSpec, goal_seek, sweep};
+    let scn = router_scenario();
+    let spec: SweepSpec = "router.strong_share=0.0..0.3:4".parse().unwrap();
+    let opts = SimOptions::default();
+    let r = sweep(&scn, "routed", &spec, &opts, &Control::none()).unwrap().unwrap();
+    let goal = Goal::CheapestWithinQualityGuardrail { confidence: 0.9 };
+    let grid = goal_seek(&scn, &r, goal, 0, &opts, &Control::none()).unwrap().unwrap();
+    assert_eq!(
+        grid.point.as_ref().map(|p| p.value),
+        Some(0.2),
+        "the grid alone: {grid:?}"
+    );
+    assert_eq!(grid.bisection_steps, 0);
+    let a = goal_seek(&scn, &r, goal, 3, &opts, &Control::none()).unwrap().unwrap();
+    let p = a.point.as_ref().expect("an answer");
+    assert!((0.18 - 1e-9..=0.18 + 0.0125 + 1e-9).contains(&p.value), "{a:?}");
+    let (fail, pass) = a.bracket.expect("bisection ran");
+    assert!((pass - fail).abs() - 0.0125 < 1e-12, "{fail} – {pass}");
+    assert_eq!(pass, p.value);
+    assert!(p.p_within_quality_guardrail >= 0.9);
+    assert!(p.cost_per_success_usd.mean < r.points[2].cost_per_success_usd.mean);
+    // In words, with its probability and the bracket.
+    let s = costplan::report::sweep::answer_sentence(&r, &a);
+    assert!(
+        s.contains("bisection (3 steps)") && s.contains("meets the goal in"),
+        "{s}"
+    );
+}
+
+/// A setting's figures do not depend on which other settings are simulated beside it — what
+/// lets bisection simulate a refinement alone and still pair it with the grid's baseline.
+#[test]
+fn a_settings_figures_do_not_depend_on_the_other_settings() {
+    use costplan::sim::engine::Control;
+    use costplan::sim::results::SimOptions;
+    use costplan::sim::sweep::{SweepSpec, sweep};
+    let scn = router_scenario();
+    let run = |spec: &str| {
+        let spec: SweepSpec = spec.parse().unwrap();
+        sweep(&scn, "routed", &spec, &SimOptions::default(), &Control::none())
+            .unwrap()
+            .unwrap()
+    };
+    let narrow = run("router.strong_share=0.1..0.3:3");
+    let wide = run("router.strong_share=0.0..0.4:5");
+    for p in &narrow.points {
+        let q = wide.points.iter().find(|q| q.value == p.value).expect("shared setting");
+        assert_eq!(p, q, "setting {}", p.value);
+    }
+    assert_eq!(narrow.baseline_success_by_run, wide.baseline_success_by_run);
+}
+
+/// The symmetric goal: the best quality whose spend stays within a budget. Spend per run is
+/// 6,000 tasks × (0.002 + 0.004·s), so a $15.60 budget allows s ≤ 0.15 (less a little for the
+/// 90 % confidence over the binomial spread, SE ≈ 0.005 in s).
+#[test]
+fn goal_seek_finds_the_best_quality_within_a_budget() {
+    use costplan::sim::engine::Control;
+    use costplan::sim::results::SimOptions;
+    use costplan::sim::sweep::{Goal, SweepSpec, goal_seek, sweep};
+    let scn = router_scenario();
+    let spec: SweepSpec = "router.strong_share=0.0..0.6:7".parse().unwrap();
+    let opts = SimOptions::default();
+    let r = sweep(&scn, "routed", &spec, &opts, &Control::none()).unwrap().unwrap();
+    let goal = Goal::BestQualityWithinBudget {
+        budget_usd: 15.6,
+        confidence: 0.9,
+    };
+    let a = goal_seek(&scn, &r, goal, 3, &opts, &Control::none()).unwrap().unwrap();
+    let p = a.point.as_ref().expect("an answer");
+    assert!((0.15 - 0.0125 - 3.0 * 0.005..=0.15).contains(&p.value), "{a:?}");
+    assert!(p.p_within_budget(15.6) >= 0.9);
+    // Every grid setting with more quality breaks the budget in more than 10 % of runs.
+    for q in r.points.iter().filter(|q| q.success_rate.mean > p.success_rate.mean) {
+        assert!(q.p_within_budget(15.6) < 0.9, "{}", q.value);
+    }
+    // An impossible budget says so.
+    let none = goal_seek(
+        &scn,
+        &r,
+        Goal::BestQualityWithinBudget {
+            budget_usd: 1.0,
+            confidence: 0.9,
+        },
+        3,
+        &opts,
+        &Control::none(),
+    )
+    .unwrap()
+    .unwrap();
+    assert!(none.point.is_none());
+    assert!(costplan::report::sweep::answer_sentence(&r, &none).contains(": none"));
+}
+
+/// The risk a safe budget is for is the user's: the scenario's `guardrails.budget_risk`, or
+/// the command line's `--budget-risk` over it; the cap is the matching spend quantile.
+#[test]
+fn the_budget_risk_is_chosen_by_the_user() {
+    use costplan::sim::engine::Control;
+    use costplan::sim::results::{SimOptions, simulate};
+    let text = crate::common::scenario_text(
+        "LogNormal(500, 900)",
+        "input_tokens: Fixed(1000), output_tokens: Fixed(200)",
+        0.9,
+        0.8,
+        r#"Inline((name: "base", router: Fixed("big")))"#,
+        60,
+        3,
+    )
+    .replace(
+        "    baseline: \"base\",",
+        "    baseline: \"base\",\n    guardrails: (budget_risk: 0.2),",
+    );
+    let scn = crate::common::scenario(&text);
+    let spend_quantile = |r: &costplan::sim::results::Results, q: f64| {
+        let mut s: Vec<f64> = r.policies[0].runs.iter().map(|x| x.values[m::COST_TOTAL]).collect();
+        s.sort_by(f64::total_cmp);
+        quantile_sorted(&s, q)
+    };
+    let r = crate::common::run(&scn);
+    assert_eq!(r.policies[0].budget_risk.risk, 0.2);
+    assert!((r.policies[0].budget_risk.safe_cap_usd - spend_quantile(&r, 0.8)).abs() < 1e-9);
+    let opts = SimOptions {
+        budget_risk: Some(0.05),
+        ..Default::default()
+    };
+    let r = simulate(&scn, &opts, &Control::none()).unwrap();
+    assert_eq!(r.policies[0].budget_risk.risk, 0.05);
+    assert!((r.policies[0].budget_risk.safe_cap_usd - spend_quantile(&r, 0.95)).abs() < 1e-9);
+    let s = costplan::report::summary::budget_sentence(&r.policies[0], r.runs);
+    assert!(s.contains("at 5.0%") && s.contains("95th percentile"), "{s}");
+    // Saved back, a non-default risk is kept; the default is not written.
+    let saved = scn.to_ron().unwrap();
+    assert!(saved.contains("budget_risk: 0.2"), "{saved}");
+    let default = crate::common::scenario(&text.replace("    guardrails: (budget_risk: 0.2),\n", ""));
+    assert_eq!(default.file.guardrails.budget_risk.get(), 0.1);
+    assert!(!default.to_ron().unwrap().contains("budget_risk"));
+}

@@ -719,7 +719,29 @@ fn a_sweep_in_the_window_draws_the_frontier_and_a_point_becomes_a_new_version() 
     }
     h.run_ok();
     assert_eq!(h.state().sweep.result.as_ref().unwrap().points.len(), 3);
-    h.get_by_label_contains("keeps the quality guardrail");
+    let wait_answer = |h: &mut Harness<'static, CostPlanApp>| {
+        let start = Instant::now();
+        while h.state().sweep.answer.is_none() {
+            assert!(
+                start.elapsed() < Duration::from_secs(120),
+                "the goal seek did not finish"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+            h.step();
+        }
+        h.run_ok();
+    };
+    wait_answer(&mut h);
+    h.get_by_label_contains("keeps the quality guardrail (at most");
+    // The other goal: the best quality within a budget, picked in the window.
+    h.get_by_label("Goal").click();
+    h.run_ok();
+    h.get_by_label("best quality within a budget").click();
+    h.run_ok();
+    assert!(h.state().sweep.budget_usd.is_some());
+    wait_answer(&mut h);
+    h.get_by_label_contains("Best success rate whose spend over the horizon stays within");
+    h.get_by_label("spend within the budget in");
     let before = h.state().draft.policies.len();
     h.get_all_by_label("Use as a new version").next().unwrap().click();
     h.run_ok();
