@@ -53,6 +53,13 @@ pub enum Command {
     /// Sweep one numeric knob of a policy (all settings on the same tasks) and find the cheapest
     /// setting that keeps the quality guardrail.
     Sweep(crate::cli::sweep::SweepArgs),
+    /// Traffic from real logs: fit a profile (`traffic fit`), or write synthetic logs to try it.
+    Traffic {
+        #[command(subcommand)]
+        command: crate::cli::traffic::TrafficCommand,
+    },
+    /// Check a scenario's baseline against the spend in the logs of a past period.
+    Backtest(crate::cli::traffic::BacktestArgs),
 }
 
 /// `costplan prices …`
@@ -76,6 +83,7 @@ pub enum PricesCommand {
 
 pub mod simulate;
 pub mod sweep;
+pub mod traffic;
 
 /// Writes `text` to standard output and flushes it. A reader that went away (a closed pipe, as
 /// in `costplan simulate … | head`) is reported as an [`std::io::ErrorKind::BrokenPipe`] error,
@@ -113,6 +121,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Compare(args)) => simulate::compare(&args),
         Some(Command::Report(args)) => simulate::report(&args),
         Some(Command::Sweep(args)) => sweep::run(&args),
+        Some(Command::Traffic { command }) => traffic::run(&command),
+        Some(Command::Backtest(args)) => traffic::backtest_cmd(&args),
     }
 }
 

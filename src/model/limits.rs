@@ -97,3 +97,6 @@ pub const MAX_PROMPT_CACHE_TTL_MINUTES: f64 = 10_080.0;
 /// The largest amount of money a command-line option accepts, in US dollars (a thousand
 /// trillion: beyond any plausible budget, and still exact to the dollar in an `f64`).
 pub const MAX_USD: f64 = 1e15;
+
+/// The longest horizon a scenario may have, in days (ten years).
+pub const MAX_HORIZON_DAYS: u32 = 3660;

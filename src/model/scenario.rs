@@ -523,7 +523,7 @@ impl Scenario {
             (0.0, super::limits::MAX_PROMPT_CACHE_TTL_MINUTES),
             "minutes",
         );
-        if !(1..=3660).contains(&file.horizon_days) {
+        if !(1..=super::limits::MAX_HORIZON_DAYS).contains(&file.horizon_days) {
             d.push(
                 &root.field("horizon_days"),
                 format!("expected 1 to 3660 days, found {}", file.horizon_days),

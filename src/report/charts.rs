@@ -636,3 +636,69 @@ pub fn fmt_value(v: f64) -> String {
     let s = format!("{v:.4}");
     s.trim_end_matches('0').trim_end_matches('.').to_string()
 }
+
+/// A backtest's daily spend: the simulated median and p5–p95 band, the actual spend as dots
+/// (red outside the band).
+pub fn backtest_daily(b: &crate::logs::backtest::Backtest) -> Result<String, String> {
+    svg(|root| {
+        let days = b.daily.len() as f64;
+        let (_, y1) = range(
+            b.daily.iter().flat_map(|d| [d.simulated_p95_usd, d.actual_spend_usd]),
+            true,
+        );
+        let mut chart = ChartBuilder::on(&root)
+            .margin(12)
+            .caption(format!("Backtest of {} from {}", b.policy, b.start_date), (FONT, 16))
+            .x_label_area_size(36)
+            .y_label_area_size(70)
+            .build_cartesian_2d(-0.5..days - 0.5, 0.0..y1)
+            .map_err(err)?;
+        chart
+            .configure_mesh()
+            .x_desc("day of the logs")
+            .y_desc("spend per day")
+            .x_label_formatter(&|v| format!("{v:.0}"))
+            .y_label_formatter(&|v| usd_axis_label(*v, y1))
+            .draw()
+            .map_err(err)?;
+        let c = colour(0);
+        let mut poly: Vec<(f64, f64)> = b
+            .daily
+            .iter()
+            .enumerate()
+            .map(|(i, d)| (i as f64, d.simulated_p95_usd))
+            .collect();
+        poly.extend(
+            b.daily
+                .iter()
+                .enumerate()
+                .rev()
+                .map(|(i, d)| (i as f64, d.simulated_p5_usd)),
+        );
+        chart
+            .draw_series(std::iter::once(Polygon::new(poly, c.mix(0.18).filled())))
+            .map_err(err)?
+            .label("simulated p5–p95")
+            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 16, y + 5)], c.mix(0.18).filled()));
+        chart
+            .draw_series(LineSeries::new(
+                b.daily.iter().enumerate().map(|(i, d)| (i as f64, d.simulated_p50_usd)),
+                c.stroke_width(2),
+            ))
+            .map_err(err)?
+            .label("simulated median")
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], c.stroke_width(2)));
+        let black = RGBColor(30, 30, 30);
+        chart
+            .draw_series(b.daily.iter().enumerate().map(|(i, d)| {
+                let col = if d.inside { black } else { RED };
+                Circle::new((i as f64, d.actual_spend_usd), 3, col.filled())
+            }))
+            .map_err(err)?
+            .label("actual")
+            .legend(move |(x, y)| Circle::new((x + 8, y), 3, black.filled()));
+        // Below the band: spend per day starts at 0, and the band sits well above it.
+        legend(&mut chart, SeriesLabelPosition::LowerRight)?;
+        Ok(())
+    })
+}

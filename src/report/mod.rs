@@ -1,6 +1,7 @@
 //! Planning reports: HTML (self-contained, inline SVG charts), Markdown (charts as SVG files
 //! beside it), CSV (per-run metrics and savings by tactic) and JSON; and the CLI's text tables.
 
+pub mod backtest;
 pub mod charts;
 pub mod csv_out;
 pub mod format;

@@ -1,4 +1,4 @@
-//! The layers point down only: `model` ← `sim` ← `report` ← `cli` | `gui` ← `main`, with `units`
+//! The layers point down only: `model` ← `sim` ← `logs` ← `report` ← `cli` | `gui` ← `main`, with `units`
 //! and `exit` as leaves. A module that names a layer above it (or a GUI or command-line crate
 //! below the edges) fails here, with the file and line.
 
@@ -7,11 +7,12 @@ use std::path::Path;
 use crate::common::root;
 
 /// The layers, lowest first, and what each may not name.
-const LAYERS: [(&str, &[&str]); 5] = [
+const LAYERS: [(&str, &[&str]); 6] = [
     (
         "model",
         &[
             "crate::sim",
+            "crate::logs",
             "crate::report",
             "crate::cli",
             "crate::gui",
@@ -23,6 +24,19 @@ const LAYERS: [(&str, &[&str]); 5] = [
     ),
     (
         "sim",
+        &[
+            "crate::logs",
+            "crate::report",
+            "crate::cli",
+            "crate::gui",
+            "egui",
+            "eframe",
+            "rfd",
+            "clap",
+        ],
+    ),
+    (
+        "logs",
         &[
             "crate::report",
             "crate::cli",

@@ -1,0 +1,258 @@
+//! `costplan traffic fit` (a traffic profile from request logs or usage exports),
+//! `costplan traffic synth` (realistic synthetic logs to try it on) and `costplan backtest`
+//! (the baseline simulated over the logs' own dates against what they say was spent).
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+
+use super::simulate::{EngineArgs, load_or_exit};
+use crate::logs::backtest::backtest;
+use crate::logs::fit::{FitOptions, fit};
+use crate::logs::read::read_files;
+use crate::logs::synth::{SynthFormat, SynthSpec, generate, write};
+use crate::logs::{GROUP_KEYS, LogError};
+use crate::sim::engine::Control;
+use crate::sim::results::SimOptions;
+
+/// `costplan traffic …`
+#[derive(Debug, clap::Subcommand)]
+pub enum TrafficCommand {
+    /// Fit a traffic profile to request logs or usage exports (LiteLLM spend logs or daily
+    /// spend, Langfuse observations, OTLP JSON GenAI spans, OpenAI usage pages; CSV, JSON or
+    /// JSON Lines, recognised by content).
+    Fit(FitArgs),
+    /// Write realistic synthetic logs (a month of a support bot's traffic) in one of the formats.
+    Synth(SynthArgs),
+}
+
+/// Arguments of `costplan traffic fit`.
+#[derive(Debug, clap::Args)]
+pub struct FitArgs {
+    /// Log files (all of one product's traffic; formats may be mixed).
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// Where to write the profile (RON).
+    #[arg(short, long)]
+    pub output: PathBuf,
+    /// Group classes by: tag, trace_name, model_group, team, user, project or model (default:
+    /// the first of tag, trace_name, model_group that most rows have, else model).
+    #[arg(long, value_parser = group_key)]
+    pub class_by: Option<String>,
+    /// Take each class's owner from this key (the most common value in the class).
+    #[arg(long, value_parser = group_key)]
+    pub owner_by: Option<String>,
+    /// The profile's name.
+    #[arg(long, default_value = "")]
+    pub name: String,
+}
+
+/// Arguments of `costplan traffic synth`.
+#[derive(Debug, clap::Args)]
+pub struct SynthArgs {
+    /// litellm-csv, litellm-json, langfuse-jsonl, langfuse-csv, otlp, openai-usage, litellm-daily.
+    #[arg(long, value_parser = synth_format)]
+    pub format: SynthFormatArg,
+    /// Mean tasks a day on the first day (1 to 1,000,000).
+    #[arg(long, default_value_t = 2000.0)]
+    pub tasks_per_day: f64,
+    /// Days of logs (1 to 366).
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=366))]
+    pub days: u32,
+    #[arg(long, default_value_t = 7)]
+    pub seed: u64,
+    #[arg(short, long)]
+    pub output: PathBuf,
+}
+
+/// A synthetic format named on the command line.
+#[derive(Debug, Clone, Copy)]
+pub struct SynthFormatArg(pub SynthFormat);
+
+fn synth_format(s: &str) -> std::result::Result<SynthFormatArg, String> {
+    Ok(SynthFormatArg(match s {
+        "litellm-csv" => SynthFormat::LiteLlmCsv,
+        "litellm-json" => SynthFormat::LiteLlmJson,
+        "langfuse-jsonl" => SynthFormat::LangfuseJsonl,
+        "langfuse-csv" => SynthFormat::LangfuseCsv,
+        "otlp" => SynthFormat::Otlp,
+        "openai-usage" => SynthFormat::OpenAiUsage,
+        "litellm-daily" => SynthFormat::LiteLlmDailyCsv,
+        _ => {
+            return Err(format!(
+                "unknown format {s:?}; one of litellm-csv, litellm-json, langfuse-jsonl, langfuse-csv, otlp, openai-usage, litellm-daily"
+            ));
+        }
+    }))
+}
+
+fn group_key(s: &str) -> std::result::Result<String, String> {
+    if GROUP_KEYS.contains(&s) {
+        Ok(s.to_string())
+    } else {
+        Err(format!("unknown key {s:?}; one of {}", GROUP_KEYS.join(", ")))
+    }
+}
+
+/// Arguments of `costplan backtest`.
+#[derive(Debug, clap::Args)]
+pub struct BacktestArgs {
+    /// The scenario whose baseline is checked.
+    pub scenario: PathBuf,
+    /// The logs of the period (their cost per row is the actual spend).
+    #[arg(long = "actual", required = true, num_args = 1..)]
+    pub actual: Vec<PathBuf>,
+    /// Number of Monte Carlo runs (default: the scenario's).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub runs: Option<u32>,
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Also write the backtest as an HTML report (daily spend against the simulated band).
+    #[arg(long, value_name = "PATH")]
+    pub report: Option<PathBuf>,
+    #[command(flatten)]
+    pub engine: EngineArgs,
+}
+
+fn read_logs(files: &[PathBuf]) -> std::result::Result<crate::logs::Logs, ExitCode> {
+    let paths: Vec<&Path> = files.iter().map(PathBuf::as_path).collect();
+    read_files(&paths).map_err(|e| {
+        eprintln!("{e}");
+        ExitCode::from(match e {
+            LogError::Unreadable { .. } => super::EXIT_FAILURE,
+            _ => super::EXIT_INVALID,
+        })
+    })
+}
+
+fn print_skipped(logs: &crate::logs::Logs) {
+    for s in logs.skipped.iter().take(20) {
+        eprintln!("skipped {s}");
+    }
+    if logs.skipped_count > 20 {
+        eprintln!("… and {} more skipped rows", logs.skipped_count - 20);
+    }
+}
+
+/// Runs `costplan traffic …`.
+pub fn run(cmd: &TrafficCommand) -> Result<ExitCode> {
+    match cmd {
+        TrafficCommand::Fit(a) => fit_cmd(a),
+        TrafficCommand::Synth(a) => synth_cmd(a),
+    }
+}
+
+fn fit_cmd(a: &FitArgs) -> Result<ExitCode> {
+    if a.files.iter().any(|f| f == &a.output) {
+        eprintln!("{}: the output would overwrite an input", a.output.display());
+        return Ok(ExitCode::from(super::EXIT_INVALID));
+    }
+    if let Err(e) = crate::model::io::check_writable(&a.output) {
+        eprintln!("{}: {e}", a.output.display());
+        return Ok(ExitCode::from(super::EXIT_INVALID));
+    }
+    let logs = match read_logs(&a.files) {
+        Ok(l) => l,
+        Err(code) => return Ok(code),
+    };
+    print_skipped(&logs);
+    let f = fit(
+        &logs,
+        &FitOptions {
+            class_by: a.class_by.clone(),
+            owner_by: a.owner_by.clone(),
+            name: a.name.clone(),
+        },
+    );
+    let text = f.to_ron(&logs).context("writing the profile as RON")?;
+    // The profile must load back before it is written.
+    let out_name = a.output.display().to_string();
+    let src = crate::model::error::SourceFile::new(&out_name, &text);
+    if let Err(e) = crate::model::TrafficProfile::from_ron(&src) {
+        eprintln!("the fitted profile does not validate (a bug; please report it):\n{e}");
+        return Ok(ExitCode::from(super::EXIT_FAILURE));
+    }
+    crate::model::io::write_atomic(&a.output, text.as_bytes())
+        .with_context(|| format!("writing {}", a.output.display()))?;
+    eprintln!(
+        "wrote {}: {} rows read ({} skipped), {} to {} ({} days), {} classes by {}",
+        a.output.display(),
+        logs.records.len() as u64 + logs.skipped_count,
+        logs.skipped_count,
+        f.start_date,
+        f.end_date,
+        f.days,
+        f.profile.classes.len(),
+        f.class_by
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn synth_cmd(a: &SynthArgs) -> Result<ExitCode> {
+    if !(a.tasks_per_day.is_finite() && (1.0..=1_000_000.0).contains(&a.tasks_per_day)) {
+        eprintln!("--tasks-per-day must be from 1 to 1,000,000, found {}", a.tasks_per_day);
+        return Ok(ExitCode::from(super::EXIT_INVALID));
+    }
+    let mut spec = SynthSpec::example(a.tasks_per_day);
+    spec.days = a.days;
+    spec.seed = a.seed;
+    let rows = generate(&spec);
+    let text = write(&spec, &rows, a.format.0);
+    crate::model::io::write_atomic(&a.output, text.as_bytes())
+        .with_context(|| format!("writing {}", a.output.display()))?;
+    eprintln!(
+        "wrote {}: {} requests over {} days",
+        a.output.display(),
+        rows.len(),
+        a.days
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Runs `costplan backtest`.
+pub fn backtest_cmd(a: &BacktestArgs) -> Result<ExitCode> {
+    let scn = match load_or_exit(&a.scenario) {
+        Ok(s) => s,
+        Err(code) => return Ok(code),
+    };
+    if let Some(path) = &a.report
+        && let Err(e) = crate::model::io::check_writable(path)
+    {
+        eprintln!("{}: {e}", path.display());
+        return Ok(ExitCode::from(super::EXIT_INVALID));
+    }
+    let logs = match read_logs(&a.actual) {
+        Ok(l) => l,
+        Err(code) => return Ok(code),
+    };
+    print_skipped(&logs);
+    let opts = SimOptions {
+        runs: a.runs,
+        seed: a.seed,
+        engine: a.engine.choice(),
+        ..Default::default()
+    };
+    let b = match backtest(&scn, &logs, &opts, &Control::none()) {
+        Ok(Ok(b)) => b,
+        Ok(Err(msg)) => {
+            eprintln!("{}: {msg}", a.scenario.display());
+            return Ok(ExitCode::from(super::EXIT_INVALID));
+        }
+        Err(_) => return Ok(ExitCode::from(super::EXIT_FAILURE)),
+    };
+    if let Some(path) = &a.report {
+        let page = crate::report::backtest::html(&b, env!("CARGO_PKG_VERSION"));
+        crate::model::io::write_atomic(path, page.as_bytes()).with_context(|| format!("writing {}", path.display()))?;
+        eprintln!("wrote {}", path.display());
+    }
+    if a.json {
+        super::emit(&(serde_json::to_string_pretty(&b)? + "\n"))?;
+    } else {
+        super::emit(&crate::report::backtest::text(&b))?;
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,199 @@
+//! Backtest: the scenario's baseline simulated over the logs' own dates, against what the logs
+//! say was spent — daily spend and the totals of spend, requests and tokens, with the share of
+//! days inside the simulated p5–p95 band and the error of the total.
+
+use serde::Serialize;
+
+use super::Logs;
+use super::fit::{date_of_day, unix_day};
+use crate::model::Scenario;
+use crate::sim::engine::{Cancelled, Control};
+use crate::sim::metrics::{self as m, Summary, quantile_sorted};
+use crate::sim::results::{SimOptions, simulate};
+
+/// One day: what was spent and what the simulation says.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct BacktestDay {
+    pub date: String,
+    pub actual_spend_usd: f64,
+    pub simulated_p5_usd: f64,
+    pub simulated_p50_usd: f64,
+    pub simulated_p95_usd: f64,
+    pub inside: bool,
+}
+
+/// A total over the period, actual against simulated.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct BacktestTotal {
+    pub actual: f64,
+    pub simulated: Summary,
+    /// (simulated median − actual) / actual.
+    pub error: f64,
+    /// Whether the actual total lies in the simulated p5–p95 band.
+    pub inside: bool,
+}
+
+impl BacktestTotal {
+    fn of(actual: f64, runs: impl Iterator<Item = f64>) -> BacktestTotal {
+        let simulated = Summary::of(runs);
+        BacktestTotal {
+            actual,
+            error: if actual > 0.0 {
+                (simulated.p50 - actual) / actual
+            } else {
+                f64::NAN
+            },
+            inside: simulated.p5 <= actual && actual <= simulated.p95,
+            simulated,
+        }
+    }
+}
+
+/// The backtest's result.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Backtest {
+    pub scenario: String,
+    pub policy: String,
+    pub start_date: String,
+    pub days: usize,
+    pub runs: u32,
+    pub daily: Vec<BacktestDay>,
+    /// The share of days whose actual spend lies in the simulated p5–p95 band.
+    pub share_of_days_inside: f64,
+    pub spend_usd: BacktestTotal,
+    pub requests: BacktestTotal,
+    pub prompt_tokens: BacktestTotal,
+    pub output_tokens: BacktestTotal,
+    /// Rows whose cost the logs do not give (their spend is unknown, so left out of the actual).
+    pub rows_without_cost: u64,
+    /// Models in the logs that the scenario does not have.
+    pub unknown_models: Vec<String>,
+}
+
+/// Simulates the scenario's baseline over the logs' dates (start date = the logs' first day,
+/// horizon = their number of days) and compares.
+pub fn backtest(
+    scn: &Scenario,
+    logs: &Logs,
+    opts: &SimOptions,
+    ctl: &Control,
+) -> Result<Result<Backtest, String>, Cancelled> {
+    let records = &logs.records;
+    let (Some(first), Some(last)) = (
+        records.iter().map(|r| unix_day(r.start_unix_s)).min(),
+        records.iter().map(|r| unix_day(r.start_unix_s)).max(),
+    ) else {
+        return Ok(Err("the logs have no rows".into()));
+    };
+    let days = (last - first + 1) as usize;
+    if days > crate::model::limits::MAX_HORIZON_DAYS as usize {
+        return Ok(Err(format!(
+            "the logs span {days} days; a backtest covers at most {}",
+            crate::model::limits::MAX_HORIZON_DAYS
+        )));
+    }
+    let mut actual = vec![0.0f64; days];
+    let mut without_cost = 0u64;
+    for r in records {
+        match r.cost_usd {
+            Some(c) => actual[(unix_day(r.start_unix_s) - first) as usize] += c,
+            None => without_cost += 1,
+        }
+    }
+    if without_cost == records.len() as u64 {
+        return Ok(Err(
+            "no row of the logs gives its cost (spend, totalCost): there is nothing to backtest against".into(),
+        ));
+    }
+    let mut unknown: Vec<String> = records
+        .iter()
+        .map(|r| r.model.clone())
+        .filter(|m| !scn.file.models.contains_key(m) && !scn.file.models.values().any(|p| &p.price_key == m))
+        .collect();
+    unknown.sort();
+    unknown.dedup();
+
+    let base = scn.policies[scn.baseline].clone();
+    let mut s = scn.clone();
+    s.file.start_date = Some(date_of_day(first));
+    s.file.horizon_days = days as u32;
+    s.policies = vec![base.clone()];
+    let s = match s.validate_edited() {
+        Ok(s) => s,
+        Err(e) => return Ok(Err(format!("the scenario over the logs' dates does not validate: {e}"))),
+    };
+    let opts = SimOptions {
+        skip_attribution: true,
+        policies: Vec::new(),
+        ..opts.clone()
+    };
+    let r = simulate(&s, &opts, ctl)?;
+    let runs = &r.policies[0].runs;
+    let daily: Vec<BacktestDay> = (0..days)
+        .map(|d| {
+            let mut v: Vec<f64> = runs
+                .iter()
+                .map(|x| x.spend_by_day_usd.get(d).copied().unwrap_or(0.0))
+                .collect();
+            v.sort_by(f64::total_cmp);
+            let (p5, p50, p95) = (
+                quantile_sorted(&v, 0.05),
+                quantile_sorted(&v, 0.5),
+                quantile_sorted(&v, 0.95),
+            );
+            BacktestDay {
+                date: date_of_day(first + d as i64),
+                actual_spend_usd: actual[d],
+                simulated_p5_usd: p5,
+                simulated_p50_usd: p50,
+                simulated_p95_usd: p95,
+                inside: p5 <= actual[d] && actual[d] <= p95,
+            }
+        })
+        .collect();
+    let inside = daily.iter().filter(|d| d.inside).count() as f64 / days as f64;
+    let sum = |f: &dyn Fn(&super::Record) -> f64| records.iter().map(f).sum::<f64>();
+    Ok(Ok(Backtest {
+        scenario: scn.name().to_string(),
+        policy: base.name,
+        start_date: date_of_day(first),
+        days,
+        runs: r.runs,
+        share_of_days_inside: inside,
+        spend_usd: BacktestTotal::of(actual.iter().sum(), runs.iter().map(|x| x.values[m::COST_TOTAL])),
+        requests: BacktestTotal::of(sum(&|r| r.requests), runs.iter().map(|x| x.values[m::MODEL_CALLS])),
+        prompt_tokens: BacktestTotal::of(
+            sum(&|r| r.usage.prompt_tokens),
+            runs.iter()
+                .map(|x| x.values[m::TOKENS_INPUT] + x.values[m::TOKENS_CACHE_READ] + x.values[m::TOKENS_CACHE_WRITE]),
+        ),
+        output_tokens: BacktestTotal::of(
+            sum(&|r| r.usage.output_tokens),
+            runs.iter()
+                .map(|x| x.values[m::TOKENS_OUTPUT] + x.values[m::TOKENS_REASONING]),
+        ),
+        daily,
+        rows_without_cost: without_cost,
+        unknown_models: unknown,
+    }))
+}
+
+impl Backtest {
+    /// The verdict in one sentence.
+    pub fn sentence(&self) -> String {
+        let t = &self.spend_usd;
+        format!(
+            "Over {} days from {}, the baseline {} simulates {} [{} – {}] against {} actually spent ({:+.1}% error of the median), {} the p5–p95 band; {:.0}% of days fall inside their daily band.",
+            self.days,
+            self.start_date,
+            self.policy,
+            crate::units::usd(t.simulated.p50),
+            crate::units::usd(t.simulated.p5),
+            crate::units::usd(t.simulated.p95),
+            crate::units::usd(t.actual),
+            t.error * 100.0,
+            if t.inside { "inside" } else { "outside" },
+            self.share_of_days_inside * 100.0
+        )
+    }
+}

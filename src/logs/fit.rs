@@ -1,0 +1,748 @@
+//! Fitting a traffic profile to normalised log records: volume with its uncertainty, growth with
+//! its standard error, the weekly pattern and day noise (a log-linear fit of daily task counts),
+//! classes grouped by a chosen key with their token distributions (log-normal, or empirical when
+//! the log-normal fits badly, with the fit's Kolmogorov–Smirnov distance), shared prefix from
+//! provider cache reads, exact repeats from response-cache hits, retries from failures repeated
+//! in the same session, and per-model latency. Every quantity the data cannot give is named as
+//! assumed.
+
+use std::collections::{BTreeMap, HashMap};
+
+use super::{Logs, Record};
+use crate::model::dist::{DistSpec, NonNegDist, ProbDist};
+use crate::model::ron_io::{NonNeg, Prob};
+use crate::model::traffic::{TaskClass, TrafficProfile};
+
+/// Seconds in a day.
+const DAY_S: f64 = 86_400.0;
+/// Fewer days than this: no weekly pattern or growth can be told from the data.
+pub const MIN_DAYS_FOR_WEEK: usize = 14;
+/// A failed request followed by another in the same session within this many seconds is a retry.
+pub const RETRY_WINDOW_S: f64 = 600.0;
+/// The most classes a fit keeps (the rest are merged into `(other)`).
+pub const MAX_CLASSES: usize = 24;
+/// A log-normal whose Kolmogorov–Smirnov distance from the data is above this is replaced by
+/// the data's own quantiles (an empirical distribution).
+pub const KS_LOGNORMAL_MAX: f64 = 0.08;
+/// Quantiles kept in an empirical token distribution.
+pub const EMPIRICAL_POINTS: usize = 100;
+
+/// How a fit groups rows.
+#[derive(Clone, Debug, Default)]
+pub struct FitOptions {
+    /// The key classes are grouped by (`tag`, `trace_name`, `model_group`, `team`, `user`,
+    /// `project`, `model`); `None` picks the first of tag, trace name, model group and project
+    /// that most rows have (with more than one value), else the model.
+    pub class_by: Option<String>,
+    /// The key owners are taken from (the most common value within each class).
+    pub owner_by: Option<String>,
+    /// The profile's name.
+    pub name: String,
+}
+
+/// How well a token distribution fits.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TokenFit {
+    pub spec: DistSpec,
+    /// `LogNormal`, `Empirical`, `Fixed` (no spread in the data) or `Fixed (mean only)`.
+    pub kind: &'static str,
+    /// Kolmogorov–Smirnov distance between the data and the fitted log-normal.
+    pub ks: Option<f64>,
+    pub n: usize,
+    pub mean: f64,
+}
+
+/// Per-model figures for the scenario's model profiles (the traffic profile has no place for
+/// them).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ModelStats {
+    pub model: String,
+    pub requests: f64,
+    pub ttft_ms_median: Option<f64>,
+    pub output_tokens_per_s_median: Option<f64>,
+    pub reasoning_tokens_mean: f64,
+    pub failure_rate: Option<f64>,
+    pub cost_usd: Option<f64>,
+}
+
+/// What a fit found, with everything a reader needs to trust it.
+#[derive(Clone, Debug)]
+pub struct Fit {
+    pub profile: TrafficProfile,
+    /// The first day of the logs (`YYYY-MM-DD`): the profile's volume is the volume on that day.
+    pub start_date: String,
+    /// The last day of the logs.
+    pub end_date: String,
+    pub days: usize,
+    /// Tasks (requests less retries) per day, from the first day.
+    pub tasks_by_day: Vec<f64>,
+    pub requests: f64,
+    pub retries: f64,
+    pub class_by: String,
+    /// (field, how it was estimated).
+    pub fitted: Vec<(String, String)>,
+    /// (field, why it was assumed).
+    pub assumed: Vec<(String, String)>,
+    pub token_fits: Vec<(String, TokenFit, TokenFit)>,
+    pub models: Vec<ModelStats>,
+    /// The growth per month and its standard error (when fitted).
+    pub growth: Option<(f64, f64)>,
+}
+
+/// Days since 1970-01-01 of a unix time.
+pub fn unix_day(t: f64) -> i64 {
+    (t / DAY_S).floor() as i64
+}
+
+/// `YYYY-MM-DD` of a day number since 1970-01-01.
+pub fn date_of_day(day: i64) -> String {
+    let z = jiff::Timestamp::from_second(day * 86_400).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+    z.to_zoned(jiff::tz::TimeZone::UTC).date().to_string()
+}
+
+/// Monday = 0 … Sunday = 6 for a day number since 1970-01-01 (a Thursday).
+pub fn weekday_of_day(day: i64) -> usize {
+    (day + 3).rem_euclid(7) as usize
+}
+
+fn ols(xs: &[f64], ys: &[f64]) -> Option<(f64, f64, f64, f64, f64)> {
+    // Returns (a, b, se_a, se_b, residual sd) of y = a + b x.
+    let n = xs.len() as f64;
+    if xs.len() < 3 {
+        return None;
+    }
+    let mx = xs.iter().sum::<f64>() / n;
+    let my = ys.iter().sum::<f64>() / n;
+    let sxx: f64 = xs.iter().map(|x| (x - mx).powi(2)).sum();
+    if sxx <= 0.0 {
+        return None;
+    }
+    let b = xs.iter().zip(ys).map(|(x, y)| (x - mx) * (y - my)).sum::<f64>() / sxx;
+    let a = my - b * mx;
+    let rss: f64 = xs.iter().zip(ys).map(|(x, y)| (y - a - b * x).powi(2)).sum();
+    let s2 = rss / (n - 2.0);
+    let se_b = (s2 / sxx).sqrt();
+    let se_a = (s2 * (1.0 / n + mx * mx / sxx)).sqrt();
+    Some((a, b, se_a, se_b, s2.sqrt()))
+}
+
+/// The standard normal CDF.
+fn phi(z: f64) -> f64 {
+    0.5 * (1.0 + statrs::function::erf::erf(z / std::f64::consts::SQRT_2))
+}
+
+/// Fits a token distribution: log-normal by the moments of the logs, or the data's quantiles
+/// when the log-normal is too far from the data.
+pub fn fit_tokens(values: &mut [f64]) -> TokenFit {
+    let n = values.len();
+    if n == 0 {
+        return TokenFit {
+            spec: DistSpec::Fixed(0.0),
+            kind: "Fixed",
+            ks: None,
+            n,
+            mean: 0.0,
+        };
+    }
+    values.sort_by(f64::total_cmp);
+    let mean = values.iter().sum::<f64>() / n as f64;
+    let logs: Vec<f64> = values.iter().map(|v| v.max(1.0).ln()).collect();
+    let mu = logs.iter().sum::<f64>() / n as f64;
+    let sd = (logs.iter().map(|l| (l - mu).powi(2)).sum::<f64>() / (n.max(2) - 1) as f64).sqrt();
+    if values[0] == values[n - 1] || sd < 1e-6 {
+        return TokenFit {
+            spec: DistSpec::Fixed(values[0].round()),
+            kind: "Fixed",
+            ks: None,
+            n,
+            mean,
+        };
+    }
+    // Kolmogorov–Smirnov distance from the fitted log-normal.
+    let ks = logs
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            let f = phi((l - mu) / sd);
+            (f - i as f64 / n as f64)
+                .abs()
+                .max(((i + 1) as f64 / n as f64 - f).abs())
+        })
+        .fold(0.0f64, f64::max);
+    if ks > KS_LOGNORMAL_MAX && n >= 50 {
+        let k = EMPIRICAL_POINTS.min(n);
+        let q: Vec<f64> = (0..k)
+            .map(|i| values[(((i as f64 + 0.5) / k as f64) * n as f64) as usize].round())
+            .collect();
+        return TokenFit {
+            spec: DistSpec::Empirical(q),
+            kind: "Empirical",
+            ks: Some(ks),
+            n,
+            mean,
+        };
+    }
+    let median = mu.exp();
+    TokenFit {
+        spec: DistSpec::LogNormal(round_sig(median), round_sig((mu + 1.645 * sd).exp())),
+        kind: "LogNormal",
+        ks: Some(ks),
+        n,
+        mean,
+    }
+}
+
+/// Rounds to 4 significant digits (a fitted figure has no more).
+fn round_sig(x: f64) -> f64 {
+    if x == 0.0 || !x.is_finite() {
+        return x;
+    }
+    let m = 10f64.powi(3 - x.abs().log10().floor() as i32);
+    (x * m).round() / m
+}
+
+/// The class key to group by: the one asked for, or the first of tag, trace name and model
+/// group that most rows carry, else the model.
+fn choose_class_key(records: &[Record], asked: Option<&str>) -> String {
+    if let Some(k) = asked {
+        return k.to_string();
+    }
+    let n = records.len().max(1);
+    for k in ["tag", "trace_name", "model_group", "project"] {
+        let have = records.iter().filter(|r| r.keys.contains_key(k)).count();
+        let distinct: std::collections::HashSet<&str> = records
+            .iter()
+            .filter_map(|r| r.keys.get(k).map(String::as_str))
+            .collect();
+        if have * 2 > n && distinct.len() > 1 {
+            return k.to_string();
+        }
+    }
+    "model".to_string()
+}
+
+/// Retries found in the logs: per record, whether it is a retry (a request after a failed one in
+/// the same session, within [`RETRY_WINDOW_S`]), and for each failed request with a session,
+/// whether it was retried.
+struct Retries {
+    is_retry: Vec<bool>,
+    failure_retried: Vec<Option<bool>>,
+}
+
+impl Retries {
+    fn find(records: &[Record]) -> Retries {
+        let mut is_retry = vec![false; records.len()];
+        let mut failure_retried = vec![None; records.len()];
+        let mut by_session: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (i, r) in records.iter().enumerate() {
+            if let Some(s) = &r.session {
+                by_session.entry(s.as_str()).or_default().push(i);
+            }
+        }
+        for idx in by_session.values_mut() {
+            idx.sort_by(|a, b| records[*a].start_unix_s.total_cmp(&records[*b].start_unix_s));
+            for (k, &i) in idx.iter().enumerate() {
+                if records[i].ok != Some(false) {
+                    continue;
+                }
+                let next = idx
+                    .get(k + 1)
+                    .filter(|&&j| records[j].start_unix_s - records[i].start_unix_s <= RETRY_WINDOW_S);
+                failure_retried[i] = Some(next.is_some());
+                if let Some(&j) = next {
+                    is_retry[j] = true;
+                }
+            }
+        }
+        Retries {
+            is_retry,
+            failure_retried,
+        }
+    }
+
+    fn none(n: usize) -> Retries {
+        Retries {
+            is_retry: vec![false; n],
+            failure_retried: vec![None; n],
+        }
+    }
+
+    /// (failed requests, of them retried) among `idx`.
+    fn counts(&self, idx: impl Iterator<Item = usize>) -> (f64, f64) {
+        idx.filter_map(|i| self.failure_retried[i])
+            .fold((0.0, 0.0), |(f, r), retried| {
+                (f + 1.0, r + f64::from(u8::from(retried)))
+            })
+    }
+}
+
+/// A probability as a distribution: Beta with the binomial standard error when the data say
+/// something, else fixed.
+fn prob_dist(successes: f64, n: f64) -> ProbDist {
+    let p = if n > 0.0 { successes / n } else { 0.0 };
+    let se = if n > 0.0 { (p * (1.0 - p) / n).sqrt() } else { 0.0 };
+    if p > 0.0
+        && p < 1.0
+        && se > 1e-6
+        && n >= 30.0
+        && let Ok(d) = ProbDist::try_from(DistSpec::Beta(round_sig(p), round_sig(se)))
+    {
+        return d;
+    }
+    ProbDist::fixed(round_sig(p).clamp(0.0, 1.0))
+}
+
+fn nonneg(spec: DistSpec) -> NonNegDist {
+    NonNegDist::try_from(spec).unwrap_or_else(|_| NonNegDist::fixed(0.0))
+}
+
+/// Fits a traffic profile to the records.
+pub fn fit(logs: &Logs, opts: &FitOptions) -> Fit {
+    let records = &logs.records;
+    let per_request = logs.per_request();
+    let mut fitted: Vec<(String, String)> = Vec::new();
+    let mut assumed: Vec<(String, String)> = Vec::new();
+    let retries = if per_request {
+        Retries::find(records)
+    } else {
+        Retries::none(records.len())
+    };
+    let (failed, retried) = retries.counts(0..records.len());
+    let is_retry = &retries.is_retry;
+    let tasks_of = |i: usize| if is_retry[i] { 0.0 } else { records[i].requests };
+
+    // Daily task counts.
+    let first_day = records.iter().map(|r| unix_day(r.start_unix_s)).min().unwrap_or(0);
+    let last_day = records.iter().map(|r| unix_day(r.start_unix_s)).max().unwrap_or(0);
+    let days = (last_day - first_day + 1).max(1) as usize;
+    let mut by_day = vec![0.0f64; days];
+    for (i, r) in records.iter().enumerate() {
+        by_day[(unix_day(r.start_unix_s) - first_day) as usize] += tasks_of(i);
+    }
+    let (weekly_pattern, growth, level, day_noise) = fit_volume(&by_day, first_day, &mut fitted, &mut assumed);
+
+    // Classes.
+    let class_by = choose_class_key(records, opts.class_by.as_deref());
+    let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for (i, r) in records.iter().enumerate() {
+        let k = r
+            .keys
+            .get(class_by.as_str())
+            .cloned()
+            .unwrap_or_else(|| "(none)".into());
+        groups.entry(k).or_default().push(i);
+    }
+    let total_tasks: f64 = (0..records.len()).map(tasks_of).sum();
+    let mut sized: Vec<(String, Vec<usize>, f64)> = groups
+        .into_iter()
+        .map(|(k, idx)| {
+            let t = idx.iter().map(|&i| tasks_of(i)).sum();
+            (k, idx, t)
+        })
+        .filter(|(_, _, t)| *t > 0.0)
+        .collect();
+    sized.sort_by(|a, b| b.2.total_cmp(&a.2).then(a.0.cmp(&b.0)));
+    if sized.len() > MAX_CLASSES {
+        let rest: Vec<(String, Vec<usize>, f64)> = sized.split_off(MAX_CLASSES - 1);
+        let idx: Vec<usize> = rest.iter().flat_map(|r| r.1.iter().copied()).collect();
+        let t = rest.iter().map(|r| r.2).sum();
+        sized.push(("(other)".into(), idx, t));
+    }
+    let mut classes = Vec::new();
+    let mut token_fits = Vec::new();
+    let mut share_left = 1.0f64;
+    let n_classes = sized.len();
+    for (ci, (name, idx, tasks)) in sized.iter().enumerate() {
+        let share = if ci + 1 == n_classes {
+            share_left.max(0.0)
+        } else {
+            let s = (tasks / total_tasks.max(1e-300) * 1e6).round() / 1e6;
+            share_left -= s;
+            s
+        };
+        let (class, fin, fout) = fit_class(records, idx, &retries, per_request, opts, name, share);
+        token_fits.push((name.clone(), fin, fout));
+        classes.push(class);
+    }
+    fitted.push((
+        "classes".into(),
+        format!("{} classes by {class_by}, shares from task counts", classes.len()),
+    ));
+    if per_request {
+        fitted.push((
+            "classes[].input_tokens, output_tokens".into(),
+            "per request (see the fit quality below)".into(),
+        ));
+        let with_cache = records.iter().filter(|r| r.cache_hit.is_some()).count();
+        if with_cache > 0 {
+            fitted.push(("classes[].exact_repeat_rate".into(), "response-cache hits".into()));
+        } else {
+            assumed.push((
+                "classes[].exact_repeat_rate".into(),
+                "no response-cache field in the logs: 0".into(),
+            ));
+        }
+        if failed > 0.0 {
+            fitted.push((
+                "classes[].retry_on_failure".into(),
+                format!("{retried:.0} of {failed:.0} failed requests repeated in the same session within {RETRY_WINDOW_S:.0} s"),
+            ));
+        } else {
+            assumed.push((
+                "classes[].retry_on_failure".into(),
+                "no failed request with a session in the logs: 0".into(),
+            ));
+        }
+    } else {
+        assumed.push((
+            "classes[].input_tokens, output_tokens".into(),
+            "aggregated usage has means only: the spread per request is not in the data (fixed at the mean)".into(),
+        ));
+        assumed.push((
+            "classes[].exact_repeat_rate, retry_on_failure".into(),
+            "not in aggregated usage: 0".into(),
+        ));
+    }
+    assumed.push((
+        "classes[].near_repeat_rate".into(),
+        "semantic duplicates cannot be told from logs: 0".into(),
+    ));
+    assumed.push(("classes[].batchable".into(), "not in the logs: false".into()));
+
+    let profile = TrafficProfile {
+        format_version: 1,
+        name: if opts.name.is_empty() {
+            "Fitted from logs".into()
+        } else {
+            opts.name.clone()
+        },
+        description: format!(
+            "Fitted by CostPlan from {} rows, {} to {} ({days} days)",
+            records.len(),
+            date_of_day(first_day),
+            date_of_day(last_day)
+        ),
+        requests_per_day: level,
+        growth_per_month: growth.0,
+        weekly_pattern,
+        day_noise_sd: NonNeg::new(round_sig(day_noise)).unwrap_or_default(),
+        classes,
+    };
+    Fit {
+        profile,
+        start_date: date_of_day(first_day),
+        end_date: date_of_day(last_day),
+        days,
+        tasks_by_day: by_day,
+        requests: records.iter().map(|r| r.requests).sum(),
+        retries: is_retry.iter().filter(|r| **r).count() as f64,
+        class_by,
+        fitted,
+        assumed,
+        token_fits,
+        models: model_stats(records),
+        growth: growth.1,
+    }
+}
+
+type Volume = (Vec<f64>, (crate::model::Dist, Option<(f64, f64)>), NonNegDist, f64);
+
+/// Weekly pattern, growth per month (with its standard error), the volume on the first day
+/// (with the standard error of its level) and day noise, from daily task counts.
+fn fit_volume(
+    by_day: &[f64],
+    first_day: i64,
+    fitted: &mut Vec<(String, String)>,
+    assumed: &mut Vec<(String, String)>,
+) -> Volume {
+    let days = by_day.len();
+    let xs: Vec<f64> = (0..days).filter(|&d| by_day[d] > 0.0).map(|d| d as f64).collect();
+    let ys: Vec<f64> = xs.iter().map(|&d| by_day[d as usize].ln()).collect();
+    let mut weekly = vec![1.0; 7];
+    let enough = days >= MIN_DAYS_FOR_WEEK && xs.len() >= MIN_DAYS_FOR_WEEK;
+    if enough && let Some((a, b, ..)) = ols(&xs, &ys) {
+        let mut sum = [0.0f64; 7];
+        let mut n = [0.0f64; 7];
+        for (x, y) in xs.iter().zip(&ys) {
+            let k = weekday_of_day(first_day + *x as i64);
+            sum[k] += y - a - b * x;
+            n[k] += 1.0;
+        }
+        let raw: Vec<f64> = (0..7)
+            .map(|k| if n[k] > 0.0 { (sum[k] / n[k]).exp() } else { 1.0 })
+            .collect();
+        let mean = raw.iter().sum::<f64>() / 7.0;
+        weekly = raw.iter().map(|w| round_sig(w / mean)).collect();
+        fitted.push((
+            "weekly_pattern".into(),
+            "mean log residual per weekday, normalised to a mean of 1".into(),
+        ));
+    } else {
+        assumed.push((
+            "weekly_pattern".into(),
+            format!("fewer than {MIN_DAYS_FOR_WEEK} days with traffic: flat"),
+        ));
+    }
+    let adj: Vec<f64> = xs
+        .iter()
+        .zip(&ys)
+        .map(|(x, y)| y - weekly[weekday_of_day(first_day + *x as i64)].ln())
+        .collect();
+    let fit = if enough { ols(&xs, &adj) } else { None };
+    match fit {
+        Some((a, b, se_a, se_b, sd)) => {
+            let g = (30.0 * b).exp() - 1.0;
+            let se_g = 30.0 * (30.0 * b).exp() * se_b;
+            fitted.push((
+                "growth_per_month".into(),
+                format!(
+                    "log-linear trend over {days} days: {:+.1}% ± {:.1}% a month",
+                    g * 100.0,
+                    se_g * 100.0
+                ),
+            ));
+            // Day noise in the model has mean 1 (exp(σz − σ²/2)): the level is exp(a + σ²/2).
+            let level = (a + sd * sd / 2.0).exp();
+            fitted.push((
+                "requests_per_day".into(),
+                format!(
+                    "trend's level on the first day, ± its standard error ({:.1}%)",
+                    se_a * 100.0
+                ),
+            ));
+            fitted.push(("day_noise_sd".into(), "sd of the log residuals".into()));
+            let growth = crate::model::Dist::try_from(DistSpec::Normal(round_sig(g), round_sig(se_g.max(1e-6))))
+                .unwrap_or_else(|_| crate::model::Dist::fixed(0.0));
+            (weekly, (growth, Some((g, se_g))), level_dist(level, se_a), sd)
+        }
+        None => {
+            let mean = by_day.iter().sum::<f64>() / days.max(1) as f64;
+            let n = days as f64;
+            let sd_log = if ys.len() >= 2 {
+                let m = ys.iter().sum::<f64>() / ys.len() as f64;
+                (ys.iter().map(|y| (y - m).powi(2)).sum::<f64>() / (ys.len() - 1) as f64).sqrt()
+            } else {
+                0.0
+            };
+            assumed.push((
+                "growth_per_month".into(),
+                format!("fewer than {MIN_DAYS_FOR_WEEK} days with traffic: no trend can be told (0)"),
+            ));
+            fitted.push((
+                "requests_per_day".into(),
+                format!("mean over {days} days, ± its standard error"),
+            ));
+            fitted.push(("day_noise_sd".into(), "sd of the log of daily counts".into()));
+            (
+                weekly,
+                (crate::model::Dist::fixed(0.0), None),
+                level_dist(mean, sd_log / n.sqrt()),
+                sd_log,
+            )
+        }
+    }
+}
+
+/// The volume as a log-normal around `level` with `se_log` the standard error of its log.
+fn level_dist(level: f64, se_log: f64) -> NonNegDist {
+    let level = round_sig(level.max(0.0));
+    if se_log > 1e-4 && level > 0.0 {
+        nonneg(DistSpec::LogNormal(level, round_sig(level * (1.645 * se_log).exp())))
+    } else {
+        NonNegDist::fixed(level)
+    }
+}
+
+/// One class: tokens, prefix, repeats, retries and owner.
+fn fit_class(
+    records: &[Record],
+    idx: &[usize],
+    retries: &Retries,
+    per_request: bool,
+    opts: &FitOptions,
+    name: &str,
+    share: f64,
+) -> (TaskClass, TokenFit, TokenFit) {
+    let rows: Vec<&Record> = idx
+        .iter()
+        .filter(|&&i| !retries.is_retry[i])
+        .map(|&i| &records[i])
+        .collect();
+    let requests: f64 = rows.iter().map(|r| r.requests).sum();
+    // Shared prefix: the median provider cache read, where at least a tenth of requests read one.
+    let mut reads: Vec<f64> = rows
+        .iter()
+        .filter(|r| r.usage.cache_read_tokens > 0.0)
+        .map(|r| r.usage.cache_read_tokens / r.requests.max(1.0))
+        .collect();
+    let prefix = if per_request && reads.len() * 10 >= rows.len().max(1) {
+        reads.sort_by(f64::total_cmp);
+        reads[reads.len() / 2].round()
+    } else {
+        0.0
+    };
+    let (fin, fout) = if per_request {
+        let mut input: Vec<f64> = rows.iter().map(|r| (r.usage.prompt_tokens - prefix).max(0.0)).collect();
+        let mut output: Vec<f64> = rows
+            .iter()
+            .map(|r| (r.usage.output_tokens - r.usage.reasoning_tokens).max(0.0))
+            .collect();
+        (fit_tokens(&mut input), fit_tokens(&mut output))
+    } else {
+        let mean = |f: &dyn Fn(&Record) -> f64| rows.iter().map(|r| f(r)).sum::<f64>() / requests.max(1e-300);
+        let mi = mean(&|r| r.usage.prompt_tokens);
+        let mo = mean(&|r| r.usage.output_tokens - r.usage.reasoning_tokens);
+        let fixed = |m: f64| TokenFit {
+            spec: DistSpec::Fixed(m.round()),
+            kind: "Fixed (mean only)",
+            ks: None,
+            n: rows.len(),
+            mean: m,
+        };
+        (fixed(mi), fixed(mo))
+    };
+    let with_hit: Vec<&&Record> = rows.iter().filter(|r| r.cache_hit.is_some()).collect();
+    let hits = with_hit.iter().filter(|r| r.cache_hit == Some(true)).count() as f64;
+    let (failed, retried) = retries.counts(idx.iter().copied());
+    let owner = opts.owner_by.as_deref().and_then(|k| {
+        let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+        for r in &rows {
+            if let Some(v) = r.keys.get(k) {
+                *counts.entry(v.as_str()).or_default() += 1;
+            }
+        }
+        counts.into_iter().max_by_key(|(_, n)| *n).map(|(v, _)| v.to_string())
+    });
+    let class = TaskClass {
+        name: name.to_string(),
+        share: Prob::new(share.clamp(0.0, 1.0)).unwrap_or_default(),
+        owner,
+        input_tokens: nonneg(fin.spec.clone()),
+        shared_prefix_tokens: prefix as u64,
+        output_tokens: nonneg(fout.spec.clone()),
+        exact_repeat_rate: prob_dist(hits, with_hit.len() as f64),
+        near_repeat_rate: ProbDist::fixed(0.0),
+        retry_on_failure: if failed > 0.0 {
+            prob_dist(retried, failed)
+        } else {
+            ProbDist::fixed(0.0)
+        },
+        batchable: false,
+    };
+    (class, fin, fout)
+}
+
+/// Per-model latency, speed, reasoning tokens, failures and cost.
+fn model_stats(records: &[Record]) -> Vec<ModelStats> {
+    let mut by: BTreeMap<&str, Vec<&Record>> = BTreeMap::new();
+    for r in records {
+        by.entry(r.model.as_str()).or_default().push(r);
+    }
+    let median = |mut v: Vec<f64>| -> Option<f64> {
+        if v.is_empty() {
+            return None;
+        }
+        v.sort_by(f64::total_cmp);
+        Some(v[v.len() / 2])
+    };
+    by.into_iter()
+        .map(|(model, rows)| {
+            let requests: f64 = rows.iter().map(|r| r.requests).sum();
+            let ttft: Vec<f64> = rows.iter().filter_map(|r| r.ttft_ms).collect();
+            let speed: Vec<f64> = rows
+                .iter()
+                .filter_map(|r| {
+                    let gen_s = (r.latency_ms? - r.ttft_ms?) / 1e3;
+                    (gen_s > 0.0 && r.usage.output_tokens > 0.0).then(|| r.usage.output_tokens / gen_s)
+                })
+                .collect();
+            let with_status: Vec<&&Record> = rows.iter().filter(|r| r.ok.is_some()).collect();
+            let costs: Vec<f64> = rows.iter().filter_map(|r| r.cost_usd).collect();
+            ModelStats {
+                model: model.to_string(),
+                requests,
+                ttft_ms_median: median(ttft),
+                output_tokens_per_s_median: median(speed),
+                reasoning_tokens_mean: rows.iter().map(|r| r.usage.reasoning_tokens).sum::<f64>()
+                    / requests.max(1e-300),
+                failure_rate: (!with_status.is_empty()).then(|| {
+                    with_status.iter().filter(|r| r.ok == Some(false)).count() as f64 / with_status.len() as f64
+                }),
+                cost_usd: (!costs.is_empty()).then(|| costs.iter().sum()),
+            }
+        })
+        .collect()
+}
+
+impl Fit {
+    /// The profile as RON, opening with a comment block: sources, period, rows read and
+    /// skipped (with why), what was fitted and what assumed, fit quality and per-model figures.
+    pub fn to_ron(&self, logs: &Logs) -> Result<String, ron::Error> {
+        let mut h = String::new();
+        let mut line = |s: String| {
+            for l in s.lines() {
+                h.push_str("// ");
+                h.push_str(&escape(l));
+                h.push('\n');
+            }
+        };
+        line("Traffic profile fitted by CostPlan (`costplan traffic fit`).".into());
+        for (f, s, rows) in &logs.files {
+            line(format!("source: {f} ({}, {rows} rows)", s.label()));
+        }
+        line(format!(
+            "period: {} to {} ({} days); volume is the volume on {} — set the scenario's start_date to it to backtest",
+            self.start_date, self.end_date, self.days, self.start_date
+        ));
+        line(format!(
+            "rows read: {}; used: {} ({} requests, {} of them retries); skipped: {}",
+            logs.records.len() as u64 + logs.skipped_count,
+            logs.records.len(),
+            self.requests,
+            self.retries,
+            logs.skipped_count
+        ));
+        for s in logs.skipped.iter().take(20) {
+            line(format!("  skipped {s}"));
+        }
+        if logs.skipped_count > 20 {
+            line(format!("  … and {} more skipped rows", logs.skipped_count - 20));
+        }
+        line("fitted:".into());
+        for (f, how) in &self.fitted {
+            line(format!("  {f}: {how}"));
+        }
+        line("assumed (not in the data):".into());
+        for (f, why) in &self.assumed {
+            line(format!("  {f}: {why}"));
+        }
+        line("token fits (input beyond the shared prefix; output less reasoning):".into());
+        for (c, i, o) in &self.token_fits {
+            let q = |t: &TokenFit| match t.ks {
+                Some(ks) => format!("{} (KS {ks:.3}, n {}, mean {:.0})", t.kind, t.n, t.mean),
+                None => format!("{} (n {}, mean {:.0})", t.kind, t.n, t.mean),
+            };
+            line(format!("  {c}: input {}; output {}", q(i), q(o)));
+        }
+        line("per model (for the scenario's model profiles):".into());
+        for m in &self.models {
+            line(format!(
+                "  {}: {} requests; ttft_ms median {}; output_tokens_per_s median {}; reasoning tokens mean {:.0}; failures {}; cost {}",
+                m.model,
+                m.requests,
+                m.ttft_ms_median.map_or("—".into(), |x| format!("{x:.0}")),
+                m.output_tokens_per_s_median.map_or("—".into(), |x| format!("{x:.1}")),
+                m.reasoning_tokens_mean,
+                m.failure_rate.map_or("—".into(), |x| format!("{:.2}%", x * 100.0)),
+                m.cost_usd.map_or("—".into(), |x| format!("${x:.2}")),
+            ));
+        }
+        let body = crate::model::ron_io::to_ron_string(&self.profile)?;
+        Ok(format!("{h}{body}\n"))
+    }
+}
+
+/// Control characters out of a comment line.
+fn escape(s: &str) -> String {
+    s.chars().map(|c| if c.is_control() { '?' } else { c }).collect()
+}

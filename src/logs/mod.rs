@@ -1,0 +1,187 @@
+//! Real traffic in: request logs and usage exports read by content (LiteLLM spend logs and daily
+//! spend, Langfuse observations, OpenTelemetry GenAI spans, the OpenAI organization Usage API),
+//! normalised to one token convention, fitted to a traffic profile, and a scenario's baseline
+//! checked against the logs' own spend (backtest).
+//!
+//! Layer: above `sim` (the backtest simulates), below `report`, `cli` and `gui`.
+
+pub mod backtest;
+pub mod fit;
+pub mod read;
+pub mod synth;
+
+use std::collections::BTreeMap;
+
+/// The token conventions of the sources: whether their "input" count includes the tokens read
+/// from (or written to) the provider's prompt cache.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TokenConvention {
+    /// Input includes cached tokens (OpenAI, OpenTelemetry GenAI, LiteLLM's `prompt_tokens`).
+    InputIncludesCache,
+    /// Input excludes cache reads and writes (Anthropic's API, Langfuse's `usageDetails.input`).
+    InputExcludesCache,
+}
+
+/// Token counts as a source reports them, before normalisation.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct RawUsage {
+    pub input: f64,
+    pub cache_read: f64,
+    pub cache_write: f64,
+    pub output: f64,
+    pub reasoning: f64,
+}
+
+/// Token counts in one convention: `prompt_tokens` counts every input token sent (cached or
+/// not); `cache_read_tokens` and `cache_write_tokens` are the parts of it the provider's prompt
+/// cache served or stored.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Usage {
+    pub prompt_tokens: f64,
+    pub cache_read_tokens: f64,
+    pub cache_write_tokens: f64,
+    pub output_tokens: f64,
+    pub reasoning_tokens: f64,
+}
+
+impl RawUsage {
+    /// The one place token conventions are reconciled.
+    pub fn normalise(self, convention: TokenConvention) -> Usage {
+        let prompt_tokens = match convention {
+            TokenConvention::InputIncludesCache => self.input.max(self.cache_read + self.cache_write),
+            TokenConvention::InputExcludesCache => self.input + self.cache_read + self.cache_write,
+        };
+        Usage {
+            prompt_tokens,
+            cache_read_tokens: self.cache_read,
+            cache_write_tokens: self.cache_write,
+            output_tokens: self.output,
+            reasoning_tokens: self.reasoning,
+        }
+    }
+}
+
+/// One normalised row: a request (or, from aggregated sources, `requests` of them on one day).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Record {
+    /// Start time, seconds since 1970-01-01 UTC.
+    pub start_unix_s: f64,
+    /// Requests this row stands for (1 for per-request logs).
+    pub requests: f64,
+    /// Token counts (totals over `requests` for aggregated rows).
+    pub usage: Usage,
+    pub model: String,
+    /// What the source says it cost, in US dollars.
+    pub cost_usd: Option<f64>,
+    /// Whether the source names a currency other than US dollars.
+    pub currency: Option<String>,
+    /// Time to first token and whole latency, in milliseconds, where the source has them.
+    pub ttft_ms: Option<f64>,
+    pub latency_ms: Option<f64>,
+    /// `Some(false)` for a failed request.
+    pub ok: Option<bool>,
+    /// A response-cache hit (the gateway answered without calling the model).
+    pub cache_hit: Option<bool>,
+    /// The session or trace the request belongs to (for retries).
+    pub session: Option<String>,
+    /// Keys a class or owner can be grouped by: `tag`, `model_group`, `trace_name`, `team`,
+    /// `user`, `project`, `model`.
+    pub keys: BTreeMap<&'static str, String>,
+}
+
+/// The keys rows can be grouped by (`--class-by`, `--owner-by`).
+pub const GROUP_KEYS: [&str; 7] = ["tag", "model_group", "trace_name", "team", "user", "project", "model"];
+
+/// A source format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Source {
+    LiteLlmSpendLogs,
+    LiteLlmDailySpend,
+    Langfuse,
+    OpenTelemetry,
+    OpenAiUsage,
+}
+
+impl Source {
+    /// Whether rows are per request (or aggregated per day, with no per-request spread).
+    pub fn per_request(self) -> bool {
+        !matches!(self, Source::LiteLlmDailySpend | Source::OpenAiUsage)
+    }
+
+    /// The format's name in messages.
+    pub fn label(self) -> &'static str {
+        match self {
+            Source::LiteLlmSpendLogs => "LiteLLM spend logs",
+            Source::LiteLlmDailySpend => "LiteLLM daily spend",
+            Source::Langfuse => "Langfuse observations",
+            Source::OpenTelemetry => "OpenTelemetry GenAI spans",
+            Source::OpenAiUsage => "OpenAI organization usage",
+        }
+    }
+}
+
+/// A row that could not be used, and why.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Skipped {
+    pub file: String,
+    /// `line 12` or a JSON path such as `data[3].results[0]`.
+    pub at: String,
+    /// The column or field.
+    pub field: String,
+    pub reason: String,
+}
+
+impl std::fmt::Display for Skipped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}: {}: {}", self.file, self.at, self.field, self.reason)
+    }
+}
+
+/// Everything read from a set of log files.
+#[derive(Clone, Debug, Default)]
+pub struct Logs {
+    pub records: Vec<Record>,
+    pub files: Vec<(String, Source, u64)>,
+    pub skipped: Vec<Skipped>,
+    /// Rows skipped in all (the list above keeps the first few hundred).
+    pub skipped_count: u64,
+}
+
+/// The most skipped rows listed one by one (all are counted).
+pub const MAX_SKIPPED_LISTED: usize = 200;
+
+impl Logs {
+    /// Records a skipped row.
+    pub fn skip(&mut self, s: Skipped) {
+        self.skipped_count += 1;
+        if self.skipped.len() < MAX_SKIPPED_LISTED {
+            self.skipped.push(s);
+        }
+    }
+
+    /// Whether every source was per request.
+    pub fn per_request(&self) -> bool {
+        self.files.iter().all(|(_, s, _)| s.per_request())
+    }
+}
+
+/// Why log files could not be read at all.
+#[derive(Debug, thiserror::Error)]
+pub enum LogError {
+    #[error("{file}: {message}")]
+    Unreadable { file: String, message: String },
+    #[error("{file}: {at}: {message}")]
+    Syntax { file: String, at: String, message: String },
+    #[error(
+        "{file}: cannot tell which log format this is (expected LiteLLM spend logs or daily spend, Langfuse observations, OTLP JSON spans or OpenAI usage pages){hint}"
+    )]
+    UnknownFormat { file: String, hint: String },
+    #[error("{file}: missing required column {column:?} for {format}")]
+    MissingColumn {
+        file: String,
+        column: String,
+        format: &'static str,
+    },
+    #[error("no usable rows in {0}")]
+    Empty(String),
+}

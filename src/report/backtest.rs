@@ -1,0 +1,149 @@
+//! A backtest in words: a terminal table of days and totals, and a self-contained HTML page with
+//! the actual daily spend drawn over the simulated median and p5–p95 band.
+
+use std::fmt::Write;
+
+use super::charts;
+use super::format::{pct, usd};
+use super::html::{STYLE, esc, inline_svg, table};
+use super::summary::Cell;
+use crate::logs::backtest::{Backtest, BacktestTotal};
+
+fn count(x: f64) -> String {
+    super::format::thousands(x.max(0.0).round() as u64)
+}
+
+/// The totals as rows: what, actual, simulated median [p5 – p95], error, inside.
+pub fn total_rows(b: &Backtest) -> Vec<[String; 5]> {
+    let row = |what: &str, t: &BacktestTotal, f: &dyn Fn(f64) -> String| {
+        [
+            what.to_string(),
+            f(t.actual),
+            format!(
+                "{} [{} – {}]",
+                f(t.simulated.p50),
+                f(t.simulated.p5),
+                f(t.simulated.p95)
+            ),
+            if t.error.is_finite() {
+                format!("{:+.1}%", t.error * 100.0)
+            } else {
+                "—".into()
+            },
+            if t.inside { "inside" } else { "OUTSIDE" }.to_string(),
+        ]
+    };
+    vec![
+        row("spend", &b.spend_usd, &usd),
+        row("model calls", &b.requests, &count),
+        row("prompt tokens", &b.prompt_tokens, &count),
+        row("output tokens", &b.output_tokens, &count),
+    ]
+}
+
+/// Notes on what the comparison leaves out.
+pub fn notes(b: &Backtest) -> Vec<String> {
+    let mut n = Vec::new();
+    if b.rows_without_cost > 0 {
+        n.push(format!(
+            "{} rows give no cost and are left out of the actual spend.",
+            b.rows_without_cost
+        ));
+    }
+    if !b.unknown_models.is_empty() {
+        n.push(format!(
+            "Models in the logs that the scenario does not have: {}.",
+            b.unknown_models.join(", ")
+        ));
+    }
+    n
+}
+
+/// The backtest for the terminal.
+pub fn text(b: &Backtest) -> String {
+    let mut out = format!("Backtest of {} ({} runs)\n\n{}\n\n", b.scenario, b.runs, b.sentence());
+    let _ = writeln!(
+        out,
+        "{:<14}  {:>16}  {:<40}  {:>7}  {}",
+        "total", "actual", "simulated p50 [p5 – p95]", "error", "band"
+    );
+    for r in total_rows(b) {
+        let _ = writeln!(out, "{:<14}  {:>16}  {:<40}  {:>7}  {}", r[0], r[1], r[2], r[3], r[4]);
+    }
+    let _ = writeln!(
+        out,
+        "\n{:<12}  {:>12}  {:<34}  {}",
+        "day", "actual", "simulated p50 [p5 – p95]", "band"
+    );
+    for d in &b.daily {
+        let _ = writeln!(
+            out,
+            "{:<12}  {:>12}  {:<34}  {}",
+            d.date,
+            usd(d.actual_spend_usd),
+            format!(
+                "{} [{} – {}]",
+                usd(d.simulated_p50_usd),
+                usd(d.simulated_p5_usd),
+                usd(d.simulated_p95_usd)
+            ),
+            if d.inside { "inside" } else { "outside" }
+        );
+    }
+    for n in notes(b) {
+        let _ = writeln!(out, "\n{n}");
+    }
+    out
+}
+
+/// The backtest as a self-contained HTML page.
+pub fn html(b: &Backtest, version: &str) -> String {
+    let mut out = String::new();
+    let _ = write!(
+        out,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<meta name=\"color-scheme\" content=\"light dark\">\n<meta name=\"generator\" content=\"CostPlan {version}\">\n<title>{} — backtest — CostPlan</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<header>\n<h1>Backtest of {}</h1>\n<p class=\"sub\">The baseline {} simulated over the logs' own dates ({} days from {}, {} runs) against what the logs say was spent.</p>\n</header>\n<main>\n<section id=\"summary\">\n<h2>Verdict</h2>\n<p>{}</p>\n",
+        esc(&b.scenario),
+        esc(&b.scenario),
+        esc(&b.policy),
+        b.days,
+        esc(&b.start_date),
+        b.runs,
+        esc(&b.sentence())
+    );
+    for n in notes(b) {
+        let _ = write!(out, "<p>{}</p>\n", esc(&n));
+    }
+    out.push_str("</section>\n<section id=\"daily\">\n<h2>Daily spend</h2>\n<figure class=\"chart\"><figcaption>Actual daily spend (dots) over the simulated median (line) and p5–p95 band</figcaption>");
+    match charts::backtest_daily(b) {
+        Ok(svg) => {
+            out.push_str("<div class=\"frame\">");
+            out.push_str(inline_svg(&svg));
+            out.push_str("</div>");
+        }
+        Err(e) => {
+            let _ = write!(out, "<p>This chart could not be drawn: {}</p>", esc(&e));
+        }
+    }
+    out.push_str("</figure>\n</section>\n<section id=\"totals\">\n<h2>Totals</h2>\n");
+    let header: Vec<String> = [
+        "total",
+        "actual",
+        "simulated p50 [p5 – p95]",
+        "error of the median",
+        "band",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let rows: Vec<Vec<Cell>> = total_rows(b)
+        .into_iter()
+        .map(|r| r.into_iter().map(Cell::from).collect())
+        .collect();
+    table(&mut out, &header, &rows);
+    let _ = write!(
+        out,
+        "\n<p>{} of days inside their daily band.</p>\n</section>\n</main>\n<footer>Generated by CostPlan {version}.</footer>\n</body>\n</html>\n",
+        pct(b.share_of_days_inside)
+    );
+    out
+}
