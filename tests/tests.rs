@@ -31,6 +31,8 @@ mod hostile;
 mod layers;
 #[path = "suite/litellm.rs"]
 mod litellm;
+#[path = "suite/logs.rs"]
+mod logs;
 #[path = "suite/report.rs"]
 mod report;
 #[path = "suite/sampled.rs"]

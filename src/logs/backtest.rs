@@ -107,7 +107,7 @@ pub fn backtest(
     }
     let mut unknown: Vec<String> = records
         .iter()
-        .map(|r| r.model.clone())
+        .map(|r| logs.symbols.name(r.model).to_string())
         .filter(|m| !scn.file.models.contains_key(m) && !scn.file.models.values().any(|p| &p.price_key == m))
         .collect();
     unknown.sort();

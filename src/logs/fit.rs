@@ -209,11 +209,9 @@ fn choose_class_key(records: &[Record], asked: Option<&str>) -> String {
     }
     let n = records.len().max(1);
     for k in ["tag", "trace_name", "model_group", "project"] {
-        let have = records.iter().filter(|r| r.keys.contains_key(k)).count();
-        let distinct: std::collections::HashSet<&str> = records
-            .iter()
-            .filter_map(|r| r.keys.get(k).map(String::as_str))
-            .collect();
+        let Some(ki) = super::key_index(k) else { continue };
+        let have = records.iter().filter(|r| r.keys[ki].is_some()).count();
+        let distinct: std::collections::HashSet<super::Sym> = records.iter().filter_map(|r| r.keys[ki]).collect();
         if have * 2 > n && distinct.len() > 1 {
             return k.to_string();
         }
@@ -233,25 +231,23 @@ impl Retries {
     fn find(records: &[Record]) -> Retries {
         let mut is_retry = vec![false; records.len()];
         let mut failure_retried = vec![None; records.len()];
-        let mut by_session: HashMap<&str, Vec<usize>> = HashMap::new();
-        for (i, r) in records.iter().enumerate() {
-            if let Some(s) = &r.session {
-                by_session.entry(s.as_str()).or_default().push(i);
+        // Rows with a session, ordered by session then time (one sort, no per-session lists).
+        let mut order: Vec<(u64, f64, usize)> = records
+            .iter()
+            .enumerate()
+            .filter_map(|(i, r)| r.session.map(|s| (s, r.start_unix_s, i)))
+            .collect();
+        order.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)).then(a.2.cmp(&b.2)));
+        for (k, &(session, start, i)) in order.iter().enumerate() {
+            if records[i].ok != Some(false) {
+                continue;
             }
-        }
-        for idx in by_session.values_mut() {
-            idx.sort_by(|a, b| records[*a].start_unix_s.total_cmp(&records[*b].start_unix_s));
-            for (k, &i) in idx.iter().enumerate() {
-                if records[i].ok != Some(false) {
-                    continue;
-                }
-                let next = idx
-                    .get(k + 1)
-                    .filter(|&&j| records[j].start_unix_s - records[i].start_unix_s <= RETRY_WINDOW_S);
-                failure_retried[i] = Some(next.is_some());
-                if let Some(&j) = next {
-                    is_retry[j] = true;
-                }
+            let next = order
+                .get(k + 1)
+                .filter(|&&(s, t, _)| s == session && t - start <= RETRY_WINDOW_S);
+            failure_retried[i] = Some(next.is_some());
+            if let Some(&(_, _, j)) = next {
+                is_retry[j] = true;
             }
         }
         Retries {
@@ -323,14 +319,15 @@ pub fn fit(logs: &Logs, opts: &FitOptions) -> Fit {
 
     // Classes.
     let class_by = choose_class_key(records, opts.class_by.as_deref());
-    let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    let class_ki = super::key_index(&class_by).unwrap_or(6);
+    let mut by_sym: HashMap<Option<super::Sym>, Vec<usize>> = HashMap::new();
     for (i, r) in records.iter().enumerate() {
-        let k = r
-            .keys
-            .get(class_by.as_str())
-            .cloned()
-            .unwrap_or_else(|| "(none)".into());
-        groups.entry(k).or_default().push(i);
+        by_sym.entry(r.keys[class_ki]).or_default().push(i);
+    }
+    let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for (sym, idx) in by_sym {
+        let k = sym.map_or_else(|| "(none)".to_string(), |s| logs.symbols.name(s).to_string());
+        groups.entry(k).or_default().extend(idx);
     }
     let total_tasks: f64 = (0..records.len()).map(tasks_of).sum();
     let mut sized: Vec<(String, Vec<usize>, f64)> = groups
@@ -360,7 +357,7 @@ pub fn fit(logs: &Logs, opts: &FitOptions) -> Fit {
             share_left -= s;
             s
         };
-        let (class, fin, fout) = fit_class(records, idx, &retries, per_request, opts, name, share);
+        let (class, fin, fout) = fit_class(records, idx, &logs.symbols, &retries, per_request, opts, name, share);
         token_fits.push((name.clone(), fin, fout));
         classes.push(class);
     }
@@ -440,7 +437,7 @@ pub fn fit(logs: &Logs, opts: &FitOptions) -> Fit {
         fitted,
         assumed,
         token_fits,
-        models: model_stats(records),
+        models: model_stats(records, &logs.symbols),
         growth: growth.1,
     }
 }
@@ -557,6 +554,7 @@ fn level_dist(level: f64, se_log: f64) -> NonNegDist {
 fn fit_class(
     records: &[Record],
     idx: &[usize],
+    sy: &super::Interner,
     retries: &Retries,
     per_request: bool,
     opts: &FitOptions,
@@ -604,14 +602,18 @@ fn fit_class(
     let with_hit: Vec<&&Record> = rows.iter().filter(|r| r.cache_hit.is_some()).collect();
     let hits = with_hit.iter().filter(|r| r.cache_hit == Some(true)).count() as f64;
     let (failed, retried) = retries.counts(idx.iter().copied());
-    let owner = opts.owner_by.as_deref().and_then(|k| {
+    let owner = opts.owner_by.as_deref().and_then(super::key_index).and_then(|ki| {
         let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
         for r in &rows {
-            if let Some(v) = r.keys.get(k) {
-                *counts.entry(v.as_str()).or_default() += 1;
+            if let Some(v) = r.keys[ki] {
+                *counts.entry(sy.name(v)).or_default() += 1;
             }
         }
-        counts.into_iter().max_by_key(|(_, n)| *n).map(|(v, _)| v.to_string())
+        // The most common value; the first by name among equals.
+        counts
+            .into_iter()
+            .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(a.0)))
+            .map(|(v, _)| v.to_string())
     });
     let class = TaskClass {
         name: name.to_string(),
@@ -633,10 +635,10 @@ fn fit_class(
 }
 
 /// Per-model latency, speed, reasoning tokens, failures and cost.
-fn model_stats(records: &[Record]) -> Vec<ModelStats> {
+fn model_stats(records: &[Record], sy: &super::Interner) -> Vec<ModelStats> {
     let mut by: BTreeMap<&str, Vec<&Record>> = BTreeMap::new();
     for r in records {
-        by.entry(r.model.as_str()).or_default().push(r);
+        by.entry(sy.name(r.model)).or_default().push(r);
     }
     let median = |mut v: Vec<f64>| -> Option<f64> {
         if v.is_empty() {
@@ -648,11 +650,11 @@ fn model_stats(records: &[Record]) -> Vec<ModelStats> {
     by.into_iter()
         .map(|(model, rows)| {
             let requests: f64 = rows.iter().map(|r| r.requests).sum();
-            let ttft: Vec<f64> = rows.iter().filter_map(|r| r.ttft_ms).collect();
+            let ttft: Vec<f64> = rows.iter().filter_map(|r| r.ttft_ms.map(f64::from)).collect();
             let speed: Vec<f64> = rows
                 .iter()
                 .filter_map(|r| {
-                    let gen_s = (r.latency_ms? - r.ttft_ms?) / 1e3;
+                    let gen_s = f64::from(r.latency_ms? - r.ttft_ms?) / 1e3;
                     (gen_s > 0.0 && r.usage.output_tokens > 0.0).then(|| r.usage.output_tokens / gen_s)
                 })
                 .collect();

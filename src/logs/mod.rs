@@ -10,7 +10,7 @@ pub mod fit;
 pub mod read;
 pub mod synth;
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 
 /// The token conventions of the sources: whether their "input" count includes the tokens read
 /// from (or written to) the provider's prompt cache.
@@ -61,7 +61,44 @@ impl RawUsage {
     }
 }
 
+/// An interned string: a model name, a session or a class key's value.
+pub type Sym = u32;
+
+/// The strings rows share, stored once (a million rows name a handful of models and classes).
+#[derive(Clone, Debug, Default)]
+pub struct Interner {
+    names: Vec<String>,
+    ids: HashMap<String, Sym>,
+}
+
+impl Interner {
+    /// The symbol of `s`, adding it when new.
+    pub fn intern(&mut self, s: &str) -> Sym {
+        if let Some(&id) = self.ids.get(s) {
+            return id;
+        }
+        let id = self.names.len() as Sym;
+        self.names.push(s.to_string());
+        self.ids.insert(s.to_string(), id);
+        id
+    }
+
+    /// The string of a symbol.
+    pub fn name(&self, id: Sym) -> &str {
+        self.names.get(id as usize).map_or("", String::as_str)
+    }
+}
+
+/// The keys rows can be grouped by (`--class-by`, `--owner-by`), in [`Record::keys`] order.
+pub const GROUP_KEYS: [&str; 7] = ["tag", "trace_name", "model_group", "team", "user", "project", "model"];
+
+/// The index of a group key in [`GROUP_KEYS`].
+pub fn key_index(key: &str) -> Option<usize> {
+    GROUP_KEYS.iter().position(|k| *k == key)
+}
+
 /// One normalised row: a request (or, from aggregated sources, `requests` of them on one day).
+/// Compact (about 130 bytes): strings are interned in [`Logs::symbols`].
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Record {
     /// Start time, seconds since 1970-01-01 UTC.
@@ -70,27 +107,21 @@ pub struct Record {
     pub requests: f64,
     /// Token counts (totals over `requests` for aggregated rows).
     pub usage: Usage,
-    pub model: String,
     /// What the source says it cost, in US dollars.
     pub cost_usd: Option<f64>,
-    /// Whether the source names a currency other than US dollars.
-    pub currency: Option<String>,
     /// Time to first token and whole latency, in milliseconds, where the source has them.
-    pub ttft_ms: Option<f64>,
-    pub latency_ms: Option<f64>,
+    pub ttft_ms: Option<f32>,
+    pub latency_ms: Option<f32>,
     /// `Some(false)` for a failed request.
     pub ok: Option<bool>,
     /// A response-cache hit (the gateway answered without calling the model).
     pub cache_hit: Option<bool>,
-    /// The session or trace the request belongs to (for retries).
-    pub session: Option<String>,
-    /// Keys a class or owner can be grouped by: `tag`, `model_group`, `trace_name`, `team`,
-    /// `user`, `project`, `model`.
-    pub keys: BTreeMap<&'static str, String>,
+    pub model: Sym,
+    /// The session or trace the request belongs to, hashed (for retries).
+    pub session: Option<u64>,
+    /// The values of the [`GROUP_KEYS`] a class or owner can be grouped by.
+    pub keys: [Option<Sym>; 7],
 }
-
-/// The keys rows can be grouped by (`--class-by`, `--owner-by`).
-pub const GROUP_KEYS: [&str; 7] = ["tag", "model_group", "trace_name", "team", "user", "project", "model"];
 
 /// A source format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -141,11 +172,16 @@ impl std::fmt::Display for Skipped {
 #[derive(Clone, Debug, Default)]
 pub struct Logs {
     pub records: Vec<Record>,
+    pub symbols: Interner,
     pub files: Vec<(String, Source, u64)>,
     pub skipped: Vec<Skipped>,
     /// Rows skipped in all (the list above keeps the first few hundred).
     pub skipped_count: u64,
 }
+
+/// The most rows one fit reads (20 million, about 3 GB of memory at ~150 bytes a row): beyond
+/// it, fit a shorter period (a few weeks of traffic are enough for a profile).
+pub const MAX_LOG_ROWS: usize = 20_000_000;
 
 /// The most skipped rows listed one by one (all are counted).
 pub const MAX_SKIPPED_LISTED: usize = 200;
@@ -184,4 +220,12 @@ pub enum LogError {
     },
     #[error("no usable rows in {0}")]
     Empty(String),
+    #[error("{file}: more than {MAX_LOG_ROWS} rows; fit a shorter period (a few weeks of traffic are enough)")]
+    TooManyRows { file: String },
+}
+
+/// A session's identifier hashed (FNV-1a, 64 bits): sessions are compared, never shown.
+pub fn session_hash(s: &str) -> u64 {
+    s.bytes()
+        .fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
 }

@@ -8,7 +8,9 @@ use std::path::Path;
 use serde::de::{DeserializeSeed, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
-use super::{LogError, Logs, RawUsage, Record, Skipped, Source, TokenConvention};
+use std::collections::HashMap;
+
+use super::{Interner, LogError, MAX_LOG_ROWS, Logs, RawUsage, Record, Skipped, Source, TokenConvention, session_hash};
 
 /// The most bytes one log file may have (10 GB): beyond it, split the export.
 pub const MAX_LOG_FILE_BYTES: u64 = 10_000_000_000;
@@ -125,6 +127,10 @@ fn read_json_array(r: impl Read, name: &str, logs: &mut Logs) -> Result<Source, 
         fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
             let mut i = 0usize;
             while let Some(v) = seq.next_element::<Value>()? {
+                if self.logs.records.len() >= MAX_LOG_ROWS {
+                    self.error = Some(LogError::TooManyRows { file: self.name.into() });
+                    return Ok(());
+                }
                 let at = format!("[{i}]");
                 i += 1;
                 // OpenAI usage pages may be saved as an array of pages.
@@ -170,10 +176,12 @@ fn read_json_array(r: impl Read, name: &str, logs: &mut Logs) -> Result<Source, 
         error: None,
     };
     let mut de = serde_json::Deserializer::from_reader(r);
-    (&mut rows).deserialize(&mut de).map_err(|e| syntax(name, &e))?;
+    // A row that stopped the reading (unknown format, too many rows) says why, not the parser.
+    let parsed = (&mut rows).deserialize(&mut de);
     if let Some(e) = rows.error {
         return Err(e);
     }
+    parsed.map_err(|e| syntax(name, &e))?;
     rows.source.ok_or_else(|| LogError::Empty(name.into()))
 }
 
@@ -194,6 +202,9 @@ fn read_json_lines(r: impl BufRead, name: &str, logs: &mut Logs) -> Result<Sourc
             file: name.into(),
             message: e.to_string(),
         })?;
+        if logs.records.len() >= MAX_LOG_ROWS {
+            return Err(LogError::TooManyRows { file: name.into() });
+        }
         if line.trim().is_empty() {
             continue;
         }
@@ -291,45 +302,29 @@ fn read_csv(r: impl Read, name: &str, logs: &mut Logs) -> Result<Source, LogErro
             });
         }
     }
+    let index: HashMap<&str, usize> = header.iter().enumerate().map(|(i, h)| (h.as_str(), i)).collect();
     let mut rec = csv::StringRecord::new();
     loop {
         match rd.read_record(&mut rec) {
             Ok(false) => break,
             Ok(true) => {
+                if logs.records.len() >= MAX_LOG_ROWS {
+                    return Err(LogError::TooManyRows { file: name.into() });
+                }
                 let line = rec.position().map_or(0, |p| p.line());
                 let at = format!("line {line}");
-                let m: Map<String, Value> = header
-                    .iter()
-                    .zip(rec.iter())
-                    .filter(|(_, c)| !c.is_empty())
-                    .map(|(h, c)| (h.clone(), cell(c)))
-                    .collect();
-                row(source, &m, name, &at, logs);
+                row(source, &CsvRow { index: &index, rec: &rec }, name, &at, logs);
             }
             Err(e) => {
                 let at = e.position().map_or("".into(), |p| format!("line {}", p.line()));
                 logs.skip(skipped(name, &at, "", &e.to_string()));
-                if !matches!(
-                    e.kind(),
-                    csv::ErrorKind::Utf8 { .. } | csv::ErrorKind::UnequalLengths { .. }
-                ) {
+                if !matches!(e.kind(), csv::ErrorKind::Utf8 { .. } | csv::ErrorKind::UnequalLengths { .. }) {
                     break;
                 }
             }
         }
     }
     Ok(source)
-}
-
-/// A CSV cell: JSON when it looks like an object or list, else text.
-fn cell(c: &str) -> Value {
-    let t = c.trim();
-    if (t.starts_with('{') || t.starts_with('['))
-        && let Ok(v) = serde_json::from_str(t)
-    {
-        return v;
-    }
-    Value::String(t.to_string())
 }
 
 /// The columns a CSV of each format must have.
@@ -354,38 +349,144 @@ fn skipped(file: &str, at: &str, field: &str, reason: &str) -> Skipped {
 /// A field's problem: which field, and why.
 type FieldError = (String, String);
 
+/// One field of a row: text (a CSV cell or a JSON string), or another JSON value.
+#[derive(Clone, Copy)]
+enum Field<'a> {
+    Text(&'a str),
+    Json(&'a Value),
+}
+
+/// A row whose fields are looked up by name: a JSON object, or a CSV record by its header.
+trait Row {
+    fn field(&self, key: &str) -> Option<Field<'_>>;
+}
+
+impl Row for Map<String, Value> {
+    fn field(&self, key: &str) -> Option<Field<'_>> {
+        match self.get(key)? {
+            Value::Null => None,
+            // Text is text, whether a CSV cell or a JSON string.
+            Value::String(s) => Some(Field::Text(s)),
+            v => Some(Field::Json(v)),
+        }
+    }
+}
+
+/// A CSV record with its header's column positions.
+struct CsvRow<'a> {
+    index: &'a HashMap<&'a str, usize>,
+    rec: &'a csv::StringRecord,
+}
+
+impl Row for CsvRow<'_> {
+    fn field(&self, key: &str) -> Option<Field<'_>> {
+        let c = self.rec.get(*self.index.get(key)?)?.trim();
+        (!c.is_empty()).then_some(Field::Text(c))
+    }
+}
+
+/// A number written as text: a finite count of zero or more.
+fn count_text(key: &str, s: &str) -> Result<Option<f64>, FieldError> {
+    let t = s.trim();
+    if t.is_empty() {
+        return Ok(None);
+    }
+    match t.parse::<f64>() {
+        Ok(x) if x.is_finite() && x >= 0.0 => Ok(Some(x)),
+        Ok(x) => Err((key.to_string(), format!("expected a count of zero or more, found {x}"))),
+        Err(_) => Err((key.to_string(), format!("expected a number, found {s:?}"))),
+    }
+}
+
 /// A token count or amount: absent (`None`), or a finite, non-negative number.
-fn number(m: &Map<String, Value>, key: &str) -> Result<Option<f64>, FieldError> {
-    let bad = |why: String| Err((key.to_string(), why));
-    match m.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Number(n)) => match n.as_f64() {
+fn number<R: Row + ?Sized>(r: &R, key: &str) -> Result<Option<f64>, FieldError> {
+    match r.field(key) {
+        None => Ok(None),
+        Some(Field::Text(s)) => count_text(key, s),
+        Some(Field::Json(Value::Number(n))) => match n.as_f64() {
             Some(x) if x.is_finite() && x >= 0.0 => Ok(Some(x)),
-            Some(x) => bad(format!("expected a count of zero or more, found {x}")),
-            None => bad("not a number".into()),
+            Some(x) => Err((key.to_string(), format!("expected a count of zero or more, found {x}"))),
+            None => Err((key.to_string(), "not a number".into())),
         },
-        Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
-        Some(Value::String(s)) => match s.trim().parse::<f64>() {
-            Ok(x) if x.is_finite() && x >= 0.0 => Ok(Some(x)),
-            Ok(x) => bad(format!("expected a count of zero or more, found {x}")),
-            Err(_) => bad(format!("expected a number, found {s:?}")),
-        },
-        Some(v) => bad(format!("expected a number, found {v}")),
+        Some(Field::Json(v)) => Err((key.to_string(), format!("expected a number, found {v}"))),
     }
 }
 
 /// The first of `keys` present.
-fn number_of(m: &Map<String, Value>, keys: &[&str]) -> Result<Option<f64>, FieldError> {
+fn number_of<R: Row + ?Sized>(r: &R, keys: &[&str]) -> Result<Option<f64>, FieldError> {
     for k in keys {
-        if let Some(x) = number(m, k)? {
+        if let Some(x) = number(r, k)? {
             return Ok(Some(x));
         }
     }
     Ok(None)
 }
 
-fn required_number(m: &Map<String, Value>, key: &str) -> Result<f64, FieldError> {
-    number(m, key)?.ok_or_else(|| (key.to_string(), "missing".to_string()))
+fn required_number<R: Row + ?Sized>(r: &R, key: &str) -> Result<f64, FieldError> {
+    number(r, key)?.ok_or_else(|| (key.to_string(), "missing".to_string()))
+}
+
+fn time_field<R: Row + ?Sized>(r: &R, key: &str) -> Result<Option<f64>, FieldError> {
+    let t = match r.field(key) {
+        None => return Ok(None),
+        Some(Field::Text(s)) if s.trim().is_empty() => return Ok(None),
+        Some(Field::Text(s)) => parse_time(s),
+        Some(Field::Json(v)) => timestamp(v),
+    };
+    t.map(Some).ok_or_else(|| {
+        let shown = match r.field(key) {
+            Some(Field::Text(s)) => format!("{s:?}"),
+            Some(Field::Json(v)) => v.to_string(),
+            None => String::new(),
+        };
+        (key.to_string(), format!("not a time: {shown}"))
+    })
+}
+
+fn text<'a, R: Row + ?Sized>(r: &'a R, key: &str) -> Option<std::borrow::Cow<'a, str>> {
+    match r.field(key)? {
+        Field::Text(s) if !s.trim().is_empty() => Some(s.trim().into()),
+        Field::Json(Value::Number(n)) => Some(n.to_string().into()),
+        _ => None,
+    }
+}
+
+fn boolean<R: Row + ?Sized>(r: &R, key: &str) -> Option<bool> {
+    match r.field(key)? {
+        Field::Json(Value::Bool(b)) => Some(*b),
+        Field::Text(s) => match s.trim().to_ascii_lowercase().as_str() {
+            "true" | "1" | "yes" => Some(true),
+            "false" | "0" | "no" | "none" => Some(false),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// A nested object: a JSON object, or JSON written in a CSV cell.
+fn object<'a, R: Row + ?Sized>(r: &'a R, key: &str) -> Option<std::borrow::Cow<'a, Map<String, Value>>> {
+    match r.field(key)? {
+        Field::Json(Value::Object(m)) => Some(std::borrow::Cow::Borrowed(m)),
+        Field::Text(s) if s.trim_start().starts_with('{') => {
+            serde_json::from_str(s).ok().map(std::borrow::Cow::Owned)
+        }
+        _ => None,
+    }
+}
+
+/// The first tag of a list (a JSON list, one written as text, or comma-separated text).
+fn first_tag<R: Row + ?Sized>(r: &R, key: &str) -> Option<String> {
+    let from = |a: &[Value]| a.iter().find_map(|t| t.as_str().map(str::to_string));
+    match r.field(key)? {
+        Field::Json(Value::Array(a)) => from(a),
+        Field::Text(s) if s.trim_start().starts_with('[') => {
+            serde_json::from_str::<Vec<Value>>(s).ok().and_then(|a| from(&a))
+        }
+        Field::Text(s) => {
+            Some(s.split(',').next().unwrap_or("").trim().to_string()).filter(|t| !t.is_empty())
+        }
+        _ => None,
+    }
 }
 
 /// A timestamp as seconds since 1970 UTC: RFC 3339, a date-time without offset (taken as UTC,
@@ -443,260 +544,188 @@ pub fn parse_time(s: &str) -> Option<f64> {
     None
 }
 
-fn time_field(m: &Map<String, Value>, key: &str) -> Result<Option<f64>, FieldError> {
-    match m.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
-        Some(v) => timestamp(v)
-            .map(Some)
-            .ok_or_else(|| (key.to_string(), format!("not a time: {v}"))),
-    }
-}
-
-fn text(m: &Map<String, Value>, key: &str) -> Option<String> {
-    match m.get(key)? {
-        Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_string()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    }
-}
-
-fn boolean(m: &Map<String, Value>, key: &str) -> Option<bool> {
-    match m.get(key)? {
-        Value::Bool(b) => Some(*b),
-        Value::String(s) => match s.trim().to_ascii_lowercase().as_str() {
-            "true" | "1" | "yes" => Some(true),
-            "false" | "0" | "no" | "none" => Some(false),
-            _ => None,
-        },
-        _ => None,
-    }
-}
-
-/// The first tag of a list (or of a JSON list written as text).
-fn first_tag(v: Option<&Value>) -> Option<String> {
-    match v? {
-        Value::Array(a) => a.iter().find_map(|t| t.as_str().map(str::to_string)),
-        Value::String(s) if !s.trim().is_empty() => Some(s.split(',').next().unwrap_or("").trim().to_string()),
-        _ => None,
-    }
-}
-
 /// Maps one row of `source` to a record, or records why it was skipped.
-fn row(source: Source, m: &Map<String, Value>, file: &str, at: &str, logs: &mut Logs) {
-    let r = match source {
-        Source::LiteLlmSpendLogs => litellm_spend(m),
-        Source::LiteLlmDailySpend => litellm_daily(m),
-        Source::Langfuse => langfuse(m),
-        Source::OpenAiUsage => openai_result(m, None),
+fn row<R: Row + ?Sized>(source: Source, r: &R, file: &str, at: &str, logs: &mut Logs) {
+    let rec = match source {
+        Source::LiteLlmSpendLogs => litellm_spend(r, &mut logs.symbols),
+        Source::LiteLlmDailySpend => litellm_daily(r, &mut logs.symbols),
+        Source::Langfuse => langfuse(r, &mut logs.symbols),
+        Source::OpenAiUsage => openai_result(r, None, &mut logs.symbols),
         Source::OpenTelemetry => Err(("".into(), "not a span".into())),
     };
-    match r {
-        Ok(Some(r)) => logs.records.push(r),
+    match rec {
+        Ok(Some(rec)) => logs.records.push(rec),
         Ok(None) => {}
         Err((field, reason)) => logs.skip(skipped(file, at, &field, &reason)),
     }
 }
 
-fn durations(m: &Map<String, Value>, start: f64, r: &mut Record) -> Result<(), FieldError> {
-    if let Some(t) = time_field(m, "completionStartTime")?
-        && t >= start
-    {
-        r.ttft_ms = Some((t - start) * 1e3);
+/// Sets the group key `key` of `rec` to `value` (interned).
+fn set_key(rec: &mut Record, sy: &mut Interner, key: &str, value: Option<&str>) {
+    if let (Some(i), Some(v)) = (super::key_index(key), value.filter(|v| !v.is_empty())) {
+        rec.keys[i] = Some(sy.intern(v));
     }
-    if let Some(t) = time_field(m, "endTime")?
+}
+
+/// A record with its start, model and usage; the rest filled by the caller.
+fn record(start: f64, requests: f64, usage: super::Usage, model: &str, sy: &mut Interner) -> Record {
+    let model = sy.intern(model);
+    let mut keys = [None; 7];
+    keys[6] = Some(model);
+    Record {
+        start_unix_s: start,
+        requests,
+        usage,
+        model,
+        keys,
+        ..Default::default()
+    }
+}
+
+fn durations<R: Row + ?Sized>(r: &R, start: f64, rec: &mut Record) -> Result<(), FieldError> {
+    if let Some(t) = time_field(r, "completionStartTime")?
         && t >= start
     {
-        r.latency_ms = Some((t - start) * 1e3);
+        rec.ttft_ms = Some(((t - start) * 1e3) as f32);
+    }
+    if let Some(t) = time_field(r, "endTime")?
+        && t >= start
+    {
+        rec.latency_ms = Some(((t - start) * 1e3) as f32);
     }
     Ok(())
 }
 
+fn missing(key: &str) -> FieldError {
+    (key.to_string(), "missing".to_string())
+}
+
 /// A row of LiteLLM's `LiteLLM_SpendLogs`.
-fn litellm_spend(m: &Map<String, Value>) -> Result<Option<Record>, FieldError> {
-    let start = time_field(m, "startTime")?.ok_or(("startTime".to_string(), "missing".to_string()))?;
-    let model = text(m, "model").ok_or(("model".to_string(), "missing".to_string()))?;
+fn litellm_spend<R: Row + ?Sized>(r: &R, sy: &mut Interner) -> Result<Option<Record>, FieldError> {
+    let start = time_field(r, "startTime")?.ok_or_else(|| missing("startTime"))?;
+    let model = text(r, "model").ok_or_else(|| missing("model"))?;
+    let meta = object(r, "metadata");
+    let extra: Option<&Map<String, Value>> = meta
+        .as_deref()
+        .and_then(|m| m.get("additional_usage_values"))
+        .and_then(Value::as_object);
     let empty = Map::new();
-    let meta = m.get("metadata").and_then(Value::as_object).unwrap_or(&empty);
-    let extra = meta
-        .get("additional_usage_values")
-        .and_then(Value::as_object)
-        .unwrap_or(&empty);
-    let details = |k: &str, inner: &str| {
-        extra
-            .get(k)
-            .and_then(Value::as_object)
-            .map(|d| number(d, inner))
-            .transpose()
-            .map(Option::flatten)
+    let extra = extra.unwrap_or(&empty);
+    let details = |k: &str, inner: &str| match extra.get(k).and_then(Value::as_object) {
+        Some(d) => number(d, inner),
+        None => Ok(None),
     };
     let cache_read = match number(extra, "cache_read_input_tokens")? {
         Some(x) => x,
         None => details("prompt_tokens_details", "cached_tokens")?.unwrap_or(0.0),
     };
     let raw = RawUsage {
-        input: required_number(m, "prompt_tokens")?,
+        input: required_number(r, "prompt_tokens")?,
         cache_read,
         cache_write: number(extra, "cache_creation_input_tokens")?.unwrap_or(0.0),
-        output: required_number(m, "completion_tokens")?,
+        output: required_number(r, "completion_tokens")?,
         reasoning: details("completion_tokens_details", "reasoning_tokens")?.unwrap_or(0.0),
     };
-    let mut r = Record {
-        start_unix_s: start,
-        requests: 1.0,
-        usage: raw.normalise(TokenConvention::InputIncludesCache),
-        model: model.clone(),
-        cost_usd: number(m, "spend")?,
-        ok: text(m, "status").map(|s| s.eq_ignore_ascii_case("success")),
-        cache_hit: boolean(m, "cache_hit"),
-        session: text(m, "session_id").or_else(|| text(meta, "trace_id")),
-        ..Default::default()
-    };
-    durations(m, start, &mut r)?;
-    r.keys.insert("model", model);
-    for (key, field) in [
-        ("model_group", "model_group"),
-        ("team", "team_id"),
-        ("user", "end_user"),
-    ] {
-        if let Some(v) = text(m, field) {
-            r.keys.insert(key, v);
-        }
-    }
-    if !r.keys.contains_key("user")
-        && let Some(u) = text(m, "user")
-    {
-        r.keys.insert("user", u);
-    }
-    if let Some(t) = first_tag(m.get("request_tags")) {
-        r.keys.insert("tag", t);
-    }
-    Ok(Some(r))
+    let mut rec = record(start, 1.0, raw.normalise(TokenConvention::InputIncludesCache), &model, sy);
+    rec.cost_usd = number(r, "spend")?;
+    rec.ok = text(r, "status").map(|s| s.eq_ignore_ascii_case("success"));
+    rec.cache_hit = boolean(r, "cache_hit");
+    rec.session = text(r, "session_id")
+        .map(|s| session_hash(&s))
+        .or_else(|| meta.as_deref().and_then(|m| text(m, "trace_id")).map(|s| session_hash(&s)));
+    durations(r, start, &mut rec)?;
+    set_key(&mut rec, sy, "model_group", text(r, "model_group").as_deref());
+    set_key(&mut rec, sy, "team", text(r, "team_id").as_deref());
+    set_key(&mut rec, sy, "user", text(r, "end_user").or_else(|| text(r, "user")).as_deref());
+    set_key(&mut rec, sy, "tag", first_tag(r, "request_tags").as_deref());
+    Ok(Some(rec))
 }
 
 /// A row of LiteLLM's daily spend tables (aggregated).
-fn litellm_daily(m: &Map<String, Value>) -> Result<Option<Record>, FieldError> {
-    let start = time_field(m, "date")?.ok_or(("date".to_string(), "missing".to_string()))?;
-    let model = text(m, "model").unwrap_or_else(|| "(unknown)".into());
+fn litellm_daily<R: Row + ?Sized>(r: &R, sy: &mut Interner) -> Result<Option<Record>, FieldError> {
+    let start = time_field(r, "date")?.ok_or_else(|| missing("date"))?;
+    let model = text(r, "model").unwrap_or_else(|| "(unknown)".into());
     let raw = RawUsage {
-        input: required_number(m, "prompt_tokens")?,
-        cache_read: number(m, "cache_read_input_tokens")?.unwrap_or(0.0),
-        cache_write: number(m, "cache_creation_input_tokens")?.unwrap_or(0.0),
-        output: required_number(m, "completion_tokens")?,
+        input: required_number(r, "prompt_tokens")?,
+        cache_read: number(r, "cache_read_input_tokens")?.unwrap_or(0.0),
+        cache_write: number(r, "cache_creation_input_tokens")?.unwrap_or(0.0),
+        output: required_number(r, "completion_tokens")?,
         reasoning: 0.0,
     };
-    let requests = required_number(m, "api_requests")?;
-    let mut r = Record {
-        start_unix_s: start,
-        requests,
-        usage: raw.normalise(TokenConvention::InputIncludesCache),
-        model: model.clone(),
-        cost_usd: number(m, "spend")?,
-        ..Default::default()
-    };
-    r.keys.insert("model", model);
-    for (key, field) in [("model_group", "model_group"), ("team", "team_id"), ("user", "user_id")] {
-        if let Some(v) = text(m, field) {
-            r.keys.insert(key, v);
-        }
-    }
-    Ok(Some(r))
+    let requests = required_number(r, "api_requests")?;
+    let mut rec = record(start, requests, raw.normalise(TokenConvention::InputIncludesCache), &model, sy);
+    rec.cost_usd = number(r, "spend")?;
+    set_key(&mut rec, sy, "model_group", text(r, "model_group").as_deref());
+    set_key(&mut rec, sy, "team", text(r, "team_id").as_deref());
+    set_key(&mut rec, sy, "user", text(r, "user_id").as_deref());
+    Ok(Some(rec))
 }
 
 /// A Langfuse observation (a generation; spans and events without usage are not LLM calls).
-fn langfuse(m: &Map<String, Value>) -> Result<Option<Record>, FieldError> {
-    if let Some(t) = text(m, "type")
+fn langfuse<R: Row + ?Sized>(r: &R, sy: &mut Interner) -> Result<Option<Record>, FieldError> {
+    if let Some(t) = text(r, "type")
         && t != "GENERATION"
     {
         return Ok(None);
     }
-    let start = time_field(m, "startTime")?.ok_or(("startTime".to_string(), "missing".to_string()))?;
+    let start = time_field(r, "startTime")?.ok_or_else(|| missing("startTime"))?;
+    let usage = object(r, "usageDetails").or_else(|| object(r, "usage"));
     let empty = Map::new();
-    let usage = m
-        .get("usageDetails")
-        .or_else(|| m.get("usage"))
-        .and_then(Value::as_object)
-        .unwrap_or(&empty);
-    let input = number_of(usage, &["input", "promptTokens"])?.or(number_of(m, &["promptTokens", "inputUsage"])?);
-    let output =
-        number_of(usage, &["output", "completionTokens"])?.or(number_of(m, &["completionTokens", "outputUsage"])?);
-    let input = input.ok_or(("usageDetails.input".to_string(), "missing".to_string()))?;
+    let usage: &Map<String, Value> = usage.as_deref().unwrap_or(&empty);
+    let input = match number_of(usage, &["input", "promptTokens"])? {
+        Some(x) => x,
+        None => number_of(r, &["promptTokens", "inputUsage"])?.ok_or_else(|| missing("usageDetails.input"))?,
+    };
+    let output = match number_of(usage, &["output", "completionTokens"])? {
+        Some(x) => x,
+        None => number_of(r, &["completionTokens", "outputUsage"])?.ok_or_else(|| missing("usageDetails.output"))?,
+    };
     let raw = RawUsage {
         input,
-        cache_read: number_of(
-            usage,
-            &["input_cached_tokens", "cache_read_input_tokens", "input_cache_read"],
-        )?
-        .unwrap_or(0.0),
+        cache_read: number_of(usage, &["input_cached_tokens", "cache_read_input_tokens", "input_cache_read"])?
+            .unwrap_or(0.0),
         cache_write: number_of(usage, &["cache_creation_input_tokens", "input_cache_creation"])?.unwrap_or(0.0),
-        output: output.ok_or(("usageDetails.output".to_string(), "missing".to_string()))?,
-        reasoning: number_of(
-            usage,
-            &["output_reasoning_tokens", "reasoning_tokens", "output_reasoning"],
-        )?
-        .unwrap_or(0.0),
+        output,
+        reasoning: number_of(usage, &["output_reasoning_tokens", "reasoning_tokens", "output_reasoning"])?
+            .unwrap_or(0.0),
     };
-    let cost = match number_of(m, &["totalCost", "calculatedTotalCost"])? {
+    let cost = match number_of(r, &["totalCost", "calculatedTotalCost"])? {
         Some(c) => Some(c),
-        None => m
-            .get("costDetails")
-            .and_then(Value::as_object)
-            .map(|c| number(c, "total"))
-            .transpose()?
-            .flatten(),
+        None => match object(r, "costDetails") {
+            Some(c) => number(c.as_ref(), "total")?,
+            None => None,
+        },
     };
-    let model = text(m, "model")
-        .or_else(|| text(m, "providedModelName"))
+    let model = text(r, "model")
+        .or_else(|| text(r, "providedModelName"))
         .unwrap_or_else(|| "(unknown)".into());
-    let mut r = Record {
-        start_unix_s: start,
-        requests: 1.0,
-        usage: raw.normalise(TokenConvention::InputExcludesCache),
-        model: model.clone(),
-        cost_usd: cost,
-        ok: text(m, "level").map(|l| l != "ERROR"),
-        session: text(m, "traceId").or_else(|| text(m, "sessionId")),
-        ..Default::default()
-    };
-    durations(m, start, &mut r)?;
-    if r.latency_ms.is_none()
-        && let Some(s) = number(m, "latency")?
+    let mut rec = record(start, 1.0, raw.normalise(TokenConvention::InputExcludesCache), &model, sy);
+    rec.cost_usd = cost;
+    rec.ok = text(r, "level").map(|l| l != "ERROR");
+    rec.session = text(r, "traceId").or_else(|| text(r, "sessionId")).map(|s| session_hash(&s));
+    durations(r, start, &mut rec)?;
+    if rec.latency_ms.is_none()
+        && let Some(secs) = number(r, "latency")?
     {
-        r.latency_ms = Some(s * 1e3);
+        rec.latency_ms = Some((secs * 1e3) as f32);
     }
-    r.keys.insert("model", model);
-    if let Some(v) = text(m, "traceName").or_else(|| text(m, "name")) {
-        r.keys.insert("trace_name", v);
-    }
-    if let Some(v) = text(m, "userId") {
-        r.keys.insert("user", v);
-    }
-    if let Some(t) = first_tag(m.get("traceTags").or_else(|| m.get("tags"))) {
-        r.keys.insert("tag", t);
-    }
-    Ok(Some(r))
+    set_key(&mut rec, sy, "trace_name", text(r, "traceName").or_else(|| text(r, "name")).as_deref());
+    set_key(&mut rec, sy, "user", text(r, "userId").as_deref());
+    let tag = first_tag(r, "traceTags").or_else(|| first_tag(r, "tags"));
+    set_key(&mut rec, sy, "tag", tag.as_deref());
+    Ok(Some(rec))
 }
 
 /// One bucket of an OpenAI usage page: `{start_time, results: [...]}`.
 fn openai_page(v: &Value, file: &str, at: &str, logs: &mut Logs) {
-    let buckets = v
-        .get("data")
-        .and_then(Value::as_array)
-        .map(Vec::as_slice)
-        .unwrap_or(&[]);
+    let buckets = v.get("data").and_then(Value::as_array).map(Vec::as_slice).unwrap_or(&[]);
     for (i, b) in buckets.iter().enumerate() {
         let day = b.get("start_time").and_then(timestamp);
-        for (j, r) in b
-            .get("results")
-            .and_then(Value::as_array)
-            .map(Vec::as_slice)
-            .unwrap_or(&[])
-            .iter()
-            .enumerate()
-        {
+        let results = b.get("results").and_then(Value::as_array).map(Vec::as_slice).unwrap_or(&[]);
+        for (j, r) in results.iter().enumerate() {
             let here = format!("{at}data[{i}].results[{j}]");
             let rec = match (r.as_object(), day) {
-                (Some(m), Some(_)) => openai_result(m, day),
+                (Some(m), Some(_)) => openai_result(m, day, &mut logs.symbols),
                 (_, None) => Err(("start_time".into(), "missing or not a time".into())),
                 (None, _) => Err(("".into(), "not an object".into())),
             };
@@ -710,42 +739,29 @@ fn openai_page(v: &Value, file: &str, at: &str, logs: &mut Logs) {
 }
 
 /// One result of an OpenAI usage bucket (aggregated over its day).
-fn openai_result(m: &Map<String, Value>, day: Option<f64>) -> Result<Option<Record>, FieldError> {
+fn openai_result<R: Row + ?Sized>(r: &R, day: Option<f64>, sy: &mut Interner) -> Result<Option<Record>, FieldError> {
     let start = match day {
         Some(d) => d,
-        None => time_field(m, "start_time")?.ok_or(("start_time".to_string(), "missing".to_string()))?,
+        None => time_field(r, "start_time")?.ok_or_else(|| missing("start_time"))?,
     };
     let raw = RawUsage {
-        input: required_number(m, "input_tokens")?,
-        cache_read: number(m, "input_cached_tokens")?.unwrap_or(0.0),
-        cache_write: number(m, "input_cache_write_tokens")?.unwrap_or(0.0),
-        output: required_number(m, "output_tokens")?,
+        input: required_number(r, "input_tokens")?,
+        cache_read: number(r, "input_cached_tokens")?.unwrap_or(0.0),
+        cache_write: number(r, "input_cache_write_tokens")?.unwrap_or(0.0),
+        output: required_number(r, "output_tokens")?,
         reasoning: 0.0,
     };
-    let model = text(m, "model").unwrap_or_else(|| "(all models)".into());
-    let mut r = Record {
-        start_unix_s: start,
-        requests: required_number(m, "num_model_requests")?,
-        usage: raw.normalise(TokenConvention::InputIncludesCache),
-        model: model.clone(),
-        ..Default::default()
-    };
-    r.keys.insert("model", model);
-    if let Some(p) = text(m, "project_id") {
-        r.keys.insert("project", p);
-    }
-    Ok(Some(r))
+    let model = text(r, "model").unwrap_or_else(|| "(all models)".into());
+    let requests = required_number(r, "num_model_requests")?;
+    let mut rec = record(start, requests, raw.normalise(TokenConvention::InputIncludesCache), &model, sy);
+    set_key(&mut rec, sy, "project", text(r, "project_id").as_deref());
+    Ok(Some(rec))
 }
 
 /// The attributes of an OTLP span as a flat map (`{key, value: {stringValue | intValue | …}}`).
 fn attributes(span: &Value) -> Map<String, Value> {
     let mut out = Map::new();
-    for a in span
-        .get("attributes")
-        .and_then(Value::as_array)
-        .map(Vec::as_slice)
-        .unwrap_or(&[])
-    {
+    for a in span.get("attributes").and_then(Value::as_array).map(Vec::as_slice).unwrap_or(&[]) {
         let (Some(k), Some(v)) = (a.get("key").and_then(Value::as_str), a.get("value")) else {
             continue;
         };
@@ -768,11 +784,7 @@ fn any_value(v: &Value) -> Value {
     if let Some(x) = v.get("doubleValue").or_else(|| v.get("boolValue")) {
         return x.clone();
     }
-    if let Some(a) = v
-        .get("arrayValue")
-        .and_then(|a| a.get("values"))
-        .and_then(Value::as_array)
-    {
+    if let Some(a) = v.get("arrayValue").and_then(|a| a.get("values")).and_then(Value::as_array) {
         return Value::Array(a.iter().map(any_value).collect());
     }
     Value::Null
@@ -787,7 +799,7 @@ fn otlp(v: &Value, file: &str, logs: &mut Logs) {
         for (j, ss) in list(rs, "scopeSpans").iter().enumerate() {
             for (k, span) in list(ss, "spans").iter().enumerate() {
                 let at = format!("resourceSpans[{i}].scopeSpans[{j}].spans[{k}]");
-                match otlp_span(span) {
+                match otlp_span(span, &mut logs.symbols) {
                     Ok(Some(r)) => logs.records.push(r),
                     Ok(None) => {}
                     Err((field, reason)) => logs.skip(skipped(file, &at, &field, &reason)),
@@ -797,23 +809,15 @@ fn otlp(v: &Value, file: &str, logs: &mut Logs) {
     }
 }
 
-fn otlp_span(span: &Value) -> Result<Option<Record>, FieldError> {
+fn otlp_span(span: &Value, sy: &mut Interner) -> Result<Option<Record>, FieldError> {
     let a = attributes(span);
     let input = number_of(
         &a,
-        &[
-            "gen_ai.usage.input_tokens",
-            "gen_ai.usage.prompt_tokens",
-            "llm.token_count.prompt",
-        ],
+        &["gen_ai.usage.input_tokens", "gen_ai.usage.prompt_tokens", "llm.token_count.prompt"],
     )?;
     let output = number_of(
         &a,
-        &[
-            "gen_ai.usage.output_tokens",
-            "gen_ai.usage.completion_tokens",
-            "llm.token_count.completion",
-        ],
+        &["gen_ai.usage.output_tokens", "gen_ai.usage.completion_tokens", "llm.token_count.completion"],
     )?;
     let (Some(input), Some(output)) = (input, output) else {
         return Ok(None);
@@ -821,32 +825,23 @@ fn otlp_span(span: &Value) -> Result<Option<Record>, FieldError> {
     let start = span
         .get("startTimeUnixNano")
         .and_then(timestamp)
-        .ok_or(("startTimeUnixNano".to_string(), "missing or not a time".to_string()))?;
+        .ok_or_else(|| ("startTimeUnixNano".to_string(), "missing or not a time".to_string()))?;
     let raw = RawUsage {
         input,
         cache_read: number_of(
             &a,
-            &[
-                "gen_ai.usage.cache_read.input_tokens",
-                "llm.token_count.prompt_details.cache_read",
-            ],
+            &["gen_ai.usage.cache_read.input_tokens", "llm.token_count.prompt_details.cache_read"],
         )?
         .unwrap_or(0.0),
         cache_write: number_of(
             &a,
-            &[
-                "gen_ai.usage.cache_creation.input_tokens",
-                "llm.token_count.prompt_details.cache_write",
-            ],
+            &["gen_ai.usage.cache_creation.input_tokens", "llm.token_count.prompt_details.cache_write"],
         )?
         .unwrap_or(0.0),
         output,
         reasoning: number_of(
             &a,
-            &[
-                "gen_ai.usage.reasoning.output_tokens",
-                "llm.token_count.completion_details.reasoning",
-            ],
+            &["gen_ai.usage.reasoning.output_tokens", "llm.token_count.completion_details.reasoning"],
         )?
         .unwrap_or(0.0),
     };
@@ -854,29 +849,18 @@ fn otlp_span(span: &Value) -> Result<Option<Record>, FieldError> {
         .or_else(|| text(&a, "gen_ai.request.model"))
         .or_else(|| text(&a, "llm.model_name"))
         .unwrap_or_else(|| "(unknown)".into());
-    let mut r = Record {
-        start_unix_s: start,
-        requests: 1.0,
-        usage: raw.normalise(TokenConvention::InputIncludesCache),
-        model: model.clone(),
-        ok: span
-            .get("status")
-            .and_then(|s| s.get("code"))
-            .map(|c| c != &Value::from(2) && c.as_str() != Some("STATUS_CODE_ERROR")),
-        session: span.get("traceId").and_then(Value::as_str).map(str::to_string),
-        ..Default::default()
-    };
+    let mut rec = record(start, 1.0, raw.normalise(TokenConvention::InputIncludesCache), &model, sy);
+    rec.ok = span
+        .get("status")
+        .and_then(|s| s.get("code"))
+        .map(|c| c != &Value::from(2) && c.as_str() != Some("STATUS_CODE_ERROR"));
+    rec.session = span.get("traceId").and_then(Value::as_str).map(session_hash);
     if let Some(end) = span.get("endTimeUnixNano").and_then(timestamp)
         && end >= start
     {
-        r.latency_ms = Some((end - start) * 1e3);
+        rec.latency_ms = Some(((end - start) * 1e3) as f32);
     }
-    r.keys.insert("model", model);
-    if let Some(u) = text(&a, "user.id").or_else(|| text(&a, "enduser.id")) {
-        r.keys.insert("user", u);
-    }
-    if let Some(t) = first_tag(a.get("tag.tags")) {
-        r.keys.insert("tag", t);
-    }
-    Ok(Some(r))
+    set_key(&mut rec, sy, "user", text(&a, "user.id").or_else(|| text(&a, "enduser.id")).as_deref());
+    set_key(&mut rec, sy, "tag", first_tag(&a, "tag.tags").as_deref());
+    Ok(Some(rec))
 }

@@ -480,3 +480,59 @@ fn sweep_writes_an_html_report_and_seeks_the_best_quality_within_a_budget() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("above 0 and below 1"));
 }
+
+#[test]
+fn traffic_fit_and_backtest_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dir.path().join("spend-logs.csv");
+    let out = costplan()
+        .args(["traffic", "synth", "--format", "litellm-csv", "--tasks-per-day", "60", "--days", "21", "-o"])
+        .arg(&logs)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let traffic = dir.path().join("traffic.ron");
+    let out = costplan()
+        .args(["traffic", "fit"])
+        .arg(&logs)
+        .args(["--owner-by", "team", "-o"])
+        .arg(&traffic)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("2 classes by tag") && stderr.contains("(21 days)"), "{stderr}");
+    let text = std::fs::read_to_string(&traffic).unwrap();
+    assert!(text.contains("owner: \"support\""), "{text}");
+    // The fitted profile is a valid CostPlan file.
+    let ok = costplan().args(["validate"]).arg(&traffic).output().unwrap();
+    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stdout));
+    // The shipped example's scenario, pointed at this traffic, backtests against these logs.
+    let scn = std::fs::read_to_string(crate::common::root().join("scenarios/from-logs/scenario.ron"))
+        .unwrap()
+        .replace("../../assets", &crate::common::root().join("assets").display().to_string());
+    std::fs::write(dir.path().join("scenario.ron"), scn).unwrap();
+    let html = dir.path().join("backtest.html");
+    let out = costplan()
+        .args(["backtest"])
+        .arg(dir.path().join("scenario.ron"))
+        .args(["--runs", "20", "--json", "--actual"])
+        .arg(&logs)
+        .args(["--report"])
+        .arg(&html)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["days"], 21);
+    assert_eq!(v["daily"].as_array().unwrap().len(), 21);
+    assert!(v["spend_usd"]["actual"].as_f64().unwrap() > 0.0);
+    assert!(std::fs::read_to_string(&html).unwrap().contains("<h2>Daily spend</h2>"));
+    // Not a log file: exit 2 with the file named; a missing one: exit 1.
+    let out = costplan().args(["traffic", "fit"]).arg(&traffic).args(["-o"]).arg(dir.path().join("x.ron")).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot tell which log format"));
+    let out = costplan().args(["traffic", "fit", "no-such.csv", "-o"]).arg(dir.path().join("x.ron")).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no-such.csv"));
+}

@@ -1,0 +1,334 @@
+//! Start from real traffic (issue 13): every log format read by content and normalised to one
+//! token convention; a fit recovers the parameters the synthetic logs were generated from
+//! (within their sampling error); bad rows are counted and listed with line and field; and a
+//! scenario fitted from a month of logs reproduces that month's spend in a backtest.
+
+use std::io::Cursor;
+
+use costplan::logs::fit::{FitOptions, fit};
+use costplan::logs::read::read_from;
+use costplan::logs::synth::{SynthFormat, SynthSpec, generate, write};
+use costplan::logs::{LogError, Logs, RawUsage, TokenConvention};
+use costplan::model::DistSpec;
+
+/// The test's traffic: the example month at 300 tasks a day, with a 1,500-token cached prefix
+/// on `faq` (so the token conventions matter) and response-cache hits on `billing`.
+fn spec() -> SynthSpec {
+    let mut s = SynthSpec::example(300.0);
+    s.classes[0].prefix_tokens = 1500.0;
+    s.classes[1].cache_hit_rate = 0.1;
+    s
+}
+
+fn read(text: &str, name: &str) -> Result<Logs, LogError> {
+    let mut logs = Logs::default();
+    read_from(Cursor::new(text.as_bytes()), name, &mut logs)?;
+    Ok(logs)
+}
+
+fn spec_of(d: &costplan::model::NonNegDist) -> DistSpec {
+    d.0.spec().clone()
+}
+
+#[test]
+fn token_conventions_are_reconciled_in_one_place() {
+    // OpenAI and OpenTelemetry count cached tokens inside the input; Anthropic and Langfuse do not.
+    let openai = RawUsage {
+        input: 2000.0,
+        cache_read: 1500.0,
+        output: 100.0,
+        ..Default::default()
+    }
+    .normalise(TokenConvention::InputIncludesCache);
+    let langfuse = RawUsage {
+        input: 500.0,
+        cache_read: 1500.0,
+        output: 100.0,
+        ..Default::default()
+    }
+    .normalise(TokenConvention::InputExcludesCache);
+    assert_eq!(openai, langfuse);
+    assert_eq!(openai.prompt_tokens, 2000.0);
+    assert_eq!(openai.cache_read_tokens, 1500.0);
+    // Anthropic's cache writes are outside its input too.
+    let anthropic = RawUsage {
+        input: 300.0,
+        cache_read: 1200.0,
+        cache_write: 500.0,
+        output: 10.0,
+        reasoning: 0.0,
+    }
+    .normalise(TokenConvention::InputExcludesCache);
+    assert_eq!(anthropic.prompt_tokens, 2000.0);
+    // An input that claims fewer tokens than its cache parts is raised to them, never negative.
+    let odd = RawUsage {
+        input: 100.0,
+        cache_read: 1500.0,
+        ..Default::default()
+    }
+    .normalise(TokenConvention::InputIncludesCache);
+    assert_eq!(odd.prompt_tokens, 1500.0);
+}
+
+#[test]
+fn every_per_request_format_reads_the_same_requests() {
+    let s = spec();
+    let rows = generate(&s);
+    let mut seen = Vec::new();
+    for (format, name) in [
+        (SynthFormat::LiteLlmCsv, "spend.csv"),
+        (SynthFormat::LiteLlmJson, "spend.json"),
+        (SynthFormat::LangfuseJsonl, "observations.jsonl"),
+        (SynthFormat::LangfuseCsv, "observations.csv"),
+        (SynthFormat::Otlp, "spans.json"),
+    ] {
+        let logs = read(&write(&s, &rows, format), name).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(logs.skipped_count, 0, "{name}: {:?}", logs.skipped.first());
+        assert_eq!(logs.records.len(), rows.len(), "{name}");
+        for (r, g) in logs.records.iter().zip(&rows) {
+            assert_eq!(r.usage.prompt_tokens, g.prompt_tokens as f64, "{name}: prompt tokens");
+            assert_eq!(r.usage.cache_read_tokens, g.cache_read_tokens as f64, "{name}: cache reads");
+            assert_eq!(r.usage.output_tokens, g.output_tokens as f64, "{name}");
+            assert!((r.start_unix_s - g.start_unix_ms as f64 / 1e3).abs() < 1e-3, "{name}: time");
+            assert_eq!(r.ok, Some(g.ok), "{name}: status");
+        }
+        let mut p = fit(&logs, &FitOptions::default()).profile;
+        // Only LiteLLM's logs say which requests its response cache answered.
+        let hits = p.classes.iter().any(|c| c.exact_repeat_rate.0.mean() > 0.0);
+        assert_eq!(hits, name.starts_with("spend"), "{name}");
+        for c in &mut p.classes {
+            c.exact_repeat_rate = costplan::model::ProbDist::fixed(0.0);
+        }
+        seen.push((name, p));
+    }
+    // One traffic, five formats: one profile.
+    for (name, p) in &seen[1..] {
+        assert_eq!(p, &seen[0].1, "{name} fits differently from {}", seen[0].0);
+    }
+}
+
+#[test]
+fn a_fit_recovers_the_parameters_the_logs_were_generated_from() {
+    let s = spec();
+    let rows = generate(&s);
+    let logs = read(&write(&s, &rows, SynthFormat::LiteLlmCsv), "spend.csv").unwrap();
+    let f = fit(
+        &logs,
+        &FitOptions {
+            owner_by: Some("team".into()),
+            ..Default::default()
+        },
+    );
+    let p = &f.profile;
+    // Volume on the first day, within 3 standard errors of its level (the fit's own).
+    let DistSpec::LogNormal(median, p95) = spec_of(&p.requests_per_day) else {
+        panic!("volume is a log-normal: {:?}", p.requests_per_day)
+    };
+    let se_log = (p95 / median).ln() / 1.645;
+    assert!((median / 300.0).ln().abs() < 3.0 * se_log + 0.01, "{median} ± {se_log}");
+    // Growth: 10 % a month, within 3 of its standard errors.
+    let (g, se_g) = f.growth.expect("30 days give a trend");
+    assert!((g - 0.10).abs() < 3.0 * se_g, "{g} ± {se_g}");
+    // The weekly pattern (normalised to a mean of 1).
+    let truth: Vec<f64> = s.weekly.iter().map(|w| w / (s.weekly.iter().sum::<f64>() / 7.0)).collect();
+    for (k, (w, t)) in p.weekly_pattern.iter().zip(&truth).enumerate() {
+        assert!((w - t).abs() < 0.08, "weekday {k}: {w} vs {t}");
+    }
+    // Day noise 0.08: its standard error over ~28 residuals is about 0.011.
+    assert!((p.day_noise_sd.get() - 0.08).abs() < 0.035, "{}", p.day_noise_sd.get());
+    // Classes by tag, with shares, owners and tokens.
+    assert_eq!(f.class_by, "tag");
+    let faq = p.classes.iter().find(|c| c.name == "faq").expect("faq");
+    let billing = p.classes.iter().find(|c| c.name == "billing").expect("billing");
+    let n = f.tasks_by_day.iter().sum::<f64>();
+    assert!((faq.share.get() - 0.7).abs() < 3.0 * (0.21 / n).sqrt(), "{}", faq.share.get());
+    assert!((faq.share.get() + billing.share.get() - 1.0).abs() < 1e-12);
+    assert_eq!(faq.owner.as_deref(), Some("support"));
+    assert_eq!(billing.owner.as_deref(), Some("finance"));
+    // The shared prefix from provider cache reads, and the input beyond it.
+    assert_eq!(faq.shared_prefix_tokens, 1500);
+    assert_eq!(billing.shared_prefix_tokens, 0);
+    for (class, median_in, p95_in, median_out) in [(faq, 800.0, 2400.0, 150.0), (billing, 2000.0, 6000.0, 300.0)] {
+        let DistSpec::LogNormal(m, q) = spec_of(&class.input_tokens) else {
+            panic!("{}: {:?}", class.name, class.input_tokens)
+        };
+        assert!((m / median_in - 1.0).abs() < 0.04, "{}: median {m}", class.name);
+        assert!((q / p95_in - 1.0).abs() < 0.06, "{}: p95 {q}", class.name);
+        let DistSpec::LogNormal(m, _) = spec_of(&class.output_tokens) else { panic!() };
+        assert!((m / median_out - 1.0).abs() < 0.05, "{}: output median {m}", class.name);
+    }
+    // Response-cache hits: 10 % of billing requests (binomial SE over ~2,700 requests ≈ 0.6 %).
+    let hit = billing.exact_repeat_rate.0.mean();
+    assert!((hit - 0.1).abs() < 0.02, "{hit}");
+    assert!(faq.exact_repeat_rate.0.mean() < 1e-9);
+    // Retries: a failure (8 %, 12 %) is retried with probability 0.5, at most once — so the
+    // share of failures followed by a retry is 0.5 / (1 + share of failures that were retries).
+    for (class, fail) in [(faq, 0.08), (billing, 0.12)] {
+        let want = 0.5 / (1.0 + 0.5 * fail);
+        let got = class.retry_on_failure.0.mean();
+        assert!((got - want).abs() < 0.06, "{}: {got} vs {want}", class.name);
+    }
+    // Per-model latency.
+    let m = &f.models[0];
+    assert_eq!(m.ttft_ms_median.map(f64::round), Some(400.0));
+    assert!((m.output_tokens_per_s_median.unwrap() - 80.0).abs() < 2.0);
+    // The written profile opens with what was fitted and what assumed, and loads back.
+    let text = f.to_ron(&logs).unwrap();
+    assert!(text.starts_with("// Traffic profile fitted by CostPlan"));
+    assert!(text.contains("assumed (not in the data):") && text.contains("near_repeat_rate"));
+    assert!(text.contains("source: spend.csv (LiteLLM spend logs"));
+    let src = costplan::model::error::SourceFile::new("fitted.ron", &text);
+    let back = costplan::model::TrafficProfile::from_ron(&src).unwrap();
+    assert_eq!(&back, p);
+}
+
+#[test]
+fn aggregated_usage_gives_volume_and_mean_tokens_and_says_what_it_assumed() {
+    let s = spec();
+    let rows = generate(&s);
+    for (format, key) in [(SynthFormat::OpenAiUsage, "project"), (SynthFormat::LiteLlmDailyCsv, "model_group")] {
+        let logs = read(&write(&s, &rows, format), "usage").unwrap();
+        assert!(!logs.per_request());
+        let f = fit(&logs, &FitOptions::default());
+        assert_eq!(f.class_by, key, "{format:?}");
+        assert_eq!(f.profile.classes.len(), 2, "{format:?}");
+        // Requests per day include retries here (aggregates cannot tell them apart).
+        let requests: f64 = logs.records.iter().map(|r| r.requests).sum();
+        assert_eq!(requests, rows.len() as f64);
+        let (g, se) = f.growth.unwrap();
+        assert!((g - 0.10).abs() < 3.0 * se, "{g} ± {se}");
+        // Mean prompt tokens per request, prefix included (no per-request spread to find it).
+        let faq = f.profile.classes.iter().find(|c| c.name.contains("faq")).unwrap();
+        let want = 800.0 * (0.5 * (3.0f64.ln() / 1.645).powi(2)).exp() + 1500.0;
+        assert!((faq.input_tokens.0.mean() / want - 1.0).abs() < 0.03, "{} vs {want}", faq.input_tokens.0.mean());
+        assert!(f.assumed.iter().any(|(field, why)| field.contains("input_tokens") && why.contains("means only")));
+    }
+}
+
+#[test]
+fn bad_rows_are_counted_and_listed_with_line_and_field() {
+    let s = spec();
+    let rows = generate(&s);
+    let csv = write(&s, &rows[..50], SynthFormat::LiteLlmCsv);
+    let mut lines: Vec<String> = csv.lines().map(str::to_string).collect();
+    // Line 3 (the second row): an unparseable time; line 5: a negative token count.
+    lines[2] = lines[2].replacen("2025-10-01 ", "yesterday ", 1);
+    let fields: Vec<&str> = lines[4].splitn(5, ',').collect();
+    lines[4] = format!("{},{},{},-12,{}", fields[0], fields[1], fields[2], fields[4]);
+    let logs = read(&(lines.join("\n") + "\n"), "spend.csv").unwrap();
+    assert_eq!(logs.skipped_count, 2);
+    assert_eq!(logs.records.len(), 48);
+    let first = &logs.skipped[0];
+    assert_eq!((first.at.as_str(), first.field.as_str()), ("line 3", "startTime"), "{first}");
+    assert!(first.reason.contains("not a time"), "{first}");
+    let second = &logs.skipped[1];
+    assert_eq!((second.at.as_str(), second.field.as_str()), ("line 5", "prompt_tokens"), "{second}");
+    assert!(second.reason.contains("-12"), "{second}");
+    assert_eq!(second.to_string(), format!("spend.csv: line 5: prompt_tokens: {}", second.reason));
+
+    // A missing required column is named.
+    let no_tokens = csv.replacen("prompt_tokens", "prompt", 1);
+    let e = read(&no_tokens, "spend.csv").unwrap_err();
+    assert!(e.to_string().contains("missing required column \"prompt_tokens\""), "{e}");
+
+    // JSON: a bad element is skipped at its index; a syntax error names line and column.
+    let json = write(&s, &rows[..5], SynthFormat::LiteLlmJson).replacen("\"completion_tokens\":", "\"completion_tokens\":\"many\",\"x\":", 1);
+    let logs = read(&json, "spend.json").unwrap();
+    assert_eq!(logs.skipped_count, 1);
+    assert_eq!(logs.skipped[0].at, "[0]");
+    assert_eq!(logs.skipped[0].field, "completion_tokens");
+    let e = read("[{\"request_id\": 1,", "broken.json").unwrap_err();
+    assert!(e.to_string().starts_with("broken.json: line 1, column"), "{e}");
+
+    // Not a log at all, and nothing at all.
+    let e = read("name,colour\nx,blue\n", "other.csv").unwrap_err();
+    assert!(e.to_string().contains("cannot tell which log format") && e.to_string().contains("name, colour"), "{e}");
+    assert!(matches!(read("", "empty.csv"), Err(LogError::Empty(_))));
+    // Langfuse observations that are not generations are not LLM calls (not rows to fit).
+    let span = "{\"type\":\"SPAN\",\"startTime\":\"2025-10-01T00:00:00Z\",\"usageDetails\":{}}\n";
+    let logs = read(&format!("{span}{span}"), "obs.jsonl").unwrap();
+    assert_eq!((logs.records.len(), logs.skipped_count), (0, 0));
+}
+
+#[test]
+fn timestamps_in_every_style_read_alike() {
+    use costplan::logs::read::parse_time;
+    let t = 1_759_276_800.0; // 2025-10-01T00:00:00Z
+    for s in [
+        "2025-10-01T00:00:00Z",
+        "2025-10-01T02:00:00+02:00",
+        "2025-10-01 00:00:00",
+        "2025-10-01 00:00:00.000",
+        "2025-10-01",
+        "1759276800",
+        "1759276800000",
+        "1759276800000000000",
+    ] {
+        assert_eq!(parse_time(s), Some(t), "{s}");
+    }
+    assert_eq!(parse_time("yesterday"), None);
+    assert_eq!(parse_time(""), None);
+}
+
+/// A scenario fitted from a month of logs reproduces that month's spend within its band; a
+/// scenario with the wrong price does not.
+#[test]
+fn a_scenario_fitted_from_its_logs_reproduces_their_spend() {
+    use costplan::logs::backtest::backtest;
+    use costplan::sim::engine::Control;
+    use costplan::sim::results::SimOptions;
+    let s = SynthSpec::example(300.0);
+    let rows = generate(&s);
+    let logs = read(&write(&s, &rows, SynthFormat::LangfuseJsonl), "obs.jsonl").unwrap();
+    let f = fit(&logs, &FitOptions::default());
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("traffic.ron"), f.to_ron(&logs).unwrap()).unwrap();
+    let prices = crate::common::root().join("assets/prices/default.ron");
+    let scenario = |price_key: &str| {
+        format!(
+            r#"#![enable(implicit_some)]
+(
+    format_version: 1,
+    name: "fitted",
+    horizon_days: 30,
+    runs: 60,
+    seed: 3,
+    prices: File({prices:?}),
+    traffic: File("traffic.ron"),
+    models: {{
+        "gpt-4o-mini": (price_key: "{price_key}", success: {{"faq": Fixed(0.92), "billing": Fixed(0.88)}},
+                        ttft_ms: Fixed(400), output_tokens_per_s: Fixed(80)),
+    }},
+    default_model: "gpt-4o-mini",
+    baseline: "today",
+    policies: [Inline((name: "today", router: Fixed("gpt-4o-mini"), max_retries: 1))],
+)"#
+        )
+    };
+    let scn = costplan::model::Scenario::from_str(&scenario("gpt-4o-mini"), "fitted.ron", Some(dir.path())).unwrap();
+    let b = backtest(&scn, &logs, &SimOptions::default(), &Control::none()).unwrap().unwrap();
+    assert_eq!(b.days, 30);
+    assert_eq!(b.start_date, "2025-10-01");
+    let actual: f64 = rows.iter().map(|r| r.cost_usd).sum();
+    assert!((b.spend_usd.actual - actual).abs() < 1e-9);
+    assert!(b.spend_usd.inside, "{}", b.sentence());
+    assert!(b.spend_usd.error.abs() < 0.05, "{}", b.sentence());
+    assert!(b.requests.inside && b.prompt_tokens.inside && b.output_tokens.inside, "{b:#?}");
+    assert!(b.share_of_days_inside >= 0.7, "{}", b.sentence());
+    assert!(b.sentence().contains("inside the p5–p95 band"));
+    assert!(b.unknown_models.is_empty());
+    // Priced as gpt-4o (about 17× dearer), the same traffic misses the actual spend by far.
+    let wrong = costplan::model::Scenario::from_str(&scenario("gpt-4o"), "fitted.ron", Some(dir.path())).unwrap();
+    let w = backtest(&wrong, &logs, &SimOptions::default(), &Control::none()).unwrap().unwrap();
+    assert!(!w.spend_usd.inside && w.spend_usd.error > 5.0, "{}", w.sentence());
+    assert!(w.share_of_days_inside < 0.1);
+}
+
+#[test]
+fn a_json_array_of_something_else_is_named_not_misread() {
+    let e = read("[{\"name\": \"x\", \"colour\": \"blue\"}, {\"name\": \"y\"}]", "things.json").unwrap_err();
+    assert!(
+        e.to_string().contains("cannot tell which log format") && e.to_string().contains("colour"),
+        "{e}"
+    );
+}
