@@ -33,6 +33,10 @@ pub enum DialogPurpose {
     SaveAs,
     ComparePolicy,
     ExportReport,
+    /// Log files to fit a traffic profile to.
+    ImportLogs,
+    /// Log files to backtest the baseline against.
+    BacktestLogs,
 }
 
 /// Something to do once the user has confirmed discarding unsaved edits.
@@ -95,6 +99,8 @@ pub struct CostPlanApp {
     shown_title: String,
     /// The Sweep view.
     pub sweep: crate::gui::sweep_view::SweepView,
+    /// Traffic imported from logs, and the Calibration view.
+    pub logs: crate::gui::logs_view::LogsView,
     /// The work estimate of the running job's last pass, shown when it is long.
     pub estimate: Option<crate::sim::results::WorkEstimate>,
     /// The engine the last pass uses (the status bar's picker; auto by default).
@@ -167,6 +173,7 @@ impl CostPlanApp {
             show_hint: !persisted.hint_dismissed,
             show_about: false,
             sweep: Default::default(),
+            logs: Default::default(),
             shown_title: String::new(),
         };
         if let Some(f) = file {
@@ -492,6 +499,9 @@ impl CostPlanApp {
                 }
                 let picked = match purpose {
                     DialogPurpose::SaveAs => d.set_file_name("scenario.ron").save_file(),
+                    DialogPurpose::ImportLogs | DialogPurpose::BacktestLogs => rfd::FileDialog::new()
+                        .add_filter("Request logs and usage exports", &["csv", "json", "jsonl", "ndjson"])
+                        .pick_file(),
                     DialogPurpose::ExportReport => rfd::FileDialog::new()
                         .add_filter("HTML report", &["html"])
                         .add_filter("Markdown", &["md"])
@@ -522,6 +532,8 @@ impl CostPlanApp {
             DialogPurpose::SaveAs => ("Save the scenario as", true),
             DialogPurpose::ComparePolicy => ("A policy from another file", false),
             DialogPurpose::ExportReport => ("Export a report (.html, .md, .csv or .json)", true),
+            DialogPurpose::ImportLogs => ("Import traffic from logs (CSV, JSON or JSON Lines)", false),
+            DialogPurpose::BacktestLogs => ("Backtest against logs (CSV, JSON or JSON Lines)", false),
         };
         let start = match (&self.path, purpose) {
             (Some(p), DialogPurpose::SaveAs) => p.clone(),
@@ -583,6 +595,15 @@ impl CostPlanApp {
             },
             DialogPurpose::ComparePolicy => self.add_compare_policy(&path),
             DialogPurpose::ExportReport => self.export_report(&path),
+            DialogPurpose::ImportLogs => {
+                let repaint = self.repaint_fn();
+                self.logs.start_import(vec![path], repaint);
+                self.status = Some(("Fitting a traffic profile to the logs…".into(), false));
+            }
+            DialogPurpose::BacktestLogs => {
+                let repaint = self.repaint_fn();
+                self.logs.start_backtest(&self.scenario, vec![path], repaint);
+            }
         }
     }
 
@@ -594,6 +615,7 @@ impl CostPlanApp {
         let purpose = *purpose;
         let extensions: &[&str] = match purpose {
             DialogPurpose::ExportReport => &["html", "md", "csv", "json"],
+            DialogPurpose::ImportLogs | DialogPurpose::BacktestLogs => &["csv", "json", "jsonl", "ndjson"],
             _ => &["ron", "json"],
         };
         match d.ui(ctx, extensions, &self.recent) {
@@ -711,6 +733,9 @@ impl CostPlanApp {
                 if ui.button("Open price table… (RON or LiteLLM JSON)").clicked() {
                     self.open_dialog(DialogPurpose::OpenPrices);
                 }
+                if ui.button("Import traffic from logs…").clicked() {
+                    self.open_dialog(DialogPurpose::ImportLogs);
+                }
                 ui.menu_button("Recent files", |ui| {
                     if self.recent.is_empty() {
                         ui.label("none yet");
@@ -785,6 +810,7 @@ impl CostPlanApp {
             ui.selectable_value(&mut self.views.tab, Tab::Charts, "Charts");
             ui.selectable_value(&mut self.views.tab, Tab::Compare, "Compare");
             ui.selectable_value(&mut self.views.tab, Tab::Sweep, "Sweep");
+            ui.selectable_value(&mut self.views.tab, Tab::Calibration, "Calibration");
         });
     }
 
@@ -1128,6 +1154,38 @@ impl CostPlanApp {
     }
 
     /// Adds a policy version to the scenario being edited (from the Sweep view), as an edit.
+    /// Uses a profile fitted from logs as the scenario's traffic (one undoable edit). A model
+    /// without a success rate for a new class gets its average over the classes it has, so the
+    /// scenario stays valid; the status line says to check them.
+    pub fn use_fitted_traffic(&mut self, f: crate::gui::logs_view::Fitted) {
+        let before = self.draft.clone();
+        let mut filled = 0;
+        for m in self.draft.file.models.values_mut() {
+            let known: Vec<f64> = m.success.values().map(|d| d.0.mean()).collect();
+            let average = if known.is_empty() {
+                0.9
+            } else {
+                known.iter().sum::<f64>() / known.len() as f64
+            };
+            for c in &f.profile.classes {
+                if !m.success.contains_key(&c.name) {
+                    let p = (average * 1e4).round() / 1e4;
+                    m.success.insert(c.name.clone(), crate::model::ProbDist::fixed(p));
+                    filled += 1;
+                }
+            }
+        }
+        self.draft.traffic = f.profile.clone();
+        self.draft.file.traffic = crate::model::Source::Inline(f.profile);
+        let note = if filled > 0 {
+            format!(" {filled} success rates for the new classes were set to each model's average: check them in Models.")
+        } else {
+            String::new()
+        };
+        self.status = Some((format!("{}{note}", f.summary), false));
+        self.edited(before);
+    }
+
     pub fn add_policy_version(&mut self, p: Policy) {
         let before = self.draft.clone();
         let name = p.name.clone();
@@ -1174,6 +1232,13 @@ impl eframe::App for CostPlanApp {
         let ctx = ui.ctx().clone();
         self.poll_jobs();
         self.poll_dialog();
+        self.logs.poll();
+        if let Some(f) = self.logs.fitted.take() {
+            self.use_fitted_traffic(*f);
+        }
+        if let Some(e) = self.logs.problem.take().filter(|_| self.views.tab != Tab::Calibration) {
+            self.status = Some((e, true));
+        }
         self.shortcuts(&ctx);
         if let Some(due) = self.run_due {
             let now = Instant::now();
@@ -1238,6 +1303,11 @@ impl eframe::App for CostPlanApp {
                         self.sweep.ui(ui, &self.scenario, repaint)
                     {
                         self.add_policy_version(*p);
+                    }
+                }
+                Tab::Calibration => {
+                    if let Some(crate::gui::logs_view::LogsCommand::PickBacktestFile) = self.logs.ui(ui) {
+                        self.open_dialog(DialogPurpose::BacktestLogs);
                     }
                 }
             });

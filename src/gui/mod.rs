@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod editor;
+pub mod logs_view;
 pub mod path_dialog;
 pub mod sweep_view;
 pub use crate::report::series;

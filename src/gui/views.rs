@@ -16,6 +16,8 @@ pub enum Tab {
     Charts,
     Compare,
     Sweep,
+    /// The baseline against real logs (backtest).
+    Calibration,
 }
 
 /// The results views' own state.

@@ -755,3 +755,60 @@ fn a_sweep_in_the_window_draws_the_frontier_and_a_point_becomes_a_new_version() 
     );
     assert_ne!(added.version, a.draft.policies[i].version, "the version is bumped");
 }
+
+/// File ▸ Import traffic from logs… fits a profile on a background thread and makes it the
+/// scenario's traffic (undoable); the Calibration view backtests the baseline against the
+/// same logs and draws the band.
+#[test]
+fn traffic_imported_from_logs_and_the_calibration_view() {
+    let logs = root().join("scenarios/from-logs/spend-logs.csv");
+    let mut h = harness();
+    wait(&mut h, "results", finished);
+    h.state_mut().show_hint = false;
+    let pick = |h: &mut Harness<'static, CostPlanApp>| {
+        let start = Instant::now();
+        while h.state().path_dialog.is_none() {
+            assert!(start.elapsed() < Duration::from_secs(10), "no file dialog appeared");
+            std::thread::sleep(Duration::from_millis(20));
+            h.step();
+        }
+        h.run_ok();
+        h.get_by_label("Path").focus();
+        h.run_ok();
+        h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+        h.get_by_label("Path").type_text(&logs.display().to_string());
+        h.run_ok();
+        h.get_by_label("Open").click();
+        h.run_ok();
+    };
+    h.get_by_label("File").click();
+    h.run_ok();
+    h.get_by_label("Import traffic from logs…").click();
+    h.run_ok();
+    pick(&mut h);
+    wait(&mut h, "the fit", |a| a.draft.traffic.classes.iter().any(|c| c.name == "billing"));
+    let a = h.state();
+    let names: Vec<&str> = a.draft.traffic.classes.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["faq", "billing"]);
+    let (msg, error) = a.status.clone().unwrap();
+    assert!(!error && msg.contains("Traffic fitted from") && msg.contains("check them in Models"), "{msg}");
+    // Every model has a success rate for the new classes, so the scenario stays valid.
+    assert!(a.draft.file.models.values().all(|m| m.success.contains_key("faq")));
+    assert!(a.dirty);
+    // Calibration: backtest the (bundled) baseline against the same logs.
+    h.get_by_label("Calibration").click();
+    h.run_ok();
+    h.get_by_label("Backtest against logs…").click();
+    h.run_ok();
+    pick(&mut h);
+    wait(&mut h, "the backtest", |a| a.logs.backtest.is_some() || a.logs.problem.is_some());
+    h.run_ok();
+    let b = h.state().logs.backtest.as_ref().expect("a backtest");
+    assert_eq!(b.days, 30);
+    assert!(h.query_all_by_label_contains("actually spent").next().is_some());
+    h.get_by_label("error of the median");
+    let s = costplan::gui::logs_view::calibration_series(b);
+    assert_eq!(s.median.len(), 30);
+    assert_eq!(s.band.len(), 60);
+    assert_eq!(s.inside.len() + s.outside.len(), 30);
+}

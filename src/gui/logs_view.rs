@@ -1,0 +1,290 @@
+//! Real logs in the window: File ▸ Import traffic from logs… fits a traffic profile on a
+//! background thread and offers it as the scenario's traffic; the Calibration view backtests
+//! the baseline against a log file — actual daily spend over the simulated band, and totals.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, TryRecvError, channel};
+
+use egui::{Color32, RichText, Ui};
+use egui_plot::{Legend, Line, PlotPoints, Points, Polygon};
+
+use crate::logs::backtest::{Backtest, backtest};
+use crate::logs::fit::{FitOptions, fit};
+use crate::logs::read::read_files;
+use crate::model::{Scenario, TrafficProfile};
+use crate::sim::engine::Control;
+use crate::sim::results::SimOptions;
+
+/// A fitted profile ready to use, with a summary of where it came from.
+pub struct Fitted {
+    pub profile: TrafficProfile,
+    pub summary: String,
+}
+
+enum Outcome {
+    Fitted(Box<Fitted>),
+    Backtested(Box<Backtest>),
+    Failed(String),
+}
+
+/// Reading and fitting (or backtesting) on a named thread.
+struct LogJob {
+    what: String,
+    cancel: Arc<AtomicBool>,
+    rx: Receiver<Outcome>,
+}
+
+impl Drop for LogJob {
+    fn drop(&mut self) {
+        self.cancel.store(true, Ordering::Relaxed);
+    }
+}
+
+/// What the view asks the app to do after the frame.
+pub enum LogsCommand {
+    /// Use this profile as the scenario's traffic.
+    UseTraffic(Box<Fitted>),
+    /// Pick a log file to backtest against.
+    PickBacktestFile,
+}
+
+/// The Calibration view's and the import's state.
+#[derive(Default)]
+pub struct LogsView {
+    job: Option<LogJob>,
+    pub backtest: Option<Backtest>,
+    pub problem: Option<String>,
+    /// A fitted profile waiting to be applied by the app.
+    pub fitted: Option<Box<Fitted>>,
+}
+
+fn spawn(what: &str, repaint: impl Fn() + Send + 'static, work: impl FnOnce(&AtomicBool) -> Option<Outcome> + Send + 'static) -> Option<LogJob> {
+    let cancel = Arc::new(AtomicBool::new(false));
+    let (tx, rx) = channel();
+    let c2 = cancel.clone();
+    std::thread::Builder::new()
+        .name("costplan-logs".into())
+        .spawn(move || {
+            if let Some(o) = work(&c2) {
+                let _ = tx.send(o);
+            }
+            repaint();
+        })
+        .ok()
+        .map(|_| LogJob {
+            what: what.to_string(),
+            cancel,
+            rx,
+        })
+}
+
+impl LogsView {
+    /// Starts fitting a traffic profile to `files`.
+    pub fn start_import(&mut self, files: Vec<PathBuf>, repaint: impl Fn() + Send + 'static) {
+        self.problem = None;
+        let what = format!("Fitting traffic from {}…", names(&files));
+        self.job = spawn(&what, repaint, move |_| {
+            let paths: Vec<&std::path::Path> = files.iter().map(PathBuf::as_path).collect();
+            Some(match read_files(&paths) {
+                Err(e) => Outcome::Failed(e.to_string()),
+                Ok(logs) => {
+                    let f = fit(&logs, &FitOptions::default());
+                    let summary = format!(
+                        "Traffic fitted from {} rows of {} ({} skipped), {} to {}: {} classes by {}; the volume is the volume on {}.",
+                        logs.records.len(),
+                        names(&files),
+                        logs.skipped_count,
+                        f.start_date,
+                        f.end_date,
+                        f.profile.classes.len(),
+                        f.class_by,
+                        f.start_date
+                    );
+                    Outcome::Fitted(Box::new(Fitted {
+                        profile: f.profile,
+                        summary,
+                    }))
+                }
+            })
+        });
+    }
+
+    /// Starts backtesting `scn`'s baseline against `files`.
+    pub fn start_backtest(&mut self, scn: &Scenario, files: Vec<PathBuf>, repaint: impl Fn() + Send + 'static) {
+        self.problem = None;
+        let scn = scn.clone();
+        let what = format!("Backtesting against {}…", names(&files));
+        self.job = spawn(&what, repaint, move |cancel| {
+            let paths: Vec<&std::path::Path> = files.iter().map(PathBuf::as_path).collect();
+            let logs = match read_files(&paths) {
+                Ok(l) => l,
+                Err(e) => return Some(Outcome::Failed(e.to_string())),
+            };
+            let ctl = Control {
+                cancel,
+                progress: &|_, _| {},
+            };
+            match backtest(&scn, &logs, &SimOptions::default(), &ctl) {
+                Ok(Ok(b)) => Some(Outcome::Backtested(Box::new(b))),
+                Ok(Err(e)) => Some(Outcome::Failed(e)),
+                Err(_) => None,
+            }
+        });
+    }
+
+    /// Whether a job is running.
+    pub fn busy(&self) -> bool {
+        self.job.is_some()
+    }
+
+    /// Takes a finished job's outcome.
+    pub fn poll(&mut self) {
+        let Some(job) = &self.job else { return };
+        match job.rx.try_recv() {
+            Ok(Outcome::Fitted(f)) => {
+                self.fitted = Some(f);
+                self.job = None;
+            }
+            Ok(Outcome::Backtested(b)) => {
+                self.backtest = Some(*b);
+                self.job = None;
+            }
+            Ok(Outcome::Failed(e)) => {
+                self.problem = Some(e);
+                self.job = None;
+            }
+            Err(TryRecvError::Disconnected) => self.job = None,
+            Err(TryRecvError::Empty) => {}
+        }
+    }
+
+    /// The Calibration view.
+    pub fn ui(&mut self, ui: &mut Ui) -> Option<LogsCommand> {
+        self.poll();
+        let mut command = None;
+        ui.label(
+            "Check the baseline against what was actually spent: the scenario's baseline is simulated over the logs' own dates and their daily spend is drawn over the simulated band.",
+        );
+        ui.horizontal(|ui| {
+            if ui
+                .add_enabled(!self.busy(), egui::Button::new("Backtest against logs…"))
+                .clicked()
+            {
+                command = Some(LogsCommand::PickBacktestFile);
+            }
+            if let Some(job) = &self.job {
+                ui.spinner();
+                ui.label(&job.what);
+                if ui.button("Cancel").clicked() {
+                    self.job = None;
+                }
+            }
+        });
+        if let Some(p) = &self.problem {
+            ui.label(RichText::new(p).color(Color32::from_rgb(220, 80, 60)));
+        }
+        if let Some(b) = &self.backtest {
+            calibration(ui, b);
+        }
+        command
+    }
+}
+
+fn names(files: &[PathBuf]) -> String {
+    files
+        .iter()
+        .map(|f| f.file_name().map_or_else(|| f.display().to_string(), |n| n.to_string_lossy().into_owned()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The series of a backtest's chart: the band's polygon, the median line and the actual points
+/// (inside, outside), by day index. Pure, for tests.
+pub struct CalibrationSeries {
+    pub band: Vec<[f64; 2]>,
+    pub median: Vec<[f64; 2]>,
+    pub inside: Vec<[f64; 2]>,
+    pub outside: Vec<[f64; 2]>,
+}
+
+/// Turns a backtest into plot series.
+pub fn calibration_series(b: &Backtest) -> CalibrationSeries {
+    let mut band: Vec<[f64; 2]> = b
+        .daily
+        .iter()
+        .enumerate()
+        .map(|(i, d)| [i as f64, d.simulated_p95_usd])
+        .collect();
+    band.extend(b.daily.iter().enumerate().rev().map(|(i, d)| [i as f64, d.simulated_p5_usd]));
+    let point = |(i, d): (usize, &crate::logs::backtest::BacktestDay)| [i as f64, d.actual_spend_usd];
+    CalibrationSeries {
+        band,
+        median: b
+            .daily
+            .iter()
+            .enumerate()
+            .map(|(i, d)| [i as f64, d.simulated_p50_usd])
+            .collect(),
+        inside: b.daily.iter().enumerate().filter(|(_, d)| d.inside).map(point).collect(),
+        outside: b.daily.iter().enumerate().filter(|(_, d)| !d.inside).map(point).collect(),
+    }
+}
+
+fn calibration(ui: &mut Ui, b: &Backtest) {
+    ui.add_space(6.0);
+    ui.label(RichText::new(b.sentence()).strong());
+    for n in crate::report::backtest::notes(b) {
+        ui.label(RichText::new(n).color(Color32::from_rgb(200, 140, 40)));
+    }
+    let s = calibration_series(b);
+    let grey = Color32::from_rgb(120, 120, 130);
+    let dates: Vec<String> = b.daily.iter().map(|d| d.date.clone()).collect();
+    crate::gui::views::plot(ui, "calibration")
+        .legend(Legend::default().background_alpha(0.85))
+        .height(280.0)
+        .x_axis_label("day")
+        .y_axis_label("spend per day")
+        .x_axis_formatter(move |m, _| {
+            let i = m.value.round();
+            if (m.value - i).abs() < 1e-6 && i >= 0.0 {
+                dates.get(i as usize).map(|d| d[5..].to_string()).unwrap_or_default()
+            } else {
+                String::new()
+            }
+        })
+        .y_axis_formatter(|m, _| crate::report::format::usd(m.value))
+        .show(ui, |plot| {
+            plot.polygon(
+                Polygon::new("simulated p5–p95", PlotPoints::from(s.band))
+                    .fill_color(grey.gamma_multiply(0.25))
+                    .stroke(egui::Stroke::NONE),
+            );
+            plot.line(Line::new("simulated median", PlotPoints::from(s.median)).color(grey).width(2.0));
+            plot.points(
+                Points::new("actual (inside the band)", PlotPoints::from(s.inside))
+                    .radius(3.5)
+                    .color(Color32::from_rgb(40, 40, 40)),
+            );
+            if !s.outside.is_empty() {
+                plot.points(
+                    Points::new("actual (outside)", PlotPoints::from(s.outside))
+                        .radius(3.5)
+                        .color(Color32::from_rgb(220, 80, 60)),
+                );
+            }
+        });
+    egui::Grid::new("backtest_totals").striped(true).show(ui, |ui| {
+        for h in ["total", "actual", "simulated p50 [p5 – p95]", "error of the median", "band"] {
+            ui.strong(h);
+        }
+        ui.end_row();
+        for row in crate::report::backtest::total_rows(b) {
+            for c in row {
+                ui.label(c);
+            }
+            ui.end_row();
+        }
+    });
+}
