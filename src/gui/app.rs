@@ -1178,7 +1178,9 @@ impl CostPlanApp {
         self.draft.traffic = f.profile.clone();
         self.draft.file.traffic = crate::model::Source::Inline(f.profile);
         let note = if filled > 0 {
-            format!(" {filled} success rates for the new classes were set to each model's average: check them in Models.")
+            format!(
+                " {filled} success rates for the new classes were set to each model's average: check them in Models."
+            )
         } else {
             String::new()
         };

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, TryRecvError, channel};
 
 use egui::{Color32, RichText, Ui};
-use egui_plot::{Legend, Line, PlotPoints, Points, Polygon};
+use egui_plot::{FilledArea, Legend, Line, PlotPoints, Points};
 
 use crate::logs::backtest::{Backtest, backtest};
 use crate::logs::fit::{FitOptions, fit};
@@ -60,7 +60,11 @@ pub struct LogsView {
     pub fitted: Option<Box<Fitted>>,
 }
 
-fn spawn(what: &str, repaint: impl Fn() + Send + 'static, work: impl FnOnce(&AtomicBool) -> Option<Outcome> + Send + 'static) -> Option<LogJob> {
+fn spawn(
+    what: &str,
+    repaint: impl Fn() + Send + 'static,
+    work: impl FnOnce(&AtomicBool) -> Option<Outcome> + Send + 'static,
+) -> Option<LogJob> {
     let cancel = Arc::new(AtomicBool::new(false));
     let (tx, rx) = channel();
     let c2 = cancel.clone();
@@ -195,15 +199,20 @@ impl LogsView {
 fn names(files: &[PathBuf]) -> String {
     files
         .iter()
-        .map(|f| f.file_name().map_or_else(|| f.display().to_string(), |n| n.to_string_lossy().into_owned()))
+        .map(|f| {
+            f.file_name()
+                .map_or_else(|| f.display().to_string(), |n| n.to_string_lossy().into_owned())
+        })
         .collect::<Vec<_>>()
         .join(", ")
 }
 
-/// The series of a backtest's chart: the band's polygon, the median line and the actual points
-/// (inside, outside), by day index. Pure, for tests.
+/// The series of a backtest's chart: the band (days, p5, p95), the median line and the actual
+/// points (inside, outside), by day index. Pure, for tests.
 pub struct CalibrationSeries {
-    pub band: Vec<[f64; 2]>,
+    pub days: Vec<f64>,
+    pub p5: Vec<f64>,
+    pub p95: Vec<f64>,
     pub median: Vec<[f64; 2]>,
     pub inside: Vec<[f64; 2]>,
     pub outside: Vec<[f64; 2]>,
@@ -211,24 +220,31 @@ pub struct CalibrationSeries {
 
 /// Turns a backtest into plot series.
 pub fn calibration_series(b: &Backtest) -> CalibrationSeries {
-    let mut band: Vec<[f64; 2]> = b
-        .daily
-        .iter()
-        .enumerate()
-        .map(|(i, d)| [i as f64, d.simulated_p95_usd])
-        .collect();
-    band.extend(b.daily.iter().enumerate().rev().map(|(i, d)| [i as f64, d.simulated_p5_usd]));
     let point = |(i, d): (usize, &crate::logs::backtest::BacktestDay)| [i as f64, d.actual_spend_usd];
     CalibrationSeries {
-        band,
+        days: (0..b.daily.len()).map(|i| i as f64).collect(),
+        p5: b.daily.iter().map(|d| d.simulated_p5_usd).collect(),
+        p95: b.daily.iter().map(|d| d.simulated_p95_usd).collect(),
         median: b
             .daily
             .iter()
             .enumerate()
             .map(|(i, d)| [i as f64, d.simulated_p50_usd])
             .collect(),
-        inside: b.daily.iter().enumerate().filter(|(_, d)| d.inside).map(point).collect(),
-        outside: b.daily.iter().enumerate().filter(|(_, d)| !d.inside).map(point).collect(),
+        inside: b
+            .daily
+            .iter()
+            .enumerate()
+            .filter(|(_, d)| d.inside)
+            .map(point)
+            .collect(),
+        outside: b
+            .daily
+            .iter()
+            .enumerate()
+            .filter(|(_, d)| !d.inside)
+            .map(point)
+            .collect(),
     }
 }
 
@@ -241,6 +257,14 @@ fn calibration(ui: &mut Ui, b: &Backtest) {
     let s = calibration_series(b);
     let grey = Color32::from_rgb(120, 120, 130);
     let dates: Vec<String> = b.daily.iter().map(|d| d.date.clone()).collect();
+    // Dots in the text colour (dark on light, light on dark); room above the band for the legend.
+    let ink = ui.visuals().strong_text_color();
+    let top = s
+        .p95
+        .iter()
+        .copied()
+        .chain(s.inside.iter().chain(&s.outside).map(|p| p[1]))
+        .fold(0.0f64, f64::max);
     crate::gui::views::plot(ui, "calibration")
         .legend(Legend::default().background_alpha(0.85))
         .height(280.0)
@@ -255,17 +279,16 @@ fn calibration(ui: &mut Ui, b: &Backtest) {
             }
         })
         .y_axis_formatter(|m, _| crate::report::format::usd(m.value))
+        .include_y(top * 1.3)
         .show(ui, |plot| {
-            plot.polygon(
-                Polygon::new("simulated p5–p95", PlotPoints::from(s.band))
-                    .fill_color(grey.gamma_multiply(0.25))
-                    .stroke(egui::Stroke::NONE),
-            );
-            plot.line(Line::new("simulated median", PlotPoints::from(s.median)).color(grey).width(2.0));
+            // The median first: the legend takes its colour from the first item named.
+            let name = "simulated median, p5–p95";
+            plot.line(Line::new(name, PlotPoints::from(s.median)).color(grey).width(2.0));
+            plot.add(FilledArea::new(name, &s.days, &s.p5, &s.p95).fill_color(grey.gamma_multiply(0.25)));
             plot.points(
                 Points::new("actual (inside the band)", PlotPoints::from(s.inside))
                     .radius(3.5)
-                    .color(Color32::from_rgb(40, 40, 40)),
+                    .color(ink),
             );
             if !s.outside.is_empty() {
                 plot.points(
@@ -276,7 +299,13 @@ fn calibration(ui: &mut Ui, b: &Backtest) {
             }
         });
     egui::Grid::new("backtest_totals").striped(true).show(ui, |ui| {
-        for h in ["total", "actual", "simulated p50 [p5 – p95]", "error of the median", "band"] {
+        for h in [
+            "total",
+            "actual",
+            "simulated p50 [p5 – p95]",
+            "error of the median",
+            "band",
+        ] {
             ui.strong(h);
         }
         ui.end_row();

@@ -357,7 +357,14 @@ pub fn fit(logs: &Logs, opts: &FitOptions) -> Fit {
             share_left -= s;
             s
         };
-        let (class, fin, fout) = fit_class(records, idx, &logs.symbols, &retries, per_request, opts, name, share);
+        let rows = ClassRows {
+            records,
+            idx,
+            sy: &logs.symbols,
+            retries: &retries,
+            per_request,
+        };
+        let (class, fin, fout) = fit_class(&rows, opts, name, share);
         token_fits.push((name.clone(), fin, fout));
         classes.push(class);
     }
@@ -550,17 +557,25 @@ fn level_dist(level: f64, se_log: f64) -> NonNegDist {
     }
 }
 
-/// One class: tokens, prefix, repeats, retries and owner.
-fn fit_class(
-    records: &[Record],
-    idx: &[usize],
-    sy: &super::Interner,
-    retries: &Retries,
+/// The rows of one class, and what it needs to read them.
+#[derive(Clone, Copy)]
+struct ClassRows<'a> {
+    records: &'a [Record],
+    idx: &'a [usize],
+    sy: &'a super::Interner,
+    retries: &'a Retries,
     per_request: bool,
-    opts: &FitOptions,
-    name: &str,
-    share: f64,
-) -> (TaskClass, TokenFit, TokenFit) {
+}
+
+/// One class: tokens, prefix, repeats, retries and owner.
+fn fit_class(input: &ClassRows<'_>, opts: &FitOptions, name: &str, share: f64) -> (TaskClass, TokenFit, TokenFit) {
+    let ClassRows {
+        records,
+        idx,
+        sy,
+        retries,
+        per_request,
+    } = *input;
     let rows: Vec<&Record> = idx
         .iter()
         .filter(|&&i| !retries.is_retry[i])

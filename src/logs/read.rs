@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 
 use std::collections::HashMap;
 
-use super::{Interner, LogError, MAX_LOG_ROWS, Logs, RawUsage, Record, Skipped, Source, TokenConvention, session_hash};
+use super::{Interner, LogError, Logs, MAX_LOG_ROWS, RawUsage, Record, Skipped, Source, TokenConvention, session_hash};
 
 /// The most bytes one log file may have (10 GB): beyond it, split the export.
 pub const MAX_LOG_FILE_BYTES: u64 = 10_000_000_000;
@@ -313,12 +313,24 @@ fn read_csv(r: impl Read, name: &str, logs: &mut Logs) -> Result<Source, LogErro
                 }
                 let line = rec.position().map_or(0, |p| p.line());
                 let at = format!("line {line}");
-                row(source, &CsvRow { index: &index, rec: &rec }, name, &at, logs);
+                row(
+                    source,
+                    &CsvRow {
+                        index: &index,
+                        rec: &rec,
+                    },
+                    name,
+                    &at,
+                    logs,
+                );
             }
             Err(e) => {
                 let at = e.position().map_or("".into(), |p| format!("line {}", p.line()));
                 logs.skip(skipped(name, &at, "", &e.to_string()));
-                if !matches!(e.kind(), csv::ErrorKind::Utf8 { .. } | csv::ErrorKind::UnequalLengths { .. }) {
+                if !matches!(
+                    e.kind(),
+                    csv::ErrorKind::Utf8 { .. } | csv::ErrorKind::UnequalLengths { .. }
+                ) {
                     break;
                 }
             }
@@ -467,9 +479,7 @@ fn boolean<R: Row + ?Sized>(r: &R, key: &str) -> Option<bool> {
 fn object<'a, R: Row + ?Sized>(r: &'a R, key: &str) -> Option<std::borrow::Cow<'a, Map<String, Value>>> {
     match r.field(key)? {
         Field::Json(Value::Object(m)) => Some(std::borrow::Cow::Borrowed(m)),
-        Field::Text(s) if s.trim_start().starts_with('{') => {
-            serde_json::from_str(s).ok().map(std::borrow::Cow::Owned)
-        }
+        Field::Text(s) if s.trim_start().starts_with('{') => serde_json::from_str(s).ok().map(std::borrow::Cow::Owned),
         _ => None,
     }
 }
@@ -482,9 +492,7 @@ fn first_tag<R: Row + ?Sized>(r: &R, key: &str) -> Option<String> {
         Field::Text(s) if s.trim_start().starts_with('[') => {
             serde_json::from_str::<Vec<Value>>(s).ok().and_then(|a| from(&a))
         }
-        Field::Text(s) => {
-            Some(s.split(',').next().unwrap_or("").trim().to_string()).filter(|t| !t.is_empty())
-        }
+        Field::Text(s) => Some(s.split(',').next().unwrap_or("").trim().to_string()).filter(|t| !t.is_empty()),
         _ => None,
     }
 }
@@ -626,17 +634,30 @@ fn litellm_spend<R: Row + ?Sized>(r: &R, sy: &mut Interner) -> Result<Option<Rec
         output: required_number(r, "completion_tokens")?,
         reasoning: details("completion_tokens_details", "reasoning_tokens")?.unwrap_or(0.0),
     };
-    let mut rec = record(start, 1.0, raw.normalise(TokenConvention::InputIncludesCache), &model, sy);
+    let mut rec = record(
+        start,
+        1.0,
+        raw.normalise(TokenConvention::InputIncludesCache),
+        &model,
+        sy,
+    );
     rec.cost_usd = number(r, "spend")?;
     rec.ok = text(r, "status").map(|s| s.eq_ignore_ascii_case("success"));
     rec.cache_hit = boolean(r, "cache_hit");
-    rec.session = text(r, "session_id")
-        .map(|s| session_hash(&s))
-        .or_else(|| meta.as_deref().and_then(|m| text(m, "trace_id")).map(|s| session_hash(&s)));
+    rec.session = text(r, "session_id").map(|s| session_hash(&s)).or_else(|| {
+        meta.as_deref()
+            .and_then(|m| text(m, "trace_id"))
+            .map(|s| session_hash(&s))
+    });
     durations(r, start, &mut rec)?;
     set_key(&mut rec, sy, "model_group", text(r, "model_group").as_deref());
     set_key(&mut rec, sy, "team", text(r, "team_id").as_deref());
-    set_key(&mut rec, sy, "user", text(r, "end_user").or_else(|| text(r, "user")).as_deref());
+    set_key(
+        &mut rec,
+        sy,
+        "user",
+        text(r, "end_user").or_else(|| text(r, "user")).as_deref(),
+    );
     set_key(&mut rec, sy, "tag", first_tag(r, "request_tags").as_deref());
     Ok(Some(rec))
 }
@@ -653,7 +674,13 @@ fn litellm_daily<R: Row + ?Sized>(r: &R, sy: &mut Interner) -> Result<Option<Rec
         reasoning: 0.0,
     };
     let requests = required_number(r, "api_requests")?;
-    let mut rec = record(start, requests, raw.normalise(TokenConvention::InputIncludesCache), &model, sy);
+    let mut rec = record(
+        start,
+        requests,
+        raw.normalise(TokenConvention::InputIncludesCache),
+        &model,
+        sy,
+    );
     rec.cost_usd = number(r, "spend")?;
     set_key(&mut rec, sy, "model_group", text(r, "model_group").as_deref());
     set_key(&mut rec, sy, "team", text(r, "team_id").as_deref());
@@ -682,12 +709,18 @@ fn langfuse<R: Row + ?Sized>(r: &R, sy: &mut Interner) -> Result<Option<Record>,
     };
     let raw = RawUsage {
         input,
-        cache_read: number_of(usage, &["input_cached_tokens", "cache_read_input_tokens", "input_cache_read"])?
-            .unwrap_or(0.0),
+        cache_read: number_of(
+            usage,
+            &["input_cached_tokens", "cache_read_input_tokens", "input_cache_read"],
+        )?
+        .unwrap_or(0.0),
         cache_write: number_of(usage, &["cache_creation_input_tokens", "input_cache_creation"])?.unwrap_or(0.0),
         output,
-        reasoning: number_of(usage, &["output_reasoning_tokens", "reasoning_tokens", "output_reasoning"])?
-            .unwrap_or(0.0),
+        reasoning: number_of(
+            usage,
+            &["output_reasoning_tokens", "reasoning_tokens", "output_reasoning"],
+        )?
+        .unwrap_or(0.0),
     };
     let cost = match number_of(r, &["totalCost", "calculatedTotalCost"])? {
         Some(c) => Some(c),
@@ -699,17 +732,30 @@ fn langfuse<R: Row + ?Sized>(r: &R, sy: &mut Interner) -> Result<Option<Record>,
     let model = text(r, "model")
         .or_else(|| text(r, "providedModelName"))
         .unwrap_or_else(|| "(unknown)".into());
-    let mut rec = record(start, 1.0, raw.normalise(TokenConvention::InputExcludesCache), &model, sy);
+    let mut rec = record(
+        start,
+        1.0,
+        raw.normalise(TokenConvention::InputExcludesCache),
+        &model,
+        sy,
+    );
     rec.cost_usd = cost;
     rec.ok = text(r, "level").map(|l| l != "ERROR");
-    rec.session = text(r, "traceId").or_else(|| text(r, "sessionId")).map(|s| session_hash(&s));
+    rec.session = text(r, "traceId")
+        .or_else(|| text(r, "sessionId"))
+        .map(|s| session_hash(&s));
     durations(r, start, &mut rec)?;
     if rec.latency_ms.is_none()
         && let Some(secs) = number(r, "latency")?
     {
         rec.latency_ms = Some((secs * 1e3) as f32);
     }
-    set_key(&mut rec, sy, "trace_name", text(r, "traceName").or_else(|| text(r, "name")).as_deref());
+    set_key(
+        &mut rec,
+        sy,
+        "trace_name",
+        text(r, "traceName").or_else(|| text(r, "name")).as_deref(),
+    );
     set_key(&mut rec, sy, "user", text(r, "userId").as_deref());
     let tag = first_tag(r, "traceTags").or_else(|| first_tag(r, "tags"));
     set_key(&mut rec, sy, "tag", tag.as_deref());
@@ -718,10 +764,18 @@ fn langfuse<R: Row + ?Sized>(r: &R, sy: &mut Interner) -> Result<Option<Record>,
 
 /// One bucket of an OpenAI usage page: `{start_time, results: [...]}`.
 fn openai_page(v: &Value, file: &str, at: &str, logs: &mut Logs) {
-    let buckets = v.get("data").and_then(Value::as_array).map(Vec::as_slice).unwrap_or(&[]);
+    let buckets = v
+        .get("data")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or(&[]);
     for (i, b) in buckets.iter().enumerate() {
         let day = b.get("start_time").and_then(timestamp);
-        let results = b.get("results").and_then(Value::as_array).map(Vec::as_slice).unwrap_or(&[]);
+        let results = b
+            .get("results")
+            .and_then(Value::as_array)
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
         for (j, r) in results.iter().enumerate() {
             let here = format!("{at}data[{i}].results[{j}]");
             let rec = match (r.as_object(), day) {
@@ -753,7 +807,13 @@ fn openai_result<R: Row + ?Sized>(r: &R, day: Option<f64>, sy: &mut Interner) ->
     };
     let model = text(r, "model").unwrap_or_else(|| "(all models)".into());
     let requests = required_number(r, "num_model_requests")?;
-    let mut rec = record(start, requests, raw.normalise(TokenConvention::InputIncludesCache), &model, sy);
+    let mut rec = record(
+        start,
+        requests,
+        raw.normalise(TokenConvention::InputIncludesCache),
+        &model,
+        sy,
+    );
     set_key(&mut rec, sy, "project", text(r, "project_id").as_deref());
     Ok(Some(rec))
 }
@@ -761,7 +821,12 @@ fn openai_result<R: Row + ?Sized>(r: &R, day: Option<f64>, sy: &mut Interner) ->
 /// The attributes of an OTLP span as a flat map (`{key, value: {stringValue | intValue | …}}`).
 fn attributes(span: &Value) -> Map<String, Value> {
     let mut out = Map::new();
-    for a in span.get("attributes").and_then(Value::as_array).map(Vec::as_slice).unwrap_or(&[]) {
+    for a in span
+        .get("attributes")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or(&[])
+    {
         let (Some(k), Some(v)) = (a.get("key").and_then(Value::as_str), a.get("value")) else {
             continue;
         };
@@ -784,7 +849,11 @@ fn any_value(v: &Value) -> Value {
     if let Some(x) = v.get("doubleValue").or_else(|| v.get("boolValue")) {
         return x.clone();
     }
-    if let Some(a) = v.get("arrayValue").and_then(|a| a.get("values")).and_then(Value::as_array) {
+    if let Some(a) = v
+        .get("arrayValue")
+        .and_then(|a| a.get("values"))
+        .and_then(Value::as_array)
+    {
         return Value::Array(a.iter().map(any_value).collect());
     }
     Value::Null
@@ -813,11 +882,19 @@ fn otlp_span(span: &Value, sy: &mut Interner) -> Result<Option<Record>, FieldErr
     let a = attributes(span);
     let input = number_of(
         &a,
-        &["gen_ai.usage.input_tokens", "gen_ai.usage.prompt_tokens", "llm.token_count.prompt"],
+        &[
+            "gen_ai.usage.input_tokens",
+            "gen_ai.usage.prompt_tokens",
+            "llm.token_count.prompt",
+        ],
     )?;
     let output = number_of(
         &a,
-        &["gen_ai.usage.output_tokens", "gen_ai.usage.completion_tokens", "llm.token_count.completion"],
+        &[
+            "gen_ai.usage.output_tokens",
+            "gen_ai.usage.completion_tokens",
+            "llm.token_count.completion",
+        ],
     )?;
     let (Some(input), Some(output)) = (input, output) else {
         return Ok(None);
@@ -830,18 +907,27 @@ fn otlp_span(span: &Value, sy: &mut Interner) -> Result<Option<Record>, FieldErr
         input,
         cache_read: number_of(
             &a,
-            &["gen_ai.usage.cache_read.input_tokens", "llm.token_count.prompt_details.cache_read"],
+            &[
+                "gen_ai.usage.cache_read.input_tokens",
+                "llm.token_count.prompt_details.cache_read",
+            ],
         )?
         .unwrap_or(0.0),
         cache_write: number_of(
             &a,
-            &["gen_ai.usage.cache_creation.input_tokens", "llm.token_count.prompt_details.cache_write"],
+            &[
+                "gen_ai.usage.cache_creation.input_tokens",
+                "llm.token_count.prompt_details.cache_write",
+            ],
         )?
         .unwrap_or(0.0),
         output,
         reasoning: number_of(
             &a,
-            &["gen_ai.usage.reasoning.output_tokens", "llm.token_count.completion_details.reasoning"],
+            &[
+                "gen_ai.usage.reasoning.output_tokens",
+                "llm.token_count.completion_details.reasoning",
+            ],
         )?
         .unwrap_or(0.0),
     };
@@ -849,7 +935,13 @@ fn otlp_span(span: &Value, sy: &mut Interner) -> Result<Option<Record>, FieldErr
         .or_else(|| text(&a, "gen_ai.request.model"))
         .or_else(|| text(&a, "llm.model_name"))
         .unwrap_or_else(|| "(unknown)".into());
-    let mut rec = record(start, 1.0, raw.normalise(TokenConvention::InputIncludesCache), &model, sy);
+    let mut rec = record(
+        start,
+        1.0,
+        raw.normalise(TokenConvention::InputIncludesCache),
+        &model,
+        sy,
+    );
     rec.ok = span
         .get("status")
         .and_then(|s| s.get("code"))
@@ -860,7 +952,12 @@ fn otlp_span(span: &Value, sy: &mut Interner) -> Result<Option<Record>, FieldErr
     {
         rec.latency_ms = Some(((end - start) * 1e3) as f32);
     }
-    set_key(&mut rec, sy, "user", text(&a, "user.id").or_else(|| text(&a, "enduser.id")).as_deref());
+    set_key(
+        &mut rec,
+        sy,
+        "user",
+        text(&a, "user.id").or_else(|| text(&a, "enduser.id")).as_deref(),
+    );
     set_key(&mut rec, sy, "tag", first_tag(&a, "tag.tags").as_deref());
     Ok(Some(rec))
 }

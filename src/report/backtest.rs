@@ -62,18 +62,15 @@ pub fn notes(b: &Backtest) -> Vec<String> {
 /// The backtest for the terminal.
 pub fn text(b: &Backtest) -> String {
     let mut out = format!("Backtest of {} ({} runs)\n\n{}\n\n", b.scenario, b.runs, b.sentence());
-    let _ = writeln!(
-        out,
-        "{:<14}  {:>16}  {:<40}  {:>7}  {}",
-        "total", "actual", "simulated p50 [p5 – p95]", "error", "band"
-    );
-    for r in total_rows(b) {
+    let header = ["total", "actual", "simulated p50 [p5 – p95]", "error", "band"].map(String::from);
+    for r in std::iter::once(header).chain(total_rows(b)) {
         let _ = writeln!(out, "{:<14}  {:>16}  {:<40}  {:>7}  {}", r[0], r[1], r[2], r[3], r[4]);
     }
+    let header = ["day", "actual", "simulated p50 [p5 – p95]", "band"];
     let _ = writeln!(
         out,
         "\n{:<12}  {:>12}  {:<34}  {}",
-        "day", "actual", "simulated p50 [p5 – p95]", "band"
+        header[0], header[1], header[2], header[3]
     );
     for d in &b.daily {
         let _ = writeln!(
@@ -111,7 +108,7 @@ pub fn html(b: &Backtest, version: &str) -> String {
         esc(&b.sentence())
     );
     for n in notes(b) {
-        let _ = write!(out, "<p>{}</p>\n", esc(&n));
+        let _ = writeln!(out, "<p>{}</p>", esc(&n));
     }
     out.push_str("</section>\n<section id=\"daily\">\n<h2>Daily spend</h2>\n<figure class=\"chart\"><figcaption>Actual daily spend (dots) over the simulated median (line) and p5–p95 band</figcaption>");
     match charts::backtest_daily(b) {

@@ -486,7 +486,17 @@ fn traffic_fit_and_backtest_from_the_command_line() {
     let dir = tempfile::tempdir().unwrap();
     let logs = dir.path().join("spend-logs.csv");
     let out = costplan()
-        .args(["traffic", "synth", "--format", "litellm-csv", "--tasks-per-day", "60", "--days", "21", "-o"])
+        .args([
+            "traffic",
+            "synth",
+            "--format",
+            "litellm-csv",
+            "--tasks-per-day",
+            "60",
+            "--days",
+            "21",
+            "-o",
+        ])
         .arg(&logs)
         .output()
         .unwrap();
@@ -501,7 +511,10 @@ fn traffic_fit_and_backtest_from_the_command_line() {
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
-    assert!(stderr.contains("2 classes by tag") && stderr.contains("(21 days)"), "{stderr}");
+    assert!(
+        stderr.contains("2 classes by tag") && stderr.contains("(21 days)"),
+        "{stderr}"
+    );
     let text = std::fs::read_to_string(&traffic).unwrap();
     assert!(text.contains("owner: \"support\""), "{text}");
     // The fitted profile is a valid CostPlan file.
@@ -510,7 +523,10 @@ fn traffic_fit_and_backtest_from_the_command_line() {
     // The shipped example's scenario, pointed at this traffic, backtests against these logs.
     let scn = std::fs::read_to_string(crate::common::root().join("scenarios/from-logs/scenario.ron"))
         .unwrap()
-        .replace("../../assets", &crate::common::root().join("assets").display().to_string());
+        .replace(
+            "../../assets",
+            &crate::common::root().join("assets").display().to_string(),
+        );
     std::fs::write(dir.path().join("scenario.ron"), scn).unwrap();
     let html = dir.path().join("backtest.html");
     let out = costplan()
@@ -529,10 +545,20 @@ fn traffic_fit_and_backtest_from_the_command_line() {
     assert!(v["spend_usd"]["actual"].as_f64().unwrap() > 0.0);
     assert!(std::fs::read_to_string(&html).unwrap().contains("<h2>Daily spend</h2>"));
     // Not a log file: exit 2 with the file named; a missing one: exit 1.
-    let out = costplan().args(["traffic", "fit"]).arg(&traffic).args(["-o"]).arg(dir.path().join("x.ron")).output().unwrap();
+    let out = costplan()
+        .args(["traffic", "fit"])
+        .arg(&traffic)
+        .args(["-o"])
+        .arg(dir.path().join("x.ron"))
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot tell which log format"));
-    let out = costplan().args(["traffic", "fit", "no-such.csv", "-o"]).arg(dir.path().join("x.ron")).output().unwrap();
+    let out = costplan()
+        .args(["traffic", "fit", "no-such.csv", "-o"])
+        .arg(dir.path().join("x.ron"))
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no-such.csv"));
 }

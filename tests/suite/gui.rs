@@ -786,12 +786,17 @@ fn traffic_imported_from_logs_and_the_calibration_view() {
     h.get_by_label("Import traffic from logs…").click();
     h.run_ok();
     pick(&mut h);
-    wait(&mut h, "the fit", |a| a.draft.traffic.classes.iter().any(|c| c.name == "billing"));
+    wait(&mut h, "the fit", |a| {
+        a.draft.traffic.classes.iter().any(|c| c.name == "billing")
+    });
     let a = h.state();
     let names: Vec<&str> = a.draft.traffic.classes.iter().map(|c| c.name.as_str()).collect();
     assert_eq!(names, ["faq", "billing"]);
     let (msg, error) = a.status.clone().unwrap();
-    assert!(!error && msg.contains("Traffic fitted from") && msg.contains("check them in Models"), "{msg}");
+    assert!(
+        !error && msg.contains("Traffic fitted from") && msg.contains("check them in Models"),
+        "{msg}"
+    );
     // Every model has a success rate for the new classes, so the scenario stays valid.
     assert!(a.draft.file.models.values().all(|m| m.success.contains_key("faq")));
     assert!(a.dirty);
@@ -801,7 +806,9 @@ fn traffic_imported_from_logs_and_the_calibration_view() {
     h.get_by_label("Backtest against logs…").click();
     h.run_ok();
     pick(&mut h);
-    wait(&mut h, "the backtest", |a| a.logs.backtest.is_some() || a.logs.problem.is_some());
+    wait(&mut h, "the backtest", |a| {
+        a.logs.backtest.is_some() || a.logs.problem.is_some()
+    });
     h.run_ok();
     let b = h.state().logs.backtest.as_ref().expect("a backtest");
     assert_eq!(b.days, 30);
@@ -809,6 +816,7 @@ fn traffic_imported_from_logs_and_the_calibration_view() {
     h.get_by_label("error of the median");
     let s = costplan::gui::logs_view::calibration_series(b);
     assert_eq!(s.median.len(), 30);
-    assert_eq!(s.band.len(), 60);
+    assert_eq!((s.p5.len(), s.p95.len()), (30, 30));
+    assert!(s.p5.iter().zip(&s.p95).all(|(lo, hi)| lo <= hi));
     assert_eq!(s.inside.len() + s.outside.len(), 30);
 }

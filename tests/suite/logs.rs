@@ -87,9 +87,15 @@ fn every_per_request_format_reads_the_same_requests() {
         assert_eq!(logs.records.len(), rows.len(), "{name}");
         for (r, g) in logs.records.iter().zip(&rows) {
             assert_eq!(r.usage.prompt_tokens, g.prompt_tokens as f64, "{name}: prompt tokens");
-            assert_eq!(r.usage.cache_read_tokens, g.cache_read_tokens as f64, "{name}: cache reads");
+            assert_eq!(
+                r.usage.cache_read_tokens, g.cache_read_tokens as f64,
+                "{name}: cache reads"
+            );
             assert_eq!(r.usage.output_tokens, g.output_tokens as f64, "{name}");
-            assert!((r.start_unix_s - g.start_unix_ms as f64 / 1e3).abs() < 1e-3, "{name}: time");
+            assert!(
+                (r.start_unix_s - g.start_unix_ms as f64 / 1e3).abs() < 1e-3,
+                "{name}: time"
+            );
             assert_eq!(r.ok, Some(g.ok), "{name}: status");
         }
         let mut p = fit(&logs, &FitOptions::default()).profile;
@@ -130,7 +136,11 @@ fn a_fit_recovers_the_parameters_the_logs_were_generated_from() {
     let (g, se_g) = f.growth.expect("30 days give a trend");
     assert!((g - 0.10).abs() < 3.0 * se_g, "{g} ± {se_g}");
     // The weekly pattern (normalised to a mean of 1).
-    let truth: Vec<f64> = s.weekly.iter().map(|w| w / (s.weekly.iter().sum::<f64>() / 7.0)).collect();
+    let truth: Vec<f64> = s
+        .weekly
+        .iter()
+        .map(|w| w / (s.weekly.iter().sum::<f64>() / 7.0))
+        .collect();
     for (k, (w, t)) in p.weekly_pattern.iter().zip(&truth).enumerate() {
         assert!((w - t).abs() < 0.08, "weekday {k}: {w} vs {t}");
     }
@@ -141,7 +151,11 @@ fn a_fit_recovers_the_parameters_the_logs_were_generated_from() {
     let faq = p.classes.iter().find(|c| c.name == "faq").expect("faq");
     let billing = p.classes.iter().find(|c| c.name == "billing").expect("billing");
     let n = f.tasks_by_day.iter().sum::<f64>();
-    assert!((faq.share.get() - 0.7).abs() < 3.0 * (0.21 / n).sqrt(), "{}", faq.share.get());
+    assert!(
+        (faq.share.get() - 0.7).abs() < 3.0 * (0.21 / n).sqrt(),
+        "{}",
+        faq.share.get()
+    );
     assert!((faq.share.get() + billing.share.get() - 1.0).abs() < 1e-12);
     assert_eq!(faq.owner.as_deref(), Some("support"));
     assert_eq!(billing.owner.as_deref(), Some("finance"));
@@ -154,7 +168,9 @@ fn a_fit_recovers_the_parameters_the_logs_were_generated_from() {
         };
         assert!((m / median_in - 1.0).abs() < 0.04, "{}: median {m}", class.name);
         assert!((q / p95_in - 1.0).abs() < 0.06, "{}: p95 {q}", class.name);
-        let DistSpec::LogNormal(m, _) = spec_of(&class.output_tokens) else { panic!() };
+        let DistSpec::LogNormal(m, _) = spec_of(&class.output_tokens) else {
+            panic!()
+        };
         assert!((m / median_out - 1.0).abs() < 0.05, "{}: output median {m}", class.name);
     }
     // Response-cache hits: 10 % of billing requests (binomial SE over ~2,700 requests ≈ 0.6 %).
@@ -186,7 +202,10 @@ fn a_fit_recovers_the_parameters_the_logs_were_generated_from() {
 fn aggregated_usage_gives_volume_and_mean_tokens_and_says_what_it_assumed() {
     let s = spec();
     let rows = generate(&s);
-    for (format, key) in [(SynthFormat::OpenAiUsage, "project"), (SynthFormat::LiteLlmDailyCsv, "model_group")] {
+    for (format, key) in [
+        (SynthFormat::OpenAiUsage, "project"),
+        (SynthFormat::LiteLlmDailyCsv, "model_group"),
+    ] {
         let logs = read(&write(&s, &rows, format), "usage").unwrap();
         assert!(!logs.per_request());
         let f = fit(&logs, &FitOptions::default());
@@ -200,8 +219,16 @@ fn aggregated_usage_gives_volume_and_mean_tokens_and_says_what_it_assumed() {
         // Mean prompt tokens per request, prefix included (no per-request spread to find it).
         let faq = f.profile.classes.iter().find(|c| c.name.contains("faq")).unwrap();
         let want = 800.0 * (0.5 * (3.0f64.ln() / 1.645).powi(2)).exp() + 1500.0;
-        assert!((faq.input_tokens.0.mean() / want - 1.0).abs() < 0.03, "{} vs {want}", faq.input_tokens.0.mean());
-        assert!(f.assumed.iter().any(|(field, why)| field.contains("input_tokens") && why.contains("means only")));
+        assert!(
+            (faq.input_tokens.0.mean() / want - 1.0).abs() < 0.03,
+            "{} vs {want}",
+            faq.input_tokens.0.mean()
+        );
+        assert!(
+            f.assumed
+                .iter()
+                .any(|(field, why)| field.contains("input_tokens") && why.contains("means only"))
+        );
     }
 }
 
@@ -219,20 +246,38 @@ fn bad_rows_are_counted_and_listed_with_line_and_field() {
     assert_eq!(logs.skipped_count, 2);
     assert_eq!(logs.records.len(), 48);
     let first = &logs.skipped[0];
-    assert_eq!((first.at.as_str(), first.field.as_str()), ("line 3", "startTime"), "{first}");
+    assert_eq!(
+        (first.at.as_str(), first.field.as_str()),
+        ("line 3", "startTime"),
+        "{first}"
+    );
     assert!(first.reason.contains("not a time"), "{first}");
     let second = &logs.skipped[1];
-    assert_eq!((second.at.as_str(), second.field.as_str()), ("line 5", "prompt_tokens"), "{second}");
+    assert_eq!(
+        (second.at.as_str(), second.field.as_str()),
+        ("line 5", "prompt_tokens"),
+        "{second}"
+    );
     assert!(second.reason.contains("-12"), "{second}");
-    assert_eq!(second.to_string(), format!("spend.csv: line 5: prompt_tokens: {}", second.reason));
+    assert_eq!(
+        second.to_string(),
+        format!("spend.csv: line 5: prompt_tokens: {}", second.reason)
+    );
 
     // A missing required column is named.
     let no_tokens = csv.replacen("prompt_tokens", "prompt", 1);
     let e = read(&no_tokens, "spend.csv").unwrap_err();
-    assert!(e.to_string().contains("missing required column \"prompt_tokens\""), "{e}");
+    assert!(
+        e.to_string().contains("missing required column \"prompt_tokens\""),
+        "{e}"
+    );
 
     // JSON: a bad element is skipped at its index; a syntax error names line and column.
-    let json = write(&s, &rows[..5], SynthFormat::LiteLlmJson).replacen("\"completion_tokens\":", "\"completion_tokens\":\"many\",\"x\":", 1);
+    let json = write(&s, &rows[..5], SynthFormat::LiteLlmJson).replacen(
+        "\"completion_tokens\":",
+        "\"completion_tokens\":\"many\",\"x\":",
+        1,
+    );
     let logs = read(&json, "spend.json").unwrap();
     assert_eq!(logs.skipped_count, 1);
     assert_eq!(logs.skipped[0].at, "[0]");
@@ -242,7 +287,10 @@ fn bad_rows_are_counted_and_listed_with_line_and_field() {
 
     // Not a log at all, and nothing at all.
     let e = read("name,colour\nx,blue\n", "other.csv").unwrap_err();
-    assert!(e.to_string().contains("cannot tell which log format") && e.to_string().contains("name, colour"), "{e}");
+    assert!(
+        e.to_string().contains("cannot tell which log format") && e.to_string().contains("name, colour"),
+        "{e}"
+    );
     assert!(matches!(read("", "empty.csv"), Err(LogError::Empty(_))));
     // Langfuse observations that are not generations are not LLM calls (not rows to fit).
     let span = "{\"type\":\"SPAN\",\"startTime\":\"2025-10-01T00:00:00Z\",\"usageDetails\":{}}\n";
@@ -306,27 +354,38 @@ fn a_scenario_fitted_from_its_logs_reproduces_their_spend() {
         )
     };
     let scn = costplan::model::Scenario::from_str(&scenario("gpt-4o-mini"), "fitted.ron", Some(dir.path())).unwrap();
-    let b = backtest(&scn, &logs, &SimOptions::default(), &Control::none()).unwrap().unwrap();
+    let b = backtest(&scn, &logs, &SimOptions::default(), &Control::none())
+        .unwrap()
+        .unwrap();
     assert_eq!(b.days, 30);
     assert_eq!(b.start_date, "2025-10-01");
     let actual: f64 = rows.iter().map(|r| r.cost_usd).sum();
     assert!((b.spend_usd.actual - actual).abs() < 1e-9);
     assert!(b.spend_usd.inside, "{}", b.sentence());
     assert!(b.spend_usd.error.abs() < 0.05, "{}", b.sentence());
-    assert!(b.requests.inside && b.prompt_tokens.inside && b.output_tokens.inside, "{b:#?}");
+    assert!(
+        b.requests.inside && b.prompt_tokens.inside && b.output_tokens.inside,
+        "{b:#?}"
+    );
     assert!(b.share_of_days_inside >= 0.7, "{}", b.sentence());
     assert!(b.sentence().contains("inside the p5–p95 band"));
     assert!(b.unknown_models.is_empty());
     // Priced as gpt-4o (about 17× dearer), the same traffic misses the actual spend by far.
     let wrong = costplan::model::Scenario::from_str(&scenario("gpt-4o"), "fitted.ron", Some(dir.path())).unwrap();
-    let w = backtest(&wrong, &logs, &SimOptions::default(), &Control::none()).unwrap().unwrap();
+    let w = backtest(&wrong, &logs, &SimOptions::default(), &Control::none())
+        .unwrap()
+        .unwrap();
     assert!(!w.spend_usd.inside && w.spend_usd.error > 5.0, "{}", w.sentence());
     assert!(w.share_of_days_inside < 0.1);
 }
 
 #[test]
 fn a_json_array_of_something_else_is_named_not_misread() {
-    let e = read("[{\"name\": \"x\", \"colour\": \"blue\"}, {\"name\": \"y\"}]", "things.json").unwrap_err();
+    let e = read(
+        "[{\"name\": \"x\", \"colour\": \"blue\"}, {\"name\": \"y\"}]",
+        "things.json",
+    )
+    .unwrap_err();
     assert!(
         e.to_string().contains("cannot tell which log format") && e.to_string().contains("colour"),
         "{e}"
