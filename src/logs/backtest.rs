@@ -68,6 +68,8 @@ pub struct Backtest {
     pub rows_without_cost: u64,
     /// Models in the logs that the scenario does not have.
     pub unknown_models: Vec<String>,
+    /// Rows priced in another currency (left out of the actual spend), by currency.
+    pub other_currencies: Vec<(String, u64)>,
 }
 
 /// Simulates the scenario's baseline over the logs' dates (start date = the logs' first day,
@@ -175,6 +177,7 @@ pub fn backtest(
         daily,
         rows_without_cost: without_cost,
         unknown_models: unknown,
+        other_currencies: logs.other_currencies.iter().map(|(c, n)| (c.clone(), *n)).collect(),
     }))
 }
 

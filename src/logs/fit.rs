@@ -725,6 +725,11 @@ impl Fit {
         if logs.skipped_count > 20 {
             line(format!("  … and {} more skipped rows", logs.skipped_count - 20));
         }
+        for (c, n) in &logs.other_currencies {
+            line(format!(
+                "  {n} rows priced in {c}: their cost is left out of the per-model cost"
+            ));
+        }
         line("fitted:".into());
         for (f, how) in &self.fitted {
             line(format!("  {f}: {how}"));

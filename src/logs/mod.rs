@@ -177,6 +177,9 @@ pub struct Logs {
     pub skipped: Vec<Skipped>,
     /// Rows skipped in all (the list above keeps the first few hundred).
     pub skipped_count: u64,
+    /// Rows whose cost is in another currency than US dollars, by currency (their cost is left
+    /// out: CostPlan prices in US dollars).
+    pub other_currencies: std::collections::BTreeMap<String, u64>,
 }
 
 /// The most rows one fit reads (20 million, about 3 GB of memory at ~150 bytes a row): beyond

@@ -562,7 +562,13 @@ fn row<R: Row + ?Sized>(source: Source, r: &R, file: &str, at: &str, logs: &mut 
         Source::OpenTelemetry => Err(("".into(), "not a span".into())),
     };
     match rec {
-        Ok(Some(rec)) => logs.records.push(rec),
+        Ok(Some(mut rec)) => {
+            if let Some(c) = text(r, "currency").filter(|c| !c.eq_ignore_ascii_case("usd")) {
+                rec.cost_usd = None;
+                *logs.other_currencies.entry(c.to_uppercase()).or_default() += 1;
+            }
+            logs.records.push(rec)
+        }
         Ok(None) => {}
         Err((field, reason)) => logs.skip(skipped(file, at, &field, &reason)),
     }

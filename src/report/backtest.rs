@@ -50,6 +50,13 @@ pub fn notes(b: &Backtest) -> Vec<String> {
             b.rows_without_cost
         ));
     }
+    if !b.other_currencies.is_empty() {
+        let list: Vec<String> = b.other_currencies.iter().map(|(c, n)| format!("{n} in {c}")).collect();
+        n.push(format!(
+            "Rows priced in another currency than US dollars are left out of the actual spend: {}.",
+            list.join(", ")
+        ));
+    }
     if !b.unknown_models.is_empty() {
         n.push(format!(
             "Models in the logs that the scenario does not have: {}.",

@@ -391,3 +391,105 @@ fn a_json_array_of_something_else_is_named_not_misread() {
         "{e}"
     );
 }
+
+/// Small hand-written files in each format's real field names (not made by the generator), so
+/// that a misreading shared by the generator and the reader cannot hide.
+#[test]
+fn hand_written_fixtures_in_every_format_normalise_alike() {
+    let dir = crate::common::root().join("tests/data/logs");
+    let read_one = |name: &str| {
+        let mut logs = Logs::default();
+        costplan::logs::read::read_file(&dir.join(name), &mut logs).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(logs.skipped_count, 0, "{name}: {:?}", logs.skipped);
+        logs
+    };
+    let key = |logs: &Logs, r: &costplan::logs::Record, k: &str| {
+        r.keys[costplan::logs::key_index(k).unwrap()].map(|s| logs.symbols.name(s).to_string())
+    };
+
+    // LiteLLM: prompt_tokens include the 3,000 cached (Anthropic's cache read, from metadata).
+    let l = read_one("litellm-spend-logs.json");
+    assert_eq!(l.files[0].1, costplan::logs::Source::LiteLlmSpendLogs);
+    assert_eq!(l.records.len(), 3);
+    let r = &l.records[0];
+    assert_eq!(
+        (r.usage.prompt_tokens, r.usage.cache_read_tokens, r.usage.output_tokens),
+        (4000.0, 3000.0, 300.0)
+    );
+    assert_eq!(r.usage.reasoning_tokens, 50.0);
+    // Times to the millisecond (differences of seconds since 1970 carry float rounding).
+    let ms = |x: Option<f32>| x.map(|v| v.round());
+    assert_eq!(
+        (r.cost_usd, r.ok, ms(r.ttft_ms), ms(r.latency_ms)),
+        (Some(0.0123), Some(true), Some(800.0), Some(4500.0))
+    );
+    assert_eq!(key(&l, r, "tag").as_deref(), Some("faq"));
+    assert_eq!(key(&l, r, "team").as_deref(), Some("support"));
+    assert_eq!(key(&l, r, "model_group").as_deref(), Some("sonnet"));
+    // OpenAI's cached tokens sit in prompt_tokens_details; end_user wins over the key's user.
+    let r = &l.records[1];
+    assert_eq!((r.usage.prompt_tokens, r.usage.cache_read_tokens), (1200.0, 1024.0));
+    assert_eq!(r.ok, Some(false));
+    assert_eq!(key(&l, r, "user").as_deref(), Some("acme"));
+    // The failure followed in the same session by another request is a retry.
+    let f = fit(&l, &FitOptions::default());
+    assert_eq!(f.retries, 1.0);
+
+    // Langfuse: input excludes the cached tokens — the same request reads 4,000 prompt tokens.
+    let g = read_one("langfuse-observations.jsonl");
+    assert_eq!(g.files[0].1, costplan::logs::Source::Langfuse);
+    assert_eq!(g.records.len(), 2, "the SPAN is not an LLM call");
+    let r = &g.records[0];
+    assert_eq!(
+        (r.usage.prompt_tokens, r.usage.cache_read_tokens, r.usage.output_tokens),
+        (4000.0, 3000.0, 300.0)
+    );
+    assert_eq!((r.cost_usd, ms(r.latency_ms)), (Some(0.0084), Some(4500.0)));
+    assert_eq!(key(&g, r, "trace_name").as_deref(), Some("support-chat"));
+    assert_eq!(key(&g, r, "tag").as_deref(), Some("faq"));
+    let r = &g.records[1];
+    assert_eq!(
+        (r.usage.prompt_tokens, r.usage.reasoning_tokens, r.ok),
+        (800.0, 20.0, Some(false))
+    );
+
+    // OpenTelemetry: input includes cache reads; the response model names the model; an
+    // OpenInference span reads alike; a span without token counts is not an LLM call.
+    let o = read_one("otel-genai-spans.json");
+    assert_eq!(o.files[0].1, costplan::logs::Source::OpenTelemetry);
+    assert_eq!(o.records.len(), 2);
+    let r = &o.records[0];
+    assert_eq!((r.usage.prompt_tokens, r.usage.cache_read_tokens), (4000.0, 3000.0));
+    assert_eq!(o.symbols.name(r.model), "gpt-4o-2024-08-06");
+    assert_eq!((ms(r.latency_ms), r.ok), (Some(3000.0), Some(true)));
+    assert_eq!(key(&o, r, "user").as_deref(), Some("u-1"));
+    let r = &o.records[1];
+    assert_eq!(
+        (o.symbols.name(r.model), r.usage.prompt_tokens, r.ok),
+        ("gpt-4o-mini", 900.0, Some(false))
+    );
+    assert_eq!(key(&o, r, "tag").as_deref(), Some("billing"));
+
+    // OpenAI usage pages: aggregated per day, input includes cached tokens.
+    let u = read_one("openai-usage-completions.json");
+    assert_eq!(u.records.len(), 2);
+    assert!(!u.per_request());
+    let r = &u.records[0];
+    assert_eq!(
+        (r.requests, r.usage.prompt_tokens, r.usage.cache_read_tokens),
+        (40.0, 50000.0, 20000.0)
+    );
+    assert_eq!(
+        costplan::logs::fit::date_of_day(costplan::logs::fit::unix_day(r.start_unix_s)),
+        "2025-10-06"
+    );
+    assert_eq!(key(&u, r, "project").as_deref(), Some("proj_support"));
+
+    // LiteLLM daily spend: a row priced in euros is named and its cost left out.
+    let d = read_one("litellm-daily-spend.csv");
+    assert_eq!(d.records.len(), 2);
+    assert_eq!(d.records[0].usage.prompt_tokens, 40000.0);
+    assert_eq!(d.records[0].cost_usd, Some(0.21));
+    assert_eq!(d.records[1].cost_usd, None);
+    assert_eq!(d.other_currencies.get("EUR"), Some(&1));
+}

@@ -118,7 +118,10 @@ fn sampled_agrees_with_exact_on_every_shipped_scenario_at_1x_and_10x() {
     for path in ron_files("scenarios") {
         // Traffic profiles are not scenarios; the logs example has 150 tasks a day, below the
         // sample, so the sampled engine would simulate every task.
-        if path.parent().is_some_and(|p| p.ends_with("traffic") || p.ends_with("from-logs")) {
+        if path
+            .parent()
+            .is_some_and(|p| p.ends_with("traffic") || p.ends_with("from-logs"))
+        {
             continue;
         }
         let name = path.file_stem().unwrap().to_string_lossy().to_string();
