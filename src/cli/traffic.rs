@@ -168,14 +168,14 @@ fn fit_cmd(a: &FitArgs) -> Result<ExitCode> {
             name: a.name.clone(),
         },
     );
-    let text = f.to_ron(&logs).context("writing the profile as RON")?;
     // The profile must load back before it is written.
-    let out_name = a.output.display().to_string();
-    let src = crate::model::error::SourceFile::new(&out_name, &text);
-    if let Err(e) = crate::model::TrafficProfile::from_ron(&src) {
-        eprintln!("the fitted profile does not validate (a bug; please report it):\n{e}");
-        return Ok(ExitCode::from(super::EXIT_FAILURE));
-    }
+    let text = match f.to_checked_ron(&logs, &a.output.display().to_string()) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("{e} (nothing written)");
+            return Ok(ExitCode::from(super::EXIT_INVALID));
+        }
+    };
     crate::model::io::write_atomic(&a.output, text.as_bytes())
         .with_context(|| format!("writing {}", a.output.display()))?;
     eprintln!(

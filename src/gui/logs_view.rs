@@ -95,6 +95,9 @@ impl LogsView {
                 Err(e) => Outcome::Failed(e.to_string()),
                 Ok(logs) => {
                     let f = fit(&logs, &FitOptions::default());
+                    if let Err(e) = f.to_checked_ron(&logs, "fitted traffic") {
+                        return Some(Outcome::Failed(e));
+                    }
                     let summary = format!(
                         "Traffic fitted from {} rows of {} ({} skipped), {} to {}: {} classes by {}; the volume is the volume on {}.",
                         logs.records.len(),

@@ -692,6 +692,18 @@ fn model_stats(records: &[Record], sy: &super::Interner) -> Vec<ModelStats> {
 }
 
 impl Fit {
+    /// The profile as RON, checked to load back as a valid traffic profile (a fit to extreme
+    /// logs can leave CostPlan's bounds: the error says where).
+    pub fn to_checked_ron(&self, logs: &Logs, name: &str) -> Result<String, String> {
+        let text = self
+            .to_ron(logs)
+            .map_err(|e| format!("writing the profile as RON: {e}"))?;
+        let src = crate::model::error::SourceFile::new(name, &text);
+        crate::model::TrafficProfile::from_ron(&src)
+            .map(|_| text.clone())
+            .map_err(|e| format!("the profile fitted to these logs is outside CostPlan's bounds: {e}"))
+    }
+
     /// The profile as RON, opening with a comment block: sources, period, rows read and
     /// skipped (with why), what was fitted and what assumed, fit quality and per-model figures.
     pub fn to_ron(&self, logs: &Logs) -> Result<String, ron::Error> {

@@ -508,11 +508,19 @@ pub fn timestamp(v: &Value) -> Option<f64> {
     }
 }
 
+/// The earliest and latest times a log row may have: 1990-01-01 and 2200-01-01 UTC (anything
+/// outside is a unit mix-up or a corrupt field).
+pub const TIME_RANGE_UNIX_S: (f64, f64) = (631_152_000.0, 7_258_118_400.0);
+
+fn in_range(t: f64) -> Option<f64> {
+    (TIME_RANGE_UNIX_S.0..=TIME_RANGE_UNIX_S.1).contains(&t).then_some(t)
+}
+
 fn epoch(x: f64) -> Option<f64> {
     if !x.is_finite() || x < 0.0 {
         return None;
     }
-    Some(if x < 1e11 {
+    in_range(if x < 1e11 {
         x
     } else if x < 1e14 {
         x / 1e3
@@ -534,20 +542,21 @@ pub fn parse_time(s: &str) -> Option<f64> {
     }
     let t = s.replacen(' ', "T", 1);
     let t = t.trim_end_matches(" UTC");
+    let secs = |ts: jiff::Timestamp| in_range(ts.as_nanosecond() as f64 / 1e9);
     if let Ok(ts) = t.parse::<jiff::Timestamp>() {
-        return Some(ts.as_nanosecond() as f64 / 1e9);
+        return secs(ts);
     }
     if let Ok(dt) = t.parse::<jiff::civil::DateTime>() {
         return dt
             .to_zoned(jiff::tz::TimeZone::UTC)
             .ok()
-            .map(|z| z.timestamp().as_nanosecond() as f64 / 1e9);
+            .and_then(|z| secs(z.timestamp()));
     }
     if let Ok(d) = t.parse::<jiff::civil::Date>() {
         return d
             .to_zoned(jiff::tz::TimeZone::UTC)
             .ok()
-            .map(|z| z.timestamp().as_nanosecond() as f64 / 1e9);
+            .and_then(|z| secs(z.timestamp()));
     }
     None
 }
@@ -561,7 +570,7 @@ fn row<R: Row + ?Sized>(source: Source, r: &R, file: &str, at: &str, logs: &mut 
         Source::OpenAiUsage => openai_result(r, None, &mut logs.symbols),
         Source::OpenTelemetry => Err(("".into(), "not a span".into())),
     };
-    match rec {
+    match bounded(rec) {
         Ok(Some(mut rec)) => {
             if let Some(c) = text(r, "currency").filter(|c| !c.eq_ignore_ascii_case("usd")) {
                 rec.cost_usd = None;
@@ -578,6 +587,55 @@ fn row<R: Row + ?Sized>(source: Source, r: &R, file: &str, at: &str, logs: &mut 
 fn set_key(rec: &mut Record, sy: &mut Interner, key: &str, value: Option<&str>) {
     if let (Some(i), Some(v)) = (super::key_index(key), value.filter(|v| !v.is_empty())) {
         rec.keys[i] = Some(sy.intern(v));
+    }
+}
+
+/// The most requests one aggregated row may stand for, and the most tokens of one kind a request
+/// may have (CostPlan's own bounds, `model::limits`).
+const MAX_ROW_REQUESTS: f64 = crate::model::limits::MAX_REQUESTS_PER_DAY;
+
+/// Checks a row's counts against CostPlan's bounds.
+fn check_bounds(requests: f64, usage: &super::Usage, cost: Option<f64>) -> Result<(), FieldError> {
+    if requests > MAX_ROW_REQUESTS {
+        return Err((
+            "requests".into(),
+            format!("{requests} requests in one row is above the limit of {MAX_ROW_REQUESTS}"),
+        ));
+    }
+    let per = requests.max(1.0);
+    let max = crate::model::limits::MAX_TOKENS_PER_REQUEST;
+    for (field, v) in [
+        ("prompt tokens", usage.prompt_tokens),
+        ("output tokens", usage.output_tokens),
+        ("reasoning tokens", usage.reasoning_tokens),
+    ] {
+        if v / per > max {
+            return Err((
+                field.into(),
+                format!("{} per request is above the limit of {max}", v / per),
+            ));
+        }
+    }
+    if let Some(c) = cost
+        && c / per > crate::model::limits::MAX_COST_PER_REQUEST_USD
+    {
+        return Err((
+            "cost".into(),
+            format!(
+                "${} per request is above the limit of ${}",
+                c / per,
+                crate::model::limits::MAX_COST_PER_REQUEST_USD
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// A mapped row, refused when its counts are out of bounds.
+fn bounded(rec: Result<Option<Record>, FieldError>) -> Result<Option<Record>, FieldError> {
+    match rec? {
+        Some(r) => check_bounds(r.requests, &r.usage, r.cost_usd).map(|()| Some(r)),
+        None => Ok(None),
     }
 }
 
@@ -789,7 +847,7 @@ fn openai_page(v: &Value, file: &str, at: &str, logs: &mut Logs) {
                 (_, None) => Err(("start_time".into(), "missing or not a time".into())),
                 (None, _) => Err(("".into(), "not an object".into())),
             };
-            match rec {
+            match bounded(rec) {
                 Ok(Some(rec)) => logs.records.push(rec),
                 Ok(None) => {}
                 Err((field, reason)) => logs.skip(skipped(file, &here, &field, &reason)),
@@ -874,7 +932,7 @@ fn otlp(v: &Value, file: &str, logs: &mut Logs) {
         for (j, ss) in list(rs, "scopeSpans").iter().enumerate() {
             for (k, span) in list(ss, "spans").iter().enumerate() {
                 let at = format!("resourceSpans[{i}].scopeSpans[{j}].spans[{k}]");
-                match otlp_span(span, &mut logs.symbols) {
+                match bounded(otlp_span(span, &mut logs.symbols)) {
                     Ok(Some(r)) => logs.records.push(r),
                     Ok(None) => {}
                     Err((field, reason)) => logs.skip(skipped(file, &at, &field, &reason)),

@@ -100,3 +100,7 @@ pub const MAX_USD: f64 = 1e15;
 
 /// The longest horizon a scenario may have, in days (ten years).
 pub const MAX_HORIZON_DAYS: u32 = 3660;
+
+/// The highest cost one request may have in a log, in US dollars (a million tokens of the dearest
+/// model costs a few hundred dollars).
+pub const MAX_COST_PER_REQUEST_USD: f64 = 10_000.0;

@@ -48,14 +48,14 @@ const TOKENS: [&str; 30] = [
 ];
 
 #[derive(Clone, Debug)]
-enum Mutation {
+pub enum Mutation {
     Delete { at: f64, len: usize },
     Insert { at: f64, token: usize },
     Duplicate { at: f64, len: usize },
     Byte { at: f64, byte: u8 },
 }
 
-fn mutation() -> impl Strategy<Value = Mutation> {
+pub fn mutation() -> impl Strategy<Value = Mutation> {
     prop_oneof![
         (0.0..1.0f64, 1usize..40).prop_map(|(at, len)| Mutation::Delete { at, len }),
         (0.0..1.0f64, 0..TOKENS.len()).prop_map(|(at, token)| Mutation::Insert { at, token }),
@@ -73,7 +73,7 @@ fn boundary(s: &str, at: f64) -> usize {
     i.min(s.len())
 }
 
-fn apply(mut s: String, muts: &[Mutation]) -> String {
+pub fn apply(mut s: String, muts: &[Mutation]) -> String {
     for m in muts {
         match *m {
             Mutation::Delete { at, len } => {

@@ -264,6 +264,23 @@ fn bad_rows_are_counted_and_listed_with_line_and_field() {
         format!("spend.csv: line 5: prompt_tokens: {}", second.reason)
     );
 
+    // Out of CostPlan's bounds: a time in the year 3000, a billion tokens in one request.
+    let mut far = lines.clone();
+    far[6] = far[6].replacen("2025-10-01 ", "3000-10-01 ", 1);
+    let fields: Vec<&str> = far[8].splitn(5, ',').collect();
+    far[8] = format!("{},{},{},1000000000,{}", fields[0], fields[1], fields[2], fields[4]);
+    let logs = read(&(far.join("\n") + "\n"), "spend.csv").unwrap();
+    let reasons: Vec<String> = logs.skipped.iter().map(|s| s.to_string()).collect();
+    assert!(
+        reasons.iter().any(|r| r.contains("line 7: startTime: not a time")),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons
+            .iter()
+            .any(|r| r.contains("line 9: prompt tokens:") && r.contains("above the limit")),
+        "{reasons:?}"
+    );
     // A missing required column is named.
     let no_tokens = csv.replacen("prompt_tokens", "prompt", 1);
     let e = read(&no_tokens, "spend.csv").unwrap_err();
@@ -492,4 +509,43 @@ fn hand_written_fixtures_in_every_format_normalise_alike() {
     assert_eq!(d.records[0].cost_usd, Some(0.21));
     assert_eq!(d.records[1].cost_usd, None);
     assert_eq!(d.other_currencies.get("EUR"), Some(&1));
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig {
+        cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(256),
+        failure_persistence: None,
+        ..proptest::prelude::ProptestConfig::default()
+    })]
+
+    /// Mutated log files (every hand-written fixture and a synthetic CSV) never panic the
+    /// reader or the fit: a row is read, skipped with a reason, or the file refused.
+    #[test]
+    fn fuzz_log_readers_never_panic(
+        which in 0usize..6,
+        muts in proptest::collection::vec(crate::fuzz::mutation(), 1..6),
+    ) {
+        let dir = crate::common::root().join("tests/data/logs");
+        let s = SynthSpec { days: 3, ..SynthSpec::example(20.0) };
+        let bases = [
+            std::fs::read_to_string(dir.join("litellm-spend-logs.json")).unwrap(),
+            std::fs::read_to_string(dir.join("langfuse-observations.jsonl")).unwrap(),
+            std::fs::read_to_string(dir.join("otel-genai-spans.json")).unwrap(),
+            std::fs::read_to_string(dir.join("openai-usage-completions.json")).unwrap(),
+            std::fs::read_to_string(dir.join("litellm-daily-spend.csv")).unwrap(),
+            write(&s, &generate(&s), SynthFormat::LiteLlmCsv),
+        ];
+        let text = crate::fuzz::apply(bases[which].clone(), &muts);
+        let outcome = std::panic::catch_unwind(|| match read(&text, "fuzzed") {
+            Ok(logs) if !logs.records.is_empty() => {
+                for sk in &logs.skipped {
+                    assert!(!sk.reason.is_empty(), "{sk}");
+                }
+                let f = fit(&logs, &FitOptions::default());
+                let _ = f.to_checked_ron(&logs, "fitted");
+            }
+            _ => {}
+        });
+        proptest::prop_assert!(outcome.is_ok(), "panicked on fixture {which} after {muts:?}");
+    }
 }
