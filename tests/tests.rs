@@ -35,5 +35,7 @@ mod litellm;
 mod logs;
 #[path = "suite/report.rs"]
 mod report;
+#[path = "suite/risks.rs"]
+mod risks;
 #[path = "suite/sampled.rs"]
 mod sampled;

@@ -133,7 +133,7 @@ pub fn risk_flags(ui: &mut Ui, r: &Results) {
             any = true;
             ui.horizontal_wrapped(|ui| {
                 ui.label(
-                    RichText::new(format!("(!) {}", f.kind.replace('_', " ")))
+                    RichText::new(format!("(!) {}", crate::report::summary::kind_words(f.kind)))
                         .color(Color32::from_rgb(220, 120, 40))
                         .strong(),
                 );

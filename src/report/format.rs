@@ -68,7 +68,7 @@ pub fn flags_not_evaluated(r: &crate::sim::results::Results) -> Option<String> {
     let mut kinds: Vec<&str> = r
         .policies
         .iter()
-        .flat_map(|p| p.risk_flags_not_evaluated.iter().copied())
+        .flat_map(|p| p.risk_flags_not_evaluated.iter().map(|k| k.key()))
         .collect();
     kinds.sort_unstable();
     kinds.dedup();

@@ -6,7 +6,7 @@ use super::table::KEY_FIGURES;
 use crate::model::policy::Tactic;
 use crate::model::{DistSpec, Scenario};
 use crate::sim::metrics::{METRICS, Unit};
-use crate::sim::results::Results;
+use crate::sim::results::{Results, RiskKind};
 
 /// A table cell; `data` carries the exact number behind a figure (metric key, policy, statistic,
 /// value) so that tools and tests can read it back.
@@ -74,12 +74,12 @@ fn exclusion(r: &Results, i: usize) -> Option<String> {
     let mut why = Vec::new();
     for f in &p.risk_flags {
         match f.kind {
-            "quality_erosion" => why.push("quality guardrail".to_string()),
+            RiskKind::QualityErosion => why.push("quality guardrail".to_string()),
             // A latency the baseline shares is a risk of the product, not of this candidate.
-            "latency" if p.delta_vs_baseline.get("latency_p95_ms").is_none_or(|d| d.mean > 0.0) => {
+            RiskKind::Latency if p.delta_vs_baseline.get("latency_p95_ms").is_none_or(|d| d.mean > 0.0) => {
                 why.push("latency guardrail".to_string())
             }
-            "budget_exhaustion" if f.value > MAX_RECOMMENDED_BREACH_SHARE => {
+            RiskKind::BudgetExhaustion if f.value > MAX_RECOMMENDED_BREACH_SHARE => {
                 why.push(format!("budget runs out in {} of runs", pct(f.value)))
             }
             _ => {}
@@ -344,7 +344,7 @@ pub fn sections(scn: &Scenario, r: &Results, chart_titles: &[String]) -> Vec<Sec
             let flags: Vec<String> = p
                 .risk_flags
                 .iter()
-                .map(|f| format!("{}: {}", f.kind.replace('_', " "), f.message))
+                .map(|f| format!("{}: {}", kind_words(f.kind), f.message))
                 .collect();
             format!("{}{role} — {}", p.name, flags.join("; "))
         })
@@ -512,7 +512,7 @@ pub fn sections(scn: &Scenario, r: &Results, chart_titles: &[String]) -> Vec<Sec
         for f in &p.risk_flags {
             flags.push(format!(
                 "{} — {}: {} (value {:.4}). {}",
-                f.kind.replace('_', " "),
+                kind_words(f.kind),
                 p.name,
                 f.message,
                 f.value,
@@ -886,3 +886,8 @@ fn drivers_section(r: &Results, chart_titles: &[String]) -> Section {
 
 /// The title of the tornado chart (the report's chart list and this section agree on it).
 pub const TORNADO_TITLE: &str = "What drives the baseline's cost per successful outcome";
+
+/// A risk kind in words ("quality erosion").
+pub fn kind_words(k: RiskKind) -> String {
+    k.key().replace('_', " ")
+}

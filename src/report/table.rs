@@ -107,7 +107,7 @@ pub fn render(r: &Results) -> String {
                 let _ = writeln!(s, "\nRisk flags:");
                 any = true;
             }
-            let _ = writeln!(s, "  [{}] {}: {} — {}", f.kind, p.name, f.message, f.explanation);
+            let _ = writeln!(s, "  [{}] {}: {} — {}", f.kind.key(), p.name, f.message, f.explanation);
         }
     }
     if !any {
@@ -167,7 +167,7 @@ pub fn render_compare(a: &crate::model::Policy, b: &crate::model::Policy, r: &Re
         );
     }
     for f in &pb.risk_flags {
-        let _ = writeln!(s, "  [{}] {}: {}", f.kind, pb.name, f.message);
+        let _ = writeln!(s, "  [{}] {}: {}", f.kind.key(), pb.name, f.message);
     }
     s
 }

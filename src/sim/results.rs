@@ -156,9 +156,7 @@ pub struct Savings {
 /// A risk that needs a decision, with the number behind it.
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct RiskFlag {
-    /// `quality_erosion`, `false_savings`, `missing_attribution`, `bad_incentive`, `latency`,
-    /// `budget_exhaustion`.
-    pub kind: &'static str,
+    pub kind: RiskKind,
     /// The tactic the flag is about, for per-tactic flags.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tactic: Option<&'static str>,
@@ -197,6 +195,52 @@ pub struct BudgetLine {
     pub cumulative_cap_usd: Vec<f64>,
     /// Share of runs in which the budget was exhausted at least once.
     pub p_breach: f64,
+}
+
+/// The kinds of risk a policy is flagged for (written in JSON in snake case).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RiskKind {
+    /// Success falls by more than the guardrail in more than 10 % of runs.
+    QualityErosion,
+    /// Cheaper in total only because fewer tasks succeed (a policy, or one of its tactics).
+    FalseSavings,
+    /// Much of the saving comes from rejected or truncated work.
+    BadIncentive,
+    /// Spend on task classes without an owner.
+    MissingAttribution,
+    /// p95 latency above the guardrail.
+    Latency,
+    /// The policy's budget runs out within the horizon in some runs.
+    BudgetExhaustion,
+    /// Savings by tactic that may hide false savings (only as a check not evaluated).
+    FalseSavingsByTactic,
+}
+
+impl RiskKind {
+    /// Every kind.
+    pub const ALL: [RiskKind; 7] = [
+        RiskKind::QualityErosion,
+        RiskKind::FalseSavings,
+        RiskKind::BadIncentive,
+        RiskKind::MissingAttribution,
+        RiskKind::Latency,
+        RiskKind::BudgetExhaustion,
+        RiskKind::FalseSavingsByTactic,
+    ];
+
+    /// The kind as written in JSON and CSV.
+    pub fn key(self) -> &'static str {
+        match self {
+            RiskKind::QualityErosion => "quality_erosion",
+            RiskKind::FalseSavings => "false_savings",
+            RiskKind::BadIncentive => "bad_incentive",
+            RiskKind::MissingAttribution => "missing_attribution",
+            RiskKind::Latency => "latency",
+            RiskKind::BudgetExhaustion => "budget_exhaustion",
+            RiskKind::FalseSavingsByTactic => "false_savings_by_tactic",
+        }
+    }
 }
 
 /// The risk of running out of a budget, and a budget that keeps that risk low (DESIGN: a
@@ -292,7 +336,7 @@ pub struct PolicyResult {
     /// Risk checks that could not run (they need savings by tactic, skipped by
     /// `--no-attribution`), e.g. `false_savings_by_tactic`, `bad_incentive`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub risk_flags_not_evaluated: Vec<&'static str>,
+    pub risk_flags_not_evaluated: Vec<RiskKind>,
     /// Per-run metrics (not in JSON: the CSV report carries them).
     #[serde(skip)]
     pub runs: Vec<RunMetrics>,
@@ -643,7 +687,7 @@ pub fn simulate(scn: &Scenario, opts: &SimOptions, ctl: &Control) -> Result<Resu
             sensitivity,
             risk_flags: Vec::new(),
             risk_flags_not_evaluated: if pi > 0 && opts.skip_attribution {
-                vec!["false_savings_by_tactic", "bad_incentive"]
+                vec![RiskKind::FalseSavingsByTactic, RiskKind::BadIncentive]
             } else {
                 Vec::new()
             },
@@ -848,7 +892,7 @@ fn risk_flags(
             / n;
         if p_erosion > 0.10 {
             flags.push(RiskFlag {
-                kind: "quality_erosion",
+                kind: RiskKind::QualityErosion,
                 tactic: None,
                 value: p_erosion,
                 message: format!(
@@ -869,7 +913,7 @@ fn risk_flags(
         let policy_flag = dc.p95 < 0.0 && dcps.p5 > 0.0 && dcps.mean > min_rise;
         if policy_flag {
             flags.push(RiskFlag {
-                kind: "false_savings",
+                kind: RiskKind::FalseSavings,
                 tactic: None,
                 value: dcps.mean,
                 message: format!(
@@ -885,7 +929,7 @@ fn risk_flags(
             for (t, c) in s.shapley.iter().zip(&s.shapley_cost_per_success) {
                 if s.shapley.len() > 1 && t.p5_usd > 0.0 && c.p95_usd < 0.0 && -c.mean_usd > min_rise {
                     flags.push(RiskFlag {
-                        kind: "false_savings",
+                        kind: RiskKind::FalseSavings,
                         tactic: Some(t.tactic),
                         value: -c.mean_usd,
                         message: format!(
@@ -909,7 +953,7 @@ fn risk_flags(
             let cut_work = get("rejected_tasks").mean + get("truncated_tasks").mean;
             if total > 0.0 && cut_work > 0.0 && from_cut / total > 0.2 {
                 flags.push(RiskFlag {
-                    kind: "bad_incentive",
+                    kind: RiskKind::BadIncentive,
                     tactic: None,
                     value: from_cut / total,
                     message: format!(
@@ -926,7 +970,7 @@ fn risk_flags(
     let unowned = get("unowned_spend_share").mean;
     if unowned > 0.0 {
         flags.push(RiskFlag {
-            kind: "missing_attribution",
+            kind: RiskKind::MissingAttribution,
             tactic: None,
             value: unowned,
             message: format!("{:.1}% of spend is on task classes without an owner", unowned * 100.0),
@@ -937,7 +981,7 @@ fn risk_flags(
         let p95 = get("latency_p95_ms").p50;
         if p95 > limit.get() {
             flags.push(RiskFlag {
-                kind: "latency",
+                kind: RiskKind::Latency,
                 tactic: None,
                 value: p95,
                 message: format!(
@@ -955,7 +999,7 @@ fn risk_flags(
         let day = get("first_breach_day").p50;
         let alert = get("first_alert_day").p50;
         flags.push(RiskFlag {
-            kind: "budget_exhaustion",
+            kind: RiskKind::BudgetExhaustion,
             tactic: None,
             value: b.p_breach,
             message: format!(

@@ -239,7 +239,8 @@ fn point(value: f64, p: &PolicyResult, base_success: &[f64], max_drop: f64) -> S
         success_rate: p.metrics["success_rate"],
         spend_usd: p.metrics["cost_total_usd"],
         p_within_quality_guardrail: within,
-        breaks_guardrail: within < 1.0 - QUALITY_GUARD_RUN_SHARE || p.risk_flags.iter().any(|f| f.kind == "latency"),
+        breaks_guardrail: within < 1.0 - QUALITY_GUARD_RUN_SHARE
+            || p.risk_flags.iter().any(|f| f.kind == super::results::RiskKind::Latency),
         spend_by_run_usd: p.runs.iter().map(|r| r.values[m::COST_TOTAL]).collect(),
     }
 }

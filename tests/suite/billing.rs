@@ -769,7 +769,7 @@ fn false_savings_flags_need_an_interval_that_excludes_zero() {
         r.policies[1]
             .risk_flags
             .iter()
-            .filter(|f| f.kind == "false_savings")
+            .filter(|f| f.kind == costplan::sim::results::RiskKind::FalseSavings)
             .map(|f| f.tactic)
             .collect::<Vec<_>>()
     };
@@ -858,7 +858,10 @@ fn risk_checks_skipped_without_attribution_are_named() {
     let r = simulate(&s, &opts, &costplan::sim::engine::Control::none()).unwrap();
     assert_eq!(
         r.policies[1].risk_flags_not_evaluated,
-        ["false_savings_by_tactic", "bad_incentive"]
+        [
+            costplan::sim::results::RiskKind::FalseSavingsByTactic,
+            costplan::sim::results::RiskKind::BadIncentive
+        ]
     );
     assert!(r.policies[0].risk_flags_not_evaluated.is_empty());
     let text = costplan::report::table::render(&r);

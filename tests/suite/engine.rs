@@ -188,7 +188,7 @@ fn monthly_budget_alerts_before_it_breaches() {
         r.policies[1]
             .risk_flags
             .iter()
-            .any(|f| f.kind == "budget_exhaustion" && f.value == 1.0)
+            .any(|f| f.kind == costplan::sim::results::RiskKind::BudgetExhaustion && f.value == 1.0)
     );
 }
 

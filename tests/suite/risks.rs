@@ -1,0 +1,137 @@
+//! Risk flags, table-driven over every kind: each row is a small scenario built to raise one
+//! kind (and the words the report gives it); a kind missing from the table fails the test.
+
+use costplan::sim::results::RiskKind;
+
+/// The candidate policy (beside a big-model baseline), the class's token fields and the
+/// scenario edits that raise each kind.
+struct Case {
+    kind: RiskKind,
+    candidate: &'static str,
+    success_small: f64,
+    edit: fn(String) -> String,
+}
+
+fn same(s: String) -> String {
+    s
+}
+
+const CASES: [Case; 6] = [
+    // 15 points of success lost in every run.
+    Case {
+        kind: RiskKind::QualityErosion,
+        candidate: r#"Inline((name: "cand", router: Fixed("small")))"#,
+        success_small: 0.80,
+        edit: same,
+    },
+    // A third of the price, but a third of the successes: dearer per success.
+    Case {
+        kind: RiskKind::FalseSavings,
+        candidate: r#"Inline((name: "cand", router: Fixed("small")))"#,
+        success_small: 0.30,
+        edit: same,
+    },
+    // All of the saving from truncating every task's input.
+    Case {
+        kind: RiskKind::BadIncentive,
+        candidate: r#"Inline((name: "cand", router: Fixed("big"), context_cap: (max_input_tokens: 200, success_penalty: 0.0)))"#,
+        success_small: 0.80,
+        edit: same,
+    },
+    // The class has no owner.
+    Case {
+        kind: RiskKind::MissingAttribution,
+        candidate: r#"Inline((name: "cand", router: Fixed("big")))"#,
+        success_small: 0.80,
+        edit: |s| s.replacen(r#"owner: "team", "#, "", 1),
+    },
+    // A 100 ms p95 guardrail against a 500 ms first token.
+    Case {
+        kind: RiskKind::Latency,
+        candidate: r#"Inline((name: "cand", router: Fixed("big")))"#,
+        success_small: 0.80,
+        edit: |s| {
+            s.replacen(
+                "    baseline: \"base\",",
+                "    baseline: \"base\",\n    guardrails: (p95_latency_ms: 100),",
+                1,
+            )
+        },
+    },
+    // A one-dollar daily budget against about $12 of daily spend.
+    Case {
+        kind: RiskKind::BudgetExhaustion,
+        candidate: r#"Inline((name: "cand", router: Fixed("big"), budget: (scope: Total, period: Day, cap_usd: 1.0, on_breach: AlertOnly)))"#,
+        success_small: 0.80,
+        edit: same,
+    },
+];
+
+#[test]
+fn every_risk_kind_is_raised_by_the_scenario_built_for_it() {
+    for kind in RiskKind::ALL {
+        if kind == RiskKind::FalseSavingsByTactic {
+            // Only ever reported as a check not evaluated (see below).
+            continue;
+        }
+        let case = CASES
+            .iter()
+            .find(|c| c.kind == kind)
+            .unwrap_or_else(|| panic!("no case raises {kind:?}"));
+        let text = crate::common::scenario_text(
+            "Fixed(2000)",
+            "input_tokens: Fixed(1000), output_tokens: Fixed(200), retry_on_failure: Fixed(0)",
+            0.95,
+            case.success_small,
+            &format!(r#"Inline((name: "base", router: Fixed("big"))), {}"#, case.candidate),
+            8,
+            3,
+        );
+        let r = crate::common::run(&crate::common::scenario(&(case.edit)(text)));
+        let cand = &r.policies[1];
+        let flag = cand
+            .risk_flags
+            .iter()
+            .find(|f| f.kind == kind)
+            .unwrap_or_else(|| panic!("{kind:?} not raised: {:?}", cand.risk_flags));
+        assert!(!flag.message.is_empty() && !flag.explanation.is_empty(), "{flag:?}");
+        // The JSON key is the kind's key; the words are the key's.
+        let json = serde_json::to_value(flag).unwrap();
+        assert_eq!(json["kind"], kind.key());
+        assert_eq!(
+            costplan::report::summary::kind_words(kind),
+            kind.key().replace('_', " ")
+        );
+    }
+}
+
+#[test]
+fn checks_skipped_without_attribution_are_named() {
+    use costplan::sim::engine::Control;
+    use costplan::sim::results::{SimOptions, simulate};
+    let text = crate::common::scenario_text(
+        "Fixed(200)",
+        "input_tokens: Fixed(1000), output_tokens: Fixed(200)",
+        0.95,
+        0.8,
+        r#"Inline((name: "base", router: Fixed("big"))), Inline((name: "cand", router: Fixed("small")))"#,
+        4,
+        2,
+    );
+    let opts = SimOptions {
+        skip_attribution: true,
+        ..Default::default()
+    };
+    let r = simulate(&crate::common::scenario(&text), &opts, &Control::none()).unwrap();
+    assert_eq!(
+        r.policies[1].risk_flags_not_evaluated,
+        [RiskKind::FalseSavingsByTactic, RiskKind::BadIncentive]
+    );
+    let line = costplan::report::format::flags_not_evaluated(&r).unwrap();
+    assert!(
+        line.contains("false savings by tactic") && line.contains("bad incentive"),
+        "{line}"
+    );
+    let json = serde_json::to_value(&r.policies[1]).unwrap();
+    assert_eq!(json["risk_flags_not_evaluated"][0], "false_savings_by_tactic");
+}
