@@ -323,7 +323,7 @@ impl Views {
             ui.label("No attribution for this policy (it equals the baseline, or attribution was skipped).");
             return;
         }
-        let names: Vec<&'static str> = bars.iter().map(|b| b.tactic).collect();
+        let names: Vec<&'static str> = bars.iter().map(|b| b.tactic.name()).collect();
         let colour_i = self.savings_policy;
         let top = bars.iter().map(|b| b.p95.max(b.mean)).fold(0.0f64, f64::max);
         plot(ui, "savings_by_tactic")
@@ -346,7 +346,7 @@ impl Views {
                 let chart = BarChart::new(
                     "mean saving",
                     bars.iter()
-                        .map(|b| Bar::new(b.x, b.mean).name(b.tactic).width(0.6))
+                        .map(|b| Bar::new(b.x, b.mean).name(b.tactic.name()).width(0.6))
                         .collect(),
                 )
                 .color(colour(colour_i))
@@ -361,7 +361,7 @@ impl Views {
                             BoxElem::new(b.x, BoxSpread::new(b.p5, b.mean, b.mean, b.mean, b.p95))
                                 .box_width(0.05)
                                 .whisker_width(0.3)
-                                .name(b.tactic)
+                                .name(b.tactic.name())
                         })
                         .collect(),
                 )

@@ -167,7 +167,7 @@ pub fn savings(r: &Results, policy: usize, how: Attribution, of: SavingOf) -> Re
             "cost per success"
         }
     );
-    let names: Vec<&'static str> = bars.iter().map(|b| b.tactic).collect();
+    let names: Vec<&'static str> = bars.iter().map(|b| b.tactic.name()).collect();
     svg(|root| {
         let (y0, y1) = range(bars.iter().flat_map(|b| [b.p5, b.p95, b.mean]), true);
         let n = bars.len().max(1) as f64;

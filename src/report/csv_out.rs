@@ -59,7 +59,7 @@ pub fn savings(r: &Results) -> Result<Vec<u8>, csv::Error> {
                     p.name.as_str(),
                     method,
                     of,
-                    t.tactic,
+                    t.tactic.name(),
                     &cell(t.mean_usd),
                     &cell(t.p5_usd),
                     &cell(t.p95_usd),

@@ -193,7 +193,7 @@ pub enum SavingOf {
 #[derive(Clone, Debug, PartialEq)]
 pub struct SavingBar {
     pub x: f64,
-    pub tactic: &'static str,
+    pub tactic: crate::model::Tactic,
     pub mean: f64,
     pub p5: f64,
     pub p95: f64,

@@ -478,7 +478,7 @@ pub fn sections(scn: &Scenario, r: &Results, chart_titles: &[String]) -> Vec<Sec
             .zip(s.shapley_cost_per_success.iter().zip(&s.waterfall_cost_per_success))
             .map(|((sh, wf), (sc, wc))| {
                 vec![
-                    sh.tactic.into(),
+                    sh.tactic.name().into(),
                     format!("{} [{} – {}]", usd(sh.mean_usd), usd(sh.p5_usd), usd(sh.p95_usd)).into(),
                     usd(wf.mean_usd).into(),
                     format!("{} [{} – {}]", usd(sc.mean_usd), usd(sc.p5_usd), usd(sc.p95_usd)).into(),

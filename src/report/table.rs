@@ -91,7 +91,7 @@ pub fn render(r: &Results) -> String {
                 let _ = writeln!(
                     s,
                     "  {:<16} {:>10} [{} – {}]   waterfall {}",
-                    t.tactic,
+                    t.tactic.name(),
                     usd(t.mean_usd),
                     usd(t.p5_usd),
                     usd(t.p95_usd),

@@ -131,7 +131,7 @@ pub struct Delta {
 /// A tactic's share of a saving.
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct TacticSaving {
-    pub tactic: &'static str,
+    pub tactic: Tactic,
     pub mean_usd: f64,
     pub p5_usd: f64,
     pub p95_usd: f64,
@@ -159,7 +159,7 @@ pub struct RiskFlag {
     pub kind: RiskKind,
     /// The tactic the flag is about, for per-tactic flags.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub tactic: Option<&'static str>,
+    pub tactic: Option<Tactic>,
     /// The number behind the flag.
     pub value: f64,
     /// One line: what was found.
@@ -321,7 +321,7 @@ pub struct PolicyResult {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub savings_by_tactic: Option<Savings>,
     /// The tactics in which this policy differs from the baseline.
-    pub differs_in: Vec<&'static str>,
+    pub differs_in: Vec<Tactic>,
     pub cumulative_spend_usd: Band,
     pub spend_by_owner: Vec<Named>,
     pub spend_by_model: Vec<Named>,
@@ -678,7 +678,7 @@ pub fn simulate(scn: &Scenario, opts: &SimOptions, ctl: &Control) -> Result<Resu
             metrics,
             delta_vs_baseline: delta,
             savings_by_tactic: savings,
-            differs_in: base.differing_tactics(p).into_iter().map(|t| t.name()).collect(),
+            differs_in: base.differing_tactics(p),
             cumulative_spend_usd: cumulative,
             spend_by_owner,
             spend_by_model,
@@ -799,7 +799,7 @@ fn summarise_tactics(tactics: &[Tactic], per_run: &[Vec<f64>]) -> Vec<TacticSavi
         .map(|(i, t)| {
             let s = Summary::of(per_run.iter().map(|r| r[i]));
             TacticSaving {
-                tactic: t.name(),
+                tactic: *t,
                 mean_usd: s.mean,
                 p5_usd: s.p5,
                 p95_usd: s.p95,
@@ -934,7 +934,7 @@ fn risk_flags(
                         value: -c.mean_usd,
                         message: format!(
                             "{} saves {} in total but raises the cost per success by {}",
-                            t.tactic,
+                            t.tactic.name(),
                             crate::units::usd(t.mean_usd),
                             crate::units::usd(-c.mean_usd)
                         ),
@@ -947,7 +947,7 @@ fn risk_flags(
             let from_cut: f64 = s
                 .shapley
                 .iter()
-                .filter(|t| t.tactic == "context_cap" || (t.tactic == "budget" && rejecting))
+                .filter(|t| t.tactic == Tactic::ContextCap || (t.tactic == Tactic::Budget && rejecting))
                 .map(|t| t.mean_usd)
                 .sum();
             let cut_work = get("rejected_tasks").mean + get("truncated_tasks").mean;

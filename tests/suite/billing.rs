@@ -775,7 +775,7 @@ fn false_savings_flags_need_an_interval_that_excludes_zero() {
     };
     // A real false saving: −33 % cost, success 0.9 → 0.4. Flagged once for the policy and
     // once for the tactic that causes it.
-    assert_eq!(flags(0.5, 1), [None, Some("context_cap")]);
+    assert_eq!(flags(0.5, 1), [None, Some(costplan::model::Tactic::ContextCap)]);
     // A cap whose cost per success moves by ~0.3 % (sign by seed) is never flagged.
     for seed in 1..=8 {
         assert_eq!(flags(0.3018, seed), [], "seed {seed}");

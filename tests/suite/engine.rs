@@ -345,7 +345,7 @@ fn shapley_shares_add_up_to_the_total_saving() {
     let cand = &r.policies[1];
     let sv = cand.savings_by_tactic.as_ref().unwrap();
     assert_eq!(
-        sv.shapley.iter().map(|t| t.tactic).collect::<Vec<_>>(),
+        sv.shapley.iter().map(|t| t.tactic.name()).collect::<Vec<_>>(),
         ["router", "exact_cache", "prompt_caching"]
     );
     let total = -cand.delta_vs_baseline["cost_total_usd"].mean;

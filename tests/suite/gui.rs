@@ -260,7 +260,7 @@ mod series {
         let r = results();
         let bars = series::savings_bars(&r.policies[1], Attribution::Shapley, SavingOf::TotalCost);
         assert_eq!(
-            bars.iter().map(|b| b.tactic).collect::<Vec<_>>(),
+            bars.iter().map(|b| b.tactic.name()).collect::<Vec<_>>(),
             ["router", "exact_cache", "budget"]
         );
         assert!(bars.iter().all(|b| b.p5 <= b.mean && b.mean <= b.p95));

@@ -100,7 +100,7 @@ fn agree(label: &str, exact: &Results, sampled: &Results) {
         );
         if let (Some(se), Some(ss)) = (&e.savings_by_tactic, &s.savings_by_tactic) {
             for (i, t) in se.shapley.iter().enumerate() {
-                let what = format!("{label}, {}, Shapley value of {}", e.name, t.tactic);
+                let what = format!("{label}, {}, Shapley value of {}", e.name, t.tactic.name());
                 within_3_se(
                     &what,
                     ss.shapley_per_run
