@@ -84,7 +84,8 @@ fn key_figures_grid(ui: &mut Ui, r: &Results) {
                     p.name.clone()
                 };
                 ui.label(RichText::new(name).color(colour(i)).strong());
-                for (key, _) in KEY_FIGURES {
+                for (metric, _) in KEY_FIGURES {
+                    let key = metric.key();
                     let m = p.metrics[key];
                     let u = unit_of(key);
                     ui.vertical(|ui| {

@@ -5,7 +5,7 @@ use super::format::{delta, p_better, pct, thousands, unit_of, usd, value};
 use super::table::KEY_FIGURES;
 use crate::model::policy::Tactic;
 use crate::model::{DistSpec, Scenario};
-use crate::sim::metrics::{METRICS, Unit};
+use crate::sim::metrics::{METRICS, Metric, Unit};
 use crate::sim::results::{Results, RiskKind};
 
 /// A table cell; `data` carries the exact number behind a figure (metric key, policy, statistic,
@@ -76,7 +76,7 @@ fn exclusion(r: &Results, i: usize) -> Option<String> {
         match f.kind {
             RiskKind::QualityErosion => why.push("quality guardrail".to_string()),
             // A latency the baseline shares is a risk of the product, not of this candidate.
-            RiskKind::Latency if p.delta_vs_baseline.get("latency_p95_ms").is_none_or(|d| d.mean > 0.0) => {
+            RiskKind::Latency if p.delta(Metric::LatencyP95).is_none_or(|d| d.mean > 0.0) => {
                 why.push("latency guardrail".to_string())
             }
             RiskKind::BudgetExhaustion if f.value > MAX_RECOMMENDED_BREACH_SHARE => {
@@ -85,11 +85,7 @@ fn exclusion(r: &Results, i: usize) -> Option<String> {
             _ => {}
         }
     }
-    if i > 0
-        && p.delta_vs_baseline
-            .get("cost_per_success_usd")
-            .is_some_and(|d| d.mean > 0.0)
-    {
+    if i > 0 && p.delta(Metric::CostPerSuccess).is_some_and(|d| d.mean > 0.0) {
         why.push("dearer per successful outcome".into());
     }
     (!why.is_empty()).then(|| why.join(", "))
@@ -99,7 +95,7 @@ fn exclusion(r: &Results, i: usize) -> Option<String> {
 /// among the policies that keep the quality and latency guardrails and whose budget lasts in
 /// most runs.
 pub fn recommend(r: &Results) -> (usize, String) {
-    let cps = |i: usize| r.policies[i].metrics["cost_per_success_usd"].mean;
+    let cps = |i: usize| r.policies[i].metric(Metric::CostPerSuccess).mean;
     let best = (0..r.policies.len())
         .filter(|i| *i == 0 || exclusion(r, *i).is_none())
         .min_by(|a, b| cps(*a).total_cmp(&cps(*b)))
@@ -158,8 +154,8 @@ fn ordinal_pct(q: f64) -> String {
 fn trade_offs(r: &Results, i: usize) -> Vec<String> {
     let p = &r.policies[i];
     let mut out = Vec::new();
-    let d = |k: &str| p.delta_vs_baseline.get(k);
-    if let Some(q) = d("success_rate") {
+    let d = |k: Metric| p.delta(k);
+    if let Some(q) = d(Metric::SuccessRate) {
         out.push(format!(
             "success rate {} (90% interval {} to {}; worse in {} of paired runs)",
             signed_points(q.mean),
@@ -168,7 +164,7 @@ fn trade_offs(r: &Results, i: usize) -> Vec<String> {
             pct(q.p_worse)
         ));
     }
-    if let Some(l) = d("latency_p95_ms") {
+    if let Some(l) = d(Metric::LatencyP95) {
         out.push(format!(
             "p95 latency {} ms (90% interval {} to {})",
             signed(l.mean, 0),
@@ -176,7 +172,7 @@ fn trade_offs(r: &Results, i: usize) -> Vec<String> {
             signed(l.p95, 0)
         ));
     }
-    let breach = p.metrics["budget_breached"].mean;
+    let breach = p.metric(Metric::BudgetBreached).mean;
     if p.budget.is_some() {
         out.push(if breach > 0.0 {
             format!("its budget runs out in {} of runs", pct(breach))
@@ -184,8 +180,8 @@ fn trade_offs(r: &Results, i: usize) -> Vec<String> {
             "its budget lasts in every run".to_string()
         });
     }
-    let downgraded = p.metrics["downgraded_tasks"].mean;
-    let rejected = p.metrics["rejected_tasks"].mean;
+    let downgraded = p.metric(Metric::DowngradedTasks).mean;
+    let rejected = p.metric(Metric::RejectedTasks).mean;
     if downgraded > 0.0 {
         out.push(format!(
             "{} tasks over the horizon are downgraded to a cheaper model (their quality cost is in the success rate above)",
@@ -224,36 +220,38 @@ fn signed_points(x: f64) -> String {
 }
 
 /// A metric's definition, for the method section.
-pub fn definition(key: &str) -> &'static str {
-    match key {
-        "cost_total_usd" => {
+pub fn definition(metric: Metric) -> &'static str {
+    match metric {
+        Metric::CostTotal => {
             "All spend over the horizon: model calls (input, prompt-cache reads and writes, output, reasoning), verifier calls, embeddings."
         }
-        "cost_per_request_usd" => "Spend divided by tasks (retries are not new tasks).",
-        "cost_per_success_usd" => "Spend divided by successful outcomes: what one useful answer costs.",
-        "success_rate" => "Successful outcomes divided by tasks (a wrong cache hit or a rejected task is a failure).",
-        "token_efficiency" => {
+        Metric::CostPerRequest => "Spend divided by tasks (retries are not new tasks).",
+        Metric::CostPerSuccess => "Spend divided by successful outcomes: what one useful answer costs.",
+        Metric::SuccessRate => {
+            "Successful outcomes divided by tasks (a wrong cache hit or a rejected task is a failure)."
+        }
+        Metric::TokenEfficiency => {
             "Successful outcomes per million billed chat tokens: input, cache writes, output and reasoning count in full, prompt-cache reads at their price ratio to input, embedding tokens not at all — so a cache that saves money never lowers it."
         }
-        "wasted_token_share" => {
+        Metric::WastedTokenShare => {
             "Share of billed tokens spent on attempts that failed or on cascade stages that were escalated."
         }
-        "latency_p50_ms" | "latency_p95_ms" | "latency_p99_ms" => {
+        Metric::LatencyP50 | Metric::LatencyP95 | Metric::LatencyP99 => {
             "Percentile of the latency of interactive (non-batchable) tasks: all the user waits for — every attempt (retries included), each its time to first token plus output and reasoning tokens at the model's speed, cascade stages and verifiers, and cache lookups. Exact where a value repeats; otherwise interpolated between observed latencies within 1 % buckets."
         }
-        "first_breach_day" => {
+        Metric::FirstBreachDay => {
             "First day (0-based) on which the budget was exhausted: the projected exhaustion date. Its percentiles are over the runs that breach (n); its delta counts a run without a breach as breaching after the horizon."
         }
-        "budget_breached" => {
+        Metric::BudgetBreached => {
             "Share of runs in which the budget is exhausted at least once within the horizon, P(breach by horizon)."
         }
-        "days_over_cap" => "Days on which a budget cap was reached.",
-        "first_alert_day" => "First day (0-based) on which spend passed the budget's soft-alert share of its cap.",
-        "unowned_spend_share" => "Share of spend on task classes without an owner.",
-        "strong_model_share" => {
+        Metric::DaysOverCap => "Days on which a budget cap was reached.",
+        Metric::FirstAlertDay => "First day (0-based) on which spend passed the budget's soft-alert share of its cap.",
+        Metric::UnownedSpendShare => "Share of spend on task classes without an owner.",
+        Metric::StrongShare => {
             "Share of the tasks that reached a model which called the policy's own strongest model: the learned router's strong model, a cascade's last stage, the priciest model a fixed or rule router can pick."
         }
-        "rejected_tasks" => "Tasks the budget gate refused, on arrival or before a retry.",
+        Metric::RejectedTasks => "Tasks the budget gate refused, on arrival or before a retry.",
         _ => "A count per run over the horizon.",
     }
 }
@@ -283,13 +281,13 @@ pub fn sections(scn: &Scenario, r: &Results, chart_titles: &[String]) -> Vec<Sec
     let mut out = Vec::new();
     let (best, reason) = recommend(r);
     let rec = &r.policies[best];
-    let spend = rec.metrics["cost_total_usd"];
+    let spend = rec.metric(Metric::CostTotal);
     let mut summary = vec![Block::Para(format!(
         "Recommended policy: **{}**{} — {reason}.",
         rec.name,
         if rec.is_baseline { " (the baseline)" } else { "" }
     ))];
-    let breach = rec.metrics["budget_breached"].mean;
+    let breach = rec.metric(Metric::BudgetBreached).mean;
     if breach > 0.0 {
         summary.push(Block::Para(format!(
             "Before deciding: the budget of {} runs out in {} of runs; after that its on-breach action decides what users get.",
@@ -307,11 +305,11 @@ pub fn sections(scn: &Scenario, r: &Results, chart_titles: &[String]) -> Vec<Sec
         usd(spend.mean),
         usd(spend.p5),
         usd(spend.p95),
-        usd(rec.metrics["cost_per_success_usd"].mean),
-        pct(rec.metrics["success_rate"].mean)
+        usd(rec.metric(Metric::CostPerSuccess).mean),
+        pct(rec.metric(Metric::SuccessRate).mean)
     )));
     summary.push(Block::Para(budget_sentence(rec, r.runs)));
-    if let Some(d) = rec.delta_vs_baseline.get("cost_total_usd") {
+    if let Some(d) = rec.delta(Metric::CostTotal) {
         summary.push(Block::Para(format!(
             "Saving against the baseline ({}): {} over the horizon (90% interval {} – {}); cheaper in {} and dearer in {} of {} paired runs.",
             r.policies[0].name,
@@ -378,7 +376,8 @@ pub fn sections(scn: &Scenario, r: &Results, chart_titles: &[String]) -> Vec<Sec
                 }
                 .into(),
             ];
-            for (key, _) in KEY_FIGURES {
+            for (metric, _) in KEY_FIGURES {
+                let key = metric.key();
                 let m = p.metrics[key];
                 let f = figure(key, &p.name, "p50", m.p50);
                 let text = format!(
@@ -406,7 +405,8 @@ pub fn sections(scn: &Scenario, r: &Results, chart_titles: &[String]) -> Vec<Sec
             .skip(1)
             .map(|p| {
                 let mut row: Vec<Cell> = vec![p.name.clone().into()];
-                for (key, _) in KEY_FIGURES {
+                for (metric, _) in KEY_FIGURES {
+                    let key = metric.key();
                     let d = p.delta_vs_baseline[key];
                     let u = unit_of(key);
                     row.push(Cell {
@@ -805,9 +805,10 @@ fn method(scn: &Scenario, r: &Results) -> Section {
     ];
     blocks.push(Block::Table {
         header: vec!["Metric".into(), "Key".into(), "Unit".into(), "Definition".into()],
-        rows: METRICS
+        rows: Metric::ALL
             .iter()
-            .map(|m| {
+            .map(|&metric| {
+                let m = metric.def();
                 let unit = match m.unit {
                     Unit::Usd => "US dollars",
                     Unit::Ratio => "share",
@@ -816,7 +817,7 @@ fn method(scn: &Scenario, r: &Results) -> Section {
                     Unit::PerMtok => "per 1M tokens",
                     Unit::Day => "day",
                 };
-                vec![m.label.into(), m.key.into(), unit.into(), definition(m.key).into()]
+                vec![m.label.into(), m.key.into(), unit.into(), definition(metric).into()]
             })
             .collect(),
     });

@@ -3,15 +3,16 @@
 use std::fmt::Write;
 
 use super::format::{delta, unit_of, usd, value};
+use crate::sim::metrics::Metric;
 use crate::sim::results::Results;
 
 /// The key figures shown per policy: (metric key, column title).
-pub const KEY_FIGURES: [(&str, &str); 5] = [
-    ("cost_per_request_usd", "cost / request"),
-    ("cost_per_success_usd", "cost / success"),
-    ("success_rate", "success rate"),
-    ("latency_p95_ms", "p95 latency"),
-    ("cost_total_usd", "spend over horizon"),
+pub const KEY_FIGURES: [(Metric, &str); 5] = [
+    (Metric::CostPerRequest, "cost / request"),
+    (Metric::CostPerSuccess, "cost / success"),
+    (Metric::SuccessRate, "success rate"),
+    (Metric::LatencyP95, "p95 latency"),
+    (Metric::CostTotal, "spend over horizon"),
 ];
 
 /// Renders the results as text tables.
@@ -43,7 +44,8 @@ pub fn render(r: &Results) -> String {
             p.name.clone()
         };
         let _ = write!(s, "{label:<name_w$}");
-        for (key, _) in KEY_FIGURES {
+        for (metric, _) in KEY_FIGURES {
+            let key = metric.key();
             let m = p.metrics[key];
             let u = unit_of(key);
             let cell = format!("{} [{} – {}]", value(u, m.p50), value(u, m.p5), value(u, m.p95));
@@ -63,7 +65,8 @@ pub fn render(r: &Results) -> String {
         let _ = writeln!(s);
         for p in r.policies.iter().skip(1) {
             let _ = write!(s, "{:<name_w$}", p.name);
-            for (key, _) in KEY_FIGURES {
+            for (metric, _) in KEY_FIGURES {
+                let key = metric.key();
                 let d = p.delta_vs_baseline[key];
                 let u = unit_of(key);
                 let cell = format!(

@@ -28,51 +28,74 @@ pub struct MetricDef {
 }
 
 macro_rules! metrics {
-    ($( $idx:ident = $key:literal, $label:literal, $unit:ident, $lower:literal; )*) => {
+    ($( $idx:ident / $name:ident = $key:literal, $label:literal, $unit:ident, $lower:literal; )*) => {
         /// Every per-run metric, in a fixed order.
         pub const METRICS: &[MetricDef] = &[ $( MetricDef { key: $key, label: $label, unit: Unit::$unit, lower_is_better: $lower } ),* ];
-        #[allow(non_camel_case_types, clippy::upper_case_acronyms)]
+        /// A per-run metric: what results are keyed by inside (its `key` is written only in
+        /// JSON and CSV), so a misspelt metric does not compile.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
         #[repr(usize)]
-        enum MetricIndex { $( $idx ),* , __N }
-        $( #[doc = $label] pub const $idx: usize = MetricIndex::$idx as usize; )*
+        pub enum Metric { $( #[doc = $label] $name ),* }
+        impl Metric {
+            /// Every metric, in [`METRICS`] order.
+            pub const ALL: &[Metric] = &[ $( Metric::$name ),* ];
+        }
+        $( #[doc = $label] pub const $idx: usize = Metric::$name as usize; )*
         /// How many metrics there are.
-        pub const N_METRICS: usize = MetricIndex::__N as usize;
+        pub const N_METRICS: usize = Metric::ALL.len();
     };
 }
 
+impl Metric {
+    /// The metric's definition (key, label, unit, direction).
+    pub fn def(self) -> &'static MetricDef {
+        &METRICS[self as usize]
+    }
+
+    /// The stable key written in JSON and CSV.
+    pub fn key(self) -> &'static str {
+        self.def().key
+    }
+
+    /// The index of the metric in per-run value arrays.
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
 metrics! {
-    COST_TOTAL = "cost_total_usd", "Spend over the horizon", Usd, true;
-    COST_PER_REQUEST = "cost_per_request_usd", "Cost per request", Usd, true;
-    COST_PER_SUCCESS = "cost_per_success_usd", "Cost per successful outcome", Usd, true;
-    SUCCESS_RATE = "success_rate", "Success rate", Ratio, false;
-    TOKEN_EFFICIENCY = "token_efficiency", "Successes per 1M billed chat tokens", PerMtok, false;
-    WASTED_TOKEN_SHARE = "wasted_token_share", "Wasted token share", Ratio, true;
-    LATENCY_P50 = "latency_p50_ms", "Latency p50 (interactive)", Ms, true;
-    LATENCY_P95 = "latency_p95_ms", "Latency p95 (interactive)", Ms, true;
-    LATENCY_P99 = "latency_p99_ms", "Latency p99 (interactive)", Ms, true;
-    TASKS = "tasks", "Tasks", Count, false;
-    SUCCESSES = "successes", "Successful outcomes", Count, false;
-    MODEL_CALLS = "model_calls", "Model calls", Count, true;
-    TOKENS_INPUT = "tokens_input", "Input tokens (uncached)", Count, true;
-    TOKENS_CACHE_READ = "tokens_cache_read", "Prompt-cache read tokens", Count, false;
-    TOKENS_CACHE_WRITE = "tokens_cache_write", "Prompt-cache write tokens", Count, true;
-    TOKENS_OUTPUT = "tokens_output", "Output tokens", Count, true;
-    TOKENS_REASONING = "tokens_reasoning", "Reasoning tokens", Count, true;
-    TOKENS_EMBEDDING = "tokens_embedding", "Embedding tokens", Count, true;
-    EXACT_CACHE_HITS = "exact_cache_hits", "Exact-cache hits", Count, false;
-    SEMANTIC_CACHE_HITS = "semantic_cache_hits", "Semantic-cache hits (right)", Count, false;
-    SEMANTIC_WRONG_HITS = "semantic_wrong_hits", "Semantic-cache wrong hits", Count, true;
-    RETRIES = "retries", "Retries", Count, true;
-    ESCALATIONS = "escalations", "Cascade escalations", Count, true;
-    TRUNCATED_TASKS = "truncated_tasks", "Truncated tasks", Count, true;
-    REJECTED_TASKS = "rejected_tasks", "Rejected tasks (budget)", Count, true;
-    DOWNGRADED_TASKS = "downgraded_tasks", "Downgraded tasks (budget)", Count, true;
-    DAYS_OVER_CAP = "days_over_cap", "Days over budget cap", Count, true;
-    BUDGET_BREACHED = "budget_breached", "Budget exhausted within the horizon", Ratio, true;
-    FIRST_BREACH_DAY = "first_breach_day", "First day over budget (projected exhaustion)", Day, false;
-    FIRST_ALERT_DAY = "first_alert_day", "First day past the budget's soft alert", Day, false;
-    UNOWNED_SPEND_SHARE = "unowned_spend_share", "Spend without an owner", Ratio, true;
-    STRONG_SHARE = "strong_model_share", "Share of routed tasks sent to the policy's strongest model", Ratio, true;
+    COST_TOTAL / CostTotal = "cost_total_usd", "Spend over the horizon", Usd, true;
+    COST_PER_REQUEST / CostPerRequest = "cost_per_request_usd", "Cost per request", Usd, true;
+    COST_PER_SUCCESS / CostPerSuccess = "cost_per_success_usd", "Cost per successful outcome", Usd, true;
+    SUCCESS_RATE / SuccessRate = "success_rate", "Success rate", Ratio, false;
+    TOKEN_EFFICIENCY / TokenEfficiency = "token_efficiency", "Successes per 1M billed chat tokens", PerMtok, false;
+    WASTED_TOKEN_SHARE / WastedTokenShare = "wasted_token_share", "Wasted token share", Ratio, true;
+    LATENCY_P50 / LatencyP50 = "latency_p50_ms", "Latency p50 (interactive)", Ms, true;
+    LATENCY_P95 / LatencyP95 = "latency_p95_ms", "Latency p95 (interactive)", Ms, true;
+    LATENCY_P99 / LatencyP99 = "latency_p99_ms", "Latency p99 (interactive)", Ms, true;
+    TASKS / Tasks = "tasks", "Tasks", Count, false;
+    SUCCESSES / Successes = "successes", "Successful outcomes", Count, false;
+    MODEL_CALLS / ModelCalls = "model_calls", "Model calls", Count, true;
+    TOKENS_INPUT / TokensInput = "tokens_input", "Input tokens (uncached)", Count, true;
+    TOKENS_CACHE_READ / TokensCacheRead = "tokens_cache_read", "Prompt-cache read tokens", Count, false;
+    TOKENS_CACHE_WRITE / TokensCacheWrite = "tokens_cache_write", "Prompt-cache write tokens", Count, true;
+    TOKENS_OUTPUT / TokensOutput = "tokens_output", "Output tokens", Count, true;
+    TOKENS_REASONING / TokensReasoning = "tokens_reasoning", "Reasoning tokens", Count, true;
+    TOKENS_EMBEDDING / TokensEmbedding = "tokens_embedding", "Embedding tokens", Count, true;
+    EXACT_CACHE_HITS / ExactCacheHits = "exact_cache_hits", "Exact-cache hits", Count, false;
+    SEMANTIC_CACHE_HITS / SemanticCacheHits = "semantic_cache_hits", "Semantic-cache hits (right)", Count, false;
+    SEMANTIC_WRONG_HITS / SemanticWrongHits = "semantic_wrong_hits", "Semantic-cache wrong hits", Count, true;
+    RETRIES / Retries = "retries", "Retries", Count, true;
+    ESCALATIONS / Escalations = "escalations", "Cascade escalations", Count, true;
+    TRUNCATED_TASKS / TruncatedTasks = "truncated_tasks", "Truncated tasks", Count, true;
+    REJECTED_TASKS / RejectedTasks = "rejected_tasks", "Rejected tasks (budget)", Count, true;
+    DOWNGRADED_TASKS / DowngradedTasks = "downgraded_tasks", "Downgraded tasks (budget)", Count, true;
+    DAYS_OVER_CAP / DaysOverCap = "days_over_cap", "Days over budget cap", Count, true;
+    BUDGET_BREACHED / BudgetBreached = "budget_breached", "Budget exhausted within the horizon", Ratio, true;
+    FIRST_BREACH_DAY / FirstBreachDay = "first_breach_day", "First day over budget (projected exhaustion)", Day, false;
+    FIRST_ALERT_DAY / FirstAlertDay = "first_alert_day", "First day past the budget's soft alert", Day, false;
+    UNOWNED_SPEND_SHARE / UnownedSpendShare = "unowned_spend_share", "Spend without an owner", Ratio, true;
+    STRONG_SHARE / StrongShare = "strong_model_share", "Share of routed tasks sent to the policy's strongest model", Ratio, true;
 }
 
 /// Looks a metric up by key.

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::compile::Compiled;
 use super::engine::{Cancelled, Control, run_all};
-use super::metrics::{self as m, METRICS, RunMetrics, Summary};
+use super::metrics::{self as m, METRICS, Metric, RunMetrics, Summary};
 use crate::model::Scenario;
 use crate::model::policy::{BudgetPeriod, BudgetScope, OnBreach, Policy, Tactic};
 
@@ -340,6 +340,19 @@ pub struct PolicyResult {
     /// Per-run metrics (not in JSON: the CSV report carries them).
     #[serde(skip)]
     pub runs: Vec<RunMetrics>,
+}
+
+impl PolicyResult {
+    /// A metric's summary across runs.
+    pub fn metric(&self, m: Metric) -> Summary {
+        self.metrics.get(m.key()).copied().unwrap_or_default()
+    }
+
+    /// A metric's paired delta against the baseline (`None` for the baseline itself, or where
+    /// no run defines it).
+    pub fn delta(&self, m: Metric) -> Option<Delta> {
+        self.delta_vs_baseline.get(m.key()).copied()
+    }
 }
 
 /// How the engine ran.
@@ -880,8 +893,8 @@ fn risk_flags(
     scn: &Scenario,
 ) -> Vec<RiskFlag> {
     let mut flags = Vec::new();
-    let get = |k: &str| p.metrics.get(k).copied().unwrap_or_default();
-    let delta = |k: &str| p.delta_vs_baseline.get(k).copied().unwrap_or_default();
+    let get = |k: Metric| p.metric(k);
+    let delta = |k: Metric| p.delta(k).unwrap_or_default();
     if pi > 0 {
         let drop = guard.max_success_drop.get();
         let n = per_run.len() as f64;
@@ -899,7 +912,7 @@ fn risk_flags(
                     "success rate falls by more than {:.1} points in {:.0}% of runs (mean change {:+.2} points)",
                     drop * 100.0,
                     p_erosion * 100.0,
-                    delta("success_rate").mean * 100.0
+                    delta(Metric::SuccessRate).mean * 100.0
                 ),
                 explanation: "the saving is paid for with worse answers; the guardrail allows this in at most 10% of runs",
             });
@@ -908,8 +921,8 @@ fn risk_flags(
         // intervals that exclude zero, by more than FALSE_SAVINGS_MIN_RISE of the baseline's.
         let base_cps = Summary::of(per_run.iter().map(|r| r[0].values[m::COST_PER_SUCCESS])).mean;
         let min_rise = FALSE_SAVINGS_MIN_RISE * base_cps.abs();
-        let dc = delta("cost_total_usd");
-        let dcps = delta("cost_per_success_usd");
+        let dc = delta(Metric::CostTotal);
+        let dcps = delta(Metric::CostPerSuccess);
         let policy_flag = dc.p95 < 0.0 && dcps.p5 > 0.0 && dcps.mean > min_rise;
         if policy_flag {
             flags.push(RiskFlag {
@@ -950,7 +963,7 @@ fn risk_flags(
                 .filter(|t| t.tactic == Tactic::ContextCap || (t.tactic == Tactic::Budget && rejecting))
                 .map(|t| t.mean_usd)
                 .sum();
-            let cut_work = get("rejected_tasks").mean + get("truncated_tasks").mean;
+            let cut_work = get(Metric::RejectedTasks).mean + get(Metric::TruncatedTasks).mean;
             if total > 0.0 && cut_work > 0.0 && from_cut / total > 0.2 {
                 flags.push(RiskFlag {
                     kind: RiskKind::BadIncentive,
@@ -959,15 +972,15 @@ fn risk_flags(
                     message: format!(
                         "{:.0}% of the saving comes from rejected or truncated work ({} rejected, {} truncated tasks per horizon)",
                         from_cut / total * 100.0,
-                        crate::units::thousands(get("rejected_tasks").mean.round().max(0.0) as u64),
-                        crate::units::thousands(get("truncated_tasks").mean.round().max(0.0) as u64)
+                        crate::units::thousands(get(Metric::RejectedTasks).mean.round().max(0.0) as u64),
+                        crate::units::thousands(get(Metric::TruncatedTasks).mean.round().max(0.0) as u64)
                     ),
                     explanation: "money saved by not doing the work; check that the work really was unnecessary",
                 });
             }
         }
     }
-    let unowned = get("unowned_spend_share").mean;
+    let unowned = get(Metric::UnownedSpendShare).mean;
     if unowned > 0.0 {
         flags.push(RiskFlag {
             kind: RiskKind::MissingAttribution,
@@ -978,7 +991,7 @@ fn risk_flags(
         });
     }
     if let Some(limit) = guard.p95_latency_ms {
-        let p95 = get("latency_p95_ms").p50;
+        let p95 = get(Metric::LatencyP95).p50;
         if p95 > limit.get() {
             flags.push(RiskFlag {
                 kind: RiskKind::Latency,
@@ -996,8 +1009,8 @@ fn risk_flags(
     if let Some(b) = &p.budget
         && b.p_breach > 0.0
     {
-        let day = get("first_breach_day").p50;
-        let alert = get("first_alert_day").p50;
+        let day = get(Metric::FirstBreachDay).p50;
+        let alert = get(Metric::FirstAlertDay).p50;
         flags.push(RiskFlag {
             kind: RiskKind::BudgetExhaustion,
             tactic: None,

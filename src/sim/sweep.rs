@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 use super::engine::{Cancelled, Control};
-use super::metrics::{self as m, Summary};
+use super::metrics::{self as m, Metric, Summary};
 use super::results::{EngineChoice, EngineInfo, PolicyResult, Results, SimOptions, simulate};
 use crate::model::policy::Router;
 use crate::model::ron_io::{NonNeg, Prob};
@@ -235,9 +235,9 @@ fn point(value: f64, p: &PolicyResult, base_success: &[f64], max_drop: f64) -> S
         / p.runs.len().max(1) as f64;
     SweepPoint {
         value,
-        cost_per_success_usd: p.metrics["cost_per_success_usd"],
-        success_rate: p.metrics["success_rate"],
-        spend_usd: p.metrics["cost_total_usd"],
+        cost_per_success_usd: p.metric(Metric::CostPerSuccess),
+        success_rate: p.metric(Metric::SuccessRate),
+        spend_usd: p.metric(Metric::CostTotal),
         p_within_quality_guardrail: within,
         breaks_guardrail: within < 1.0 - QUALITY_GUARD_RUN_SHARE
             || p.risk_flags.iter().any(|f| f.kind == super::results::RiskKind::Latency),
@@ -260,8 +260,8 @@ pub fn sweep_points(scn: &Scenario, policy: &str, spec: &SweepSpec, r: &Results)
         policy: policy.to_string(),
         knob: spec.knob.path(),
         runs: r.runs,
-        baseline_cost_per_success_usd: base.metrics["cost_per_success_usd"],
-        baseline_success_rate: base.metrics["success_rate"],
+        baseline_cost_per_success_usd: base.metric(Metric::CostPerSuccess),
+        baseline_success_rate: base.metric(Metric::SuccessRate),
         max_success_drop: max_drop,
         points,
         engine: match r.engine.sample_per_day {

@@ -135,3 +135,40 @@ fn checks_skipped_without_attribution_are_named() {
     let json = serde_json::to_value(&r.policies[1]).unwrap();
     assert_eq!(json["risk_flags_not_evaluated"][0], "false_savings_by_tactic");
 }
+
+/// Metrics are a typed enum inside; their keys (JSON, CSV) are unique and the typed accessors
+/// read the same figures as the keyed maps.
+#[test]
+fn metrics_are_typed_and_their_keys_unique() {
+    use costplan::sim::metrics::{METRICS, Metric};
+    assert_eq!(Metric::ALL.len(), METRICS.len());
+    let mut keys: Vec<&str> = Metric::ALL.iter().map(|m| m.key()).collect();
+    for (i, m) in Metric::ALL.iter().enumerate() {
+        assert_eq!(m.index(), i);
+        assert_eq!(m.def().key, METRICS[i].key);
+    }
+    keys.sort_unstable();
+    keys.dedup();
+    assert_eq!(keys.len(), METRICS.len(), "metric keys are unique");
+    let text = crate::common::scenario_text(
+        "Fixed(100)",
+        "input_tokens: Fixed(1000), output_tokens: Fixed(200)",
+        0.95,
+        0.8,
+        r#"Inline((name: "base", router: Fixed("big"))), Inline((name: "cand", router: Fixed("small")))"#,
+        4,
+        2,
+    );
+    let r = crate::common::run(&crate::common::scenario(&text));
+    for &m in Metric::ALL {
+        assert_eq!(r.policies[1].metric(m), r.policies[1].metrics[m.key()], "{m:?}");
+        assert_eq!(
+            r.policies[1].delta(m),
+            r.policies[1].delta_vs_baseline.get(m.key()).copied()
+        );
+    }
+    assert!(
+        r.policies[0].delta(Metric::CostTotal).is_none(),
+        "the baseline has no delta"
+    );
+}
