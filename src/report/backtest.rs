@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use super::charts;
 use super::format::{pct, usd};
-use super::html::{STYLE, esc, inline_svg, table};
+use super::html::{STYLE, esc, figure, table};
 use super::summary::Cell;
 use crate::logs::backtest::{Backtest, BacktestTotal};
 
@@ -117,18 +117,13 @@ pub fn html(b: &Backtest, version: &str) -> String {
     for n in notes(b) {
         let _ = writeln!(out, "<p>{}</p>", esc(&n));
     }
-    out.push_str("</section>\n<section id=\"daily\">\n<h2>Daily spend</h2>\n<figure class=\"chart\"><figcaption>Actual daily spend (dots) over the simulated median (line) and p5–p95 band</figcaption>");
-    match charts::backtest_daily(b) {
-        Ok(svg) => {
-            out.push_str("<div class=\"frame\">");
-            out.push_str(inline_svg(&svg));
-            out.push_str("</div>");
-        }
-        Err(e) => {
-            let _ = write!(out, "<p>This chart could not be drawn: {}</p>", esc(&e));
-        }
-    }
-    out.push_str("</figure>\n</section>\n<section id=\"totals\">\n<h2>Totals</h2>\n");
+    out.push_str("</section>\n<section id=\"daily\">\n<h2>Daily spend</h2>\n");
+    figure(
+        &mut out,
+        "Actual daily spend (dots) over the simulated median (line) and p5–p95 band",
+        &charts::backtest_daily(b),
+    );
+    out.push_str("</section>\n<section id=\"totals\">\n<h2>Totals</h2>\n");
     let header: Vec<String> = [
         "total",
         "actual",

@@ -114,6 +114,22 @@ pub(crate) fn table(out: &mut String, header: &[String], rows: &[Vec<Cell>]) {
     out.push_str("</tbody></table></div>");
 }
 
+/// A chart as a figure with its caption (or why it could not be drawn).
+pub(crate) fn figure(out: &mut String, caption: &str, svg: &Result<String, String>) {
+    let _ = write!(out, "<figure class=\"chart\"><figcaption>{}</figcaption>", esc(caption));
+    match svg {
+        Ok(svg) => {
+            out.push_str("<div class=\"frame\">");
+            out.push_str(inline_svg(svg));
+            out.push_str("</div>");
+        }
+        Err(e) => {
+            let _ = write!(out, "<p>This chart could not be drawn: {}</p>", esc(e));
+        }
+    }
+    out.push_str("</figure>\n");
+}
+
 /// Strips an XML declaration so the SVG can sit inside HTML.
 pub(crate) fn inline_svg(svg: &str) -> &str {
     match svg.find("<svg") {
@@ -160,18 +176,7 @@ pub fn render(scn: &Scenario, r: &Results) -> String {
                 }
                 Block::Chart(i) => {
                     let (_, title, svg) = &charts[*i];
-                    let _ = write!(out, "<figure class=\"chart\"><figcaption>{}</figcaption>", esc(title));
-                    match svg {
-                        Ok(svg) => {
-                            out.push_str("<div class=\"frame\">");
-                            out.push_str(inline_svg(svg));
-                            out.push_str("</div>");
-                        }
-                        Err(e) => {
-                            let _ = write!(out, "<p>This chart could not be drawn: {}</p>", esc(e));
-                        }
-                    }
-                    out.push_str("</figure>\n");
+                    figure(&mut out, title, svg);
                 }
             }
         }

@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use super::charts::{self, fmt_value};
 use super::format::{pct, thousands, usd};
-use super::html::{STYLE, esc, inline_svg, table};
+use super::html::{STYLE, esc, figure, table};
 use super::summary::Cell;
 use crate::sim::sweep::{Goal, GoalAnswer, SweepPoint, SweepResult};
 
@@ -172,21 +172,12 @@ pub fn html(scenario: &str, r: &SweepResult, a: &GoalAnswer, version: &str) -> S
         esc(&answer_sentence(r, a))
     );
     let answer = a.point.as_ref();
-    let _ = write!(
-        out,
-        "<figure class=\"chart\"><figcaption>Cost per success against success rate, one point per setting (mean, p5–p95 whiskers); × the baseline; dashed: the quality guardrail; red: breaks a guardrail; ringed: the answer</figcaption>"
+    figure(
+        &mut out,
+        "Cost per success against success rate, one point per setting (mean, p5–p95 whiskers); × the baseline; dashed: the quality guardrail; red: breaks a guardrail; ringed: the answer",
+        &charts::sweep_frontier(r, answer),
     );
-    match charts::sweep_frontier(r, answer) {
-        Ok(svg) => {
-            out.push_str("<div class=\"frame\">");
-            out.push_str(inline_svg(&svg));
-            out.push_str("</div>");
-        }
-        Err(e) => {
-            let _ = write!(out, "<p>This chart could not be drawn: {}</p>", esc(&e));
-        }
-    }
-    out.push_str("</figure>\n</section>\n<section id=\"settings\">\n<h2>Every setting</h2>\n");
+    out.push_str("</section>\n<section id=\"settings\">\n<h2>Every setting</h2>\n");
     let header: Vec<String> = header(&a.goal).to_vec();
     let rows: Vec<Vec<Cell>> = rows(r, &a.goal, answer)
         .into_iter()

@@ -866,6 +866,12 @@ fn risk_checks_skipped_without_attribution_are_named() {
     assert!(r.policies[0].risk_flags_not_evaluated.is_empty());
     let text = costplan::report::table::render(&r);
     assert!(text.contains("Not evaluated without savings by tactic"), "{text}");
+    assert!(
+        text.contains("false savings by tactic") && text.contains("bad incentive"),
+        "{text}"
+    );
+    let json = serde_json::to_value(&r.policies[1]).unwrap();
+    assert_eq!(json["risk_flags_not_evaluated"][0], "false_savings_by_tactic");
     assert!(run(&s).policies[1].risk_flags_not_evaluated.is_empty());
 }
 

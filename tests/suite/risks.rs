@@ -105,37 +105,6 @@ fn every_risk_kind_is_raised_by_the_scenario_built_for_it() {
     }
 }
 
-#[test]
-fn checks_skipped_without_attribution_are_named() {
-    use costplan::sim::engine::Control;
-    use costplan::sim::results::{SimOptions, simulate};
-    let text = crate::common::scenario_text(
-        "Fixed(200)",
-        "input_tokens: Fixed(1000), output_tokens: Fixed(200)",
-        0.95,
-        0.8,
-        r#"Inline((name: "base", router: Fixed("big"))), Inline((name: "cand", router: Fixed("small")))"#,
-        4,
-        2,
-    );
-    let opts = SimOptions {
-        skip_attribution: true,
-        ..Default::default()
-    };
-    let r = simulate(&crate::common::scenario(&text), &opts, &Control::none()).unwrap();
-    assert_eq!(
-        r.policies[1].risk_flags_not_evaluated,
-        [RiskKind::FalseSavingsByTactic, RiskKind::BadIncentive]
-    );
-    let line = costplan::report::format::flags_not_evaluated(&r).unwrap();
-    assert!(
-        line.contains("false savings by tactic") && line.contains("bad incentive"),
-        "{line}"
-    );
-    let json = serde_json::to_value(&r.policies[1]).unwrap();
-    assert_eq!(json["risk_flags_not_evaluated"][0], "false_savings_by_tactic");
-}
-
 /// Metrics are a typed enum inside; their keys (JSON, CSV) are unique and the typed accessors
 /// read the same figures as the keyed maps.
 #[test]
