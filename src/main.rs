@@ -9,6 +9,14 @@ fn main() -> ExitCode {
         Ok(code) => code,
         // `costplan simulate … | head`: the reader has what it wanted; end quietly, as grep does.
         Err(e) if costplan::cli::is_broken_pipe(&e) => ExitCode::SUCCESS,
+        // A command's own failure: its message as it is, and its exit code.
+        Err(e) if e.downcast_ref::<costplan::cli::CliError>().is_some() => {
+            let code = e
+                .downcast_ref::<costplan::cli::CliError>()
+                .map_or(costplan::cli::EXIT_FAILURE, |c| c.exit_code());
+            eprintln!("{e}");
+            ExitCode::from(code)
+        }
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::from(costplan::cli::EXIT_FAILURE)

@@ -15,6 +15,28 @@ use crate::model::prices::{import_litellm, select_models};
 use crate::model::scenario::{FileKind, detect_kind_checked, parse_policy, read_text};
 use crate::model::{PriceTable, TrafficProfile, load_scenario_path};
 
+/// Why a command failed: the message, and whether its input was invalid (exit 2) or the run
+/// or I/O failed (exit 1). Commands return it; only `main` prints it and picks the exit code.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// An input file is invalid, or the command line is wrong (exit 2).
+    #[error("{0}")]
+    Invalid(String),
+    /// A run or I/O failed (exit 1).
+    #[error("{0}")]
+    Failed(String),
+}
+
+impl CliError {
+    /// The exit code for this error.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            CliError::Invalid(_) => EXIT_INVALID,
+            CliError::Failed(_) => EXIT_FAILURE,
+        }
+    }
+}
+
 /// Exit code: an input file is invalid, or the command line is wrong.
 pub const EXIT_INVALID: u8 = crate::exit::INVALID;
 /// Exit code: a run or I/O failed.
@@ -228,17 +250,16 @@ fn prices_import(json: &Path, models: &[String], output: Option<&Path>, as_of: O
     if let Some(out) = output
         && same_file(json, out)
     {
-        eprintln!(
+        return Err(CliError::Invalid(format!(
             "{}: the output would overwrite the LiteLLM file being read; choose another -o",
             out.display()
-        );
-        return Ok(ExitCode::from(EXIT_INVALID));
+        ))
+        .into());
     }
     let text = match read_text(json) {
         Ok(t) => t,
         Err(m) => {
-            eprintln!("{name}:1:1: {m}");
-            return Ok(ExitCode::from(EXIT_INVALID));
+            return Err(CliError::Invalid(format!("{name}:1:1: {m}")).into());
         }
     };
     let date = as_of
@@ -247,8 +268,7 @@ fn prices_import(json: &Path, models: &[String], output: Option<&Path>, as_of: O
     let (table, stats) = match import_litellm(&SourceFile::new(&name, &text), &date) {
         Ok(x) => x,
         Err(e) => {
-            eprintln!("{e}");
-            return Ok(ExitCode::from(EXIT_INVALID));
+            return Err(CliError::Invalid(e.to_string()).into());
         }
     };
     let table = if models.is_empty() {
@@ -257,8 +277,7 @@ fn prices_import(json: &Path, models: &[String], output: Option<&Path>, as_of: O
         match select_models(&table, models) {
             Ok(t) => t,
             Err(m) => {
-                eprintln!("{name}: {m}");
-                return Ok(ExitCode::from(EXIT_INVALID));
+                return Err(CliError::Invalid(format!("{name}: {m}")).into());
             }
         }
     };
@@ -271,12 +290,12 @@ fn prices_import(json: &Path, models: &[String], output: Option<&Path>, as_of: O
     let text =
         import_header(json, &stats) + &crate::model::ron_io::to_ron_string(&table).context("writing RON")? + "\n";
     if text.len() as u64 > crate::model::ron_io::MAX_FILE_BYTES {
-        eprintln!(
+        return Err(CliError::Invalid(format!(
             "{name}: the imported table would be {} MB, above the {} MB CostPlan reads back; pick models with --models",
             text.len() / (1024 * 1024),
             crate::model::ron_io::MAX_FILE_BYTES / (1024 * 1024)
-        );
-        return Ok(ExitCode::from(EXIT_INVALID));
+        ))
+        .into());
     }
     // Never write a table CostPlan itself would refuse.
     let out_name = output.map_or_else(|| "<stdout>".to_string(), |p| p.display().to_string());

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use super::CliError;
 use anyhow::Result;
 
 use crate::model::{LoadError, Scenario, load_scenario_path};
@@ -38,7 +39,7 @@ pub enum EngineArg {
 impl EngineArgs {
     /// Estimates the work of simulating `scn` with `opts`; refuses (exit 2, with what to change)
     /// when it is above [`MAX_TASK_SIMULATIONS`] and `--force` is not given.
-    pub fn refuse_huge_work(&self, scn: &Scenario, opts: &SimOptions) -> Option<ExitCode> {
+    pub fn refuse_huge_work(&self, scn: &Scenario, opts: &SimOptions) -> std::result::Result<(), CliError> {
         let w = estimate_work(scn, opts);
         let too_long = w.task_simulations > MAX_TASK_SIMULATIONS;
         let too_big = w.memory_bytes > MAX_MEMORY_BYTES;
@@ -46,7 +47,7 @@ impl EngineArgs {
             if w.seconds >= LONG_RUN_NOTICE_S {
                 eprintln!("{}: {}", scn.name(), crate::report::format::work_summary(&w));
             }
-            return None;
+            return Ok(());
         }
         let limit = match (too_long, too_big) {
             (true, true) => format!(
@@ -63,13 +64,12 @@ impl EngineArgs {
                 crate::report::format::bytes_words(MAX_MEMORY_BYTES)
             ),
         };
-        eprintln!(
+        Err(CliError::Invalid(format!(
             "{}: this would be {} — {limit} CostPlan starts without --force. \
              Try fewer runs (--runs), a shorter horizon, the sampled engine (--engine sampled), or --no-attribution; or add --force.",
             scn.name(),
             crate::report::format::work_summary(&w),
-        );
-        Some(ExitCode::from(super::EXIT_INVALID))
+        )))
     }
 
     /// The engine choice for the simulation core.
@@ -177,29 +177,23 @@ pub struct ReportArgs {
     pub engine: EngineArgs,
 }
 
-/// Loads a scenario, printing its problems; `Err(code)` to exit with.
-pub fn load_or_exit(path: &std::path::Path) -> std::result::Result<Scenario, ExitCode> {
-    load_scenario_path(path).map_err(|e: LoadError| {
-        eprintln!("{e}");
-        ExitCode::from(super::EXIT_INVALID)
-    })
+/// Loads a scenario; its problems are the error.
+pub fn load(path: &std::path::Path) -> std::result::Result<Scenario, CliError> {
+    load_scenario_path(path).map_err(|e: LoadError| CliError::Invalid(e.to_string()))
 }
 
 /// Runs `simulate`.
 pub fn simulate(args: &SimulateArgs) -> Result<ExitCode> {
-    let scn = match load_or_exit(&args.scenario) {
-        Ok(s) => s,
-        Err(code) => return Ok(code),
-    };
+    let scn = load(&args.scenario)?;
     for p in &args.policies {
         if !scn.policies.iter().any(|q| &q.name == p) {
             let names: Vec<&str> = scn.policies.iter().map(|q| q.name.as_str()).collect();
-            eprintln!(
+            return Err(CliError::Invalid(format!(
                 "{}: unknown policy {p:?}; expected one of: {}",
                 args.scenario.display(),
                 names.join(", ")
-            );
-            return Ok(ExitCode::from(super::EXIT_INVALID));
+            ))
+            .into());
         }
     }
     let opts = SimOptions {
@@ -210,9 +204,7 @@ pub fn simulate(args: &SimulateArgs) -> Result<ExitCode> {
         engine: args.engine.choice(),
         budget_risk: args.budget_risk,
     };
-    if let Some(code) = args.engine.refuse_huge_work(&scn, &opts) {
-        return Ok(code);
-    }
+    args.engine.refuse_huge_work(&scn, &opts)?;
     let results = run_sim(&scn, &opts, &Control::none())?;
     if args.json {
         super::emit(&format!("{}\n", serde_json::to_string_pretty(&results)?))?;
@@ -261,29 +253,30 @@ pub fn compare(args: &CompareArgs) -> Result<ExitCode> {
     let (scn, a) = match load_policy_spec(&args.a) {
         Ok((Some(s), p)) => (s, p),
         Ok((None, _)) => {
-            eprintln!(
+            return Err(CliError::Invalid(format!(
                 "{}: the first argument must name a scenario file and a policy (scenario.ron:policy)",
                 args.a
-            );
-            return Ok(ExitCode::from(super::EXIT_INVALID));
+            ))
+            .into());
         }
         Err(m) => {
-            eprintln!("{m}");
-            return Ok(ExitCode::from(super::EXIT_INVALID));
+            return Err(CliError::Invalid(m.to_string()).into());
         }
     };
     let b = match load_policy_spec(&args.b) {
         Ok((_, p)) => p,
         Err(m) => {
-            eprintln!("{m}");
-            return Ok(ExitCode::from(super::EXIT_INVALID));
+            return Err(CliError::Invalid(m.to_string()).into());
         }
     };
     let pair = match crate::sim::results::pair_scenario(&scn, &a, &b) {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("{}: policy {:?} does not fit this scenario:\n{e}", args.b, b.name);
-            return Ok(ExitCode::from(super::EXIT_INVALID));
+            return Err(CliError::Invalid(format!(
+                "{}: policy {:?} does not fit this scenario:\n{e}",
+                args.b, b.name
+            ))
+            .into());
         }
     };
     let opts = SimOptions {
@@ -292,9 +285,7 @@ pub fn compare(args: &CompareArgs) -> Result<ExitCode> {
         engine: args.engine.choice(),
         ..Default::default()
     };
-    if let Some(code) = args.engine.refuse_huge_work(&pair, &opts) {
-        return Ok(code);
-    }
+    args.engine.refuse_huge_work(&pair, &opts)?;
     let r = run_sim(&pair, &opts, &Control::none())?;
     if args.json {
         let changed: Vec<serde_json::Value> = a
@@ -318,16 +309,13 @@ pub fn report(args: &ReportArgs) -> Result<ExitCode> {
         .map(FormatArg::format)
         .or_else(|| crate::report::Format::from_path(&args.output))
     else {
-        eprintln!(
+        return Err(CliError::Invalid(format!(
             "{}: cannot tell the format from the extension; use --format html|md|csv|json",
             args.output.display()
-        );
-        return Ok(ExitCode::from(super::EXIT_INVALID));
+        ))
+        .into());
     };
-    let scn = match load_or_exit(&args.scenario) {
-        Ok(s) => s,
-        Err(code) => return Ok(code),
-    };
+    let scn = load(&args.scenario)?;
     // Output paths are checked before the simulation, not after minutes of work.
     let mut targets = vec![args.output.clone()];
     if format == crate::report::Format::Csv {
@@ -335,8 +323,7 @@ pub fn report(args: &ReportArgs) -> Result<ExitCode> {
     }
     for t in &targets {
         if let Err(e) = crate::model::io::check_writable(t) {
-            eprintln!("{}: cannot write the report: {e}", t.display());
-            return Ok(ExitCode::from(super::EXIT_INVALID));
+            return Err(CliError::Invalid(format!("{}: cannot write the report: {e}", t.display())).into());
         }
     }
     let opts = SimOptions {
@@ -346,9 +333,7 @@ pub fn report(args: &ReportArgs) -> Result<ExitCode> {
         budget_risk: args.budget_risk,
         ..Default::default()
     };
-    if let Some(code) = args.engine.refuse_huge_work(&scn, &opts) {
-        return Ok(code);
-    }
+    args.engine.refuse_huge_work(&scn, &opts)?;
     let results = run_sim(&scn, &opts, &Control::none())?;
     for p in crate::report::write(&scn, &results, format, &args.output)? {
         eprintln!("wrote {}", p.display());

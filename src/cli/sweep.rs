@@ -6,7 +6,8 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 
-use super::simulate::{EngineArgs, load_or_exit};
+use super::CliError;
+use super::simulate::{EngineArgs, load};
 use crate::report;
 use crate::sim::engine::Control;
 use crate::sim::results::SimOptions;
@@ -55,28 +56,27 @@ pub struct SweepArgs {
 
 /// Runs `costplan sweep`.
 pub fn run(args: &SweepArgs) -> Result<ExitCode> {
-    let scn = match load_or_exit(&args.scenario) {
-        Ok(s) => s,
-        Err(code) => return Ok(code),
-    };
+    let scn = load(&args.scenario)?;
     if !(0.0..=1.0).contains(&args.confidence) {
-        eprintln!("--confidence must be between 0 and 1, found {}", args.confidence);
-        return Ok(ExitCode::from(super::EXIT_INVALID));
+        return Err(CliError::Invalid(format!(
+            "--confidence must be between 0 and 1, found {}",
+            args.confidence
+        ))
+        .into());
     }
     if let Some(b) = args.within_budget
         && !(b.is_finite() && (0.0..=crate::model::limits::MAX_USD).contains(&b))
     {
-        eprintln!(
+        return Err(CliError::Invalid(format!(
             "--within-budget must be a number of US dollars from 0 to {}, found {b}",
             crate::model::limits::MAX_USD
-        );
-        return Ok(ExitCode::from(super::EXIT_INVALID));
+        ))
+        .into());
     }
     if let Some(path) = &args.report
         && let Err(e) = crate::model::io::check_writable(path)
     {
-        eprintln!("{}: {e}", path.display());
-        return Ok(ExitCode::from(super::EXIT_INVALID));
+        return Err(CliError::Invalid(format!("{}: {e}", path.display())).into());
     }
     let opts = SimOptions {
         runs: args.runs,
@@ -87,10 +87,9 @@ pub fn run(args: &SweepArgs) -> Result<ExitCode> {
     let r = match sweep(&scn, &args.policy, &args.set, &opts, &Control::none()) {
         Ok(Ok(r)) => r,
         Ok(Err(msg)) => {
-            eprintln!("{}: {msg}", args.scenario.display());
-            return Ok(ExitCode::from(super::EXIT_INVALID));
+            return Err(CliError::Invalid(format!("{}: {msg}", args.scenario.display())).into());
         }
-        Err(_) => return Ok(ExitCode::from(super::EXIT_FAILURE)),
+        Err(_) => return Err(CliError::Failed("the run was cancelled".into()).into()),
     };
     let goal = match args.within_budget {
         Some(budget_usd) => Goal::BestQualityWithinBudget {
@@ -104,10 +103,9 @@ pub fn run(args: &SweepArgs) -> Result<ExitCode> {
     let answer = match goal_seek(&scn, &r, goal, args.bisect, &opts, &Control::none()) {
         Ok(Ok(a)) => a,
         Ok(Err(msg)) => {
-            eprintln!("{}: {msg}", args.scenario.display());
-            return Ok(ExitCode::from(super::EXIT_INVALID));
+            return Err(CliError::Invalid(format!("{}: {msg}", args.scenario.display())).into());
         }
-        Err(_) => return Ok(ExitCode::from(super::EXIT_FAILURE)),
+        Err(_) => return Err(CliError::Failed("the run was cancelled".into()).into()),
     };
     if let Some(path) = &args.report {
         let page = report::sweep::html(scn.name(), &r, &answer, env!("CARGO_PKG_VERSION"));

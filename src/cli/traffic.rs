@@ -7,7 +7,8 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 
-use super::simulate::{EngineArgs, load_or_exit};
+use super::CliError;
+use super::simulate::{EngineArgs, load};
 use crate::logs::backtest::backtest;
 use crate::logs::fit::{FitOptions, fit};
 use crate::logs::read::read_files;
@@ -118,14 +119,11 @@ pub struct BacktestArgs {
     pub engine: EngineArgs,
 }
 
-fn read_logs(files: &[PathBuf]) -> std::result::Result<crate::logs::Logs, ExitCode> {
+fn read_logs(files: &[PathBuf]) -> std::result::Result<crate::logs::Logs, CliError> {
     let paths: Vec<&Path> = files.iter().map(PathBuf::as_path).collect();
-    read_files(&paths).map_err(|e| {
-        eprintln!("{e}");
-        ExitCode::from(match e {
-            LogError::Unreadable { .. } => super::EXIT_FAILURE,
-            _ => super::EXIT_INVALID,
-        })
+    read_files(&paths).map_err(|e| match e {
+        LogError::Unreadable { .. } => CliError::Failed(e.to_string()),
+        _ => CliError::Invalid(e.to_string()),
     })
 }
 
@@ -148,17 +146,12 @@ pub fn run(cmd: &TrafficCommand) -> Result<ExitCode> {
 
 fn fit_cmd(a: &FitArgs) -> Result<ExitCode> {
     if a.files.iter().any(|f| f == &a.output) {
-        eprintln!("{}: the output would overwrite an input", a.output.display());
-        return Ok(ExitCode::from(super::EXIT_INVALID));
+        return Err(CliError::Invalid(format!("{}: the output would overwrite an input", a.output.display())).into());
     }
     if let Err(e) = crate::model::io::check_writable(&a.output) {
-        eprintln!("{}: {e}", a.output.display());
-        return Ok(ExitCode::from(super::EXIT_INVALID));
+        return Err(CliError::Invalid(format!("{}: {e}", a.output.display())).into());
     }
-    let logs = match read_logs(&a.files) {
-        Ok(l) => l,
-        Err(code) => return Ok(code),
-    };
+    let logs = read_logs(&a.files)?;
     print_skipped(&logs);
     let f = fit(
         &logs,
@@ -172,8 +165,7 @@ fn fit_cmd(a: &FitArgs) -> Result<ExitCode> {
     let text = match f.to_checked_ron(&logs, &a.output.display().to_string()) {
         Ok(t) => t,
         Err(e) => {
-            eprintln!("{e} (nothing written)");
-            return Ok(ExitCode::from(super::EXIT_INVALID));
+            return Err(CliError::Invalid(format!("{e} (nothing written)")).into());
         }
     };
     crate::model::io::write_atomic(&a.output, text.as_bytes())
@@ -194,8 +186,11 @@ fn fit_cmd(a: &FitArgs) -> Result<ExitCode> {
 
 fn synth_cmd(a: &SynthArgs) -> Result<ExitCode> {
     if !(a.tasks_per_day.is_finite() && (1.0..=1_000_000.0).contains(&a.tasks_per_day)) {
-        eprintln!("--tasks-per-day must be from 1 to 1,000,000, found {}", a.tasks_per_day);
-        return Ok(ExitCode::from(super::EXIT_INVALID));
+        return Err(CliError::Invalid(format!(
+            "--tasks-per-day must be from 1 to 1,000,000, found {}",
+            a.tasks_per_day
+        ))
+        .into());
     }
     let mut spec = SynthSpec::example(a.tasks_per_day);
     spec.days = a.days;
@@ -215,20 +210,13 @@ fn synth_cmd(a: &SynthArgs) -> Result<ExitCode> {
 
 /// Runs `costplan backtest`.
 pub fn backtest_cmd(a: &BacktestArgs) -> Result<ExitCode> {
-    let scn = match load_or_exit(&a.scenario) {
-        Ok(s) => s,
-        Err(code) => return Ok(code),
-    };
+    let scn = load(&a.scenario)?;
     if let Some(path) = &a.report
         && let Err(e) = crate::model::io::check_writable(path)
     {
-        eprintln!("{}: {e}", path.display());
-        return Ok(ExitCode::from(super::EXIT_INVALID));
+        return Err(CliError::Invalid(format!("{}: {e}", path.display())).into());
     }
-    let logs = match read_logs(&a.actual) {
-        Ok(l) => l,
-        Err(code) => return Ok(code),
-    };
+    let logs = read_logs(&a.actual)?;
     print_skipped(&logs);
     let opts = SimOptions {
         runs: a.runs,
@@ -239,10 +227,9 @@ pub fn backtest_cmd(a: &BacktestArgs) -> Result<ExitCode> {
     let b = match backtest(&scn, &logs, &opts, &Control::none()) {
         Ok(Ok(b)) => b,
         Ok(Err(msg)) => {
-            eprintln!("{}: {msg}", a.scenario.display());
-            return Ok(ExitCode::from(super::EXIT_INVALID));
+            return Err(CliError::Invalid(format!("{}: {msg}", a.scenario.display())).into());
         }
-        Err(_) => return Ok(ExitCode::from(super::EXIT_FAILURE)),
+        Err(_) => return Err(CliError::Failed("the run was cancelled".into()).into()),
     };
     if let Some(path) = &a.report {
         let page = crate::report::backtest::html(&b, env!("CARGO_PKG_VERSION"));
