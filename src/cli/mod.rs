@@ -238,8 +238,8 @@ fn validate(files: &[PathBuf]) -> Result<ExitCode> {
         }
     }
     if bad > 0 {
-        eprintln!("{bad} of {} file(s) invalid", files.len());
-        Ok(ExitCode::from(EXIT_INVALID))
+        // Each file's problems are printed above as they are found; the error sums them up.
+        Err(CliError::Invalid(format!("{bad} of {} file(s) invalid", files.len())).into())
     } else {
         Ok(ExitCode::SUCCESS)
     }
