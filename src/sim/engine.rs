@@ -758,7 +758,11 @@ impl Ctx<'_> {
                 }
                 false
             }
-            _ => self.succeeds(self.pick(att, forced), att.u),
+            // Every other router kind (and a forced model) makes one call; listed, not `_`, so a
+            // new router kind does not compile until it is handled here.
+            (RouterC::Cascade(..), Some(_)) | (RouterC::Fixed(_) | RouterC::Rules(..) | RouterC::Learned { .. }, _) => {
+                self.succeeds(self.pick(att, forced), att.u)
+            }
         }
     }
 
@@ -819,7 +823,7 @@ impl Ctx<'_> {
                 }
                 (false, latency)
             }
-            _ => {
+            (RouterC::Cascade(..), Some(_)) | (RouterC::Fixed(_) | RouterC::Rules(..) | RouterC::Learned { .. }, _) => {
                 let model = self.pick(att, forced);
                 self.mark_routed(st, model);
                 let (tok, lat) = self.call(
