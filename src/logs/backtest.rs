@@ -131,28 +131,7 @@ pub fn backtest(
     };
     let r = simulate(&s, &opts, ctl)?;
     let runs = &r.policies[0].runs;
-    let daily: Vec<BacktestDay> = (0..days)
-        .map(|d| {
-            let mut v: Vec<f64> = runs
-                .iter()
-                .map(|x| x.spend_by_day_usd.get(d).copied().unwrap_or(0.0))
-                .collect();
-            v.sort_by(f64::total_cmp);
-            let (p5, p50, p95) = (
-                quantile_sorted(&v, 0.05),
-                quantile_sorted(&v, 0.5),
-                quantile_sorted(&v, 0.95),
-            );
-            BacktestDay {
-                date: date_of_day(first + d as i64),
-                actual_spend_usd: actual[d],
-                simulated_p5_usd: p5,
-                simulated_p50_usd: p50,
-                simulated_p95_usd: p95,
-                inside: p5 <= actual[d] && actual[d] <= p95,
-            }
-        })
-        .collect();
+    let daily = daily_bands(&actual, runs, first);
     let inside = daily.iter().filter(|d| d.inside).count() as f64 / days as f64;
     let sum = |f: &dyn Fn(&super::Record) -> f64| records.iter().map(f).sum::<f64>();
     Ok(Ok(Backtest {
@@ -179,6 +158,32 @@ pub fn backtest(
         unknown_models: unknown,
         other_currencies: logs.other_currencies.iter().map(|(c, n)| (c.clone(), *n)).collect(),
     }))
+}
+
+/// Each day's actual spend against the simulated p5, median and p95 of that day across runs.
+fn daily_bands(actual: &[f64], runs: &[crate::sim::metrics::RunMetrics], first_day: i64) -> Vec<BacktestDay> {
+    (0..actual.len())
+        .map(|d| {
+            let mut v: Vec<f64> = runs
+                .iter()
+                .map(|x| x.spend_by_day_usd.get(d).copied().unwrap_or(0.0))
+                .collect();
+            v.sort_by(f64::total_cmp);
+            let (p5, p50, p95) = (
+                quantile_sorted(&v, 0.05),
+                quantile_sorted(&v, 0.5),
+                quantile_sorted(&v, 0.95),
+            );
+            BacktestDay {
+                date: date_of_day(first_day + d as i64),
+                actual_spend_usd: actual[d],
+                simulated_p5_usd: p5,
+                simulated_p50_usd: p50,
+                simulated_p95_usd: p95,
+                inside: p5 <= actual[d] && actual[d] <= p95,
+            }
+        })
+        .collect()
 }
 
 impl Backtest {

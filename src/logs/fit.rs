@@ -292,6 +292,95 @@ fn nonneg(spec: DistSpec) -> NonNegDist {
     NonNegDist::try_from(spec).unwrap_or_else(|_| NonNegDist::fixed(0.0))
 }
 
+/// Groups rows into classes by the key `class_by` (rows without it: `(none)`), largest first by
+/// tasks, at most [`MAX_CLASSES`] (the rest merged into `(other)`): (name, rows, tasks).
+fn group_classes(logs: &Logs, class_by: &str, tasks_of: &dyn Fn(usize) -> f64) -> Vec<(String, Vec<usize>, f64)> {
+    let class_ki = super::key_index(class_by).unwrap_or(6);
+    let mut by_sym: HashMap<Option<super::Sym>, Vec<usize>> = HashMap::new();
+    for (i, r) in logs.records.iter().enumerate() {
+        by_sym.entry(r.keys[class_ki]).or_default().push(i);
+    }
+    let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for (sym, idx) in by_sym {
+        let k = sym.map_or_else(|| "(none)".to_string(), |s| logs.symbols.name(s).to_string());
+        groups.entry(k).or_default().extend(idx);
+    }
+    let mut sized: Vec<(String, Vec<usize>, f64)> = groups
+        .into_iter()
+        .map(|(k, idx)| {
+            let t = idx.iter().map(|&i| tasks_of(i)).sum();
+            (k, idx, t)
+        })
+        .filter(|(_, _, t)| *t > 0.0)
+        .collect();
+    sized.sort_by(|a, b| b.2.total_cmp(&a.2).then(a.0.cmp(&b.0)));
+    if sized.len() > MAX_CLASSES {
+        let rest: Vec<(String, Vec<usize>, f64)> = sized.split_off(MAX_CLASSES - 1);
+        let idx: Vec<usize> = rest.iter().flat_map(|r| r.1.iter().copied()).collect();
+        let t = rest.iter().map(|r| r.2).sum();
+        sized.push(("(other)".into(), idx, t));
+    }
+    sized
+}
+
+/// What the data gave for the classes' fields and what had to be assumed.
+fn class_provenance(
+    logs: &Logs,
+    (failed, retried): (f64, f64),
+    fitted: &mut Vec<(String, String)>,
+    assumed: &mut Vec<(String, String)>,
+) {
+    let note = |to: &mut Vec<(String, String)>, field: &str, how: String| to.push((field.into(), how));
+    if logs.per_request() {
+        note(
+            fitted,
+            "classes[].input_tokens, output_tokens",
+            "per request (see the fit quality below)".into(),
+        );
+        if logs.records.iter().any(|r| r.cache_hit.is_some()) {
+            note(fitted, "classes[].exact_repeat_rate", "response-cache hits".into());
+        } else {
+            note(
+                assumed,
+                "classes[].exact_repeat_rate",
+                "no response-cache field in the logs: 0".into(),
+            );
+        }
+        if failed > 0.0 {
+            note(
+                fitted,
+                "classes[].retry_on_failure",
+                format!(
+                    "{retried:.0} of {failed:.0} failed requests repeated in the same session within {RETRY_WINDOW_S:.0} s"
+                ),
+            );
+        } else {
+            note(
+                assumed,
+                "classes[].retry_on_failure",
+                "no failed request with a session in the logs: 0".into(),
+            );
+        }
+    } else {
+        note(
+            assumed,
+            "classes[].input_tokens, output_tokens",
+            "aggregated usage has means only: the spread per request is not in the data (fixed at the mean)".into(),
+        );
+        note(
+            assumed,
+            "classes[].exact_repeat_rate, retry_on_failure",
+            "not in aggregated usage: 0".into(),
+        );
+    }
+    note(
+        assumed,
+        "classes[].near_repeat_rate",
+        "semantic duplicates cannot be told from logs: 0".into(),
+    );
+    note(assumed, "classes[].batchable", "not in the logs: false".into());
+}
+
 /// Fits a traffic profile to the records.
 pub fn fit(logs: &Logs, opts: &FitOptions) -> Fit {
     let records = &logs.records;
@@ -319,32 +408,8 @@ pub fn fit(logs: &Logs, opts: &FitOptions) -> Fit {
 
     // Classes.
     let class_by = choose_class_key(records, opts.class_by.as_deref());
-    let class_ki = super::key_index(&class_by).unwrap_or(6);
-    let mut by_sym: HashMap<Option<super::Sym>, Vec<usize>> = HashMap::new();
-    for (i, r) in records.iter().enumerate() {
-        by_sym.entry(r.keys[class_ki]).or_default().push(i);
-    }
-    let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-    for (sym, idx) in by_sym {
-        let k = sym.map_or_else(|| "(none)".to_string(), |s| logs.symbols.name(s).to_string());
-        groups.entry(k).or_default().extend(idx);
-    }
-    let total_tasks: f64 = (0..records.len()).map(tasks_of).sum();
-    let mut sized: Vec<(String, Vec<usize>, f64)> = groups
-        .into_iter()
-        .map(|(k, idx)| {
-            let t = idx.iter().map(|&i| tasks_of(i)).sum();
-            (k, idx, t)
-        })
-        .filter(|(_, _, t)| *t > 0.0)
-        .collect();
-    sized.sort_by(|a, b| b.2.total_cmp(&a.2).then(a.0.cmp(&b.0)));
-    if sized.len() > MAX_CLASSES {
-        let rest: Vec<(String, Vec<usize>, f64)> = sized.split_off(MAX_CLASSES - 1);
-        let idx: Vec<usize> = rest.iter().flat_map(|r| r.1.iter().copied()).collect();
-        let t = rest.iter().map(|r| r.2).sum();
-        sized.push(("(other)".into(), idx, t));
-    }
+    let sized = group_classes(logs, &class_by, &tasks_of);
+    let total_tasks: f64 = sized.iter().map(|c| c.2).sum();
     let mut classes = Vec::new();
     let mut token_fits = Vec::new();
     let mut share_left = 1.0f64;
@@ -372,46 +437,7 @@ pub fn fit(logs: &Logs, opts: &FitOptions) -> Fit {
         "classes".into(),
         format!("{} classes by {class_by}, shares from task counts", classes.len()),
     ));
-    if per_request {
-        fitted.push((
-            "classes[].input_tokens, output_tokens".into(),
-            "per request (see the fit quality below)".into(),
-        ));
-        let with_cache = records.iter().filter(|r| r.cache_hit.is_some()).count();
-        if with_cache > 0 {
-            fitted.push(("classes[].exact_repeat_rate".into(), "response-cache hits".into()));
-        } else {
-            assumed.push((
-                "classes[].exact_repeat_rate".into(),
-                "no response-cache field in the logs: 0".into(),
-            ));
-        }
-        if failed > 0.0 {
-            fitted.push((
-                "classes[].retry_on_failure".into(),
-                format!("{retried:.0} of {failed:.0} failed requests repeated in the same session within {RETRY_WINDOW_S:.0} s"),
-            ));
-        } else {
-            assumed.push((
-                "classes[].retry_on_failure".into(),
-                "no failed request with a session in the logs: 0".into(),
-            ));
-        }
-    } else {
-        assumed.push((
-            "classes[].input_tokens, output_tokens".into(),
-            "aggregated usage has means only: the spread per request is not in the data (fixed at the mean)".into(),
-        ));
-        assumed.push((
-            "classes[].exact_repeat_rate, retry_on_failure".into(),
-            "not in aggregated usage: 0".into(),
-        ));
-    }
-    assumed.push((
-        "classes[].near_repeat_rate".into(),
-        "semantic duplicates cannot be told from logs: 0".into(),
-    ));
-    assumed.push(("classes[].batchable".into(), "not in the logs: false".into()));
+    class_provenance(logs, (failed, retried), &mut fitted, &mut assumed);
 
     let profile = TrafficProfile {
         format_version: 1,
