@@ -376,13 +376,7 @@ fn frontier(
     let found = answer.and_then(|a| a.point.as_ref());
     let best = found.map(|p| p.value);
     // The answer bisection found between the grid's settings is listed (and drawn) with them.
-    let mut rows: Vec<&crate::sim::sweep::SweepPoint> = r.points.iter().collect();
-    if let Some(a) = found
-        && !rows.iter().any(|p| p.value == a.value)
-    {
-        rows.push(a);
-        rows.sort_by(|x, y| x.value.total_cmp(&y.value));
-    }
+    let rows = r.points_with(found);
     let guard = (r.baseline_success_rate.mean - r.max_success_drop) * 100.0;
     crate::gui::views::plot(ui, "sweep_frontier")
         .legend(Legend::default().background_alpha(0.85))

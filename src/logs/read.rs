@@ -570,16 +570,40 @@ fn row<R: Row + ?Sized>(source: Source, r: &R, file: &str, at: &str, logs: &mut 
         Source::OpenAiUsage => openai_result(r, None, &mut logs.symbols),
         Source::OpenTelemetry => Err(("".into(), "not a span".into())),
     };
-    match bounded(rec) {
-        Ok(Some(mut rec)) => {
-            if let Some(c) = text(r, "currency").filter(|c| !c.eq_ignore_ascii_case("usd")) {
+    // Costs in another currency are not US dollars: named and left out.
+    let currency = text(r, "currency")
+        .filter(|c| !c.eq_ignore_ascii_case("usd"))
+        .map(|c| c.to_uppercase());
+    let kept = keep(logs, file, at, rec)
+        .map(|rec| {
+            if currency.is_some() {
                 rec.cost_usd = None;
-                *logs.other_currencies.entry(c.to_uppercase()).or_default() += 1;
             }
-            logs.records.push(rec)
+        })
+        .is_some();
+    if kept && let Some(c) = currency {
+        *logs.other_currencies.entry(c).or_default() += 1;
+    }
+}
+
+/// Keeps a mapped row when its counts are within bounds (the kept record, to amend), or records
+/// why it was skipped.
+fn keep<'a>(
+    logs: &'a mut Logs,
+    file: &str,
+    at: &str,
+    rec: Result<Option<Record>, FieldError>,
+) -> Option<&'a mut Record> {
+    match bounded(rec) {
+        Ok(Some(rec)) => {
+            logs.records.push(rec);
+            logs.records.last_mut()
         }
-        Ok(None) => {}
-        Err((field, reason)) => logs.skip(skipped(file, at, &field, &reason)),
+        Ok(None) => None,
+        Err((field, reason)) => {
+            logs.skip(skipped(file, at, &field, &reason));
+            None
+        }
     }
 }
 
@@ -847,11 +871,7 @@ fn openai_page(v: &Value, file: &str, at: &str, logs: &mut Logs) {
                 (_, None) => Err(("start_time".into(), "missing or not a time".into())),
                 (None, _) => Err(("".into(), "not an object".into())),
             };
-            match bounded(rec) {
-                Ok(Some(rec)) => logs.records.push(rec),
-                Ok(None) => {}
-                Err((field, reason)) => logs.skip(skipped(file, &here, &field, &reason)),
-            }
+            keep(logs, file, &here, rec);
         }
     }
 }
@@ -932,11 +952,8 @@ fn otlp(v: &Value, file: &str, logs: &mut Logs) {
         for (j, ss) in list(rs, "scopeSpans").iter().enumerate() {
             for (k, span) in list(ss, "spans").iter().enumerate() {
                 let at = format!("resourceSpans[{i}].scopeSpans[{j}].spans[{k}]");
-                match bounded(otlp_span(span, &mut logs.symbols)) {
-                    Ok(Some(r)) => logs.records.push(r),
-                    Ok(None) => {}
-                    Err((field, reason)) => logs.skip(skipped(file, &at, &field, &reason)),
-                }
+                let rec = otlp_span(span, &mut logs.symbols);
+                keep(logs, file, &at, rec);
             }
         }
     }

@@ -599,8 +599,7 @@ pub fn sweep_frontier(
             .legend(move |(x, y)| Cross::new((x + 8, y), 4, grey.stroke_width(2)));
         let ok = colour(1);
         // A setting found by bisection is drawn with the grid's points.
-        let refined = answer.filter(|a| !r.points.iter().any(|p| p.value == a.value));
-        for p in r.points.iter().chain(refined) {
+        for p in r.points_with(answer) {
             let c = if p.breaks_guardrail { RED } else { ok };
             let (x, y) = (p.success_rate.mean * 100.0, p.cost_per_success_usd.mean);
             let whiskers = [

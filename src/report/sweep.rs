@@ -26,24 +26,7 @@ pub fn header(goal: &Goal) -> [String; 5] {
 /// One row per setting, the goal seek's answer marked with `←` (and placed among them when
 /// bisection found it between the grid's settings).
 pub fn rows(r: &SweepResult, goal: &Goal, answer: Option<&SweepPoint>) -> Vec<[String; 5]> {
-    let mut points: Vec<&SweepPoint> = r.points.iter().collect();
-    if let Some(a) = answer
-        && !points.iter().any(|p| p.value == a.value)
-    {
-        points.push(a);
-        let up = r
-            .points
-            .first()
-            .zip(r.points.last())
-            .is_none_or(|(f, l)| f.value <= l.value);
-        points.sort_by(|x, y| {
-            if up {
-                x.value.total_cmp(&y.value)
-            } else {
-                y.value.total_cmp(&x.value)
-            }
-        });
-    }
+    let points = r.points_with(answer);
     let answer = answer.map(|a| a.value);
     points
         .into_iter()

@@ -198,6 +198,32 @@ pub struct SweepResult {
     pub baseline_success_by_run: Vec<f64>,
 }
 
+impl SweepResult {
+    /// The grid's settings, with `answer` placed among them when bisection found it between
+    /// two, in the grid's own order (rising or falling).
+    pub fn points_with<'a>(&'a self, answer: Option<&'a SweepPoint>) -> Vec<&'a SweepPoint> {
+        let mut points: Vec<&SweepPoint> = self.points.iter().collect();
+        if let Some(a) = answer
+            && !points.iter().any(|p| p.value == a.value)
+        {
+            points.push(a);
+            let rising = self
+                .points
+                .first()
+                .zip(self.points.last())
+                .is_none_or(|(f, l)| f.value <= l.value);
+            points.sort_by(|x, y| {
+                if rising {
+                    x.value.total_cmp(&y.value)
+                } else {
+                    y.value.total_cmp(&x.value)
+                }
+            });
+        }
+        points
+    }
+}
+
 /// The scenario a sweep simulates: the baseline and one version of `policy` per setting (named
 /// `policy@knob=value`), or why it cannot be built.
 pub fn sweep_scenario(scn: &Scenario, policy: &str, spec: &SweepSpec) -> Result<Scenario, String> {

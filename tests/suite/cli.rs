@@ -368,26 +368,22 @@ fn runs_that_would_need_too_much_memory_are_refused_up_front_with_the_estimate()
     );
 }
 
+/// A quick sweep of the support scenario's learned router (3 points, 6 runs, a small sample),
+/// with `extra` arguments.
+fn quick_sweep(extra: &[&str]) -> Command {
+    let mut c = costplan();
+    c.args(["sweep"])
+        .arg(crate::common::root().join("scenarios/support-assistant.ron"))
+        .args(["--policy", "learned-router", "--set", "router.strong_share=0.2..0.6:3"])
+        .args(["--runs", "6", "--engine", "sampled", "--sample-per-day", "300"])
+        .args(extra);
+    c
+}
+
 #[test]
 fn sweep_prints_the_frontier_and_the_goal_seek_answer() {
     let path = crate::common::root().join("scenarios/support-assistant.ron");
-    let out = costplan()
-        .args(["sweep"])
-        .arg(&path)
-        .args([
-            "--policy",
-            "learned-router",
-            "--set",
-            "router.strong_share=0.2..0.6:3",
-            "--runs",
-            "6",
-            "--engine",
-            "sampled",
-            "--sample-per-day",
-            "300",
-        ])
-        .output()
-        .unwrap();
+    let out = quick_sweep(&[]).output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(
@@ -424,26 +420,7 @@ fn sweep_writes_an_html_report_and_seeks_the_best_quality_within_a_budget() {
     let path = crate::common::root().join("scenarios/support-assistant.ron");
     let dir = tempfile::tempdir().unwrap();
     let html = dir.path().join("sweep.html");
-    let out = costplan()
-        .args(["sweep"])
-        .arg(&path)
-        .args([
-            "--policy",
-            "learned-router",
-            "--set",
-            "router.strong_share=0.2..0.6:3",
-            "--runs",
-            "6",
-            "--engine",
-            "sampled",
-            "--sample-per-day",
-            "300",
-            "--within-budget",
-            "1e9",
-            "--bisect",
-            "1",
-            "--report",
-        ])
+    let out = quick_sweep(&["--within-budget", "1e9", "--bisect", "1", "--report"])
         .arg(&html)
         .output()
         .unwrap();

@@ -34,6 +34,23 @@ fn wait(h: &mut Harness<'static, CostPlanApp>, what: &str, done: impl Fn(&CostPl
     h.step();
 }
 
+/// Waits (at most 10 s) for the in-window file dialog and types `path` into it. The system
+/// dialog is tried first where a session bus exists; it fails at once here.
+fn type_in_file_dialog(h: &mut Harness<'static, CostPlanApp>, path: &std::path::Path) {
+    let start = Instant::now();
+    while h.state().path_dialog.is_none() {
+        assert!(start.elapsed() < Duration::from_secs(10), "no file dialog appeared");
+        std::thread::sleep(Duration::from_millis(20));
+        h.step();
+    }
+    h.run_ok();
+    h.get_by_label("Path").focus();
+    h.run_ok();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.get_by_label("Path").type_text(&path.display().to_string());
+    h.run_ok();
+}
+
 fn finished(a: &CostPlanApp) -> bool {
     a.results.is_some() && !a.results_stale && !a.running()
 }
@@ -587,20 +604,8 @@ fn save_from_the_quit_prompt_saves_through_the_in_window_dialog_or_stays_open() 
         h.run_ok();
         h.get_by_label("Save").click();
         h.run_ok();
-        // The system dialog is tried first where a session bus exists; it fails at once here.
-        let start = Instant::now();
-        while h.state().path_dialog.is_none() {
-            assert!(start.elapsed() < Duration::from_secs(10), "no file dialog appeared");
-            std::thread::sleep(Duration::from_millis(20));
-            h.step();
-        }
-        h.run_ok();
         let target = dir.path().join(name);
-        h.get_by_label("Path").focus();
-        h.run_ok();
-        h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
-        h.get_by_label("Path").type_text(&target.display().to_string());
-        h.run_ok();
+        type_in_file_dialog(&mut h, &target);
         if cancel {
             h.get_by_label("Cancel").click();
             h.run_ok();
@@ -711,27 +716,14 @@ fn a_sweep_in_the_window_draws_the_frontier_and_a_point_becomes_a_new_version() 
     h.get_by_label("Knob");
     h.get_by_label("Run the sweep").click();
     h.run_ok();
-    let start = Instant::now();
-    while h.state().sweep.result.as_ref().is_none_or(|r| r.runs < 12) {
-        assert!(start.elapsed() < Duration::from_secs(120), "the sweep did not finish");
-        std::thread::sleep(Duration::from_millis(50));
-        h.step();
-    }
+    wait(&mut h, "the sweep", |a| {
+        a.sweep.result.as_ref().is_some_and(|r| r.runs >= 12)
+    });
     h.run_ok();
     assert_eq!(h.state().sweep.result.as_ref().unwrap().points.len(), 3);
-    let wait_answer = |h: &mut Harness<'static, CostPlanApp>| {
-        let start = Instant::now();
-        while h.state().sweep.answer.is_none() {
-            assert!(
-                start.elapsed() < Duration::from_secs(120),
-                "the goal seek did not finish"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-            h.step();
-        }
-        h.run_ok();
-    };
-    wait_answer(&mut h);
+    let answered = |a: &CostPlanApp| a.sweep.answer.is_some();
+    wait(&mut h, "the goal seek", answered);
+    h.run_ok();
     h.get_by_label_contains("keeps the quality guardrail (at most");
     // The other goal: the best quality within a budget, picked in the window.
     h.get_by_label("Goal").click();
@@ -739,7 +731,8 @@ fn a_sweep_in_the_window_draws_the_frontier_and_a_point_becomes_a_new_version() 
     h.get_by_label("best quality within a budget").click();
     h.run_ok();
     assert!(h.state().sweep.budget_usd.is_some());
-    wait_answer(&mut h);
+    wait(&mut h, "the goal seek", answered);
+    h.run_ok();
     h.get_by_label_contains("Best success rate whose spend over the horizon stays within");
     h.get_by_label("spend within the budget in");
     let before = h.state().draft.policies.len();
@@ -766,18 +759,7 @@ fn traffic_imported_from_logs_and_the_calibration_view() {
     wait(&mut h, "results", finished);
     h.state_mut().show_hint = false;
     let pick = |h: &mut Harness<'static, CostPlanApp>| {
-        let start = Instant::now();
-        while h.state().path_dialog.is_none() {
-            assert!(start.elapsed() < Duration::from_secs(10), "no file dialog appeared");
-            std::thread::sleep(Duration::from_millis(20));
-            h.step();
-        }
-        h.run_ok();
-        h.get_by_label("Path").focus();
-        h.run_ok();
-        h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
-        h.get_by_label("Path").type_text(&logs.display().to_string());
-        h.run_ok();
+        type_in_file_dialog(h, &logs);
         h.get_by_label("Open").click();
         h.run_ok();
     };
