@@ -2,6 +2,7 @@
 //! loading that reports positioned errors, and validation into types whose invariants hold.
 
 pub mod dist;
+pub mod edit;
 pub mod error;
 pub mod io;
 pub mod limits;

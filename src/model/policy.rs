@@ -377,3 +377,193 @@ impl Policy {
         }
     }
 }
+
+/// The kinds of router, for pickers and for "switch this policy's router to…".
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RouterKind {
+    Fixed,
+    Rules,
+    Cascade,
+    Learned,
+}
+
+impl RouterKind {
+    pub const ALL: [RouterKind; 4] = [
+        RouterKind::Fixed,
+        RouterKind::Rules,
+        RouterKind::Cascade,
+        RouterKind::Learned,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            RouterKind::Fixed => "Fixed",
+            RouterKind::Rules => "Rules",
+            RouterKind::Cascade => "Cascade",
+            RouterKind::Learned => "Learned",
+        }
+    }
+}
+
+/// The kinds of rule condition, for pickers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConditionKind {
+    Class,
+    Owner,
+    InputTokensAbove,
+}
+
+impl ConditionKind {
+    pub const ALL: [ConditionKind; 3] = [
+        ConditionKind::Class,
+        ConditionKind::Owner,
+        ConditionKind::InputTokensAbove,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            ConditionKind::Class => "class is",
+            ConditionKind::Owner => "owner is",
+            ConditionKind::InputTokensAbove => "input above",
+        }
+    }
+}
+
+impl Condition {
+    pub fn kind(&self) -> ConditionKind {
+        match self {
+            Condition::Class(_) => ConditionKind::Class,
+            Condition::Owner(_) => ConditionKind::Owner,
+            Condition::InputTokensAbove(_) => ConditionKind::InputTokensAbove,
+        }
+    }
+
+    /// A condition of `kind` with a sensible value: the first class or owner, or 8,000 tokens.
+    pub fn suggested(kind: ConditionKind, classes: &[String], owners: &[String]) -> Condition {
+        match kind {
+            ConditionKind::Class => Condition::Class(classes.first().cloned().unwrap_or_default()),
+            ConditionKind::Owner => Condition::Owner(owners.first().cloned().unwrap_or_default()),
+            ConditionKind::InputTokensAbove => Condition::InputTokensAbove(8000),
+        }
+    }
+}
+
+// The suggested settings of each component, used when a tactic is switched on in the editor.
+// They are typical published figures, meant to be adjusted.
+
+impl Router {
+    pub fn kind(&self) -> RouterKind {
+        match self {
+            Router::Fixed(_) => RouterKind::Fixed,
+            Router::Rules { .. } => RouterKind::Rules,
+            Router::Cascade { .. } => RouterKind::Cascade,
+            Router::Learned { .. } => RouterKind::Learned,
+        }
+    }
+
+    /// A router of `kind` between a cheap and a dear model.
+    pub fn suggested(kind: RouterKind, cheap: &str, dear: &str) -> Router {
+        match kind {
+            RouterKind::Fixed => Router::Fixed(dear.to_string()),
+            RouterKind::Rules => Router::Rules {
+                rules: Vec::new(),
+                default: dear.to_string(),
+            },
+            RouterKind::Cascade => Router::Cascade {
+                stages: vec![cheap.to_string(), dear.to_string()],
+                verifier: Verifier::suggested(cheap),
+            },
+            RouterKind::Learned => Router::Learned {
+                strong: dear.to_string(),
+                weak: cheap.to_string(),
+                strong_share: Prob::new(0.3).unwrap_or_default(),
+                signal_noise: NonNeg::new(0.15).unwrap_or_default(),
+            },
+        }
+    }
+}
+
+impl Verifier {
+    /// A verifier on `model` catching 80 % of bad answers with 10 % false alarms.
+    pub fn suggested(model: &str) -> Verifier {
+        Verifier {
+            model: model.to_string(),
+            recall: ProbDist::fixed(0.8),
+            false_alarm_rate: ProbDist::fixed(0.1),
+            reads_task: true,
+            extra_input_tokens: 300,
+            output_tokens: 20,
+        }
+    }
+}
+
+impl ExactCache {
+    pub fn suggested() -> ExactCache {
+        ExactCache {
+            hit_given_repeat: ProbDist::fixed(0.9),
+            latency_ms: five_ms(),
+        }
+    }
+}
+
+impl SemanticCache {
+    pub fn suggested(embedding_price_key: &str) -> SemanticCache {
+        SemanticCache {
+            embedding_price_key: embedding_price_key.to_string(),
+            hit_given_near_repeat: ProbDist::fixed(0.7),
+            wrong_hit_given_near_repeat: ProbDist::fixed(0.03),
+            false_hit_rate: ProbDist::fixed(0.01),
+            lookup_latency_ms: twenty_ms(),
+        }
+    }
+}
+
+impl ContextCap {
+    pub fn suggested() -> ContextCap {
+        ContextCap {
+            max_input_tokens: 8000,
+            success_penalty: Prob::new(0.05).unwrap_or_default(),
+        }
+    }
+}
+
+impl Budget {
+    /// $1,000 a month for all spend, alerting only.
+    pub fn suggested() -> Budget {
+        Budget {
+            scope: BudgetScope::Total,
+            period: BudgetPeriod::Month,
+            cap_usd: NonNeg::new(1000.0).unwrap_or_default(),
+            owner_caps_usd: BTreeMap::new(),
+            on_breach: OnBreach::AlertOnly,
+            alert_at: alert_default(),
+        }
+    }
+}
+
+impl Batch {
+    pub fn suggested() -> Batch {
+        Batch { share: share_all() }
+    }
+}
+
+impl Policy {
+    /// Every model name the policy refers to, to rename or replace in place.
+    pub fn model_refs_mut(&mut self) -> Vec<&mut String> {
+        let mut out: Vec<&mut String> = match &mut self.router {
+            None => Vec::new(),
+            Some(Router::Fixed(m)) => vec![m],
+            Some(Router::Rules { rules, default }) => rules.iter_mut().map(|r| &mut r.model).chain([default]).collect(),
+            Some(Router::Cascade { stages, verifier }) => stages.iter_mut().chain([&mut verifier.model]).collect(),
+            Some(Router::Learned { strong, weak, .. }) => vec![strong, weak],
+        };
+        if let Some(Budget {
+            on_breach: OnBreach::Downgrade(m),
+            ..
+        }) = &mut self.budget
+        {
+            out.push(m);
+        }
+        out
+    }
+}
