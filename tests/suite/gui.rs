@@ -388,10 +388,8 @@ fn policy_components_are_edited_in_place() {
         other => panic!("router is {other:?}"),
     }
     // Switch on the batch API and a budget.
-    h.get_by_label("Batch API for batchable classes").click();
-    h.run_ok();
-    h.get_by_label("Budget").click();
-    h.run_ok();
+    click(&mut h, "Batch API for batchable classes");
+    click(&mut h, "Budget");
     let p = &h.state().draft.policies[0];
     assert!(p.batch.is_some() && p.budget.is_some());
     assert!(h.state().errors.is_empty(), "{:?}", h.state().errors);
@@ -801,4 +799,132 @@ fn traffic_imported_from_logs_and_the_calibration_view() {
     assert_eq!((s.p5.len(), s.p95.len()), (30, 30));
     assert!(s.p5.iter().zip(&s.p95).all(|(lo, hi)| lo <= hi));
     assert_eq!(s.inside.len() + s.outside.len(), 30);
+}
+
+/// Types `text` into the field labelled `label` (replacing what is there) and presses Enter.
+fn retype(h: &mut Harness<'static, CostPlanApp>, label: &str, text: &str) {
+    h.get_by_label(label).scroll_to_me();
+    h.run_ok();
+    h.get_by_label(label).focus();
+    h.run_ok();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.get_by_label(label).type_text(text);
+    h.run_ok();
+    h.key_press(egui::Key::Enter);
+    h.run_ok();
+}
+
+/// Scrolls the widget labelled `label` into view (a click lands on its centre) and clicks it.
+fn click(h: &mut Harness<'static, CostPlanApp>, label: &str) {
+    h.get_by_label(label).scroll_to_me();
+    h.run_ok();
+    h.get_by_label(label).click();
+    h.run_ok();
+}
+
+#[test]
+fn the_editor_alone_builds_a_scenario_that_saves_and_reopens_with_the_same_results() {
+    let mut h = harness();
+    wait(&mut h, "results", finished);
+    // A class: a copy of faq (the share splits), renamed.
+    click(&mut h, "Class faq");
+    click(&mut h, "Duplicate class faq");
+    click(&mut h, "Class faq");
+    click(&mut h, "Class faq-2");
+    retype(&mut h, "Class name", "faq-short");
+    let classes = h.state().draft.class_names();
+    assert_eq!(classes, ["faq", "faq-short", "account-billing", "troubleshooting"]);
+    assert!(h.state().draft.file.models["sonnet"].success.contains_key("faq-short"));
+    // A model found in the price table by searching.
+    click(&mut h, "Models");
+    click(&mut h, "Add a model");
+    h.get_by_label("Search").type_text("gpt-5-mi");
+    h.run_ok();
+    h.get_by_label_contains("gpt-5-mini · $0.25 in").click();
+    h.run_ok();
+    assert_eq!(h.state().draft.file.models["gpt-5-mini"].price_key, "gpt-5-mini");
+    // A new version of a policy, with a learned router.
+    click(&mut h, "Policy sonnet-cached");
+    click(&mut h, "New version from sonnet-cached");
+    click(&mut h, "Policy sonnet-cached");
+    click(&mut h, "Policy sonnet-cached-2");
+    click(&mut h, "Router");
+    click(&mut h, "Learned");
+    let p = &h.state().draft.policies[2];
+    assert_eq!(p.name, "sonnet-cached-2");
+    assert!(matches!(&p.router, Some(costplan::model::Router::Learned { weak, .. }) if weak == "gpt-5-mini"));
+    // Removing a model in use asks first and moves its users to the replacement.
+    click(&mut h, "Model haiku");
+    click(&mut h, "Remove model haiku");
+    h.get_by_label_contains("haiku is used by policy \"haiku-cascade\"");
+    assert!(h.state().draft.file.models.contains_key("haiku"), "not yet");
+    click(&mut h, "Remove haiku and use gpt-5-mini");
+    assert!(!h.state().draft.file.models.contains_key("haiku"));
+    assert!(h.state().errors.is_empty(), "{:?}", h.state().errors);
+    // Save as…, reopen: the same figures.
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("built.ron");
+    click(&mut h, "File");
+    h.get_by_label_contains("Save as…").click();
+    h.run_ok();
+    type_in_file_dialog(&mut h, &target);
+    click(&mut h, "Save here");
+    let reopened = costplan::model::load_scenario_path(&target).unwrap();
+    assert_eq!(reopened.policies.len(), 5);
+    let (a, b) = (crate::common::run(&h.state().scenario), crate::common::run(&reopened));
+    for (pa, pb) in a.policies.iter().zip(&b.policies) {
+        for &m in costplan::sim::metrics::Metric::ALL {
+            assert_eq!(
+                pa.metric(m).mean.to_bits(),
+                pb.metric(m).mean.to_bits(),
+                "{m:?} of {}",
+                pa.name
+            );
+        }
+    }
+}
+
+#[test]
+fn rules_take_any_condition_and_removing_a_class_they_name_asks_first() {
+    let mut h = harness();
+    wait(&mut h, "results", finished);
+    click(&mut h, "Policy sonnet-only (baseline)");
+    click(&mut h, "Router");
+    click(&mut h, "Rules");
+    click(&mut h, "Add a rule");
+    click(&mut h, "Add a rule");
+    // The second rule: input above a token count.
+    // The first widget of a rule's line is its condition's kind.
+    h.get_all_by_label("rule 2: if").next().unwrap().scroll_to_me();
+    h.run_ok();
+    h.get_all_by_label("rule 2: if").next().unwrap().click();
+    h.run_ok();
+    click(&mut h, "input above");
+    let rules = h.state().draft.policies[0].rules().to_vec();
+    assert_eq!(rules[0].when, costplan::model::policy::Condition::Class("faq".into()));
+    assert_eq!(
+        rules[1].when,
+        costplan::model::policy::Condition::InputTokensAbove(8000)
+    );
+    assert!(h.state().errors.is_empty(), "{:?}", h.state().errors);
+    // faq is named by the first rule: removing the class asks, then takes the rule with it.
+    click(&mut h, "Policy sonnet-only (baseline)");
+    click(&mut h, "Class faq");
+    click(&mut h, "Remove class faq");
+    h.get_by_label_contains("Its rules go too: a routing rule of policy \"sonnet-only\"");
+    click(&mut h, "Remove the class and its rules");
+    let d = &h.state().draft;
+    assert_eq!(d.class_names(), ["account-billing", "troubleshooting"]);
+    assert_eq!(d.policies[0].rules().len(), 1);
+    let total: f64 = d.traffic.classes.iter().map(|c| c.share.get()).sum();
+    assert!((total - 1.0).abs() < 1e-9, "shares still add up: {total}");
+    assert!(h.state().errors.is_empty(), "{:?}", h.state().errors);
+    // Removing the baseline makes the next policy the baseline.
+    click(&mut h, "Policy sonnet-only (baseline)");
+    click(&mut h, "Remove policy sonnet-only");
+    h.get_by_label("Policy sonnet-cached (baseline)");
+    // One undo step per action: the policy comes back.
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
+    h.run_ok();
+    assert_eq!(h.state().draft.policies[0].name, "sonnet-only");
 }

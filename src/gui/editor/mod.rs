@@ -1,0 +1,157 @@
+//! The left panel: the scenario — traffic and its classes, models and their prices, guardrails,
+//! policies and every component — editable in place, one function per section. Classes, models
+//! and policies can be added, duplicated, renamed and removed (`model::edit` keeps references
+//! whole; removing something in use asks first), so any scenario the file format holds can be
+//! built here.
+
+mod fields;
+mod models;
+mod policies;
+mod traffic;
+
+use std::collections::HashMap;
+
+use egui::{Color32, RichText, Ui};
+
+pub use fields::convert_kind;
+use fields::{guardrails_section, int};
+
+use crate::model::dist::DistSpec;
+use crate::model::{Diagnostic, Scenario};
+
+/// A removal that needs the user's word first, shown in place of the item's Remove button.
+#[derive(Clone, Debug, PartialEq)]
+enum Confirm {
+    /// A model some policy or the default model uses; they move to `replacement`.
+    RemoveModel {
+        name: String,
+        users: Vec<String>,
+        replacement: String,
+    },
+    /// A class some routing rules name; those rules go with it.
+    RemoveClass { index: usize, users: Vec<String> },
+}
+
+/// The scenario editor's own state: values typed but not yet valid, names being typed, refusals
+/// shown beside their field, a pending confirmation and the price-table search.
+#[derive(Default)]
+pub struct Editor {
+    pending: HashMap<String, (DistSpec, String)>,
+    names: HashMap<String, String>,
+    refusals: HashMap<String, String>,
+    confirm: Option<Confirm>,
+    price_search: String,
+}
+
+/// What the sections pick from, gathered once a frame.
+struct Refs<'a> {
+    errors: &'a [Diagnostic],
+    classes: Vec<String>,
+    owners: Vec<String>,
+    models: Vec<String>,
+    /// The cheapest and dearest model by output price (defaults of new routers).
+    cheap: String,
+    dear: String,
+    embedding_keys: Vec<String>,
+}
+
+impl<'a> Refs<'a> {
+    fn of(s: &Scenario, errors: &'a [Diagnostic]) -> Refs<'a> {
+        let by_price = s.models_by_price();
+        Refs {
+            errors,
+            classes: s.class_names(),
+            owners: s.traffic.owners(),
+            models: s.model_names(),
+            cheap: by_price.first().cloned().unwrap_or_default(),
+            dear: by_price.last().cloned().unwrap_or_default(),
+            embedding_keys: s
+                .prices
+                .models
+                .iter()
+                .filter(|(_, p)| p.kind == crate::model::prices::ModelKind::Embedding)
+                .map(|(k, _)| k.clone())
+                .collect(),
+        }
+    }
+}
+
+impl Editor {
+    /// Shows the editor; returns whether the scenario changed.
+    pub fn ui(&mut self, ui: &mut Ui, s: &mut Scenario, errors: &[Diagnostic]) -> bool {
+        summary_line(ui, errors);
+        ui.separator();
+        let refs = Refs::of(s, errors);
+        let mut changed = self.scenario_section(ui, s, &refs);
+        changed |= self.traffic_section(ui, s, &refs);
+        changed |= self.models_section(ui, s, &refs);
+        changed |= guardrails_section(ui, &mut s.file.guardrails, errors);
+        changed |= self.policies_section(ui, s, &refs);
+        changed
+    }
+
+    /// Forgets typed-but-unapplied values of fields keyed by position under `prefix` (after an
+    /// insertion or removal they would belong to another item).
+    fn forget_indexed(&mut self, prefix: &str) {
+        self.names.clear();
+        self.refusals.clear();
+        self.pending.retain(|k, _| !k.starts_with(prefix));
+    }
+
+    fn scenario_section(&mut self, ui: &mut Ui, s: &mut Scenario, refs: &Refs) -> bool {
+        let mut changed = false;
+        egui::CollapsingHeader::new("Scenario")
+            .default_open(true)
+            .show(ui, |ui| {
+                ui.horizontal(|ui| {
+                    let l = ui.label("Name");
+                    changed |= ui.text_edit_singleline(&mut s.file.name).labelled_by(l.id).changed();
+                });
+                let mut h = s.file.horizon_days as u64;
+                if int(ui, "Horizon", &mut h, " days", 3660) {
+                    s.file.horizon_days = h as u32;
+                    changed = true;
+                }
+                let mut r = s.file.runs as u64;
+                if int(ui, "Runs", &mut r, "", 100_000) {
+                    s.file.runs = r as u32;
+                    changed = true;
+                }
+                fields::show_errors(ui, refs.errors, "horizon_days");
+                fields::show_errors(ui, refs.errors, "runs");
+                changed |= int(ui, "Seed", &mut s.file.seed, "", u64::MAX);
+                changed |= fields::model_row(
+                    ui,
+                    "Default model",
+                    "default_model",
+                    &refs.models,
+                    &mut s.file.default_model,
+                );
+                fields::show_errors(ui, refs.errors, "default_model");
+            });
+        changed
+    }
+}
+
+/// One line that is always there (so a message never pushes the fields down mid-edit); each
+/// message is shown beside its field, and all of them on hover here.
+fn summary_line(ui: &mut Ui, errors: &[Diagnostic]) {
+    let summary = match errors.len() {
+        0 => RichText::new("Scenario valid").weak(),
+        n => RichText::new(format!(
+            "{n} problem{}: results are from the last valid scenario",
+            if n == 1 { "" } else { "s" }
+        ))
+        .color(Color32::from_rgb(220, 80, 60)),
+    };
+    let line = ui.label(summary);
+    if !errors.is_empty() {
+        line.on_hover_text(
+            errors
+                .iter()
+                .map(|e| format!("{}: {}", e.field, e.message))
+                .collect::<Vec<_>>()
+                .join("\n"),
+        );
+    }
+}
