@@ -3,25 +3,22 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{Receiver, channel};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use egui::{Color32, Key, KeyboardShortcut, Modifiers, RichText};
 
+use super::compare_view::{CompareCommand, CompareView};
+use super::document::{Document, Validity};
 use super::editor::Editor;
-use super::views::{self, Tab, Views};
-use super::worker::{Job, JobMessage};
-use crate::model::policy::{Policy, Tactic};
+use super::runner::{RunNews, Runner};
+use super::views::{Tab, Views};
+use crate::model::policy::Policy;
 use crate::model::scenario::{
     FileKind, detect_kind, detect_kind_checked, load_policy_path, load_prices_path, load_traffic_path, read_text,
 };
-use crate::model::{Diagnostic, LoadError, Scenario, load_scenario_path};
-use crate::report::format::{delta, value};
-use crate::sim::metrics::METRICS;
-use crate::sim::results::{EngineChoice, Results, SimOptions};
+use crate::model::{LoadError, Scenario, load_scenario_path};
+use crate::sim::results::EngineChoice;
 
-/// How long the window waits after an edit before re-running (a newer edit restarts the wait
-/// and cancels a running job), so that the first refreshed figures arrive within ~100 ms.
-const DEBOUNCE: Duration = Duration::from_millis(40);
 const MAX_RECENT: usize = 8;
 
 /// What a file dialog was opened for.
@@ -64,33 +61,14 @@ struct Persisted {
     hint_dismissed: bool,
 }
 
-/// The compare view's state.
-#[derive(Default)]
-pub struct Compare {
-    /// Policies from other files: (label, policy).
-    pub external: Vec<(String, Policy)>,
-    pub a: usize,
-    pub b: usize,
-    pub job: Option<Job>,
-    pub results: Option<Results>,
-    /// The pair the results are for (or being computed for).
-    pub ran: Option<(usize, usize)>,
-}
-
 /// The CostPlan window.
 pub struct CostPlanApp {
-    /// The last valid scenario (what results are computed from).
-    pub scenario: Scenario,
-    /// The scenario as being edited (may be invalid).
-    pub draft: Scenario,
-    pub path: Option<PathBuf>,
-    pub dirty: bool,
-    pub errors: Vec<Diagnostic>,
+    /// The scenario being edited, its file and its undo history.
+    pub doc: Document,
+    /// The background simulation and the figures on screen.
+    pub runner: Runner,
     /// The latest message about files (errors stay until dismissed).
     pub status: Option<(String, bool)>,
-    pub results: Option<Results>,
-    pub results_stale: bool,
-    pub results_preview: bool,
     /// Whether the one-line first-run hint is shown (until dismissed; remembered).
     pub show_hint: bool,
     /// Whether Help ▸ About is open.
@@ -101,20 +79,9 @@ pub struct CostPlanApp {
     pub sweep: crate::gui::sweep_view::SweepView,
     /// Traffic imported from logs, and the Calibration view.
     pub logs: crate::gui::logs_view::LogsView,
-    /// The work estimate of the running job's last pass, shown when it is long.
-    pub estimate: Option<crate::sim::results::WorkEstimate>,
-    /// The engine the last pass uses (the status bar's picker; auto by default).
-    pub engine: EngineChoice,
-    /// The last result of a finished run (restored when a run is cancelled mid-preview).
-    last_complete: Option<Results>,
-    job: Option<Job>,
-    run_due: Option<Instant>,
-    undo: Vec<Scenario>,
-    redo: Vec<Scenario>,
-    last_undo_push: Option<Instant>,
     editor: Editor,
     pub views: Views,
-    pub compare: Compare,
+    pub compare: CompareView,
     recent: Vec<PathBuf>,
     pending: Option<Pending>,
     dialog_rx: Option<(DialogPurpose, Receiver<Option<PathBuf>>, Instant)>,
@@ -141,26 +108,12 @@ impl CostPlanApp {
             .set_theme(if dark { egui::Theme::Dark } else { egui::Theme::Light });
         let default = Scenario::bundled_default().expect("the bundled default scenario is valid (tested)");
         let mut app = CostPlanApp {
-            scenario: default.clone(),
-            draft: default,
-            path: None,
-            dirty: false,
-            errors: Vec::new(),
+            doc: Document::new(default, None),
+            runner: Runner::default(),
             status: None,
-            estimate: None,
-            results: None,
-            results_stale: true,
-            results_preview: false,
-            engine: EngineChoice::Auto,
-            last_complete: None,
-            job: None,
-            run_due: None,
-            undo: Vec::new(),
-            redo: Vec::new(),
-            last_undo_push: None,
             editor: Editor::default(),
             views: Views::default(),
-            compare: Compare::default(),
+            compare: CompareView::default(),
             recent: persisted.recent,
             pending: None,
             dialog_rx: None,
@@ -194,126 +147,58 @@ impl CostPlanApp {
 
     /// Starts simulating the current valid scenario (cancelling any running job).
     pub fn start_run(&mut self) {
-        if let Some(j) = self.job.take() {
-            j.cancel();
-        }
-        self.results_stale = true;
-        let opts = SimOptions {
-            engine: self.engine,
-            ..SimOptions::default()
-        };
-        self.estimate = Some(crate::sim::results::estimate_work(&self.scenario, &opts));
-        self.job = Some(Job::start(self.scenario.clone(), opts, self.repaint_fn()));
-        self.run_due = None;
+        let repaint = self.repaint_fn();
+        self.runner.start(&self.doc.scenario, repaint);
     }
 
     /// Whether a simulation is running.
     pub fn running(&self) -> bool {
-        self.job.as_ref().is_some_and(|j| !j.finished)
+        self.runner.running()
     }
 
     fn poll_jobs(&mut self) {
-        if let Some(job) = &mut self.job {
-            while let Some(msg) = job.poll() {
-                match msg {
-                    JobMessage::Preview(r) => {
-                        self.results = Some(*r);
-                        self.results_preview = true;
-                    }
-                    JobMessage::Done(r) => {
-                        self.last_complete = Some((*r).clone());
-                        self.results = Some(*r);
-                        self.results_preview = false;
-                        self.results_stale = false;
-                    }
-                    JobMessage::Cancelled => {
-                        // A preview is not a result to plan on: show the last complete one again.
-                        if self.results_preview {
-                            self.results = self.last_complete.clone();
-                            self.results_preview = false;
-                        }
-                        self.status = Some((
-                            "Simulation cancelled: the figures are the last complete result, marked stale. \
-                             Run again (Ctrl+R) to finish."
-                                .into(),
-                            false,
-                        ));
-                    }
-                }
-            }
+        if self.runner.poll() == RunNews::Cancelled {
+            self.status = Some((
+                "Simulation cancelled: the figures are the last complete result, marked stale. \
+                 Run again (Ctrl+R) to finish."
+                    .into(),
+                false,
+            ));
         }
-        if let Some(job) = &mut self.compare.job {
-            while let Some(msg) = job.poll() {
-                if let JobMessage::Done(r) | JobMessage::Preview(r) = msg {
-                    self.compare.results = Some(*r);
-                }
-            }
-        }
+        self.compare.poll();
     }
 
     /// Cancels the running simulation; the results on screen stay (marked stale).
     pub fn cancel_run(&mut self) {
-        if let Some(j) = &self.job {
-            j.cancel();
+        self.runner.cancel();
+    }
+
+    /// Runs again after an edit that left the draft valid; else the figures only go stale.
+    fn after_edit(&mut self, v: Validity) {
+        match v {
+            Validity::Valid => self.runner.schedule(),
+            Validity::Invalid => self.runner.mark_stale(),
         }
     }
 
-    /// Applies an edit of the draft: records undo, re-validates, schedules a run.
-    /// A drag or typing in a field makes one undo step, not one per frame; separate clicks are
-    /// separate steps.
-    pub fn edited(&mut self, before: Scenario) {
-        let now = Instant::now();
-        let continuous = self
-            .repaint
+    /// Whether a drag or typing is going on (its changes make one undo step).
+    fn continuous(&self) -> bool {
+        self.repaint
             .as_ref()
-            .is_some_and(|c| c.input(|i| i.pointer.any_down()) || c.memory(|m| m.focused().is_some()));
-        let recent = self
-            .last_undo_push
-            .is_some_and(|t| now.duration_since(t) <= Duration::from_millis(600));
-        if !(continuous && recent) {
-            self.undo.push(before);
-            if self.undo.len() > 200 {
-                self.undo.remove(0);
-            }
-        }
-        self.last_undo_push = Some(now);
-        self.redo.clear();
-        self.dirty = true;
-        self.revalidate();
-    }
-
-    fn revalidate(&mut self) {
-        match self.draft.validate_edited() {
-            Ok(s) => {
-                self.errors.clear();
-                self.scenario = s;
-                self.results_stale = true;
-                self.run_due = Some(Instant::now() + DEBOUNCE);
-            }
-            Err(e) => {
-                self.errors = e.diagnostics;
-                self.results_stale = true;
-            }
-        }
+            .is_some_and(|c| c.input(|i| i.pointer.any_down()) || c.memory(|m| m.focused().is_some()))
     }
 
     /// Undoes the last edit.
     pub fn undo(&mut self) {
-        if let Some(prev) = self.undo.pop() {
-            self.redo.push(std::mem::replace(&mut self.draft, prev));
-            self.last_undo_push = None;
-            self.dirty = true;
-            self.revalidate();
+        if let Some(v) = self.doc.undo() {
+            self.after_edit(v);
         }
     }
 
     /// Redoes the last undone edit.
     pub fn redo(&mut self) {
-        if let Some(next) = self.redo.pop() {
-            self.undo.push(std::mem::replace(&mut self.draft, next));
-            self.last_undo_push = None;
-            self.dirty = true;
-            self.revalidate();
+        if let Some(v) = self.doc.redo() {
+            self.after_edit(v);
         }
     }
 
@@ -348,14 +233,8 @@ impl CostPlanApp {
         match kind {
             FileKind::Scenario => match load_scenario_path(path) {
                 Ok(s) => {
-                    self.scenario = s.clone();
-                    self.draft = s;
-                    self.path = Some(path.to_path_buf());
-                    self.dirty = false;
-                    self.errors.clear();
-                    self.undo.clear();
-                    self.redo.clear();
-                    self.compare = Compare::default();
+                    self.doc = Document::new(s, Some(path.to_path_buf()));
+                    self.compare = CompareView::default();
                     self.remember(path);
                     self.status = Some((format!("Opened {}", path.display()), false));
                     self.start_run();
@@ -364,22 +243,24 @@ impl CostPlanApp {
             },
             FileKind::Traffic => match load_traffic_path(path) {
                 Ok(t) => {
-                    let before = self.draft.clone();
-                    self.draft.traffic = t;
                     // The scenario now refers to the file it came from; saving leaves it as is.
-                    self.draft.file.traffic = crate::model::Source::File(absolute(path));
+                    let v = self.doc.edit(|d| {
+                        d.traffic = t;
+                        d.file.traffic = crate::model::Source::File(absolute(path));
+                    });
+                    self.after_edit(v);
                     self.status = Some((format!("Traffic profile from {}", path.display()), false));
-                    self.edited(before);
                 }
                 Err(e) => self.show_error(&e),
             },
             FileKind::Prices => match load_prices_path(path) {
                 Ok(t) => {
-                    let before = self.draft.clone();
-                    self.draft.prices = t;
-                    self.draft.file.prices = crate::model::Source::File(absolute(path));
+                    let v = self.doc.edit(|d| {
+                        d.prices = t;
+                        d.file.prices = crate::model::Source::File(absolute(path));
+                    });
+                    self.after_edit(v);
                     self.status = Some((format!("Price table from {}", path.display()), false));
-                    self.edited(before);
                 }
                 Err(e) => self.show_error(&e),
             },
@@ -401,21 +282,10 @@ impl CostPlanApp {
         };
         match loaded {
             Ok(ps) => {
-                let added = ps.len();
-                for p in ps {
-                    self.compare.external.push((format!("{} ({name})", p.name), p));
-                }
                 // The first policy added becomes version B, so the comparison shows it at once.
-                self.compare.b = self.scenario.policies.len() + self.compare.external.len() - added;
+                let said = self.compare.add_external(&self.doc.scenario, &name, ps);
                 self.views.tab = Tab::Compare;
-                self.status = Some((
-                    format!(
-                        "Added {added} polic{} from {name} to compare; version B is {}",
-                        if added == 1 { "y" } else { "ies" },
-                        self.compare.external[self.compare.external.len() - added].0
-                    ),
-                    false,
-                ));
+                self.status = Some((said, false));
             }
             Err(e) => self.show_error(&e),
         }
@@ -426,7 +296,7 @@ impl CostPlanApp {
         let is_scenario = read_text(&path)
             .map(|t| detect_kind(&path, &t) == FileKind::Scenario)
             .unwrap_or(false);
-        if self.dirty && is_scenario {
+        if self.doc.dirty && is_scenario {
             self.pending = Some(Pending::Open(path));
         } else {
             self.open_path(&path);
@@ -435,31 +305,14 @@ impl CostPlanApp {
 
     /// Saves to `path` atomically (and the referenced files that were edited).
     pub fn save_to(&mut self, path: &Path) -> Result<(), String> {
-        let same_dir = self.draft.base_dir.as_deref().zip(path.parent()).is_some_and(|(a, b)| {
-            a.canonicalize().ok() == b.canonicalize().ok() || (b.as_os_str().is_empty() && a == Path::new("."))
-        });
-        let to_save = if same_dir {
-            self.draft.clone()
-        } else {
-            self.draft.self_contained()
-        };
-        let files = to_save.texts_to_write(path).map_err(|e| e.to_string())?;
-        for (p, t) in files.iter().skip(1).chain(files.first()) {
-            crate::model::io::write_atomic(p, t.as_bytes()).map_err(|e| format!("{}: {e}", p.display()))?;
-        }
-        if !same_dir {
-            self.draft = to_save;
-            self.draft.base_dir = path.parent().map(|p| p.to_path_buf());
-        }
-        self.path = Some(path.to_path_buf());
-        self.dirty = false;
+        self.doc.save_to(path)?;
         self.remember(path);
         self.status = Some((format!("Saved {}", path.display()), false));
         Ok(())
     }
 
     fn save(&mut self) {
-        match self.path.clone() {
+        match self.doc.path.clone() {
             Some(p) => {
                 if let Err(e) = self.save_to(&p) {
                     self.status = Some((e, true));
@@ -488,7 +341,7 @@ impl CostPlanApp {
             return;
         }
         let (tx, rx) = channel();
-        let dir = self.path.as_ref().and_then(|p| p.parent().map(|p| p.to_path_buf()));
+        let dir = self.doc.path.as_ref().and_then(|p| p.parent().map(|p| p.to_path_buf()));
         let repaint = self.repaint_fn();
         let spawned = std::thread::Builder::new()
             .name("costplan-dialog".into())
@@ -535,10 +388,11 @@ impl CostPlanApp {
             DialogPurpose::ImportLogs => ("Import traffic from logs (CSV, JSON or JSON Lines)", false),
             DialogPurpose::BacktestLogs => ("Backtest against logs (CSV, JSON or JSON Lines)", false),
         };
-        let start = match (&self.path, purpose) {
+        let start = match (&self.doc.path, purpose) {
             (Some(p), DialogPurpose::SaveAs) => p.clone(),
             (_, DialogPurpose::SaveAs) => PathBuf::from("scenario.ron"),
             (_, DialogPurpose::ExportReport) => self
+                .doc
                 .path
                 .as_ref()
                 .and_then(|p| p.parent())
@@ -602,7 +456,7 @@ impl CostPlanApp {
             }
             DialogPurpose::BacktestLogs => {
                 let repaint = self.repaint_fn();
-                self.logs.start_backtest(&self.scenario, vec![path], repaint);
+                self.logs.start_backtest(&self.doc.scenario, vec![path], repaint);
             }
         }
     }
@@ -634,7 +488,7 @@ impl CostPlanApp {
     /// Writes the results on screen as a report; the format follows the file's extension
     /// (HTML when it has none of .html, .md, .csv, .json).
     pub fn export_report(&mut self, path: &Path) {
-        let Some(r) = &self.results else {
+        let Some(r) = &self.runner.results else {
             self.status = Some(("No results to export yet.".into(), true));
             return;
         };
@@ -644,9 +498,9 @@ impl CostPlanApp {
         } else {
             path.to_path_buf()
         };
-        match crate::report::write(&self.scenario, r, format, &path) {
+        match crate::report::write(&self.doc.scenario, r, format, &path) {
             Ok(files) => {
-                let note = if self.results_stale {
+                let note = if self.runner.stale {
                     " (from results marked stale)"
                 } else {
                     ""
@@ -660,31 +514,20 @@ impl CostPlanApp {
         }
     }
 
-    /// Every policy the compare view can pick: the scenario's, then those from other files.
-    pub fn compare_choices(&self) -> Vec<(String, Policy)> {
-        let mut out: Vec<(String, Policy)> = self
-            .scenario
-            .policies
-            .iter()
-            .map(|p| (p.name.clone(), p.clone()))
-            .collect();
-        out.extend(self.compare.external.iter().cloned());
-        out
-    }
-
     /// Runs the paired comparison of the two chosen policies on this scenario's traffic.
     pub fn run_compare(&mut self) {
-        let choices = self.compare_choices();
-        let (Some(a), Some(b)) = (choices.get(self.compare.a), choices.get(self.compare.b)) else {
-            return;
-        };
-        self.compare.ran = Some((self.compare.a, self.compare.b));
-        match crate::sim::results::pair_scenario(&self.scenario, &a.1, &b.1) {
-            Ok(s) => {
-                self.compare.results = None;
-                self.compare.job = Some(Job::start(s, SimOptions::default(), self.repaint_fn()));
-            }
-            Err(e) => self.show_error(&e),
+        let repaint = self.repaint_fn();
+        if let Err(e) = self.compare.run(&self.doc.scenario, repaint) {
+            self.status = Some((e, true));
+        }
+    }
+
+    fn compare_tab(&mut self, ui: &mut egui::Ui) {
+        match self.compare.ui(ui, &self.doc.scenario) {
+            Some(CompareCommand::Run) => self.run_compare(),
+            Some(CompareCommand::PickFile) => self.open_dialog(DialogPurpose::ComparePolicy),
+            Some(CompareCommand::Cancelled) => self.status = Some(("Comparison cancelled".into(), false)),
+            None => {}
         }
     }
 
@@ -769,14 +612,14 @@ impl CostPlanApp {
             });
             ui.menu_button("Edit", |ui| {
                 if ui
-                    .add_enabled(!self.undo.is_empty(), egui::Button::new("Undo").shortcut_text("Ctrl+Z"))
+                    .add_enabled(self.doc.can_undo(), egui::Button::new("Undo").shortcut_text("Ctrl+Z"))
                     .clicked()
                 {
                     self.undo();
                 }
                 if ui
                     .add_enabled(
-                        !self.redo.is_empty(),
+                        self.doc.can_redo(),
                         egui::Button::new("Redo").shortcut_text("Ctrl+Shift+Z"),
                     )
                     .clicked()
@@ -816,13 +659,7 @@ impl CostPlanApp {
 
     /// The window title: the file (or the bundled default) and a mark for unsaved changes.
     pub fn window_title(&self) -> String {
-        let file = self
-            .path
-            .as_ref()
-            .and_then(|p| p.file_name())
-            .map(|f| f.to_string_lossy().to_string())
-            .unwrap_or_else(|| "bundled default scenario".into());
-        format!("{file}{} — CostPlan", if self.dirty { " • unsaved" } else { "" })
+        format!("{} — CostPlan", self.doc.title(false))
     }
 
     fn about_window(&mut self, ctx: &egui::Context) {
@@ -841,20 +678,12 @@ impl CostPlanApp {
 
     fn status_bar(&mut self, ui: &mut egui::Ui) {
         ui.horizontal(|ui| {
-            let title = format!(
-                "{}{}",
-                self.path
-                    .as_ref()
-                    .map(|p| p.display().to_string())
-                    .unwrap_or_else(|| "bundled default scenario".into()),
-                if self.dirty { " • unsaved" } else { "" }
-            );
-            ui.label(title);
+            ui.label(self.doc.title(true));
             ui.separator();
             if self.running() {
-                let (d, t) = self.job.as_ref().map(|j| j.progress()).unwrap_or((0, 0));
+                let (d, t) = self.runner.progress();
                 let frac = if t > 0 { d as f32 / t as f32 } else { 0.0 };
-                let left = self.job.as_ref().and_then(|j| j.time_left());
+                let left = self.runner.time_left();
                 let text = match (t, left) {
                     (0, _) => "starting…".to_string(),
                     (_, Some(left)) if left.as_secs_f64() >= 2.0 => {
@@ -866,7 +695,7 @@ impl CostPlanApp {
                 if ui.button("Cancel").clicked() {
                     self.cancel_run();
                 }
-                if let Some(w) = self.estimate.filter(|w| w.seconds >= LONG_RUN_NOTICE_S) {
+                if let Some(w) = self.runner.estimate.filter(|w| w.seconds >= LONG_RUN_NOTICE_S) {
                     ui.label(
                         RichText::new(format!(
                             "full run: ≈ {} · {}",
@@ -894,12 +723,12 @@ impl CostPlanApp {
                     )
                 }
             };
-            let before = self.engine;
+            let before = self.runner.engine;
             egui::ComboBox::from_label("Engine")
-                .selected_text(label(self.engine))
+                .selected_text(label(self.runner.engine))
                 .show_ui(ui, |ui| {
                     for e in [EngineChoice::Auto, EngineChoice::Exact, sampled] {
-                        ui.selectable_value(&mut self.engine, e, label(e));
+                        ui.selectable_value(&mut self.runner.engine, e, label(e));
                     }
                 })
                 .response
@@ -907,10 +736,10 @@ impl CostPlanApp {
                     "auto: exact while the work is small, else the sampled engine (cost flat in volume); \
                      the window always shows a quick sampled preview first",
                 );
-            if self.engine != before {
+            if self.runner.engine != before {
                 self.start_run();
             }
-            if let Some(r) = &self.results {
+            if let Some(r) = &self.runner.results {
                 ui.separator();
                 ui.label(format!(
                     "{} · {} runs · {:.2} s",
@@ -925,9 +754,9 @@ impl CostPlanApp {
                     r.engine.wall_seconds
                 ));
             }
-            if self.results_stale && self.results.is_some() {
+            if self.runner.stale && self.runner.results.is_some() {
                 ui.label(
-                    RichText::new(if self.results_preview {
+                    RichText::new(if self.runner.preview {
                         "preview results"
                     } else {
                         "results are stale"
@@ -951,170 +780,6 @@ impl CostPlanApp {
         }
     }
 
-    fn overview(&mut self, ui: &mut egui::Ui) {
-        let Some(r) = self.results.clone() else {
-            ui.add(egui::Spinner::new());
-            ui.label("Simulating…");
-            return;
-        };
-        let note = if self.results_preview {
-            " (preview; refining)"
-        } else {
-            ""
-        };
-        ui.heading(format!(
-            "{} — {} runs × {} days{note}",
-            r.scenario, r.runs, r.horizon_days
-        ));
-        ui.label(
-            RichText::new(format!(
-                "Intervals are p5–p95 over {} runs · {} · this result took {:.2} s",
-                r.runs,
-                crate::report::format::engine_summary(&r.engine),
-                r.engine.wall_seconds
-            ))
-            .small(),
-        );
-        views::key_figures(ui, &r);
-        ui.separator();
-        ui.heading("Risk flags");
-        views::risk_flags(ui, &r);
-        ui.separator();
-        ui.heading("Spend over the horizon");
-        views::spend_chart(ui, &r, r.start_date.as_deref());
-        ui.heading("A budget you can defend");
-        views::budget_risk(ui, &r);
-        ui.heading("Savings by tactic");
-        self.views.savings_chart(ui, &r);
-    }
-
-    fn charts(&mut self, ui: &mut egui::Ui) {
-        let Some(r) = self.results.clone() else {
-            ui.label("Simulating…");
-            return;
-        };
-        ui.heading("Cost per successful outcome");
-        views::cps_distribution(ui, &r);
-        ui.heading("Quality versus cost (one point per run)");
-        views::quality_vs_cost(ui, &r);
-        ui.heading("Spend by owner");
-        views::spend_by(ui, &r, true);
-        ui.heading("Spend by model");
-        views::spend_by(ui, &r, false);
-        ui.heading("What drives the spread");
-        self.views.drivers_chart(ui, &r);
-    }
-
-    fn compare_view(&mut self, ui: &mut egui::Ui) {
-        let choices = self.compare_choices();
-        if choices.len() < 2 {
-            ui.label("Add a second policy to compare.");
-        }
-        self.compare.a = self.compare.a.min(choices.len().saturating_sub(1));
-        if self.compare.b == 0 && choices.len() > 1 && self.compare.a == 0 {
-            self.compare.b = 1;
-        }
-        self.compare.b = self.compare.b.min(choices.len().saturating_sub(1));
-        ui.horizontal(|ui| {
-            for (label, sel) in [("Version A", &mut self.compare.a), ("Version B", &mut self.compare.b)] {
-                let l = ui.label(label);
-                egui::ComboBox::from_id_salt(label)
-                    .selected_text(choices.get(*sel).map(|c| c.0.as_str()).unwrap_or(""))
-                    .show_ui(ui, |ui| {
-                        for (i, c) in choices.iter().enumerate() {
-                            ui.selectable_value(sel, i, &c.0);
-                        }
-                    })
-                    .response
-                    .labelled_by(l.id);
-            }
-            if ui.button("Policy from another file…").clicked() {
-                self.open_dialog(DialogPurpose::ComparePolicy);
-            }
-        });
-        let (Some(a), Some(b)) = (choices.get(self.compare.a), choices.get(self.compare.b)) else {
-            return;
-        };
-        if self.compare.ran != Some((self.compare.a, self.compare.b)) && self.compare.a != self.compare.b {
-            // A new pair: simulate it at once, both versions on the same tasks.
-            self.run_compare();
-        }
-        ui.heading("What changed");
-        egui::Grid::new("changed").striped(true).show(ui, |ui| {
-            ui.strong("tactic");
-            ui.strong(&a.0);
-            ui.strong(&b.0);
-            ui.end_row();
-            let diff = a.1.differing_tactics(&b.1);
-            if diff.is_empty() {
-                ui.label("(no parameter differs)");
-                ui.end_row();
-            }
-            for t in Tactic::ALL.iter().filter(|t| diff.contains(t)) {
-                ui.label(t.name());
-                for text in [a.1.component_text(*t), b.1.component_text(*t)] {
-                    // Long RON values are summarised; the full text is on hover.
-                    let short = summarise(&text, COMPARE_CELL_CHARS);
-                    let l = ui.label(short.clone());
-                    if short != text {
-                        l.on_hover_text(text);
-                    }
-                }
-                ui.end_row();
-            }
-        });
-        ui.separator();
-        if let Some(job) = self.compare.job.as_ref().filter(|j| !j.finished) {
-            let (d, t) = job.progress();
-            let mut cancel = false;
-            ui.horizontal(|ui| {
-                ui.add(
-                    egui::ProgressBar::new(if t > 0 { d as f32 / t as f32 } else { 0.0 })
-                        .desired_width(220.0)
-                        .text(format!("comparing on the same tasks: {d}/{t} runs")),
-                );
-                cancel = ui.button("Cancel comparison").clicked();
-            });
-            if cancel {
-                job.cancel();
-                self.compare.job = None;
-                self.compare.ran = Some((self.compare.a, self.compare.b));
-                self.status = Some(("Comparison cancelled".into(), false));
-            }
-        }
-        if let Some(r) = &self.compare.results {
-            ui.heading("Every figure, paired");
-            let (pa, pb) = (&r.policies[0], &r.policies[1]);
-            egui::Grid::new("compare_figures").striped(true).show(ui, |ui| {
-                ui.strong("metric");
-                ui.strong(&pa.name);
-                ui.strong(&pb.name);
-                ui.strong("B − A (mean, 90% interval)");
-                ui.strong("P(B better)");
-                ui.end_row();
-                for def in METRICS {
-                    let (ma, mb) = (pa.metrics[def.key], pb.metrics[def.key]);
-                    let d = pb.delta_vs_baseline[def.key];
-                    ui.label(def.label);
-                    ui.label(value(def.unit, ma.p50));
-                    ui.label(value(def.unit, mb.p50));
-                    ui.label(format!(
-                        "{} [{}, {}]",
-                        delta(def.unit, d.mean),
-                        delta(def.unit, d.p5),
-                        delta(def.unit, d.p95)
-                    ));
-                    ui.label(crate::report::format::p_better(&d));
-                    ui.end_row();
-                }
-            });
-        } else if self.compare.a == self.compare.b {
-            ui.label("Choose two different versions: both are then simulated on the same tasks.");
-        } else if self.compare.job.is_none() && ui.button("Run the comparison").clicked() {
-            self.run_compare();
-        }
-    }
-
     fn confirm_dialog(&mut self, ctx: &egui::Context) {
         let Some(pending) = self.pending.clone() else { return };
         let what = match &pending {
@@ -1126,9 +791,9 @@ impl CostPlanApp {
             ui.label(format!("The scenario has unsaved edits. Save them before you {what}?"));
             ui.horizontal(|ui| {
                 if ui.button("Save").clicked() {
-                    if self.path.is_some() {
+                    if self.doc.path.is_some() {
                         self.save();
-                        if !self.dirty {
+                        if !self.doc.dirty {
                             self.finish_pending(ctx, pending.clone());
                         } else if let Some((e, _)) = &self.status {
                             // The save failed: the window stays open with the reason.
@@ -1142,7 +807,7 @@ impl CostPlanApp {
                     self.pending = None;
                 }
                 if ui.button("Discard").clicked() {
-                    self.dirty = false;
+                    self.doc.dirty = false;
                     self.finish_pending(ctx, pending.clone());
                     self.pending = None;
                 }
@@ -1153,30 +818,31 @@ impl CostPlanApp {
         });
     }
 
-    /// Adds a policy version to the scenario being edited (from the Sweep view), as an edit.
     /// Uses a profile fitted from logs as the scenario's traffic (one undoable edit). A model
     /// without a success rate for a new class gets its average over the classes it has, so the
     /// scenario stays valid; the status line says to check them.
     pub fn use_fitted_traffic(&mut self, f: crate::gui::logs_view::Fitted) {
-        let before = self.draft.clone();
         let mut filled = 0;
-        for m in self.draft.file.models.values_mut() {
-            let known: Vec<f64> = m.success.values().map(|d| d.0.mean()).collect();
-            let average = if known.is_empty() {
-                0.9
-            } else {
-                known.iter().sum::<f64>() / known.len() as f64
-            };
-            for c in &f.profile.classes {
-                if !m.success.contains_key(&c.name) {
-                    let p = (average * 1e4).round() / 1e4;
-                    m.success.insert(c.name.clone(), crate::model::ProbDist::fixed(p));
-                    filled += 1;
+        let v = self.doc.edit(|d| {
+            for m in d.file.models.values_mut() {
+                let known: Vec<f64> = m.success.values().map(|d| d.0.mean()).collect();
+                let average = if known.is_empty() {
+                    0.9
+                } else {
+                    known.iter().sum::<f64>() / known.len() as f64
+                };
+                for c in &f.profile.classes {
+                    if !m.success.contains_key(&c.name) {
+                        let p = (average * 1e4).round() / 1e4;
+                        m.success.insert(c.name.clone(), crate::model::ProbDist::fixed(p));
+                        filled += 1;
+                    }
                 }
             }
-        }
-        self.draft.traffic = f.profile.clone();
-        self.draft.file.traffic = crate::model::Source::Inline(f.profile);
+            d.traffic = f.profile.clone();
+            d.file.traffic = crate::model::Source::Inline(f.profile);
+        });
+        self.after_edit(v);
         let note = if filled > 0 {
             format!(
                 " {filled} success rates for the new classes were set to each model's average: check them in Models."
@@ -1185,19 +851,20 @@ impl CostPlanApp {
             String::new()
         };
         self.status = Some((format!("{}{note}", f.summary), false));
-        self.edited(before);
     }
 
+    /// Adds a policy version to the scenario being edited (from the Sweep view), as an edit.
     pub fn add_policy_version(&mut self, p: Policy) {
-        let before = self.draft.clone();
         let name = p.name.clone();
-        if self.draft.policies.iter().any(|q| q.name == name) {
+        if self.doc.draft.policies.iter().any(|q| q.name == name) {
             self.status = Some((format!("The scenario already has a policy named {name:?}"), true));
             return;
         }
-        self.draft.policies.push(p.clone());
-        self.draft.file.policies.push(crate::model::Source::Inline(p));
-        self.edited(before);
+        let v = self.doc.edit(|d| {
+            d.policies.push(p.clone());
+            d.file.policies.push(crate::model::Source::Inline(p));
+        });
+        self.after_edit(v);
         self.status = Some((
             format!("Added the policy version {name:?}; it is compared on the next run"),
             false,
@@ -1206,7 +873,7 @@ impl CostPlanApp {
 
     /// Asks to quit: at once without unsaved edits, else through the unsaved-changes prompt.
     pub fn request_quit(&mut self) {
-        if self.dirty {
+        if self.doc.dirty {
             self.pending = Some(Pending::Quit);
         } else {
             self.allow_close = true;
@@ -1242,13 +909,10 @@ impl eframe::App for CostPlanApp {
             self.status = Some((e, true));
         }
         self.shortcuts(&ctx);
-        if let Some(due) = self.run_due {
-            let now = Instant::now();
-            if now >= due {
-                self.start_run();
-            } else {
-                ctx.request_repaint_after(due - now);
-            }
+        match self.runner.due_in() {
+            Some(wait) if wait.is_zero() => self.start_run(),
+            Some(wait) => ctx.request_repaint_after(wait),
+            None => {}
         }
         let dropped: Vec<PathBuf> = ctx.input(|i| {
             i.raw
@@ -1261,7 +925,7 @@ impl eframe::App for CostPlanApp {
         for p in dropped {
             self.request_open(p);
         }
-        if ctx.input(|i| i.viewport().close_requested()) && self.dirty && !self.allow_close {
+        if ctx.input(|i| i.viewport().close_requested()) && self.doc.dirty && !self.allow_close {
             ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
             self.pending = Some(Pending::Quit);
         }
@@ -1275,9 +939,10 @@ impl eframe::App for CostPlanApp {
             .default_size(editor_width)
             .show(ui, |ui| {
                 egui::ScrollArea::vertical().show(ui, |ui| {
-                    let before = self.draft.clone();
-                    if self.editor.ui(ui, &mut self.draft, &self.errors) {
-                        self.edited(before);
+                    if self.editor.ui(ui, &mut self.doc.draft, &self.doc.errors) {
+                        let continuous = self.continuous();
+                        let v = self.doc.changed_in_place(continuous);
+                        self.after_edit(v);
                     }
                 });
             });
@@ -1292,17 +957,22 @@ impl eframe::App for CostPlanApp {
                 ui.separator();
             }
             // Figures that no longer match the scenario are dimmed until new ones arrive.
-            if self.results_stale && self.results.is_some() && matches!(self.views.tab, Tab::Overview | Tab::Charts) {
+            if self.runner.stale
+                && self.runner.results.is_some()
+                && matches!(self.views.tab, Tab::Overview | Tab::Charts)
+            {
                 ui.multiply_opacity(0.55);
             }
             egui::ScrollArea::vertical().show(ui, |ui| match self.views.tab {
-                Tab::Overview => self.overview(ui),
-                Tab::Charts => self.charts(ui),
-                Tab::Compare => self.compare_view(ui),
+                Tab::Overview => self
+                    .views
+                    .overview(ui, self.runner.results.as_ref(), self.runner.preview),
+                Tab::Charts => self.views.charts(ui, self.runner.results.as_ref()),
+                Tab::Compare => self.compare_tab(ui),
                 Tab::Sweep => {
                     let repaint = self.repaint_fn();
                     if let Some(crate::gui::sweep_view::SweepCommand::AddPolicy(p)) =
-                        self.sweep.ui(ui, &self.scenario, repaint)
+                        self.sweep.ui(ui, &self.doc.scenario, repaint)
                     {
                         self.add_policy_version(*p);
                     }
@@ -1343,9 +1013,6 @@ impl eframe::App for CostPlanApp {
 /// A system dialog that returns nothing within this time did not open (nobody cancels a dialog
 /// that fast).
 const NATIVE_DIALOG_FAILED_WITHIN: std::time::Duration = std::time::Duration::from_millis(400);
-
-/// The longest text a cell of the compare view's "What changed" table shows.
-const COMPARE_CELL_CHARS: usize = 60;
 
 /// `text` cut to `max` characters with an ellipsis (the whole text when it fits).
 pub fn summarise(text: &str, max: usize) -> String {

@@ -2,9 +2,12 @@
 //! in the centre, simulations on a background thread.
 
 pub mod app;
+pub mod compare_view;
+pub mod document;
 pub mod editor;
 pub mod logs_view;
 pub mod path_dialog;
+pub mod runner;
 pub mod sweep_view;
 pub use crate::report::series;
 pub mod views;

@@ -586,3 +586,57 @@ impl Views {
             });
     }
 }
+
+impl Views {
+    /// The Overview tab: key figures, risk flags, spend, a defensible budget, savings by tactic.
+    pub fn overview(&mut self, ui: &mut Ui, results: Option<&Results>, preview: bool) {
+        let Some(r) = results else {
+            ui.add(egui::Spinner::new());
+            ui.label("Simulating…");
+            return;
+        };
+        let note = if preview { " (preview; refining)" } else { "" };
+        ui.heading(format!(
+            "{} — {} runs × {} days{note}",
+            r.scenario, r.runs, r.horizon_days
+        ));
+        ui.label(
+            egui::RichText::new(format!(
+                "Intervals are p5–p95 over {} runs · {} · this result took {:.2} s",
+                r.runs,
+                crate::report::format::engine_summary(&r.engine),
+                r.engine.wall_seconds
+            ))
+            .small(),
+        );
+        key_figures(ui, r);
+        ui.separator();
+        ui.heading("Risk flags");
+        risk_flags(ui, r);
+        ui.separator();
+        ui.heading("Spend over the horizon");
+        spend_chart(ui, r, r.start_date.as_deref());
+        ui.heading("A budget you can defend");
+        budget_risk(ui, r);
+        ui.heading("Savings by tactic");
+        self.savings_chart(ui, r);
+    }
+
+    /// The Charts tab: distributions, quality against cost, spend by owner and model, drivers.
+    pub fn charts(&mut self, ui: &mut Ui, results: Option<&Results>) {
+        let Some(r) = results else {
+            ui.label("Simulating…");
+            return;
+        };
+        ui.heading("Cost per successful outcome");
+        cps_distribution(ui, r);
+        ui.heading("Quality versus cost (one point per run)");
+        quality_vs_cost(ui, r);
+        ui.heading("Spend by owner");
+        spend_by(ui, r, true);
+        ui.heading("Spend by model");
+        spend_by(ui, r, false);
+        ui.heading("What drives the spread");
+        self.drivers_chart(ui, r);
+    }
+}

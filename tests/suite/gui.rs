@@ -13,8 +13,9 @@ fn harness() -> Harness<'static, CostPlanApp> {
         .with_size(egui::vec2(1400.0, 900.0))
         .build_eframe(|cc| CostPlanApp::new(cc, None));
     // Fewer runs keep the test quick; the app re-runs on the edit.
-    h.state_mut().scenario.file.runs = 12;
-    h.state_mut().draft.file.runs = 12;
+    let mut quick = h.state().doc.scenario.clone();
+    quick.file.runs = 12;
+    h.state_mut().doc = costplan::gui::document::Document::new(quick, None);
     h.state_mut().start_run();
     h
 }
@@ -52,7 +53,7 @@ fn type_in_file_dialog(h: &mut Harness<'static, CostPlanApp>, path: &std::path::
 }
 
 fn finished(a: &CostPlanApp) -> bool {
-    a.results.is_some() && !a.results_stale && !a.running()
+    a.runner.results.is_some() && !a.runner.stale && !a.running()
 }
 
 #[test]
@@ -63,7 +64,7 @@ fn the_default_scenario_shows_its_figures() {
     assert!(h.get_all_by_label("haiku-cascade").count() >= 1);
     h.get_by_label("cost / success");
     h.get_by_label("Risk flags");
-    let r = h.state().results.as_ref().unwrap();
+    let r = h.state().runner.results.as_ref().unwrap();
     assert_eq!(r.policies.len(), 4);
     let cpr = r.policies[0].metrics["cost_per_request_usd"].p50;
     h.get_by_label(&costplan::report::format::usd(cpr));
@@ -73,24 +74,18 @@ fn the_default_scenario_shows_its_figures() {
 fn editing_a_price_changes_the_cost_figure() {
     let mut h = harness();
     wait(&mut h, "results", finished);
-    let before = h.state().results.as_ref().unwrap().policies[0].metrics["cost_per_request_usd"].p50;
+    let before = h.state().runner.results.as_ref().unwrap().policies[0].metrics["cost_per_request_usd"].p50;
     // Open the model's section and change its output price, as a user would.
     h.get_by_label("Models").click();
     h.run_ok();
     h.get_by_label("Model sonnet").click();
     h.run_ok();
-    {
-        let app = h.state_mut();
-        let snapshot = app.draft.clone();
-        let p = app.draft.prices.models.get_mut("claude-sonnet-4-5").unwrap();
-        p.output_usd_per_mtok = costplan::model::ron_io::NonNeg::new(30.0).unwrap();
-        app.edited(snapshot);
-    }
-    assert!(h.state().dirty);
+    type_number(&mut h, "Output price", "30");
+    assert!(h.state().doc.dirty);
     wait(&mut h, "new results", |a| {
-        finished(a) && a.results.as_ref().unwrap().policies[0].metrics["cost_per_request_usd"].p50 != before
+        finished(a) && a.runner.results.as_ref().unwrap().policies[0].metrics["cost_per_request_usd"].p50 != before
     });
-    let after = h.state().results.as_ref().unwrap().policies[0].metrics["cost_per_request_usd"].p50;
+    let after = h.state().runner.results.as_ref().unwrap().policies[0].metrics["cost_per_request_usd"].p50;
     assert!(after > before * 1.3, "{before} -> {after}");
     h.get_by_label(&costplan::report::format::usd(after));
 }
@@ -119,12 +114,12 @@ fn switching_views_and_the_compare_view_lists_a_changed_parameter() {
 fn opening_a_bad_file_leaves_the_scenario_and_results_untouched() {
     let mut h = harness();
     wait(&mut h, "results", finished);
-    let scenario = h.state().scenario.clone();
-    let results = serde_json::to_string(&h.state().results).unwrap();
+    let scenario = h.state().doc.scenario.clone();
+    let results = serde_json::to_string(&h.state().runner.results).unwrap();
     h.state_mut().open_path(&root().join("tests/bad/unknown-model.ron"));
     h.run_ok();
-    assert_eq!(h.state().scenario, scenario);
-    assert_eq!(serde_json::to_string(&h.state().results).unwrap(), results);
+    assert_eq!(h.state().doc.scenario, scenario);
+    assert_eq!(serde_json::to_string(&h.state().runner.results).unwrap(), results);
     assert!(!h.state().running(), "no new simulation");
     let (msg, is_err) = h.state().status.clone().unwrap();
     assert!(is_err);
@@ -139,43 +134,32 @@ fn opening_a_bad_file_leaves_the_scenario_and_results_untouched() {
 fn undo_restores_an_edit() {
     let mut h = harness();
     wait(&mut h, "results", finished);
-    let original = h.state().draft.clone();
-    {
-        let app = h.state_mut();
-        let snapshot = app.draft.clone();
-        app.draft.file.horizon_days = 60;
-        app.edited(snapshot);
-    }
-    h.run_ok();
-    assert_eq!(h.state().draft.file.horizon_days, 60);
+    let original = h.state().doc.draft.clone();
+    type_number(&mut h, "Horizon", "60");
+    assert_eq!(h.state().doc.draft.file.horizon_days, 60);
     h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
     h.run_ok();
-    assert_eq!(h.state().draft, original);
+    assert_eq!(h.state().doc.draft, original);
     h.get_by_label("Edit").click();
     h.run_ok();
     h.get_by_label_contains("Redo").click();
     h.run_ok();
-    assert_eq!(h.state().draft.file.horizon_days, 60);
+    assert_eq!(h.state().doc.draft.file.horizon_days, 60);
 }
 
 #[test]
 fn an_invalid_edit_is_shown_in_place_and_keeps_the_last_valid_scenario() {
     let mut h = harness();
     wait(&mut h, "results", finished);
-    let valid = h.state().scenario.clone();
-    {
-        let app = h.state_mut();
-        let snapshot = app.draft.clone();
-        app.draft.traffic.classes[0].share = costplan::model::ron_io::Prob::new(0.9).unwrap();
-        app.edited(snapshot);
-    }
-    h.run_ok();
-    assert_eq!(h.state().scenario, valid);
-    assert!(!h.state().errors.is_empty());
-    // Beside each class's share (the classes are open), in a planner's words; the editor does
-    // not grow a list at its top that pushes the fields down.
+    let valid = h.state().doc.scenario.clone();
     h.get_by_label("Class faq").click();
     h.run_ok();
+    type_number(&mut h, "Share", "0.9");
+    assert_eq!(h.state().doc.draft.traffic.classes[0].share.get(), 0.9);
+    assert_eq!(h.state().doc.scenario, valid);
+    assert!(!h.state().doc.errors.is_empty());
+    // Beside the class's share, in a planner's words; the editor does not grow a list at its
+    // top that pushes the fields down.
     h.get_by_label_contains("%; they must add up to 100%");
     h.get_by_label_contains("1 problem: results are from the last valid scenario");
 }
@@ -187,10 +171,10 @@ fn saving_writes_a_file_that_loads_back() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("saved.ron");
     h.state_mut().save_to(&path).unwrap();
-    assert!(!h.state().dirty);
+    assert!(!h.state().doc.dirty);
     let loaded = costplan::model::load_scenario_path(&path).unwrap();
-    assert_eq!(loaded.traffic, h.state().scenario.traffic);
-    assert_eq!(loaded.policies, h.state().scenario.policies);
+    assert_eq!(loaded.traffic, h.state().doc.scenario.traffic);
+    assert_eq!(loaded.policies, h.state().doc.scenario.policies);
 }
 
 mod series {
@@ -310,7 +294,7 @@ mod series {
 fn the_frame_loop_never_waits_on_a_long_simulation() {
     let mut h = harness();
     h.state_mut().open_path(&root().join("scenarios/batch-extraction.ron"));
-    h.state_mut().scenario.file.runs = 2000;
+    h.state_mut().doc.scenario.file.runs = 2000;
     h.state_mut().start_run();
     // Frames keep coming while 2,000 runs of the largest shipped scenario are simulated.
     for _ in 0..30 {
@@ -350,9 +334,9 @@ fn opening_a_traffic_profile_replaces_that_part_and_saving_keeps_the_file() {
     std::fs::write(&traffic, &text).unwrap();
     h.state_mut().open_path(&traffic);
     h.run_ok();
-    assert!(h.state().dirty);
+    assert!(h.state().doc.dirty);
     assert_eq!(
-        h.state().scenario.traffic.requests_per_day.0.quantile(0.5).round(),
+        h.state().doc.scenario.traffic.requests_per_day.0.quantile(0.5).round(),
         3000.0
     );
     let saved = dir.path().join("s.ron");
@@ -363,7 +347,7 @@ fn opening_a_traffic_profile_replaces_that_part_and_saving_keeps_the_file() {
         "the traffic file is left as it was"
     );
     let loaded = costplan::model::load_scenario_path(&saved).unwrap();
-    assert_eq!(loaded.traffic, h.state().scenario.traffic);
+    assert_eq!(loaded.traffic, h.state().doc.scenario.traffic);
 }
 
 #[test]
@@ -377,7 +361,7 @@ fn policy_components_are_edited_in_place() {
     h.run_ok();
     h.get_by_label("Learned").click();
     h.run_ok();
-    match &h.state().draft.policies[0].router {
+    match &h.state().doc.draft.policies[0].router {
         Some(costplan::model::Router::Learned { strong, weak, .. }) => {
             assert_eq!(
                 (strong.as_str(), weak.as_str()),
@@ -390,21 +374,24 @@ fn policy_components_are_edited_in_place() {
     // Switch on the batch API and a budget.
     click(&mut h, "Batch API for batchable classes");
     click(&mut h, "Budget");
-    let p = &h.state().draft.policies[0];
+    let p = &h.state().doc.draft.policies[0];
     assert!(p.batch.is_some() && p.budget.is_some());
-    assert!(h.state().errors.is_empty(), "{:?}", h.state().errors);
+    assert!(h.state().doc.errors.is_empty(), "{:?}", h.state().doc.errors);
     assert_eq!(
-        h.state().scenario.policies[0],
-        h.state().draft.policies[0],
+        h.state().doc.scenario.policies[0],
+        h.state().doc.draft.policies[0],
         "valid edits are applied"
     );
     h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
     h.run_ok();
     assert!(
-        h.state().draft.policies[0].budget.is_none(),
+        h.state().doc.draft.policies[0].budget.is_none(),
         "undo takes the last click back"
     );
-    assert!(h.state().draft.policies[0].batch.is_some(), "one click, one undo step");
+    assert!(
+        h.state().doc.draft.policies[0].batch.is_some(),
+        "one click, one undo step"
+    );
 }
 
 #[test]
@@ -440,9 +427,9 @@ fn the_engine_picker_reruns_on_the_chosen_engine() {
     h.get_by_label("sampled, 2,000 tasks a day").click();
     h.run_ok();
     wait(&mut h, "the sampled result", |a| {
-        finished(a) && a.results.as_ref().is_some_and(|r| r.engine.name == "sampled")
+        finished(a) && a.runner.results.as_ref().is_some_and(|r| r.engine.name == "sampled")
     });
-    let r = h.state().results.as_ref().unwrap();
+    let r = h.state().runner.results.as_ref().unwrap();
     assert_eq!(r.engine.sample_per_day, Some(2000));
     assert_eq!(r.runs, 12, "the full run count, not the preview");
     h.get_by_label_contains("sampled engine, 2,000 tasks a day");
@@ -453,9 +440,7 @@ fn cancel_keeps_the_last_complete_result_and_says_so() {
     let mut h = harness();
     wait(&mut h, "the first result", finished);
     h.state_mut().start_run();
-    wait(&mut h, "a preview of the new run", |a| {
-        a.results_preview || !a.running()
-    });
+    wait(&mut h, "a preview of the new run", |a| a.runner.preview || !a.running());
     // The exact pass of 12 runs takes seconds in a test build; the preview comes in milliseconds.
     assert!(h.state().running(), "cancel while the run is still refining");
     h.get_by_label("Cancel").click();
@@ -463,11 +448,11 @@ fn cancel_keeps_the_last_complete_result_and_says_so() {
     wait(&mut h, "the job to stop", |a| !a.running());
     let a = h.state();
     assert_eq!(
-        a.results.as_ref().map(|r| r.runs),
+        a.runner.results.as_ref().map(|r| r.runs),
         Some(12),
         "the full result, not the 8-run preview"
     );
-    assert!(!a.results_preview && a.results_stale);
+    assert!(!a.runner.preview && a.runner.stale);
     let (msg, _) = a.status.clone().unwrap();
     assert!(msg.contains("cancelled"), "{msg}");
 }
@@ -498,12 +483,12 @@ fn a_long_run_shows_its_estimate_while_it_runs() {
     let mut h = harness();
     wait(&mut h, "the first result", finished);
     // 2,000 runs of the default scenario on the exact engine: well over the 10-second notice.
-    h.state_mut().scenario.file.runs = 2000;
-    h.state_mut().engine = costplan::sim::results::EngineChoice::Exact;
+    h.state_mut().doc.scenario.file.runs = 2000;
+    h.state_mut().runner.engine = costplan::sim::results::EngineChoice::Exact;
     h.state_mut().start_run();
     h.step();
     h.step();
-    let w = h.state().estimate.expect("an estimate before the run");
+    let w = h.state().runner.estimate.expect("an estimate before the run");
     assert!(w.seconds >= 10.0, "{w:?}");
     h.get_by_label_contains("full run: ≈");
     h.get_by_label("Cancel").click();
@@ -516,7 +501,7 @@ fn the_title_names_the_file_and_marks_unsaved_changes_and_help_explains() {
     let mut h = harness();
     wait(&mut h, "the first result", finished);
     assert_eq!(h.state().window_title(), "bundled default scenario — CostPlan");
-    h.state_mut().dirty = true;
+    h.state_mut().doc.dirty = true;
     assert!(h.state().window_title().contains("• unsaved"));
     // The first-run hint is one line and goes away when dismissed.
     h.state_mut().show_hint = true;
@@ -542,7 +527,7 @@ fn a_price_typed_in_the_editor_is_marked_as_edited_by_the_user() {
     h.run_ok();
     h.get_by_label("Model sonnet").click();
     h.run_ok();
-    let source_before = h.state().draft.prices.models["claude-sonnet-4-5"].source.clone();
+    let source_before = h.state().doc.draft.prices.models["claude-sonnet-4-5"].source.clone();
     h.get_all_by_label("Output price").next().unwrap().click();
     h.run_ok();
     h.get_all_by_label("Output price").next().unwrap().focus();
@@ -551,7 +536,7 @@ fn a_price_typed_in_the_editor_is_marked_as_edited_by_the_user() {
     h.get_all_by_label("Output price").next().unwrap().type_text("30");
     h.key_press(egui::Key::Enter);
     h.run_ok();
-    let p = &h.state().draft.prices.models["claude-sonnet-4-5"];
+    let p = &h.state().doc.draft.prices.models["claude-sonnet-4-5"];
     assert_eq!(p.output_usd_per_mtok.get(), 30.0);
     assert_eq!(p.as_of, costplan::model::prices::today());
     assert!(
@@ -567,7 +552,7 @@ fn a_policy_from_another_file_is_selected_compared_at_once_and_can_be_cancelled(
     let mut h = harness();
     wait(&mut h, "results", finished);
     let dir = tempfile::tempdir().unwrap();
-    let mut p = h.state().scenario.policies[1].clone();
+    let mut p = h.state().doc.scenario.policies[1].clone();
     p.name = "from-file".into();
     p.format_version = Some(1);
     let path = dir.path().join("candidate.ron");
@@ -575,7 +560,7 @@ fn a_policy_from_another_file_is_selected_compared_at_once_and_can_be_cancelled(
     h.state_mut().add_compare_policy(&path);
     h.run_ok();
     let a = h.state();
-    let b = a.compare_choices()[a.compare.b].0.clone();
+    let b = a.compare.choices(&a.doc.scenario)[a.compare.b].0.clone();
     assert_eq!(b, "from-file (candidate.ron)", "the added policy is version B");
     let (msg, is_err) = a.status.clone().unwrap();
     assert!(!is_err && msg.contains("Added 1 policy from candidate.ron"), "{msg}");
@@ -597,7 +582,7 @@ fn save_from_the_quit_prompt_saves_through_the_in_window_dialog_or_stays_open() 
     for (cancel, name) in [(false, "saved.ron"), (true, "never.ron")] {
         let mut h = harness();
         wait(&mut h, "results", finished);
-        h.state_mut().dirty = true;
+        h.state_mut().doc.dirty = true;
         h.state_mut().request_quit();
         h.run_ok();
         h.get_by_label("Save").click();
@@ -629,8 +614,8 @@ fn key_figure_columns_fit_a_1024_wide_window() {
         let mut h = Harness::builder()
             .with_size(egui::vec2(w, h_px))
             .build_eframe(|cc| CostPlanApp::new(cc, None));
-        h.state_mut().scenario.file.runs = 12;
-        h.state_mut().draft.file.runs = 12;
+        h.state_mut().doc.scenario.file.runs = 12;
+        h.state_mut().doc.draft.file.runs = 12;
         h.state_mut().show_hint = false;
         h.state_mut().start_run();
         wait(&mut h, "results", finished);
@@ -677,8 +662,9 @@ fn the_charts_view_shows_what_drives_the_spread() {
     let mut h = Harness::builder()
         .with_size(egui::vec2(1400.0, 2400.0))
         .build_eframe(|cc| CostPlanApp::new(cc, None));
-    h.state_mut().scenario.file.runs = 12;
-    h.state_mut().draft.file.runs = 12;
+    let mut quick = h.state().doc.scenario.clone();
+    quick.file.runs = 12;
+    h.state_mut().doc = costplan::gui::document::Document::new(quick, None);
     h.state_mut().start_run();
     wait(&mut h, "results", finished);
     h.state_mut().show_hint = false;
@@ -703,6 +689,7 @@ fn a_sweep_in_the_window_draws_the_frontier_and_a_point_becomes_a_new_version() 
     h.run_ok();
     let i = h
         .state()
+        .doc
         .scenario
         .policies
         .iter()
@@ -733,18 +720,18 @@ fn a_sweep_in_the_window_draws_the_frontier_and_a_point_becomes_a_new_version() 
     h.run_ok();
     h.get_by_label_contains("Best success rate whose spend over the horizon stays within");
     h.get_by_label("spend within the budget in");
-    let before = h.state().draft.policies.len();
+    let before = h.state().doc.draft.policies.len();
     h.get_all_by_label("Use as a new version").next().unwrap().click();
     h.run_ok();
     let a = h.state();
-    assert_eq!(a.draft.policies.len(), before + 1);
-    let added = a.draft.policies.last().unwrap();
+    assert_eq!(a.doc.draft.policies.len(), before + 1);
+    let added = a.doc.draft.policies.last().unwrap();
     assert!(
         added.name.starts_with("learned-router (router.strong_share="),
         "{}",
         added.name
     );
-    assert_ne!(added.version, a.draft.policies[i].version, "the version is bumped");
+    assert_ne!(added.version, a.doc.draft.policies[i].version, "the version is bumped");
 }
 
 /// File ▸ Import traffic from logs… fits a profile on a background thread and makes it the
@@ -767,10 +754,10 @@ fn traffic_imported_from_logs_and_the_calibration_view() {
     h.run_ok();
     pick(&mut h);
     wait(&mut h, "the fit", |a| {
-        a.draft.traffic.classes.iter().any(|c| c.name == "billing")
+        a.doc.draft.traffic.classes.iter().any(|c| c.name == "billing")
     });
     let a = h.state();
-    let names: Vec<&str> = a.draft.traffic.classes.iter().map(|c| c.name.as_str()).collect();
+    let names: Vec<&str> = a.doc.draft.traffic.classes.iter().map(|c| c.name.as_str()).collect();
     assert_eq!(names, ["faq", "billing"]);
     let (msg, error) = a.status.clone().unwrap();
     assert!(
@@ -778,8 +765,8 @@ fn traffic_imported_from_logs_and_the_calibration_view() {
         "{msg}"
     );
     // Every model has a success rate for the new classes, so the scenario stays valid.
-    assert!(a.draft.file.models.values().all(|m| m.success.contains_key("faq")));
-    assert!(a.dirty);
+    assert!(a.doc.draft.file.models.values().all(|m| m.success.contains_key("faq")));
+    assert!(a.doc.dirty);
     // Calibration: backtest the (bundled) baseline against the same logs.
     h.get_by_label("Calibration").click();
     h.run_ok();
@@ -799,6 +786,21 @@ fn traffic_imported_from_logs_and_the_calibration_view() {
     assert_eq!((s.p5.len(), s.p95.len()), (30, 30));
     assert!(s.p5.iter().zip(&s.p95).all(|(lo, hi)| lo <= hi));
     assert_eq!(s.inside.len() + s.outside.len(), 30);
+}
+
+/// Types `text` into the number field labelled `label` (the first, when several are) and presses
+/// Enter, as a user edits a value.
+fn type_number(h: &mut Harness<'static, CostPlanApp>, label: &str, text: &str) {
+    h.get_all_by_label(label).next().unwrap().scroll_to_me();
+    h.run_ok();
+    h.get_all_by_label(label).next().unwrap().click();
+    h.run_ok();
+    h.get_all_by_label(label).next().unwrap().focus();
+    h.run_ok();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.get_all_by_label(label).next().unwrap().type_text(text);
+    h.key_press(egui::Key::Enter);
+    h.run_ok();
 }
 
 /// Types `text` into the field labelled `label` (replacing what is there) and presses Enter.
@@ -832,9 +834,13 @@ fn the_editor_alone_builds_a_scenario_that_saves_and_reopens_with_the_same_resul
     click(&mut h, "Class faq");
     click(&mut h, "Class faq-2");
     retype(&mut h, "Class name", "faq-short");
-    let classes = h.state().draft.class_names();
+    let classes = h.state().doc.draft.class_names();
     assert_eq!(classes, ["faq", "faq-short", "account-billing", "troubleshooting"]);
-    assert!(h.state().draft.file.models["sonnet"].success.contains_key("faq-short"));
+    assert!(
+        h.state().doc.draft.file.models["sonnet"]
+            .success
+            .contains_key("faq-short")
+    );
     // A model found in the price table by searching.
     click(&mut h, "Models");
     click(&mut h, "Add a model");
@@ -842,7 +848,7 @@ fn the_editor_alone_builds_a_scenario_that_saves_and_reopens_with_the_same_resul
     h.run_ok();
     h.get_by_label_contains("gpt-5-mini · $0.25 in").click();
     h.run_ok();
-    assert_eq!(h.state().draft.file.models["gpt-5-mini"].price_key, "gpt-5-mini");
+    assert_eq!(h.state().doc.draft.file.models["gpt-5-mini"].price_key, "gpt-5-mini");
     // A new version of a policy, with a learned router.
     click(&mut h, "Policy sonnet-cached");
     click(&mut h, "New version from sonnet-cached");
@@ -850,17 +856,17 @@ fn the_editor_alone_builds_a_scenario_that_saves_and_reopens_with_the_same_resul
     click(&mut h, "Policy sonnet-cached-2");
     click(&mut h, "Router");
     click(&mut h, "Learned");
-    let p = &h.state().draft.policies[2];
+    let p = &h.state().doc.draft.policies[2];
     assert_eq!(p.name, "sonnet-cached-2");
     assert!(matches!(&p.router, Some(costplan::model::Router::Learned { weak, .. }) if weak == "gpt-5-mini"));
     // Removing a model in use asks first and moves its users to the replacement.
     click(&mut h, "Model haiku");
     click(&mut h, "Remove model haiku");
     h.get_by_label_contains("haiku is used by policy \"haiku-cascade\"");
-    assert!(h.state().draft.file.models.contains_key("haiku"), "not yet");
+    assert!(h.state().doc.draft.file.models.contains_key("haiku"), "not yet");
     click(&mut h, "Remove haiku and use gpt-5-mini");
-    assert!(!h.state().draft.file.models.contains_key("haiku"));
-    assert!(h.state().errors.is_empty(), "{:?}", h.state().errors);
+    assert!(!h.state().doc.draft.file.models.contains_key("haiku"));
+    assert!(h.state().doc.errors.is_empty(), "{:?}", h.state().doc.errors);
     // Save as…, reopen: the same figures.
     let dir = tempfile::tempdir().unwrap();
     let target = dir.path().join("built.ron");
@@ -871,7 +877,10 @@ fn the_editor_alone_builds_a_scenario_that_saves_and_reopens_with_the_same_resul
     click(&mut h, "Save here");
     let reopened = costplan::model::load_scenario_path(&target).unwrap();
     assert_eq!(reopened.policies.len(), 5);
-    let (a, b) = (crate::common::run(&h.state().scenario), crate::common::run(&reopened));
+    let (a, b) = (
+        crate::common::run(&h.state().doc.scenario),
+        crate::common::run(&reopened),
+    );
     for (pa, pb) in a.policies.iter().zip(&b.policies) {
         for &m in costplan::sim::metrics::Metric::ALL {
             assert_eq!(
@@ -900,25 +909,25 @@ fn rules_take_any_condition_and_removing_a_class_they_name_asks_first() {
     h.get_all_by_label("rule 2: if").next().unwrap().click();
     h.run_ok();
     click(&mut h, "input above");
-    let rules = h.state().draft.policies[0].rules().to_vec();
+    let rules = h.state().doc.draft.policies[0].rules().to_vec();
     assert_eq!(rules[0].when, costplan::model::policy::Condition::Class("faq".into()));
     assert_eq!(
         rules[1].when,
         costplan::model::policy::Condition::InputTokensAbove(8000)
     );
-    assert!(h.state().errors.is_empty(), "{:?}", h.state().errors);
+    assert!(h.state().doc.errors.is_empty(), "{:?}", h.state().doc.errors);
     // faq is named by the first rule: removing the class asks, then takes the rule with it.
     click(&mut h, "Policy sonnet-only (baseline)");
     click(&mut h, "Class faq");
     click(&mut h, "Remove class faq");
     h.get_by_label_contains("Its rules go too: a routing rule of policy \"sonnet-only\"");
     click(&mut h, "Remove the class and its rules");
-    let d = &h.state().draft;
+    let d = &h.state().doc.draft;
     assert_eq!(d.class_names(), ["account-billing", "troubleshooting"]);
     assert_eq!(d.policies[0].rules().len(), 1);
     let total: f64 = d.traffic.classes.iter().map(|c| c.share.get()).sum();
     assert!((total - 1.0).abs() < 1e-9, "shares still add up: {total}");
-    assert!(h.state().errors.is_empty(), "{:?}", h.state().errors);
+    assert!(h.state().doc.errors.is_empty(), "{:?}", h.state().doc.errors);
     // Removing the baseline makes the next policy the baseline.
     click(&mut h, "Policy sonnet-only (baseline)");
     click(&mut h, "Remove policy sonnet-only");
@@ -926,5 +935,5 @@ fn rules_take_any_condition_and_removing_a_class_they_name_asks_first() {
     // One undo step per action: the policy comes back.
     h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
     h.run_ok();
-    assert_eq!(h.state().draft.policies[0].name, "sonnet-only");
+    assert_eq!(h.state().doc.draft.policies[0].name, "sonnet-only");
 }

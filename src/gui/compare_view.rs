@@ -1,0 +1,220 @@
+//! The Compare view: two policy versions (the scenario's, or from other files) simulated on the
+//! same tasks — what changed between them, and every figure paired with P(B better). Drawing
+//! never starts work: the view returns commands the app applies after the frame.
+
+use egui::Ui;
+
+use super::worker::{Job, JobMessage};
+use crate::model::Scenario;
+use crate::model::policy::{Policy, Tactic};
+use crate::report::format::{delta, p_better, value};
+use crate::sim::metrics::Metric;
+use crate::sim::results::{Results, SimOptions};
+
+/// The longest text a cell of the "What changed" table shows.
+const CELL_CHARS: usize = 60;
+
+/// What the view asks the app to do.
+#[derive(Debug, PartialEq)]
+pub enum CompareCommand {
+    /// Simulate the chosen pair.
+    Run,
+    /// Pick a policy from another file.
+    PickFile,
+    /// The user cancelled the comparison.
+    Cancelled,
+}
+
+#[derive(Default)]
+pub struct CompareView {
+    /// Policies from other files: (label, policy).
+    pub external: Vec<(String, Policy)>,
+    pub a: usize,
+    pub b: usize,
+    pub job: Option<Job>,
+    pub results: Option<Results>,
+    /// The pair the results are for (or being computed for).
+    pub ran: Option<(usize, usize)>,
+}
+
+impl CompareView {
+    /// Every policy the view can pick: the scenario's, then those from other files.
+    pub fn choices(&self, s: &Scenario) -> Vec<(String, Policy)> {
+        let mut out: Vec<(String, Policy)> = s.policies.iter().map(|p| (p.name.clone(), p.clone())).collect();
+        out.extend(self.external.iter().cloned());
+        out
+    }
+
+    /// Adds policies from a file named `file`; the first becomes version B.
+    pub fn add_external(&mut self, s: &Scenario, file: &str, policies: Vec<Policy>) -> String {
+        let added = policies.len();
+        for p in policies {
+            self.external.push((format!("{} ({file})", p.name), p));
+        }
+        self.b = s.policies.len() + self.external.len() - added;
+        let first = &self.external[self.external.len() - added].0;
+        format!(
+            "Added {added} polic{} from {file} to compare; version B is {first}",
+            if added == 1 { "y" } else { "ies" },
+        )
+    }
+
+    /// Starts the paired simulation of the chosen pair on `s`'s traffic.
+    pub fn run(&mut self, s: &Scenario, repaint: impl Fn() + Send + Sync + 'static) -> Result<(), String> {
+        let choices = self.choices(s);
+        let (Some(a), Some(b)) = (choices.get(self.a), choices.get(self.b)) else {
+            return Ok(());
+        };
+        self.ran = Some((self.a, self.b));
+        let pair = crate::sim::results::pair_scenario(s, &a.1, &b.1).map_err(|e| e.to_string())?;
+        self.results = None;
+        self.job = Some(Job::start(pair, SimOptions::default(), repaint));
+        Ok(())
+    }
+
+    pub fn poll(&mut self) {
+        if let Some(job) = &mut self.job {
+            while let Some(msg) = job.poll() {
+                if let JobMessage::Done(r) | JobMessage::Preview(r) = msg {
+                    self.results = Some(*r);
+                }
+            }
+        }
+    }
+
+    pub fn ui(&mut self, ui: &mut Ui, s: &Scenario) -> Option<CompareCommand> {
+        let mut command = None;
+        let choices = self.choices(s);
+        if choices.len() < 2 {
+            ui.label("Add a second policy to compare.");
+        }
+        self.a = self.a.min(choices.len().saturating_sub(1));
+        if self.b == 0 && choices.len() > 1 && self.a == 0 {
+            self.b = 1;
+        }
+        self.b = self.b.min(choices.len().saturating_sub(1));
+        if self.pickers(ui, &choices) {
+            command = Some(CompareCommand::PickFile);
+        }
+        let (Some(a), Some(b)) = (choices.get(self.a), choices.get(self.b)) else {
+            return command;
+        };
+        if self.ran != Some((self.a, self.b)) && self.a != self.b {
+            // A new pair: simulate it at once, both versions on the same tasks.
+            command = Some(CompareCommand::Run);
+        }
+        ui.heading("What changed");
+        changed_table(ui, a, b);
+        ui.separator();
+        if self.progress(ui) {
+            command = Some(CompareCommand::Cancelled);
+        }
+        if let Some(r) = &self.results {
+            ui.heading("Every figure, paired");
+            figures_table(ui, r);
+        } else if self.a == self.b {
+            ui.label("Choose two different versions: both are then simulated on the same tasks.");
+        } else if self.job.is_none() && ui.button("Run the comparison").clicked() {
+            command = Some(CompareCommand::Run);
+        }
+        command
+    }
+
+    /// The two version pickers and "Policy from another file…"; returns whether that was clicked.
+    fn pickers(&mut self, ui: &mut Ui, choices: &[(String, Policy)]) -> bool {
+        ui.horizontal(|ui| {
+            for (label, sel) in [("Version A", &mut self.a), ("Version B", &mut self.b)] {
+                let l = ui.label(label);
+                egui::ComboBox::from_id_salt(label)
+                    .selected_text(choices.get(*sel).map(|c| c.0.as_str()).unwrap_or(""))
+                    .show_ui(ui, |ui| {
+                        for (i, c) in choices.iter().enumerate() {
+                            ui.selectable_value(sel, i, &c.0);
+                        }
+                    })
+                    .response
+                    .labelled_by(l.id);
+            }
+            ui.button("Policy from another file…").clicked()
+        })
+        .inner
+    }
+
+    /// The running comparison's progress and Cancel; returns whether it was cancelled.
+    fn progress(&mut self, ui: &mut Ui) -> bool {
+        let Some(job) = self.job.as_ref().filter(|j| !j.finished) else {
+            return false;
+        };
+        let (d, t) = job.progress();
+        let mut cancel = false;
+        ui.horizontal(|ui| {
+            ui.add(
+                egui::ProgressBar::new(if t > 0 { d as f32 / t as f32 } else { 0.0 })
+                    .desired_width(220.0)
+                    .text(format!("comparing on the same tasks: {d}/{t} runs")),
+            );
+            cancel = ui.button("Cancel comparison").clicked();
+        });
+        if cancel {
+            job.cancel();
+            self.job = None;
+            self.ran = Some((self.a, self.b));
+        }
+        cancel
+    }
+}
+
+/// The tactics whose settings differ, side by side (long values summarised, whole on hover).
+fn changed_table(ui: &mut Ui, a: &(String, Policy), b: &(String, Policy)) {
+    egui::Grid::new("changed").striped(true).show(ui, |ui| {
+        ui.strong("tactic");
+        ui.strong(&a.0);
+        ui.strong(&b.0);
+        ui.end_row();
+        let diff = a.1.differing_tactics(&b.1);
+        if diff.is_empty() {
+            ui.label("(no parameter differs)");
+            ui.end_row();
+        }
+        for t in Tactic::ALL.iter().filter(|t| diff.contains(t)) {
+            ui.label(t.name());
+            for text in [a.1.component_text(*t), b.1.component_text(*t)] {
+                let short = super::app::summarise(&text, CELL_CHARS);
+                let l = ui.label(short.clone());
+                if short != text {
+                    l.on_hover_text(text);
+                }
+            }
+            ui.end_row();
+        }
+    });
+}
+
+/// Every metric of both versions with B − A and P(B better).
+fn figures_table(ui: &mut Ui, r: &Results) {
+    let (pa, pb) = (&r.policies[0], &r.policies[1]);
+    egui::Grid::new("compare_figures").striped(true).show(ui, |ui| {
+        ui.strong("metric");
+        ui.strong(&pa.name);
+        ui.strong(&pb.name);
+        ui.strong("B − A (mean, 90% interval)");
+        ui.strong("P(B better)");
+        ui.end_row();
+        for &m in Metric::ALL {
+            let def = m.def();
+            ui.label(def.label);
+            ui.label(value(def.unit, pa.metric(m).p50));
+            ui.label(value(def.unit, pb.metric(m).p50));
+            if let Some(d) = pb.delta(m) {
+                ui.label(format!(
+                    "{} [{}, {}]",
+                    delta(def.unit, d.mean),
+                    delta(def.unit, d.p5),
+                    delta(def.unit, d.p95)
+                ));
+                ui.label(p_better(&d));
+            }
+            ui.end_row();
+        }
+    });
+}

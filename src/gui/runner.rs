@@ -1,0 +1,120 @@
+//! The background simulation of the open scenario: starting (after a short debounce), progress,
+//! cancelling, and the results on screen — the last preview or complete one, marked stale while
+//! they no longer match the scenario.
+
+use std::time::{Duration, Instant};
+
+use super::worker::{Job, JobMessage};
+use crate::model::Scenario;
+use crate::sim::results::{EngineChoice, Results, SimOptions, WorkEstimate, estimate_work};
+
+/// How long the window waits after an edit before re-running (a newer edit restarts the wait
+/// and cancels a running job), so that the first refreshed figures arrive within ~100 ms.
+const DEBOUNCE: Duration = Duration::from_millis(40);
+
+#[derive(Default)]
+pub struct Runner {
+    /// The figures on screen.
+    pub results: Option<Results>,
+    /// The figures no longer match the scenario (an edit since, or a run under way).
+    pub stale: bool,
+    /// The figures are an early pass of a run still going.
+    pub preview: bool,
+    /// The work estimate of the running job's last pass, shown when it is long.
+    pub estimate: Option<WorkEstimate>,
+    /// The engine the last pass uses (the status bar's picker; auto by default).
+    pub engine: EngineChoice,
+    /// The last result of a finished run (restored when a run is cancelled mid-preview).
+    last_complete: Option<Results>,
+    job: Option<Job>,
+    due: Option<Instant>,
+}
+
+/// What happened to the run since the last frame, for the status line.
+#[derive(Debug, PartialEq, Eq)]
+pub enum RunNews {
+    Nothing,
+    Cancelled,
+}
+
+impl Runner {
+    /// Starts simulating `scenario` (cancelling any running job).
+    pub fn start(&mut self, scenario: &Scenario, repaint: impl Fn() + Send + Sync + 'static) {
+        if let Some(j) = self.job.take() {
+            j.cancel();
+        }
+        self.stale = true;
+        let opts = SimOptions {
+            engine: self.engine,
+            ..SimOptions::default()
+        };
+        self.estimate = Some(estimate_work(scenario, &opts));
+        self.job = Some(Job::start(scenario.clone(), opts, repaint));
+        self.due = None;
+    }
+
+    /// Marks the figures stale and runs again after the debounce (see [`Runner::due_in`]).
+    pub fn schedule(&mut self) {
+        self.stale = true;
+        self.due = Some(Instant::now() + DEBOUNCE);
+    }
+
+    /// Marks the figures stale without running (the draft is invalid).
+    pub fn mark_stale(&mut self) {
+        self.stale = true;
+    }
+
+    /// `Some(ZERO)` when a scheduled run is due now, `Some(wait)` before, `None` if none is.
+    pub fn due_in(&self) -> Option<Duration> {
+        self.due.map(|d| d.saturating_duration_since(Instant::now()))
+    }
+
+    pub fn running(&self) -> bool {
+        self.job.as_ref().is_some_and(|j| !j.finished)
+    }
+
+    /// Runs done and total of the current pass.
+    pub fn progress(&self) -> (usize, usize) {
+        self.job.as_ref().map(|j| j.progress()).unwrap_or((0, 0))
+    }
+
+    pub fn time_left(&self) -> Option<Duration> {
+        self.job.as_ref().and_then(|j| j.time_left())
+    }
+
+    /// Cancels the running simulation; the results on screen stay (marked stale).
+    pub fn cancel(&self) {
+        if let Some(j) = &self.job {
+            j.cancel();
+        }
+    }
+
+    /// Takes what the worker sent.
+    pub fn poll(&mut self) -> RunNews {
+        let mut news = RunNews::Nothing;
+        let Some(job) = &mut self.job else { return news };
+        while let Some(msg) = job.poll() {
+            match msg {
+                JobMessage::Preview(r) => {
+                    self.results = Some(*r);
+                    self.preview = true;
+                }
+                JobMessage::Done(r) => {
+                    self.last_complete = Some((*r).clone());
+                    self.results = Some(*r);
+                    self.preview = false;
+                    self.stale = false;
+                }
+                JobMessage::Cancelled => {
+                    // A preview is not a result to plan on: show the last complete one again.
+                    if self.preview {
+                        self.results = self.last_complete.clone();
+                        self.preview = false;
+                    }
+                    news = RunNews::Cancelled;
+                }
+            }
+        }
+        news
+    }
+}
