@@ -2,11 +2,12 @@
 //! each case has a known answer; statistical ones use 3 standard errors of the estimate,
 //! deterministic ones are exact (to float rounding).
 
+use crate::common::ScenarioBuilder;
 use costplan::model::Scenario;
 use costplan::sim::metrics as m;
 use costplan::sim::results::{Results, SimOptions, simulate};
 
-use crate::common::{root, run, scenario, scenario_text};
+use crate::common::{root, run, scenario};
 
 /// A one-class scenario with its own price table (`prices` is the body of `models: {…}`).
 struct Case<'a> {
@@ -344,15 +345,14 @@ fn a_cascade_of_seven_stages_is_a_positioned_error() {
         Inline((name: "long", router: Cascade(stages: {stages},
             verifier: (model: "judge", recall: Fixed(0.8), false_alarm_rate: Fixed(0.1)))))"#
     );
-    let text = scenario_text(
-        "Fixed(100)",
-        "input_tokens: Fixed(10), output_tokens: Fixed(10)",
-        0.9,
-        0.5,
-        &policies,
-        1,
-        1,
-    );
+    let text = ScenarioBuilder::new()
+        .volume("Fixed(100)")
+        .class("input_tokens: Fixed(10), output_tokens: Fixed(10)")
+        .success(0.9, 0.5)
+        .policies(&policies)
+        .runs(1)
+        .days(1)
+        .text();
     let err = Scenario::from_str(&text, "<cascade>", None).unwrap_err().to_string();
     assert!(
         err.contains("policies[1].router.stages: a cascade has at most 6 stages, found 7"),
@@ -367,15 +367,14 @@ fn retries_stop_at_the_budget_cap() {
     let policies = r#"Inline((name: "base", router: Fixed("big"))),
         Inline((name: "capped", router: Fixed("big"), max_retries: 3,
             budget: (scope: Total, period: Day, cap_usd: 10.0, on_breach: Reject)))"#;
-    let r = run(&scenario(&scenario_text(
-        "Fixed(2000)",
-        class,
-        0.0,
-        0.0,
-        policies,
-        2,
-        3,
-    )));
+    let r = run(&ScenarioBuilder::new()
+        .volume("Fixed(2000)")
+        .class(class)
+        .success(0.0, 0.0)
+        .policies(policies)
+        .runs(2)
+        .days(3)
+        .build());
     for run in &r.policies[1].runs {
         for day in &run.spend_by_day_usd {
             assert!(
@@ -388,15 +387,14 @@ fn retries_stop_at_the_budget_cap() {
     let policies = r#"Inline((name: "base", router: Fixed("big"))),
         Inline((name: "capped", router: Fixed("big"), max_retries: 3,
             budget: (scope: Total, period: Day, cap_usd: 10.0, on_breach: Downgrade("small"))))"#;
-    let r = run(&scenario(&scenario_text(
-        "Fixed(2000)",
-        class,
-        0.0,
-        0.0,
-        policies,
-        1,
-        1,
-    )));
+    let r = run(&ScenarioBuilder::new()
+        .volume("Fixed(2000)")
+        .class(class)
+        .success(0.0, 0.0)
+        .policies(policies)
+        .runs(1)
+        .days(1)
+        .build());
     let big = r.models.iter().position(|x| x == "big").unwrap();
     let spent_big = r.policies[1].runs[0].spend_by_model_usd[big];
     assert!(spent_big <= 10.0 + 0.006 + 1e-9, "{spent_big}");
@@ -409,7 +407,14 @@ fn a_context_cap_below_the_shared_prefix_is_a_positioned_error() {
     let policies = r#"Inline((name: "base", router: Fixed("big"))),
         Inline((name: "cap", router: Fixed("big"), context_cap: (max_input_tokens: 500, success_penalty: 0.1)))"#;
     let err = Scenario::from_str(
-        &scenario_text("Fixed(100)", class, 1.0, 1.0, policies, 1, 1),
+        &ScenarioBuilder::new()
+            .volume("Fixed(100)")
+            .class(class)
+            .success(1.0, 1.0)
+            .policies(policies)
+            .runs(1)
+            .days(1)
+            .text(),
         "<cap>",
         None,
     )
@@ -702,15 +707,14 @@ fn a_policy_that_never_breaches_beats_one_that_does() {
             budget: (scope: Total, period: Month, cap_usd: 250.0, on_breach: AlertOnly))),
         Inline((name: "roomy", router: Fixed("big"),
             budget: (scope: Total, period: Month, cap_usd: 100000.0, on_breach: AlertOnly)))"#;
-    let r = run(&scenario(&scenario_text(
-        "Fixed(5000)",
-        "input_tokens: Fixed(1000), output_tokens: Fixed(200)",
-        1.0,
-        1.0,
-        policies,
-        4,
-        20,
-    )));
+    let r = run(&ScenarioBuilder::new()
+        .volume("Fixed(5000)")
+        .class("input_tokens: Fixed(1000), output_tokens: Fixed(200)")
+        .success(1.0, 1.0)
+        .policies(policies)
+        .runs(4)
+        .days(20)
+        .build());
     let cand = &r.policies[1];
     let day = cand.delta_vs_baseline["first_breach_day"];
     assert_eq!(day.n, 4, "every run counts");
@@ -736,15 +740,7 @@ fn deltas_report_better_worse_and_ties() {
     let d = paired_delta(&[(1.0, 2.0), (2.0, 2.0), (3.0, 2.0), (2.0, 2.0), (f64::NAN, 1.0)], true);
     assert_eq!((d.p_better, d.p_worse, d.n), (0.25, 0.25, 4));
     // Same latencies in both policies: a tie in every run, not "0 % better".
-    let r = run(&scenario(&scenario_text(
-        "Fixed(2000)",
-        "input_tokens: Fixed(1000), output_tokens: Fixed(200)",
-        1.0,
-        1.0,
-        r#"Inline((name: "base", router: Fixed("big"))), Inline((name: "same", router: Fixed("big"), max_retries: 2))"#,
-        3,
-        2,
-    )));
+    let r = run(&ScenarioBuilder::new().volume("Fixed(2000)").class("input_tokens: Fixed(1000), output_tokens: Fixed(200)").success(1.0, 1.0).policies(r#"Inline((name: "base", router: Fixed("big"))), Inline((name: "same", router: Fixed("big"), max_retries: 2))"#).runs(3).days(2).build());
     let lat = r.policies[1].delta_vs_baseline["latency_p95_ms"];
     assert_eq!((lat.p_better, lat.p_worse), (0.0, 0.0));
     assert_eq!(costplan::report::format::p_better(&lat), "same");
@@ -760,7 +756,14 @@ fn false_savings_flags_need_an_interval_that_excludes_zero() {
             Inline((name: "cut", router: Fixed("big"), exact_cache: (hit_given_repeat: Fixed(0.9)),
                 context_cap: (max_input_tokens: 5000, success_penalty: {penalty})))"#
         );
-        let s = scenario(&scenario_text("Fixed(2000)", class, 0.9, 0.8, &policies, 6, 5));
+        let s = ScenarioBuilder::new()
+            .volume("Fixed(2000)")
+            .class(class)
+            .success(0.9, 0.8)
+            .policies(&policies)
+            .runs(6)
+            .days(5)
+            .build();
         let opts = SimOptions {
             seed: Some(seed),
             ..Default::default()
@@ -789,15 +792,7 @@ fn strong_model_share_counts_tasks_sent_to_the_policys_strong_model() {
         Inline((name: "learned", router: Learned(strong: "big", weak: "small", strong_share: 0.3, signal_noise: 0.2))),
         Inline((name: "cascade", router: Cascade(stages: ["small", "big"],
             verifier: (model: "judge", recall: Fixed(0.8), false_alarm_rate: Fixed(0.1), reads_task: false, output_tokens: 0))))"#;
-    let text = scenario_text(
-        "Fixed(5000)",
-        "input_tokens: Fixed(100), output_tokens: Fixed(20)",
-        0.9,
-        0.6,
-        policies,
-        3,
-        4,
-    )
+    let text = ScenarioBuilder::new().volume("Fixed(5000)").class("input_tokens: Fixed(100), output_tokens: Fixed(20)").success(0.9, 0.6).policies(policies).runs(3).days(4).text()
     .replace(
         r#""judge": ("#,
         r#""unused": (price_key: "big", success: {"c": Fixed(1.0)}, ttft_ms: Fixed(1), output_tokens_per_s: Fixed(1)),
@@ -824,15 +819,14 @@ fn caches_that_save_money_raise_token_efficiency() {
         Inline((name: "cached", router: Fixed("big"), exact_cache: (hit_given_repeat: Fixed(0.9)), prompt_caching: (),
             semantic_cache: (embedding_price_key: "embed", hit_given_near_repeat: Fixed(0.5),
                 wrong_hit_given_near_repeat: Fixed(0.0), false_hit_rate: Fixed(0.0))))"#;
-    let r = run(&scenario(&scenario_text(
-        "Fixed(3000)",
-        class,
-        0.9,
-        0.8,
-        policies,
-        3,
-        3,
-    )));
+    let r = run(&ScenarioBuilder::new()
+        .volume("Fixed(3000)")
+        .class(class)
+        .success(0.9, 0.8)
+        .policies(policies)
+        .runs(3)
+        .days(3)
+        .build());
     let cand = &r.policies[1];
     assert!(cand.delta_vs_baseline["cost_total_usd"].mean < 0.0);
     let eff = cand.delta_vs_baseline["token_efficiency"];
@@ -842,15 +836,14 @@ fn caches_that_save_money_raise_token_efficiency() {
 // 16. Skipping attribution says which risk checks did not run.
 #[test]
 fn risk_checks_skipped_without_attribution_are_named() {
-    let s = scenario(&scenario_text(
-        "Fixed(500)",
-        "input_tokens: Fixed(1000), output_tokens: Fixed(200)",
-        1.0,
-        1.0,
-        r#"Inline((name: "base", router: Fixed("big"))), Inline((name: "small", router: Fixed("small")))"#,
-        2,
-        2,
-    ));
+    let s = ScenarioBuilder::new()
+        .volume("Fixed(500)")
+        .class("input_tokens: Fixed(1000), output_tokens: Fixed(200)")
+        .success(1.0, 1.0)
+        .policies(r#"Inline((name: "base", router: Fixed("big"))), Inline((name: "small", router: Fixed("small")))"#)
+        .runs(2)
+        .days(2)
+        .build();
     let opts = SimOptions {
         skip_attribution: true,
         ..Default::default()
@@ -891,16 +884,15 @@ fn monthly_budgets_follow_calendar_months() {
     // 1 January (day 17) again after 9 days of spend, days 25 to 29: 14 days.
     let policies = r#"Inline((name: "base", router: Fixed("big"),
         budget: (scope: Total, period: Month, cap_usd: 250.0, on_breach: AlertOnly)))"#;
-    let text = scenario_text(
-        "Fixed(5000)",
-        "input_tokens: Fixed(1000), output_tokens: Fixed(200)",
-        1.0,
-        1.0,
-        policies,
-        1,
-        30,
-    )
-    .replace("seed: 42,", r#"seed: 42, start_date: "2026-12-15","#);
+    let text = ScenarioBuilder::new()
+        .volume("Fixed(5000)")
+        .class("input_tokens: Fixed(1000), output_tokens: Fixed(200)")
+        .success(1.0, 1.0)
+        .policies(policies)
+        .runs(1)
+        .days(30)
+        .text()
+        .replace("seed: 42,", r#"seed: 42, start_date: "2026-12-15","#);
     let r = run(&scenario(&text));
     assert_eq!(r.policies[0].runs[0].values[m::DAYS_OVER_CAP], 14.0);
     let line = r.policies[0].budget.as_ref().unwrap();
@@ -940,15 +932,14 @@ fn editing_any_distribution_leaves_every_other_draw_unchanged() {
         .map(|k| total(r, 0, k))
     };
     let sim = |input: &str| {
-        run(&scenario(&scenario_text(
-            "Fixed(800)",
-            &class(input),
-            0.8,
-            0.5,
-            policies,
-            2,
-            3,
-        )))
+        run(&ScenarioBuilder::new()
+            .volume("Fixed(800)")
+            .class(&class(input))
+            .success(0.8, 0.5)
+            .policies(policies)
+            .runs(2)
+            .days(3)
+            .build())
     };
     for (before, after) in kinds {
         let (a, b) = (sim(before), sim(after));
@@ -968,15 +959,14 @@ fn editing_any_distribution_leaves_every_other_draw_unchanged() {
         let policies = format!(
             r#"Inline((name: "base", router: Fixed("big"), exact_cache: (hit_given_repeat: Beta(0.7, {sd}))))"#
         );
-        run(&scenario(&scenario_text(
-            "Fixed(800)",
-            &class("Fixed(900)"),
-            0.8,
-            0.5,
-            &policies,
-            2,
-            3,
-        )))
+        run(&ScenarioBuilder::new()
+            .volume("Fixed(800)")
+            .class(&class("Fixed(900)"))
+            .success(0.8, 0.5)
+            .policies(&policies)
+            .runs(2)
+            .days(3)
+            .build())
     };
     // (Cache hits change with the hit rate, and so do billed tokens; the tasks and their
     // outcomes do not.)
@@ -984,10 +974,18 @@ fn editing_any_distribution_leaves_every_other_draw_unchanged() {
     assert_eq!(total(&a, 0, m::SUCCESSES), total(&b, 0, m::SUCCESSES));
     assert_ne!(total(&a, 0, m::EXACT_CACHE_HITS), total(&b, 0, m::EXACT_CACHE_HITS));
     let ttft = |p95: f64| {
-        let text = scenario_text("Fixed(800)", &class("Fixed(900)"), 0.8, 0.5, policies, 2, 3).replace(
-            r#"ttft_ms: Fixed(500)"#,
-            &format!("ttft_ms: Gamma(500, {p95}), reasoning_tokens: LogNormal(100, 400)"),
-        );
+        let text = ScenarioBuilder::new()
+            .volume("Fixed(800)")
+            .class(&class("Fixed(900)"))
+            .success(0.8, 0.5)
+            .policies(policies)
+            .runs(2)
+            .days(3)
+            .text()
+            .replace(
+                r#"ttft_ms: Fixed(500)"#,
+                &format!("ttft_ms: Gamma(500, {p95}), reasoning_tokens: LogNormal(100, 400)"),
+            );
         run(&scenario(&text))
     };
     let (a, b) = (ttft(100.0), ttft(150.0));

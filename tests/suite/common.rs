@@ -53,19 +53,87 @@ pub const PRICES: &str = r#"Inline((
         },
     ))"#;
 
-/// A one-class inline scenario. `class` is the class's fields after `name`/`share`;
-/// `models` adds model profiles; `policies` lists the inline policies (the first is the baseline).
-pub fn scenario_text(
-    volume: &str,
-    class: &str,
+/// A one-class inline scenario built with named settings: three models ("big", "small", and a
+/// free "judge"), one class "c" owned by "team", and the inline policies given (the first,
+/// named "base", is the baseline).
+#[derive(Clone, Debug)]
+pub struct ScenarioBuilder {
+    volume: String,
+    class: String,
     success_big: f64,
     success_small: f64,
-    policies: &str,
+    policies: String,
     runs: u32,
     days: u32,
-) -> String {
-    format!(
-        r#"#![enable(implicit_some)]
+}
+
+impl Default for ScenarioBuilder {
+    fn default() -> Self {
+        ScenarioBuilder {
+            volume: "Fixed(1000)".into(),
+            class: "input_tokens: Fixed(1000), output_tokens: Fixed(200)".into(),
+            success_big: 0.9,
+            success_small: 0.8,
+            policies: r#"Inline((name: "base", router: Fixed("big")))"#.into(),
+            runs: 10,
+            days: 5,
+        }
+    }
+}
+
+impl ScenarioBuilder {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Tasks per day, as a distribution in RON (`"Fixed(5000)"`).
+    pub fn volume(mut self, dist: &str) -> Self {
+        self.volume = dist.into();
+        self
+    }
+
+    /// The class's fields after `name`, `share` and `owner`, in RON.
+    pub fn class(mut self, fields: &str) -> Self {
+        self.class = fields.into();
+        self
+    }
+
+    /// The success probabilities of "big" and "small" on the class.
+    pub fn success(mut self, big: f64, small: f64) -> Self {
+        self.success_big = big;
+        self.success_small = small;
+        self
+    }
+
+    /// The inline policies, comma-separated RON (`Inline((name: "base", …)), …`).
+    pub fn policies(mut self, ron: &str) -> Self {
+        self.policies = ron.into();
+        self
+    }
+
+    pub fn runs(mut self, runs: u32) -> Self {
+        self.runs = runs;
+        self
+    }
+
+    pub fn days(mut self, days: u32) -> Self {
+        self.days = days;
+        self
+    }
+
+    /// The scenario's text.
+    pub fn text(&self) -> String {
+        let ScenarioBuilder {
+            volume,
+            class,
+            success_big,
+            success_small,
+            policies,
+            runs,
+            days,
+        } = self;
+        format!(
+            r#"#![enable(implicit_some)]
 (
     format_version: 1,
     name: "test",
@@ -87,7 +155,13 @@ pub fn scenario_text(
     baseline: "base",
     policies: [{policies}],
 )"#
-    )
+        )
+    }
+
+    /// The validated scenario (panics with the message if invalid: a test bug).
+    pub fn build(&self) -> Scenario {
+        scenario(&self.text())
+    }
 }
 
 /// Parses an inline scenario (panics with the message if invalid: a test bug).

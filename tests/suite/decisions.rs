@@ -2,21 +2,23 @@
 //! out at 10 % is the spend quantile of the runs, and the risk of exhausting a budget by each
 //! day rises to P(breach by horizon).
 
+use crate::common::ScenarioBuilder;
 use costplan::sim::metrics::{self as m, quantile_sorted};
 
 #[test]
 fn the_safe_budget_is_the_spend_quantile_of_the_runs() {
-    let text = crate::common::scenario_text(
-        "LogNormal(500, 900)",
-        "input_tokens: Fixed(1000), output_tokens: Fixed(200)",
-        0.9,
-        0.8,
-        r#"Inline((name: "base", router: Fixed("big"))),
+    let text = ScenarioBuilder::new()
+        .volume("LogNormal(500, 900)")
+        .class("input_tokens: Fixed(1000), output_tokens: Fixed(200)")
+        .success(0.9, 0.8)
+        .policies(
+            r#"Inline((name: "base", router: Fixed("big"))),
            Inline((name: "capped", router: Fixed("small"),
                    budget: (scope: Total, period: Day, cap_usd: 1.5, on_breach: AlertOnly)))"#,
-        60,
-        3,
-    );
+        )
+        .runs(60)
+        .days(3)
+        .text();
     let r = crate::common::run(&crate::common::scenario(&text));
     // No budget: one 30-day block covers the 3-day horizon, so the highest "month" is the whole
     // horizon's spend, and the safe cap is its 90th percentile across runs.
@@ -75,15 +77,7 @@ fn the_safe_budget_is_the_spend_quantile_of_the_runs() {
 #[test]
 fn sensitivity_finds_the_one_input_that_drives_the_output() {
     use costplan::sim::sensitivity::{Output, spearman};
-    let text = crate::common::scenario_text(
-        "LogNormal(500, 900)",
-        "input_tokens: Fixed(1000), output_tokens: Fixed(200), near_repeat_rate: Beta(0.2, 0.05), retry_on_failure: Fixed(0)",
-        0.9,
-        0.9,
-        r#"Inline((name: "base", router: Fixed("big")))"#,
-        200,
-        2,
-    );
+    let text = ScenarioBuilder::new().volume("LogNormal(500, 900)").class("input_tokens: Fixed(1000), output_tokens: Fixed(200), near_repeat_rate: Beta(0.2, 0.05), retry_on_failure: Fixed(0)").success(0.9, 0.9).policies(r#"Inline((name: "base", router: Fixed("big")))"#).runs(200).days(2).text();
     let r = crate::common::run(&crate::common::scenario(&text));
     let s = r.policies[0]
         .sensitivity
@@ -118,16 +112,8 @@ fn sensitivity_finds_the_one_input_that_drives_the_output() {
 /// noise, no retries. With strong share s: cost per request = 0.002 + 0.004·s and the success
 /// rate drops against the big-only baseline by 0.2 − s (for 0.05 ≤ s ≤ 0.2).
 fn router_scenario() -> costplan::model::Scenario {
-    let text = crate::common::scenario_text(
-        "Fixed(2000)",
-        "input_tokens: Fixed(1000), output_tokens: Fixed(200), retry_on_failure: Fixed(0)",
-        0.95,
-        0.80,
-        r#"Inline((name: "base", router: Fixed("big"))),
-           Inline((name: "routed", router: Learned(strong: "big", weak: "small", strong_share: 0.5, signal_noise: 0.0)))"#,
-        12,
-        3,
-    );
+    let text = ScenarioBuilder::new().volume("Fixed(2000)").class("input_tokens: Fixed(1000), output_tokens: Fixed(200), retry_on_failure: Fixed(0)").success(0.95, 0.80).policies(r#"Inline((name: "base", router: Fixed("big"))),
+           Inline((name: "routed", router: Learned(strong: "big", weak: "small", strong_share: 0.5, signal_noise: 0.0)))"#).runs(12).days(3).text();
     crate::common::scenario(&text)
 }
 
@@ -335,19 +321,18 @@ fn goal_seek_finds_the_best_quality_within_a_budget() {
 fn the_budget_risk_is_chosen_by_the_user() {
     use costplan::sim::engine::Control;
     use costplan::sim::results::{SimOptions, simulate};
-    let text = crate::common::scenario_text(
-        "LogNormal(500, 900)",
-        "input_tokens: Fixed(1000), output_tokens: Fixed(200)",
-        0.9,
-        0.8,
-        r#"Inline((name: "base", router: Fixed("big")))"#,
-        60,
-        3,
-    )
-    .replace(
-        "    baseline: \"base\",",
-        "    baseline: \"base\",\n    guardrails: (budget_risk: 0.2),",
-    );
+    let text = ScenarioBuilder::new()
+        .volume("LogNormal(500, 900)")
+        .class("input_tokens: Fixed(1000), output_tokens: Fixed(200)")
+        .success(0.9, 0.8)
+        .policies(r#"Inline((name: "base", router: Fixed("big")))"#)
+        .runs(60)
+        .days(3)
+        .text()
+        .replace(
+            "    baseline: \"base\",",
+            "    baseline: \"base\",\n    guardrails: (budget_risk: 0.2),",
+        );
     let scn = crate::common::scenario(&text);
     let spend_quantile = |r: &costplan::sim::results::Results, q: f64| {
         let mut s: Vec<f64> = r.policies[0].runs.iter().map(|x| x.values[m::COST_TOTAL]).collect();

@@ -1,10 +1,11 @@
 //! Closed-form checks of the engine: each expectation computed by hand, each tolerance derived
 //! from the standard error of the estimate (4 standard errors), fixed seeds.
 
+use crate::common::ScenarioBuilder;
 use costplan::sim::metrics::{self as m};
 use costplan::sim::results::Results;
 
-use crate::common::{run, scenario, scenario_text};
+use crate::common::run;
 
 const FIXED: &str = "input_tokens: Fixed(1000), output_tokens: Fixed(200)";
 
@@ -18,15 +19,14 @@ fn base_only(extra: &str) -> String {
 
 #[test]
 fn fixed_model_and_tokens_give_the_exact_cost() {
-    let s = scenario(&scenario_text(
-        "Fixed(2000)",
-        FIXED,
-        1.0,
-        1.0,
-        &base_only("max_retries: 0"),
-        3,
-        5,
-    ));
+    let s = ScenarioBuilder::new()
+        .volume("Fixed(2000)")
+        .class(FIXED)
+        .success(1.0, 1.0)
+        .policies(&base_only("max_retries: 0"))
+        .runs(3)
+        .days(5)
+        .build();
     let r = run(&s);
     for run in &r.policies[0].runs {
         let per_task = run.values[m::COST_TOTAL] / run.values[m::TASKS];
@@ -40,15 +40,14 @@ fn fixed_model_and_tokens_give_the_exact_cost() {
 #[test]
 fn lognormal_tokens_give_the_expected_cost() {
     let class = "input_tokens: LogNormal(1000, 3000), output_tokens: LogNormal(200, 600)";
-    let s = scenario(&scenario_text(
-        "Fixed(5000)",
-        class,
-        1.0,
-        1.0,
-        &base_only("max_retries: 0"),
-        4,
-        10,
-    ));
+    let s = ScenarioBuilder::new()
+        .volume("Fixed(5000)")
+        .class(class)
+        .success(1.0, 1.0)
+        .policies(&base_only("max_retries: 0"))
+        .runs(4)
+        .days(10)
+        .build();
     let r = run(&s);
     let sigma = 3f64.ln() / costplan::model::dist::Z95;
     let ln_mean = |median: f64| median * (sigma * sigma / 2.0).exp();
@@ -67,15 +66,14 @@ fn lognormal_tokens_give_the_expected_cost() {
 #[test]
 fn exact_cache_scales_cost_by_one_minus_repeat_times_hit() {
     let class = "input_tokens: Fixed(1000), output_tokens: Fixed(200), exact_repeat_rate: Fixed(0.3)";
-    let s = scenario(&scenario_text(
-        "Fixed(5000)",
-        class,
-        1.0,
-        1.0,
-        &base_only("exact_cache: (hit_given_repeat: Fixed(0.8))"),
-        4,
-        10,
-    ));
+    let s = ScenarioBuilder::new()
+        .volume("Fixed(5000)")
+        .class(class)
+        .success(1.0, 1.0)
+        .policies(&base_only("exact_cache: (hit_given_repeat: Fixed(0.8))"))
+        .runs(4)
+        .days(10)
+        .build();
     let r = run(&s);
     let ratio = totals(&r, 1, m::COST_TOTAL) / totals(&r, 0, m::COST_TOTAL);
     let n = totals(&r, 0, m::TASKS);
@@ -96,7 +94,14 @@ fn cascade_costs_first_stage_plus_escalations_and_succeeds_as_derived() {
     let policies = r#"Inline((name: "base", router: Fixed("big"))),
         Inline((name: "cascade", router: Cascade(stages: ["small", "big"],
             verifier: (model: "judge", recall: Fixed(0.8), false_alarm_rate: Fixed(0.1), reads_task: false, output_tokens: 0))))"#;
-    let s = scenario(&scenario_text("Fixed(5000)", FIXED, 0.9, 0.6, policies, 4, 10));
+    let s = ScenarioBuilder::new()
+        .volume("Fixed(5000)")
+        .class(FIXED)
+        .success(0.9, 0.6)
+        .policies(policies)
+        .runs(4)
+        .days(10)
+        .build();
     let r = run(&s);
     let (p1, p2, recall, fa) = (0.6, 0.9, 0.8, 0.1);
     let p_esc: f64 = (1.0 - p1) * recall + p1 * fa;
@@ -123,7 +128,14 @@ fn cascade_costs_first_stage_plus_escalations_and_succeeds_as_derived() {
 fn learned_router_meets_its_strong_share() {
     let policies = r#"Inline((name: "base", router: Fixed("big"))),
         Inline((name: "learned", router: Learned(strong: "big", weak: "small", strong_share: 0.3, signal_noise: 0.2)))"#;
-    let s = scenario(&scenario_text("Fixed(5000)", FIXED, 0.9, 0.6, policies, 4, 10));
+    let s = ScenarioBuilder::new()
+        .volume("Fixed(5000)")
+        .class(FIXED)
+        .success(0.9, 0.6)
+        .policies(policies)
+        .runs(4)
+        .days(10)
+        .build();
     let r = run(&s);
     let share = r.policies[1]
         .runs
@@ -139,15 +151,16 @@ fn learned_router_meets_its_strong_share() {
 
 #[test]
 fn budget_reject_never_spends_more_than_cap_plus_one_task() {
-    let s = scenario(&scenario_text(
-        "Fixed(5000)",
-        FIXED,
-        1.0,
-        1.0,
-        &base_only("budget: (scope: Total, period: Day, cap_usd: 10.0, on_breach: Reject)"),
-        3,
-        10,
-    ));
+    let s = ScenarioBuilder::new()
+        .volume("Fixed(5000)")
+        .class(FIXED)
+        .success(1.0, 1.0)
+        .policies(&base_only(
+            "budget: (scope: Total, period: Day, cap_usd: 10.0, on_breach: Reject)",
+        ))
+        .runs(3)
+        .days(10)
+        .build();
     let r = run(&s);
     for run in &r.policies[1].runs {
         for day in &run.spend_by_day_usd {
@@ -165,15 +178,16 @@ fn budget_reject_never_spends_more_than_cap_plus_one_task() {
 fn monthly_budget_alerts_before_it_breaches() {
     // $30 a day against a $250 monthly cap with an alert at 50 %: alert on day 4 (spend $150 by
     // the end of day 5 0-based 4), breach on day 8 ($270 by the end of day 9, 0-based 8).
-    let s = scenario(&scenario_text(
-        "Fixed(5000)",
-        FIXED,
-        1.0,
-        1.0,
-        &base_only("budget: (scope: Total, period: Month, cap_usd: 250.0, on_breach: AlertOnly, alert_at: 0.5)"),
-        2,
-        20,
-    ));
+    let s = ScenarioBuilder::new()
+        .volume("Fixed(5000)")
+        .class(FIXED)
+        .success(1.0, 1.0)
+        .policies(&base_only(
+            "budget: (scope: Total, period: Month, cap_usd: 250.0, on_breach: AlertOnly, alert_at: 0.5)",
+        ))
+        .runs(2)
+        .days(20)
+        .build();
     let r = run(&s);
     for run in &r.policies[1].runs {
         assert_eq!(run.values[m::FIRST_ALERT_DAY], 4.0);
@@ -194,15 +208,16 @@ fn monthly_budget_alerts_before_it_breaches() {
 
 #[test]
 fn budget_downgrade_sends_every_task_after_the_breach_to_the_fallback() {
-    let s = scenario(&scenario_text(
-        "Fixed(5000)",
-        FIXED,
-        1.0,
-        1.0,
-        &base_only("budget: (scope: Total, period: Day, cap_usd: 10.0, on_breach: Downgrade(\"small\"))"),
-        3,
-        10,
-    ));
+    let s = ScenarioBuilder::new()
+        .volume("Fixed(5000)")
+        .class(FIXED)
+        .success(1.0, 1.0)
+        .policies(&base_only(
+            "budget: (scope: Total, period: Day, cap_usd: 10.0, on_breach: Downgrade(\"small\"))",
+        ))
+        .runs(3)
+        .days(10)
+        .build();
     let r = run(&s);
     let big = r.models.iter().position(|x| x == "big").unwrap();
     let small = r.models.iter().position(|x| x == "small").unwrap();
@@ -220,15 +235,14 @@ fn budget_downgrade_sends_every_task_after_the_breach_to_the_fallback() {
 #[test]
 fn prompt_cache_warmth_follows_one_minus_exp_minus_lambda_ttl() {
     let class = "input_tokens: Fixed(100), shared_prefix_tokens: 2000, output_tokens: Fixed(50)";
-    let s = scenario(&scenario_text(
-        "Fixed(300)",
-        class,
-        1.0,
-        1.0,
-        &base_only("prompt_caching: (ttl_minutes: 5.0)"),
-        10,
-        30,
-    ));
+    let s = ScenarioBuilder::new()
+        .volume("Fixed(300)")
+        .class(class)
+        .success(1.0, 1.0)
+        .policies(&base_only("prompt_caching: (ttl_minutes: 5.0)"))
+        .runs(10)
+        .days(30)
+        .build();
     let r = run(&s);
     let read = totals(&r, 1, m::TOKENS_CACHE_READ);
     let write = totals(&r, 1, m::TOKENS_CACHE_WRITE);
@@ -246,30 +260,28 @@ fn prompt_cache_warmth_follows_one_minus_exp_minus_lambda_ttl() {
     assert!((per_task - expected_cost).abs() < 1e-9);
     // A prefix below the provider's minimum is never cached.
     let small = "input_tokens: Fixed(100), shared_prefix_tokens: 1000, output_tokens: Fixed(50)";
-    let s = scenario(&scenario_text(
-        "Fixed(300)",
-        small,
-        1.0,
-        1.0,
-        &base_only("prompt_caching: ()"),
-        2,
-        3,
-    ));
+    let s = ScenarioBuilder::new()
+        .volume("Fixed(300)")
+        .class(small)
+        .success(1.0, 1.0)
+        .policies(&base_only("prompt_caching: ()"))
+        .runs(2)
+        .days(3)
+        .build();
     assert_eq!(totals(&run(&s), 1, m::TOKENS_CACHE_READ), 0.0);
 }
 
 #[test]
 fn batch_prices_apply_to_batchable_classes() {
     let class = "input_tokens: Fixed(1000), output_tokens: Fixed(200), batchable: true";
-    let s = scenario(&scenario_text(
-        "Fixed(1000)",
-        class,
-        1.0,
-        1.0,
-        &base_only("batch: ()"),
-        2,
-        5,
-    ));
+    let s = ScenarioBuilder::new()
+        .volume("Fixed(1000)")
+        .class(class)
+        .success(1.0, 1.0)
+        .policies(&base_only("batch: ()"))
+        .runs(2)
+        .days(5)
+        .build();
     let r = run(&s);
     for (b, c) in r.policies[0].runs.iter().zip(&r.policies[1].runs) {
         let per_task = c.values[m::COST_TOTAL] / c.values[m::TASKS];
@@ -281,15 +293,14 @@ fn batch_prices_apply_to_batchable_classes() {
 #[test]
 fn long_context_tier_bills_the_whole_request() {
     let cost = |class: &str| {
-        let s = scenario(&scenario_text(
-            "Fixed(100)",
-            class,
-            1.0,
-            1.0,
-            &base_only("max_retries: 0"),
-            1,
-            2,
-        ));
+        let s = ScenarioBuilder::new()
+            .volume("Fixed(100)")
+            .class(class)
+            .success(1.0, 1.0)
+            .policies(&base_only("max_retries: 0"))
+            .runs(1)
+            .days(2)
+            .build();
         let r = run(&s);
         totals(&r, 0, m::COST_TOTAL) / totals(&r, 0, m::TASKS)
     };
@@ -308,15 +319,14 @@ fn long_context_tier_bills_the_whole_request() {
 #[test]
 fn retries_give_the_expected_number_of_attempts() {
     let class = "input_tokens: Fixed(1000), output_tokens: Fixed(200), retry_on_failure: Fixed(0.5)";
-    let s = scenario(&scenario_text(
-        "Fixed(5000)",
-        class,
-        0.7,
-        0.5,
-        &base_only("max_retries: 2"),
-        4,
-        10,
-    ));
+    let s = ScenarioBuilder::new()
+        .volume("Fixed(5000)")
+        .class(class)
+        .success(0.7, 0.5)
+        .policies(&base_only("max_retries: 2"))
+        .runs(4)
+        .days(10)
+        .build();
     let r = run(&s);
     let q: f64 = 0.5 * 0.3; // P(another attempt) = fail · retry
     let ea = 1.0 + q + q * q;
@@ -340,7 +350,14 @@ fn shapley_shares_add_up_to_the_total_saving() {
     let class = "input_tokens: Fixed(1000), shared_prefix_tokens: 2000, output_tokens: Fixed(200), exact_repeat_rate: Fixed(0.2)";
     let policies = r#"Inline((name: "base", router: Fixed("big"))),
         Inline((name: "cand", router: Fixed("small"), exact_cache: (hit_given_repeat: Fixed(0.9)), prompt_caching: ()))"#;
-    let s = scenario(&scenario_text("Fixed(3000)", class, 0.9, 0.8, policies, 5, 5));
+    let s = ScenarioBuilder::new()
+        .volume("Fixed(3000)")
+        .class(class)
+        .success(0.9, 0.8)
+        .policies(policies)
+        .runs(5)
+        .days(5)
+        .build();
     let r = run(&s);
     let cand = &r.policies[1];
     let sv = cand.savings_by_tactic.as_ref().unwrap();
@@ -365,15 +382,14 @@ fn shapley_shares_add_up_to_the_total_saving() {
 #[test]
 fn paired_deltas_have_less_noise_than_independent_estimates() {
     let class = "input_tokens: LogNormal(1000, 3000), output_tokens: Fixed(200), exact_repeat_rate: Beta(0.2, 0.05)";
-    let s = scenario(&scenario_text(
-        "LogNormal(2000, 4000)",
-        class,
-        0.9,
-        0.8,
-        &base_only("exact_cache: (hit_given_repeat: Fixed(0.5))"),
-        30,
-        5,
-    ));
+    let s = ScenarioBuilder::new()
+        .volume("LogNormal(2000, 4000)")
+        .class(class)
+        .success(0.9, 0.8)
+        .policies(&base_only("exact_cache: (hit_given_repeat: Fixed(0.5))"))
+        .runs(30)
+        .days(5)
+        .build();
     let r = run(&s);
     let d = r.policies[1].delta_vs_baseline["cost_total_usd"];
     let b = r.policies[0].metrics["cost_total_usd"];
@@ -391,7 +407,14 @@ fn semantic_cache_pays_embeddings_and_wrong_hits_fail() {
     let class = "input_tokens: Fixed(1000), output_tokens: Fixed(200), near_repeat_rate: Fixed(0.4)";
     let policy = r#"semantic_cache: (embedding_price_key: "embed", hit_given_near_repeat: Fixed(0.5),
         wrong_hit_given_near_repeat: Fixed(0.1), false_hit_rate: Fixed(0.02))"#;
-    let s = scenario(&scenario_text("Fixed(5000)", class, 1.0, 1.0, &base_only(policy), 4, 5));
+    let s = ScenarioBuilder::new()
+        .volume("Fixed(5000)")
+        .class(class)
+        .success(1.0, 1.0)
+        .policies(&base_only(policy))
+        .runs(4)
+        .days(5)
+        .build();
     let r = run(&s);
     let n = totals(&r, 1, m::TASKS);
     assert_eq!(
@@ -418,15 +441,16 @@ fn semantic_cache_pays_embeddings_and_wrong_hits_fail() {
 #[test]
 fn context_cap_truncates_and_costs_success() {
     let class = "input_tokens: Fixed(8000), output_tokens: Fixed(200)";
-    let s = scenario(&scenario_text(
-        "Fixed(2000)",
-        class,
-        0.9,
-        0.8,
-        &base_only("context_cap: (max_input_tokens: 5000, success_penalty: 0.1)"),
-        4,
-        5,
-    ));
+    let s = ScenarioBuilder::new()
+        .volume("Fixed(2000)")
+        .class(class)
+        .success(0.9, 0.8)
+        .policies(&base_only(
+            "context_cap: (max_input_tokens: 5000, success_penalty: 0.1)",
+        ))
+        .runs(4)
+        .days(5)
+        .build();
     let r = run(&s);
     let n = totals(&r, 1, m::TASKS);
     assert_eq!(totals(&r, 1, m::TRUNCATED_TASKS), n);
@@ -439,15 +463,14 @@ fn context_cap_truncates_and_costs_success() {
 #[test]
 fn cancellation_stops_a_run() {
     use std::sync::atomic::AtomicBool;
-    let s = scenario(&scenario_text(
-        "Fixed(1000)",
-        FIXED,
-        1.0,
-        1.0,
-        &base_only("max_retries: 0"),
-        10,
-        10,
-    ));
+    let s = ScenarioBuilder::new()
+        .volume("Fixed(1000)")
+        .class(FIXED)
+        .success(1.0, 1.0)
+        .policies(&base_only("max_retries: 0"))
+        .runs(10)
+        .days(10)
+        .build();
     let cancel = AtomicBool::new(true);
     let ctl = costplan::sim::engine::Control {
         cancel: &cancel,
@@ -460,15 +483,14 @@ fn cancellation_stops_a_run() {
 #[test]
 fn progress_reaches_every_run() {
     use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-    let s = scenario(&scenario_text(
-        "Fixed(100)",
-        FIXED,
-        1.0,
-        1.0,
-        &base_only("max_retries: 0"),
-        7,
-        2,
-    ));
+    let s = ScenarioBuilder::new()
+        .volume("Fixed(100)")
+        .class(FIXED)
+        .success(1.0, 1.0)
+        .policies(&base_only("max_retries: 0"))
+        .runs(7)
+        .days(2)
+        .build();
     let cancel = AtomicBool::new(false);
     let last = AtomicUsize::new(0);
     let progress = |done: usize, total: usize| {

@@ -2,6 +2,7 @@
 //! leaves the previous set of files or the new one — never a mix, never a part — and the next
 //! write leaves no temporary file behind.
 
+use crate::common::ScenarioBuilder;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -61,16 +62,17 @@ fn leftovers(dir: &Path) -> Vec<PathBuf> {
 #[cfg(unix)]
 #[test]
 fn killing_report_at_random_moments_leaves_the_old_set_or_the_new_one() {
-    let text = crate::common::scenario_text(
-        "Fixed(400)",
-        "input_tokens: Fixed(1000), output_tokens: Fixed(200), exact_repeat_rate: Fixed(0.2)",
-        0.9,
-        0.8,
-        r#"Inline((name: "base", router: Fixed("big"))),
+    let text = ScenarioBuilder::new()
+        .volume("Fixed(400)")
+        .class("input_tokens: Fixed(1000), output_tokens: Fixed(200), exact_repeat_rate: Fixed(0.2)")
+        .success(0.9, 0.8)
+        .policies(
+            r#"Inline((name: "base", router: Fixed("big"))),
            Inline((name: "cand", router: Fixed("small"), exact_cache: (hit_given_repeat: Fixed(0.9))))"#,
-        3,
-        5,
-    );
+        )
+        .runs(3)
+        .days(5)
+        .text();
     let mut state = 0x2545_F491_4F6C_DD1Du64;
     let mut next = || {
         state = costplan::sim::rng::splitmix64(state);

@@ -181,17 +181,18 @@ mod series {
     use costplan::gui::series::{self, Attribution, SavingOf};
 
     fn results() -> costplan::sim::results::Results {
-        let text = crate::common::scenario_text(
-            "Fixed(500)",
-            "input_tokens: Fixed(1000), output_tokens: Fixed(200), exact_repeat_rate: Fixed(0.3)",
-            0.9,
-            0.8,
-            r#"Inline((name: "base", router: Fixed("big"))),
+        let text = crate::common::ScenarioBuilder::new()
+            .volume("Fixed(500)")
+            .class("input_tokens: Fixed(1000), output_tokens: Fixed(200), exact_repeat_rate: Fixed(0.3)")
+            .success(0.9, 0.8)
+            .policies(
+                r#"Inline((name: "base", router: Fixed("big"))),
                Inline((name: "cand", router: Fixed("small"), exact_cache: (hit_given_repeat: Fixed(0.9)),
                        budget: (scope: Total, period: Day, cap_usd: 100.0, on_breach: AlertOnly)))"#,
-            6,
-            4,
-        );
+            )
+            .runs(6)
+            .days(4)
+            .text();
         crate::common::run(&crate::common::scenario(&text))
     }
 

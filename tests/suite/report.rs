@@ -2,6 +2,7 @@
 //! holds every section; its figures equal the JSON's; the CSV has a row per run and policy; the
 //! same seed gives byte-identical files.
 
+use crate::common::ScenarioBuilder;
 use costplan::report::{Format, write};
 use costplan::sim::engine::Control;
 use costplan::sim::results::{SimOptions, simulate};
@@ -182,19 +183,20 @@ fn report_cli_writes_by_extension_and_rejects_unknown_ones() {
 /// window alike; the report is written in well under a second (it used to hang).
 #[test]
 fn an_absurd_but_valid_budget_cap_leaves_the_spend_chart_readable() {
-    let text = crate::common::scenario_text(
-        "Fixed(500)",
-        "input_tokens: Fixed(1000), output_tokens: Fixed(200)",
-        0.9,
-        0.8,
-        r#"Inline((name: "base", router: Fixed("big"))),
+    let text = ScenarioBuilder::new()
+        .volume("Fixed(500)")
+        .class("input_tokens: Fixed(1000), output_tokens: Fixed(200)")
+        .success(0.9, 0.8)
+        .policies(
+            r#"Inline((name: "base", router: Fixed("big"))),
            Inline((name: "cand", router: Fixed("small"),
                    budget: (scope: Total, period: Day, cap_usd: 1.7976931348623157e308, on_breach: AlertOnly))),
            Inline((name: "near", router: Fixed("small"),
                    budget: (scope: Total, period: Day, cap_usd: 5.0, on_breach: AlertOnly)))"#,
-        4,
-        3,
-    );
+        )
+        .runs(4)
+        .days(3)
+        .text();
     let r = crate::common::run(&crate::common::scenario(&text));
     let far = costplan::report::series::budget_line_on_chart(&r, &r.policies[1]).unwrap();
     assert!(far.is_empty(), "{far:?}");
@@ -264,17 +266,18 @@ fn the_executive_summary_never_recommends_a_budget_that_runs_out_in_most_runs_an
 #[test]
 fn a_recommended_policy_whose_budget_can_run_out_says_so_first() {
     // The candidate is much cheaper; its daily cap is reached in some runs but not most.
-    let text = crate::common::scenario_text(
-        "LogNormal(500, 900)",
-        "input_tokens: Fixed(1000), output_tokens: Fixed(200)",
-        0.9,
-        0.9,
-        r#"Inline((name: "base", router: Fixed("big"))),
+    let text = ScenarioBuilder::new()
+        .volume("LogNormal(500, 900)")
+        .class("input_tokens: Fixed(1000), output_tokens: Fixed(200)")
+        .success(0.9, 0.9)
+        .policies(
+            r#"Inline((name: "base", router: Fixed("big"))),
            Inline((name: "cand", router: Fixed("small"),
                    budget: (scope: Total, period: Day, cap_usd: 1.5, on_breach: AlertOnly)))"#,
-        40,
-        3,
-    );
+        )
+        .runs(40)
+        .days(3)
+        .text();
     let scn = crate::common::scenario(&text);
     let r = crate::common::run(&scn);
     let breach = r.policies[1].metrics["budget_breached"].mean;

@@ -1,6 +1,7 @@
 //! Risk flags, table-driven over every kind: each row is a small scenario built to raise one
 //! kind (and the words the report gives it); a kind missing from the table fails the test.
 
+use crate::common::ScenarioBuilder;
 use costplan::sim::results::RiskKind;
 
 /// The candidate policy (beside a big-model baseline), the class's token fields and the
@@ -78,15 +79,17 @@ fn every_risk_kind_is_raised_by_the_scenario_built_for_it() {
             .iter()
             .find(|c| c.kind == kind)
             .unwrap_or_else(|| panic!("no case raises {kind:?}"));
-        let text = crate::common::scenario_text(
-            "Fixed(2000)",
-            "input_tokens: Fixed(1000), output_tokens: Fixed(200), retry_on_failure: Fixed(0)",
-            0.95,
-            case.success_small,
-            &format!(r#"Inline((name: "base", router: Fixed("big"))), {}"#, case.candidate),
-            8,
-            3,
-        );
+        let text = ScenarioBuilder::new()
+            .volume("Fixed(2000)")
+            .class("input_tokens: Fixed(1000), output_tokens: Fixed(200), retry_on_failure: Fixed(0)")
+            .success(0.95, case.success_small)
+            .policies(&format!(
+                r#"Inline((name: "base", router: Fixed("big"))), {}"#,
+                case.candidate
+            ))
+            .runs(8)
+            .days(3)
+            .text();
         let r = crate::common::run(&crate::common::scenario(&(case.edit)(text)));
         let cand = &r.policies[1];
         let flag = cand
@@ -119,15 +122,14 @@ fn metrics_are_typed_and_their_keys_unique() {
     keys.sort_unstable();
     keys.dedup();
     assert_eq!(keys.len(), METRICS.len(), "metric keys are unique");
-    let text = crate::common::scenario_text(
-        "Fixed(100)",
-        "input_tokens: Fixed(1000), output_tokens: Fixed(200)",
-        0.95,
-        0.8,
-        r#"Inline((name: "base", router: Fixed("big"))), Inline((name: "cand", router: Fixed("small")))"#,
-        4,
-        2,
-    );
+    let text = ScenarioBuilder::new()
+        .volume("Fixed(100)")
+        .class("input_tokens: Fixed(1000), output_tokens: Fixed(200)")
+        .success(0.95, 0.8)
+        .policies(r#"Inline((name: "base", router: Fixed("big"))), Inline((name: "cand", router: Fixed("small")))"#)
+        .runs(4)
+        .days(2)
+        .text();
     let r = crate::common::run(&crate::common::scenario(&text));
     for &m in Metric::ALL {
         // Compared as written: an undefined figure is NaN, which equals nothing.
