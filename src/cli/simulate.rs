@@ -207,7 +207,10 @@ pub fn simulate(args: &SimulateArgs) -> Result<ExitCode> {
     args.engine.refuse_huge_work(&scn, &opts)?;
     let results = run_sim(&scn, &opts, &Control::none())?;
     if args.json {
-        super::emit(&format!("{}\n", serde_json::to_string_pretty(&results)?))?;
+        super::emit(&format!(
+            "{}\n",
+            serde_json::to_string_pretty(&crate::report::risks::worded(&results))?
+        ))?;
     } else {
         super::emit(&crate::report::table::render(&results))?;
     }
@@ -295,7 +298,9 @@ pub fn compare(args: &CompareArgs) -> Result<ExitCode> {
             .collect();
         super::emit(&format!(
             "{}\n",
-            serde_json::to_string_pretty(&serde_json::json!({"changed": changed, "results": r}))?
+            serde_json::to_string_pretty(
+                &serde_json::json!({"changed": changed, "results": crate::report::risks::worded(&r)})
+            )?
         ))?;
     } else {
         super::emit(&crate::report::table::render_compare(&a, &b, &r))?;

@@ -139,9 +139,13 @@ pub fn risk_flags(ui: &mut Ui, r: &Results) {
                         .strong(),
                 );
                 ui.label(RichText::new(&p.name).color(colour(i)));
-                ui.label(&f.message);
+                ui.label(crate::report::risks::message(f));
             });
-            ui.label(RichText::new(format!("    {}", f.explanation)).small().weak());
+            ui.label(
+                RichText::new(format!("    {}", crate::report::risks::explanation(f)))
+                    .small()
+                    .weak(),
+            );
         }
     }
     if let Some(note) = crate::report::format::flags_not_evaluated(r) {
@@ -188,7 +192,7 @@ pub fn spend_chart(ui: &mut Ui, r: &Results, start: Option<&str>) {
             } => Some(format!(
                 "{plot_name}: {} by {}",
                 usd(position.y),
-                crate::sim::results::day_label(start.as_deref(), position.x - 1.0)
+                crate::report::risks::day_label(start.as_deref(), position.x - 1.0)
             )),
             egui_plot::HoverPosition::Elsewhere { .. } => None,
         })

@@ -7,6 +7,7 @@ pub mod csv_out;
 pub mod format;
 pub mod html;
 pub mod markdown;
+pub mod risks;
 pub mod series;
 pub mod summary;
 pub mod sweep;
@@ -42,7 +43,7 @@ impl Format {
 /// The results as reproducible JSON: `simulate --json` without the wall-clock time and thread
 /// count, so that the same scenario and seed give byte-identical files.
 pub fn json(r: &Results) -> Result<String, serde_json::Error> {
-    let mut v = serde_json::to_value(r)?;
+    let mut v = serde_json::to_value(risks::worded(r))?;
     if let Some(e) = v.get_mut("engine").and_then(|e| e.as_object_mut()) {
         e.remove("wall_seconds");
         e.remove("threads");

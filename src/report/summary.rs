@@ -342,7 +342,7 @@ pub fn sections(scn: &Scenario, r: &Results, chart_titles: &[String]) -> Vec<Sec
             let flags: Vec<String> = p
                 .risk_flags
                 .iter()
-                .map(|f| format!("{}: {}", kind_words(f.kind), f.message))
+                .map(|f| format!("{}: {}", kind_words(f.kind), crate::report::risks::message(f)))
                 .collect();
             format!("{}{role} — {}", p.name, flags.join("; "))
         })
@@ -514,9 +514,9 @@ pub fn sections(scn: &Scenario, r: &Results, chart_titles: &[String]) -> Vec<Sec
                 "{} — {}: {} (value {:.4}). {}",
                 kind_words(f.kind),
                 p.name,
-                f.message,
+                crate::report::risks::message(f),
                 f.value,
-                f.explanation
+                crate::report::risks::explanation(f)
             ));
         }
     }

@@ -110,7 +110,14 @@ pub fn render(r: &Results) -> String {
                 let _ = writeln!(s, "\nRisk flags:");
                 any = true;
             }
-            let _ = writeln!(s, "  [{}] {}: {} — {}", f.kind.key(), p.name, f.message, f.explanation);
+            let _ = writeln!(
+                s,
+                "  [{}] {}: {} — {}",
+                f.kind.key(),
+                p.name,
+                crate::report::risks::message(f),
+                crate::report::risks::explanation(f)
+            );
         }
     }
     if !any {
@@ -170,7 +177,13 @@ pub fn render_compare(a: &crate::model::Policy, b: &crate::model::Policy, r: &Re
         );
     }
     for f in &pb.risk_flags {
-        let _ = writeln!(s, "  [{}] {}: {}", f.kind.key(), pb.name, f.message);
+        let _ = writeln!(
+            s,
+            "  [{}] {}: {}",
+            f.kind.key(),
+            pb.name,
+            crate::report::risks::message(f)
+        );
     }
     s
 }

@@ -162,10 +162,61 @@ pub struct RiskFlag {
     pub tactic: Option<Tactic>,
     /// The number behind the flag.
     pub value: f64,
-    /// One line: what was found.
+    /// The figures the flag's sentence is made of (`report::risks` words it).
+    #[serde(skip)]
+    pub facts: RiskFacts,
+    /// The flag in words, for JSON: filled by `report::risks::worded` just before writing (the
+    /// simulation never writes words).
+    #[serde(flatten)]
+    pub words: Option<FlagWords>,
+}
+
+/// A flag's finding and why it matters, as written in JSON.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct FlagWords {
     pub message: String,
-    /// One line: why it matters.
     pub explanation: &'static str,
+}
+
+/// What was found, in figures, per kind of flag.
+#[derive(Clone, Debug, PartialEq)]
+pub enum RiskFacts {
+    QualityErosion {
+        /// The guardrail: the largest acceptable drop in success rate.
+        max_drop: f64,
+        /// Share of runs whose drop is larger.
+        share_of_runs: f64,
+        /// Mean change in success rate.
+        mean_change: f64,
+    },
+    FalseSavings {
+        spend_fall_usd: f64,
+        cost_per_success_rise_usd: f64,
+    },
+    /// One tactic's false saving (`RiskFlag::tactic` names it).
+    TacticFalseSavings {
+        saving_usd: f64,
+        cost_per_success_rise_usd: f64,
+    },
+    BadIncentive {
+        share_of_saving: f64,
+        rejected_tasks: f64,
+        truncated_tasks: f64,
+    },
+    MissingAttribution {
+        unowned_share: f64,
+    },
+    Latency {
+        p95_ms: f64,
+        limit_ms: f64,
+    },
+    BudgetExhaustion {
+        p_breach: f64,
+        /// Median day index (from 0) of the first breach and of the first soft alert.
+        first_breach_day: f64,
+        first_alert_day: f64,
+        start_date: Option<String>,
+    },
 }
 
 /// A series over the horizon: mean and percentile band per day.
@@ -876,14 +927,6 @@ fn cumulative_band(runs: &[RunMetrics], horizon: usize) -> Band {
     band
 }
 
-/// The date `day` days after the scenario's start, or "day N".
-pub fn day_label(start: Option<&str>, day: f64) -> String {
-    match start.and_then(super::compile::days_from_date) {
-        Some(d0) if day.is_finite() => crate::model::prices::date_from_unix_days(d0 + day.round() as i64),
-        _ => format!("day {}", day.round() as i64 + 1),
-    }
-}
-
 fn risk_flags(
     p: &PolicyResult,
     per_run: &[Vec<RunMetrics>],
@@ -908,13 +951,12 @@ fn risk_flags(
                 kind: RiskKind::QualityErosion,
                 tactic: None,
                 value: p_erosion,
-                message: format!(
-                    "success rate falls by more than {:.1} points in {:.0}% of runs (mean change {:+.2} points)",
-                    drop * 100.0,
-                    p_erosion * 100.0,
-                    delta(Metric::SuccessRate).mean * 100.0
-                ),
-                explanation: "the saving is paid for with worse answers; the guardrail allows this in at most 10% of runs",
+                words: None,
+                facts: RiskFacts::QualityErosion {
+                    max_drop: drop,
+                    share_of_runs: p_erosion,
+                    mean_change: delta(Metric::SuccessRate).mean,
+                },
             });
         }
         // False savings: total spend falls and the cost per success rises, both with 90 %
@@ -929,12 +971,11 @@ fn risk_flags(
                 kind: RiskKind::FalseSavings,
                 tactic: None,
                 value: dcps.mean,
-                message: format!(
-                    "total spend falls by {} but each successful outcome costs {} more",
-                    crate::units::usd(-dc.mean),
-                    crate::units::usd(dcps.mean)
-                ),
-                explanation: "cheaper in total only because fewer tasks succeed",
+                words: None,
+                facts: RiskFacts::FalseSavings {
+                    spend_fall_usd: -dc.mean,
+                    cost_per_success_rise_usd: dcps.mean,
+                },
             });
         }
         if let Some(s) = &p.savings_by_tactic {
@@ -945,13 +986,11 @@ fn risk_flags(
                         kind: RiskKind::FalseSavings,
                         tactic: Some(t.tactic),
                         value: -c.mean_usd,
-                        message: format!(
-                            "{} saves {} in total but raises the cost per success by {}",
-                            t.tactic.name(),
-                            crate::units::usd(t.mean_usd),
-                            crate::units::usd(-c.mean_usd)
-                        ),
-                        explanation: "this tactic's saving comes from failing work, not from cheaper success",
+                        words: None,
+                        facts: RiskFacts::TacticFalseSavings {
+                            saving_usd: t.mean_usd,
+                            cost_per_success_rise_usd: -c.mean_usd,
+                        },
                     });
                 }
             }
@@ -969,13 +1008,12 @@ fn risk_flags(
                     kind: RiskKind::BadIncentive,
                     tactic: None,
                     value: from_cut / total,
-                    message: format!(
-                        "{:.0}% of the saving comes from rejected or truncated work ({} rejected, {} truncated tasks per horizon)",
-                        from_cut / total * 100.0,
-                        crate::units::thousands(get(Metric::RejectedTasks).mean.round().max(0.0) as u64),
-                        crate::units::thousands(get(Metric::TruncatedTasks).mean.round().max(0.0) as u64)
-                    ),
-                    explanation: "money saved by not doing the work; check that the work really was unnecessary",
+                    words: None,
+                    facts: RiskFacts::BadIncentive {
+                        share_of_saving: from_cut / total,
+                        rejected_tasks: get(Metric::RejectedTasks).mean,
+                        truncated_tasks: get(Metric::TruncatedTasks).mean,
+                    },
                 });
             }
         }
@@ -986,8 +1024,8 @@ fn risk_flags(
             kind: RiskKind::MissingAttribution,
             tactic: None,
             value: unowned,
-            message: format!("{:.1}% of spend is on task classes without an owner", unowned * 100.0),
-            explanation: "spend nobody owns is spend nobody is accountable for; give every class an owner",
+            words: None,
+            facts: RiskFacts::MissingAttribution { unowned_share: unowned },
         });
     }
     if let Some(limit) = guard.p95_latency_ms {
@@ -997,12 +1035,11 @@ fn risk_flags(
                 kind: RiskKind::Latency,
                 tactic: None,
                 value: p95,
-                message: format!(
-                    "p95 latency {} ms is above the {} ms guardrail",
-                    crate::units::thousands(p95.round().max(0.0) as u64),
-                    crate::units::thousands(limit.get().round().max(0.0) as u64)
-                ),
-                explanation: "interactive users wait longer than the product allows",
+                words: None,
+                facts: RiskFacts::Latency {
+                    p95_ms: p95,
+                    limit_ms: limit.get(),
+                },
             });
         }
     }
@@ -1015,13 +1052,13 @@ fn risk_flags(
             kind: RiskKind::BudgetExhaustion,
             tactic: None,
             value: b.p_breach,
-            message: format!(
-                "the budget is exhausted in {:.0}% of runs; median first breach {} (soft alert {})",
-                b.p_breach * 100.0,
-                day_label(scn.file.start_date.as_deref(), day),
-                day_label(scn.file.start_date.as_deref(), alert)
-            ),
-            explanation: "after exhaustion the policy's on_breach action decides what users get",
+            words: None,
+            facts: RiskFacts::BudgetExhaustion {
+                p_breach: b.p_breach,
+                first_breach_day: day,
+                first_alert_day: alert,
+                start_date: scn.file.start_date.clone(),
+            },
         });
     }
     flags

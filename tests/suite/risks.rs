@@ -97,7 +97,11 @@ fn every_risk_kind_is_raised_by_the_scenario_built_for_it() {
             .iter()
             .find(|f| f.kind == kind)
             .unwrap_or_else(|| panic!("{kind:?} not raised: {:?}", cand.risk_flags));
-        assert!(!flag.message.is_empty() && !flag.explanation.is_empty(), "{flag:?}");
+        assert!(
+            !costplan::report::risks::message(flag).is_empty()
+                && !costplan::report::risks::explanation(flag).is_empty(),
+            "{flag:?}"
+        );
         // The JSON key is the kind's key; the words are the key's.
         let json = serde_json::to_value(flag).unwrap();
         assert_eq!(json["kind"], kind.key());
