@@ -14,7 +14,7 @@ fn bench(c: &mut Criterion) {
     group.sample_size(10);
     for name in ["support-assistant", "rag-docs", "coding-assistant", "batch-extraction"] {
         let scn = costplan::model::load_scenario_path(&root.join(format!("scenarios/{name}.ron"))).unwrap();
-        let compiled = Compiled::new(&scn, &scn.policies);
+        let compiled = Compiled::new(&scn, &scn.policies).expect("a shipped scenario compiles");
         let never = AtomicBool::new(false);
         // One run's task count (the same for every run of the same seed and run index).
         let out = run_one(&compiled, scn.file.seed, 0, &never).unwrap();

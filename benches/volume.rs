@@ -30,7 +30,7 @@ fn volume(c: &mut Criterion) {
     let never = AtomicBool::new(false);
     for per_day in [6_000.0, 600_000.0, 60_000_000.0] {
         let scn = at_volume(per_day);
-        let mut compiled = Compiled::new(&scn, &scn.policies);
+        let mut compiled = Compiled::new(&scn, &scn.policies).expect("a shipped scenario compiles");
         compiled.sample_per_day = Some(u64::from(costplan::sim::results::DEFAULT_SAMPLE_PER_DAY));
         group.bench_function(format!("sampled, {per_day} a day"), |b| {
             b.iter(|| black_box(run_one(&compiled, scn.file.seed, 0, &never).unwrap()))

@@ -157,13 +157,17 @@ impl CostPlanApp {
     }
 
     fn poll_jobs(&mut self) {
-        if self.runner.poll() == RunNews::Cancelled {
-            self.status = Some((
-                "Simulation cancelled: the figures are the last complete result, marked stale. \
-                 Run again (Ctrl+R) to finish."
-                    .into(),
-                false,
-            ));
+        match self.runner.poll() {
+            RunNews::Nothing => {}
+            RunNews::Cancelled => {
+                self.status = Some((
+                    "Simulation cancelled: the figures are the last complete result, marked stale. \
+                     Run again (Ctrl+R) to finish."
+                        .into(),
+                    false,
+                ))
+            }
+            RunNews::Failed(e) => self.status = Some((e, true)),
         }
         self.compare.poll();
     }

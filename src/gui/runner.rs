@@ -35,6 +35,7 @@ pub struct Runner {
 pub enum RunNews {
     Nothing,
     Cancelled,
+    Failed(String),
 }
 
 impl Runner {
@@ -113,6 +114,7 @@ impl Runner {
                     }
                     news = RunNews::Cancelled;
                 }
+                JobMessage::Failed(e) => news = RunNews::Failed(e),
             }
         }
         news

@@ -358,6 +358,7 @@ impl SweepView {
                     self.goal_job = None;
                 }
                 JobMessage::Cancelled => {}
+                JobMessage::Failed(e) => self.problem = Some(e),
             }
         }
     }

@@ -17,6 +17,8 @@ pub enum JobMessage {
     Done(Box<Results>),
     /// The job was cancelled.
     Cancelled,
+    /// The scenario could not be simulated (a bug the validation should have caught).
+    Failed(String),
 }
 
 /// A running simulation.
@@ -79,9 +81,10 @@ impl Job {
                 let msg = match simulate(&scn, &pass, &ctl) {
                     Ok(r) if i + 1 < n => JobMessage::Preview(Box::new(r)),
                     Ok(r) => JobMessage::Done(Box::new(r)),
-                    Err(_) => JobMessage::Cancelled,
+                    Err(crate::sim::results::SimError::Cancelled(_)) => JobMessage::Cancelled,
+                    Err(e) => JobMessage::Failed(e.to_string()),
                 };
-                let stop = matches!(msg, JobMessage::Cancelled);
+                let stop = matches!(msg, JobMessage::Cancelled | JobMessage::Failed(_));
                 let _ = tx.send(msg);
                 repaint();
                 if stop {
@@ -126,7 +129,7 @@ impl Job {
     pub fn poll(&mut self) -> Option<JobMessage> {
         match self.rx.try_recv() {
             Ok(m) => {
-                if matches!(m, JobMessage::Done(_) | JobMessage::Cancelled) {
+                if matches!(m, JobMessage::Done(_) | JobMessage::Cancelled | JobMessage::Failed(_)) {
                     self.finished = true;
                 }
                 Some(m)

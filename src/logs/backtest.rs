@@ -9,7 +9,7 @@ use super::fit::{date_of_day, unix_day};
 use crate::model::Scenario;
 use crate::sim::engine::{Cancelled, Control};
 use crate::sim::metrics::{self as m, Summary, quantile_sorted};
-use crate::sim::results::{SimOptions, simulate};
+use crate::sim::results::{SimOptions, simulate, split};
 
 /// One day: what was spent and what the simulation says.
 #[derive(Clone, Debug, Serialize, PartialEq)]
@@ -129,7 +129,10 @@ pub fn backtest(
         policies: Vec::new(),
         ..opts.clone()
     };
-    let r = simulate(&s, &opts, ctl)?;
+    let r = match split(simulate(&s, &opts, ctl))? {
+        Ok(r) => r,
+        Err(e) => return Ok(Err(e)),
+    };
     let runs = &r.policies[0].runs;
     let daily = daily_bands(&actual, runs, first);
     let inside = daily.iter().filter(|d| d.inside).count() as f64 / days as f64;

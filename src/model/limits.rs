@@ -18,6 +18,8 @@ pub const MAX_DAY_NOISE_SD: f64 = 2.0;
 pub const MAX_WEEKDAY_FACTOR: f64 = 100.0;
 /// Retries of one task.
 pub const MAX_RETRIES: u32 = 10;
+/// The most models a scenario holds (the engine keys each model's calls apart below this).
+pub const MAX_MODELS: usize = 1000;
 /// Milliseconds of one latency draw (time to first token, a cache's latency): 24 hours.
 pub const MAX_LATENCY_MS: f64 = 86_400_000.0;
 /// Output tokens per second of a model.

@@ -553,6 +553,16 @@ impl Scenario {
         if file.models.is_empty() {
             d.push(&root.field("models"), "a scenario needs at least one model");
         }
+        if file.models.len() > super::limits::MAX_MODELS {
+            d.push(
+                &root.field("models"),
+                format!(
+                    "a scenario holds at most {} models, found {}",
+                    super::limits::MAX_MODELS,
+                    file.models.len()
+                ),
+            );
+        }
         if !file.models.contains_key(&file.default_model) {
             d.push(
                 &root.field("default_model"),

@@ -3,7 +3,7 @@
 
 use crate::model::Scenario;
 use crate::model::dist::{NonNegDist, ProbDist};
-use crate::model::policy::{BudgetPeriod, BudgetScope, Condition, OnBreach, Policy, Router};
+use crate::model::policy::{Budget, BudgetPeriod, BudgetScope, Condition, OnBreach, Policy, Router};
 use crate::model::prices::ModelPrice;
 
 /// The rates that apply to one request, in dollars per token, discount applied.
@@ -328,174 +328,281 @@ pub fn learned_threshold(strong_share: f64, noise: f64) -> f64 {
     0.5 * (lo + hi)
 }
 
-impl Compiled {
-    /// Compiles `scn` with the given policies (which must refer to the scenario's models).
-    pub fn new(scn: &Scenario, policies: &[Policy]) -> Compiled {
-        let f = &scn.file;
-        let mut owners = scn.traffic.owners();
-        let has_unowned = scn.traffic.classes.iter().any(|c| c.owner.is_none());
-        if has_unowned {
-            owners.push(UNOWNED.to_string());
-        }
-        let owner_idx = |o: &Option<String>| -> usize {
-            match o {
-                Some(o) => owners.iter().position(|x| x == o).unwrap_or(0),
-                None => owners.len() - 1,
-            }
-        };
-        let mut cum = 0.0;
-        let classes: Vec<ClassC> = scn
-            .traffic
-            .classes
+/// A name the scenario's validation should have caught (a bug if it happens: the scenario
+/// passed validation, or a policy from elsewhere was not checked against it).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum CompileError {
+    #[error("policy {policy:?} refers to the unknown model {model:?}")]
+    UnknownModel { policy: String, model: String },
+    #[error("the scenario's default model {0:?} is not one of its models")]
+    UnknownDefaultModel(String),
+    #[error("model {model:?} has the unknown price key {key:?}")]
+    UnknownPrice { model: String, key: String },
+    #[error("model {model:?} has no success rate for class {class:?}")]
+    MissingSuccess { model: String, class: String },
+    #[error("policy {policy:?} has a rule for the unknown {what} {name:?}")]
+    UnknownRuleTarget {
+        policy: String,
+        what: &'static str,
+        name: String,
+    },
+    #[error("policy {policy:?} uses the unknown embedding price key {key:?}")]
+    UnknownEmbedding { policy: String, key: String },
+}
+
+/// What a policy's names resolve against.
+struct Names<'a> {
+    models: Vec<&'a String>,
+    classes: &'a [ClassC],
+    owners: &'a [String],
+}
+
+impl Names<'_> {
+    fn model(&self, policy: &str, name: &str) -> Result<usize, CompileError> {
+        self.models
             .iter()
-            .map(|c| {
-                cum += c.share.get();
-                ClassC {
-                    name: c.name.clone(),
-                    cum_share: cum,
-                    owner: owner_idx(&c.owner),
-                    input_tokens: c.input_tokens.clone(),
-                    prefix_tokens: c.shared_prefix_tokens,
-                    output_tokens: c.output_tokens.clone(),
-                    exact_repeat_rate: c.exact_repeat_rate.clone(),
-                    near_repeat_rate: c.near_repeat_rate.clone(),
-                    retry_on_failure: c.retry_on_failure.clone(),
-                    batchable: c.batchable,
-                }
+            .position(|m| *m == name)
+            .ok_or_else(|| CompileError::UnknownModel {
+                policy: policy.to_string(),
+                model: name.to_string(),
             })
-            .collect();
-        let model_names: Vec<&String> = f.models.keys().collect();
-        let models: Vec<ModelC> = f
+    }
+
+    fn condition(&self, policy: &str, c: &Condition) -> Result<CondC, CompileError> {
+        let unknown = |what, name: &String| CompileError::UnknownRuleTarget {
+            policy: policy.to_string(),
+            what,
+            name: name.clone(),
+        };
+        Ok(match c {
+            Condition::Class(c) => CondC::Class(
+                self.classes
+                    .iter()
+                    .position(|k| &k.name == c)
+                    .ok_or_else(|| unknown("class", c))?,
+            ),
+            Condition::Owner(o) => CondC::Owner(
+                self.owners
+                    .iter()
+                    .position(|k| k == o)
+                    .ok_or_else(|| unknown("owner", o))?,
+            ),
+            Condition::InputTokensAbove(n) => CondC::InputAbove(*n),
+        })
+    }
+
+    fn router(&self, p: &Policy, default_model: usize) -> Result<RouterC, CompileError> {
+        let m = |name: &str| self.model(&p.name, name);
+        Ok(match &p.router {
+            None => RouterC::Fixed(default_model),
+            Some(Router::Fixed(x)) => RouterC::Fixed(m(x)?),
+            Some(Router::Rules { rules, default }) => RouterC::Rules(
+                rules
+                    .iter()
+                    .map(|r| Ok((self.condition(&p.name, &r.when)?, m(&r.model)?)))
+                    .collect::<Result<_, CompileError>>()?,
+                m(default)?,
+            ),
+            Some(Router::Cascade { stages, verifier }) => RouterC::Cascade(
+                stages.iter().map(|s| m(s)).collect::<Result<_, _>>()?,
+                VerifierC {
+                    model: m(&verifier.model)?,
+                    recall: verifier.recall.clone(),
+                    false_alarm_rate: verifier.false_alarm_rate.clone(),
+                    reads_task: verifier.reads_task,
+                    extra_input_tokens: verifier.extra_input_tokens,
+                    output_tokens: verifier.output_tokens,
+                },
+            ),
+            Some(Router::Learned {
+                strong,
+                weak,
+                strong_share,
+                signal_noise,
+            }) => RouterC::Learned {
+                strong: m(strong)?,
+                weak: m(weak)?,
+                threshold: learned_threshold(strong_share.get(), signal_noise.get()),
+                noise: signal_noise.get(),
+                strong_share: strong_share.get(),
+            },
+        })
+    }
+
+    fn budget(&self, p: &Policy, b: &Budget, f: &crate::model::ScenarioFile) -> Result<BudgetC, CompileError> {
+        let per_owner = b.scope == BudgetScope::PerOwner;
+        let caps_usd = if per_owner {
+            self.owners
+                .iter()
+                .map(|o| b.owner_caps_usd.get(o).map(|c| c.get()).unwrap_or(b.cap_usd.get()))
+                .collect()
+        } else {
+            vec![b.cap_usd.get()]
+        };
+        Ok(BudgetC {
+            per_owner,
+            period_of_day: budget_periods(b.period, f.start_date.as_deref(), f.horizon_days),
+            caps_usd,
+            on_breach: match &b.on_breach {
+                OnBreach::Downgrade(m) => BreachC::Downgrade(self.model(&p.name, m)?),
+                OnBreach::Reject => BreachC::Reject,
+                OnBreach::AlertOnly => BreachC::AlertOnly,
+            },
+            alert_at: b.alert_at.get(),
+        })
+    }
+}
+
+/// The owners the classes name, then one for unowned classes when some are.
+fn owners_of(scn: &Scenario) -> Vec<String> {
+    let mut owners = scn.traffic.owners();
+    if scn.traffic.classes.iter().any(|c| c.owner.is_none()) {
+        owners.push(UNOWNED.to_string());
+    }
+    owners
+}
+
+fn compile_classes(scn: &Scenario, owners: &[String]) -> Vec<ClassC> {
+    let mut cum = 0.0;
+    scn.traffic
+        .classes
+        .iter()
+        .map(|c| {
+            cum += c.share.get();
+            ClassC {
+                name: c.name.clone(),
+                cum_share: cum,
+                // Unowned classes share the last owner slot (`owners_of` adds it).
+                owner: c
+                    .owner
+                    .as_ref()
+                    .and_then(|o| owners.iter().position(|x| x == o))
+                    .unwrap_or(owners.len().saturating_sub(1)),
+                input_tokens: c.input_tokens.clone(),
+                prefix_tokens: c.shared_prefix_tokens,
+                output_tokens: c.output_tokens.clone(),
+                exact_repeat_rate: c.exact_repeat_rate.clone(),
+                near_repeat_rate: c.near_repeat_rate.clone(),
+                retry_on_failure: c.retry_on_failure.clone(),
+                batchable: c.batchable,
+            }
+        })
+        .collect()
+}
+
+fn compile_models(scn: &Scenario, classes: &[ClassC]) -> Result<Vec<ModelC>, CompileError> {
+    scn.file
+        .models
+        .iter()
+        .map(|(name, m)| {
+            let price = scn.prices.get(&m.price_key).ok_or_else(|| CompileError::UnknownPrice {
+                model: name.clone(),
+                key: m.price_key.clone(),
+            })?;
+            let success = classes
+                .iter()
+                .map(|c| {
+                    m.success
+                        .get(&c.name)
+                        .cloned()
+                        .ok_or_else(|| CompileError::MissingSuccess {
+                            model: name.clone(),
+                            class: c.name.clone(),
+                        })
+                })
+                .collect::<Result<_, _>>()?;
+            Ok(ModelC {
+                name: name.clone(),
+                price: PriceC::new(price, scn.discount_for(&m.price_key)),
+                success,
+                ttft_ms: m.ttft_ms.clone(),
+                output_tokens_per_s: m.output_tokens_per_s.clone(),
+                has_reasoning: m.reasoning_tokens.0.support().1 > 0.0,
+                reasoning_tokens: m.reasoning_tokens.clone(),
+            })
+        })
+        .collect()
+}
+
+fn compile_policy(
+    scn: &Scenario,
+    p: &Policy,
+    names: &Names,
+    models: &[ModelC],
+    default_model: usize,
+) -> Result<PolicyC, CompileError> {
+    let f = &scn.file;
+    let router = names.router(p, default_model)?;
+    let budget = p.budget.as_ref().map(|b| names.budget(p, b, f)).transpose()?;
+    let semantic_cache = match &p.semantic_cache {
+        None => None,
+        Some(s) => {
+            let e = scn
+                .prices
+                .get(&s.embedding_price_key)
+                .ok_or_else(|| CompileError::UnknownEmbedding {
+                    policy: p.name.clone(),
+                    key: s.embedding_price_key.clone(),
+                })?;
+            Some(SemanticC {
+                embedding_usd_per_token: e.input_usd_per_mtok.get() * scn.discount_for(&s.embedding_price_key) / 1e6,
+                hit: s.hit_given_near_repeat.clone(),
+                wrong_hit: s.wrong_hit_given_near_repeat.clone(),
+                false_hit: s.false_hit_rate.clone(),
+                lookup_latency_ms: s.lookup_latency_ms.get(),
+            })
+        }
+    };
+    let ttl = f.prompt_cache_ttl_minutes.get();
+    let prompt_cache_ttl_min = p
+        .prompt_caching
+        .as_ref()
+        .map(|pc| pc.ttl_minutes.map(|t| t.get()).unwrap_or(ttl));
+    Ok(PolicyC {
+        name: p.name.clone(),
+        strong_model: router.strong_model(models),
+        router,
+        exact_cache: p
+            .exact_cache
+            .as_ref()
+            .map(|c| (c.hit_given_repeat.clone(), c.latency_ms.get())),
+        semantic_cache,
+        prompt_cache_ttl_min,
+        prompt_cache_1h: prompt_cache_ttl_min.is_some_and(|t| t > PROMPT_CACHE_DEFAULT_TTL_MIN),
+        context_cap: p
+            .context_cap
+            .as_ref()
+            .map(|c| (c.max_input_tokens, c.success_penalty.get())),
+        budget,
+        batch_share: p.batch.as_ref().map(|b| b.share.clone()),
+        max_retries: p.max_retries.unwrap_or(0),
+    })
+}
+
+impl Compiled {
+    /// Compiles `scn` with the given policies. Every name must resolve (a validated scenario's
+    /// do; policies from elsewhere must use its model names): an unresolved one is an error,
+    /// never a fallback to the first model or a zero price.
+    pub fn new(scn: &Scenario, policies: &[Policy]) -> Result<Compiled, CompileError> {
+        let f = &scn.file;
+        let owners = owners_of(scn);
+        let classes = compile_classes(scn, &owners);
+        let models = compile_models(scn, &classes)?;
+        let names = Names {
+            models: f.models.keys().collect(),
+            classes: &classes,
+            owners: &owners,
+        };
+        let default_model = names
             .models
             .iter()
-            .map(|(name, m)| {
-                let price = scn
-                    .prices
-                    .get(&m.price_key)
-                    .map(|p| PriceC::new(p, scn.discount_for(&m.price_key)));
-                ModelC {
-                    name: name.clone(),
-                    price: price.unwrap_or_else(|| PriceC::new(&zero_price(), 1.0)),
-                    success: classes
-                        .iter()
-                        .map(|c| m.success.get(&c.name).cloned().unwrap_or_else(|| ProbDist::fixed(0.0)))
-                        .collect(),
-                    ttft_ms: m.ttft_ms.clone(),
-                    output_tokens_per_s: m.output_tokens_per_s.clone(),
-                    has_reasoning: m.reasoning_tokens.0.support().1 > 0.0,
-                    reasoning_tokens: m.reasoning_tokens.clone(),
-                }
-            })
-            .collect();
-        let midx = |n: &str| model_names.iter().position(|m| *m == n).unwrap_or(0);
-        let default_model = midx(&f.default_model);
-        let ttl = f.prompt_cache_ttl_minutes.get();
+            .position(|m| **m == f.default_model)
+            .ok_or_else(|| CompileError::UnknownDefaultModel(f.default_model.clone()))?;
         let policies = policies
             .iter()
-            .map(|p| {
-                let router = match &p.router {
-                    None => RouterC::Fixed(default_model),
-                    Some(Router::Fixed(m)) => RouterC::Fixed(midx(m)),
-                    Some(Router::Rules { rules, default }) => RouterC::Rules(
-                        rules
-                            .iter()
-                            .map(|r| {
-                                let c = match &r.when {
-                                    Condition::Class(c) => {
-                                        CondC::Class(classes.iter().position(|k| &k.name == c).unwrap_or(usize::MAX))
-                                    }
-                                    Condition::Owner(o) => {
-                                        CondC::Owner(owners.iter().position(|k| k == o).unwrap_or(usize::MAX))
-                                    }
-                                    Condition::InputTokensAbove(n) => CondC::InputAbove(*n),
-                                };
-                                (c, midx(&r.model))
-                            })
-                            .collect(),
-                        midx(default),
-                    ),
-                    Some(Router::Cascade { stages, verifier }) => RouterC::Cascade(
-                        stages.iter().map(|s| midx(s)).collect(),
-                        VerifierC {
-                            model: midx(&verifier.model),
-                            recall: verifier.recall.clone(),
-                            false_alarm_rate: verifier.false_alarm_rate.clone(),
-                            reads_task: verifier.reads_task,
-                            extra_input_tokens: verifier.extra_input_tokens,
-                            output_tokens: verifier.output_tokens,
-                        },
-                    ),
-                    Some(Router::Learned {
-                        strong,
-                        weak,
-                        strong_share,
-                        signal_noise,
-                    }) => RouterC::Learned {
-                        strong: midx(strong),
-                        weak: midx(weak),
-                        threshold: learned_threshold(strong_share.get(), signal_noise.get()),
-                        noise: signal_noise.get(),
-                        strong_share: strong_share.get(),
-                    },
-                };
-                let budget = p.budget.as_ref().map(|b| {
-                    let per_owner = b.scope == BudgetScope::PerOwner;
-                    let caps_usd = if per_owner {
-                        owners
-                            .iter()
-                            .map(|o| b.owner_caps_usd.get(o).map(|c| c.get()).unwrap_or(b.cap_usd.get()))
-                            .collect()
-                    } else {
-                        vec![b.cap_usd.get()]
-                    };
-                    BudgetC {
-                        per_owner,
-                        period_of_day: budget_periods(b.period, f.start_date.as_deref(), f.horizon_days),
-                        caps_usd,
-                        on_breach: match &b.on_breach {
-                            OnBreach::Downgrade(m) => BreachC::Downgrade(midx(m)),
-                            OnBreach::Reject => BreachC::Reject,
-                            OnBreach::AlertOnly => BreachC::AlertOnly,
-                        },
-                        alert_at: b.alert_at.get(),
-                    }
-                });
-                let prompt_cache_ttl_min = p
-                    .prompt_caching
-                    .as_ref()
-                    .map(|pc| pc.ttl_minutes.map(|t| t.get()).unwrap_or(ttl));
-                PolicyC {
-                    name: p.name.clone(),
-                    strong_model: router.strong_model(&models),
-                    router,
-                    exact_cache: p
-                        .exact_cache
-                        .as_ref()
-                        .map(|c| (c.hit_given_repeat.clone(), c.latency_ms.get())),
-                    semantic_cache: p.semantic_cache.as_ref().map(|s| SemanticC {
-                        embedding_usd_per_token: scn
-                            .prices
-                            .get(&s.embedding_price_key)
-                            .map(|e| e.input_usd_per_mtok.get() * scn.discount_for(&s.embedding_price_key) / 1e6)
-                            .unwrap_or(0.0),
-                        hit: s.hit_given_near_repeat.clone(),
-                        wrong_hit: s.wrong_hit_given_near_repeat.clone(),
-                        false_hit: s.false_hit_rate.clone(),
-                        lookup_latency_ms: s.lookup_latency_ms.get(),
-                    }),
-                    prompt_cache_ttl_min,
-                    prompt_cache_1h: prompt_cache_ttl_min.is_some_and(|t| t > PROMPT_CACHE_DEFAULT_TTL_MIN),
-                    context_cap: p
-                        .context_cap
-                        .as_ref()
-                        .map(|c| (c.max_input_tokens, c.success_penalty.get())),
-                    budget,
-                    batch_share: p.batch.as_ref().map(|b| b.share.clone()),
-                    max_retries: p.max_retries.unwrap_or(0),
-                }
-            })
-            .collect();
-        Compiled {
+            .map(|p| compile_policy(scn, p, &names, &models, default_model))
+            .collect::<Result<_, _>>()?;
+        Ok(Compiled {
             classes,
             owners,
             models,
@@ -507,26 +614,6 @@ impl Compiled {
             growth_per_month: scn.traffic.growth_per_month.clone(),
             day_noise_sd: scn.traffic.day_noise_sd.get(),
             sample_per_day: None,
-        }
-    }
-}
-
-fn zero_price() -> ModelPrice {
-    ModelPrice {
-        provider: String::new(),
-        kind: Default::default(),
-        input_usd_per_mtok: Default::default(),
-        output_usd_per_mtok: Default::default(),
-        cache_read_usd_per_mtok: None,
-        cache_write_usd_per_mtok: None,
-        batch_input_usd_per_mtok: None,
-        batch_output_usd_per_mtok: None,
-        reasoning_usd_per_mtok: None,
-        long_context: Vec::new(),
-        cache_write_1h_usd_per_mtok: None,
-        prompt_cache_min_tokens: None,
-        max_input_tokens: None,
-        as_of: String::new(),
-        source: String::new(),
+        })
     }
 }

@@ -247,7 +247,7 @@ fn latin(k: u64, m: usize) -> Vec<f64> {
 /// token distribution is covered slice by slice, heavy tail included).
 fn stratified_sample(c: &Compiled, rp: &RunParams, day_key: u64, k: usize) -> Vec<(TaskDraws, usize)> {
     let strata_key = day_key ^ tag::STRATA;
-    let class_u = latin(key(strata_key, u64::MAX), k);
+    let class_u = latin(key(strata_key, tag::CLASS_STRATUM), k);
     let mut strat: Vec<Strat> = class_u
         .iter()
         .map(|&u| Strat {
@@ -738,26 +738,40 @@ impl Ctx<'_> {
         }
     }
 
+    /// The cascade's walk, written once for the billed and the unbilled path: each stage reached
+    /// answers (well or not, by the attempt's difficulty); after every stage but the last the
+    /// verifier escalates or lets the answer stand. `visit(k, stage, escalated)` sees each stage
+    /// reached (`escalated` is `None` for the last); returns whether the answer given succeeds.
+    #[inline]
+    fn cascade_walk(
+        &self,
+        stages: &[usize],
+        att: &AttemptDraws,
+        mut visit: impl FnMut(usize, usize, Option<bool>),
+    ) -> bool {
+        for (k, &s) in stages.iter().enumerate() {
+            let ok = self.succeeds(s, att.u);
+            if k + 1 == stages.len() {
+                visit(k, s, None);
+                return ok;
+            }
+            let escalate = if ok {
+                att.verifier[k] < self.pp.v_fa
+            } else {
+                att.verifier[k] < self.pp.v_recall
+            };
+            visit(k, s, Some(escalate));
+            if !escalate {
+                return ok;
+            }
+        }
+        false
+    }
+
     /// Whether the route would answer this attempt well, without billing (for cached answers).
     fn dry_success(&self, att: &AttemptDraws, forced: Option<usize>) -> bool {
         match (&self.pol.router, forced) {
-            (RouterC::Cascade(stages, _), None) => {
-                for (k, &s) in stages.iter().enumerate() {
-                    let ok = self.succeeds(s, att.u);
-                    if k + 1 == stages.len() {
-                        return ok;
-                    }
-                    let escalate = if ok {
-                        att.verifier[k] < self.pp.v_fa
-                    } else {
-                        att.verifier[k] < self.pp.v_recall
-                    };
-                    if !escalate {
-                        return ok;
-                    }
-                }
-                false
-            }
+            (RouterC::Cascade(stages, _), None) => self.cascade_walk(stages, att, |_, _, _| {}),
             // Every other router kind (and a forced model) makes one call; listed, not `_`, so a
             // new router kind does not compile until it is handled here.
             (RouterC::Cascade(..), Some(_)) | (RouterC::Fixed(_) | RouterC::Rules(..) | RouterC::Learned { .. }, _) => {
@@ -773,55 +787,33 @@ impl Ctx<'_> {
         match (&self.pol.router, forced) {
             (RouterC::Cascade(stages, v), None) => {
                 let mut latency = 0.0;
-                let mut attempt_tokens = 0u64;
-                for (k, &s) in stages.iter().enumerate() {
+                // Tokens of the answer kept (the last stage reached, and its verdict): wasted
+                // when that answer fails. Escalated stages are wasted at once.
+                let mut kept_tokens = 0u64;
+                let ok = self.cascade_walk(stages, att, |k, s, escalated| {
                     self.mark_routed(st, s);
-                    let (tok, lat) = self.call(
-                        st,
-                        s,
-                        self.input_var,
-                        prefix,
-                        self.output,
-                        key(attempt_key, tag::CALL + s as u64),
-                        attempt_no == 0,
-                    );
+                    let call_key = key(attempt_key, tag::CALL + s as u64);
+                    let (tok, lat) = self.call(st, s, self.input_var, prefix, self.output, call_key, attempt_no == 0);
                     latency += lat;
-                    let ok = self.succeeds(s, att.u);
-                    if k + 1 == stages.len() {
-                        attempt_tokens += tok;
-                        if !ok {
-                            st.acc.wasted_tokens += attempt_tokens as f64 * self.w;
-                        }
-                        return (ok, latency);
-                    }
-                    let v_in = if v.reads_task { self.input_var + self.output } else { 0 } + v.extra_input_tokens;
-                    let (vtok, vlat) = self.call(
-                        st,
-                        v.model,
-                        v_in,
-                        0,
-                        v.output_tokens,
-                        key(attempt_key, tag::CALL + 1000 + k as u64),
-                        false,
-                    );
-                    latency += vlat;
-                    let escalate = if ok {
-                        att.verifier[k] < self.pp.v_fa
-                    } else {
-                        att.verifier[k] < self.pp.v_recall
+                    let Some(escalate) = escalated else {
+                        kept_tokens += tok;
+                        return;
                     };
+                    let v_in = if v.reads_task { self.input_var + self.output } else { 0 } + v.extra_input_tokens;
+                    let v_key = key(attempt_key, tag::VERIFIER_CALL + k as u64);
+                    let (vtok, vlat) = self.call(st, v.model, v_in, 0, v.output_tokens, v_key, false);
+                    latency += vlat;
                     if escalate {
                         st.acc.escalations += self.w;
                         st.acc.wasted_tokens += (tok + vtok) as f64 * self.w;
                     } else {
-                        attempt_tokens += tok + vtok;
-                        if !ok {
-                            st.acc.wasted_tokens += attempt_tokens as f64 * self.w;
-                        }
-                        return (ok, latency);
+                        kept_tokens += tok + vtok;
                     }
+                });
+                if !ok {
+                    st.acc.wasted_tokens += kept_tokens as f64 * self.w;
                 }
-                (false, latency)
+                (ok, latency)
             }
             (RouterC::Cascade(..), Some(_)) | (RouterC::Fixed(_) | RouterC::Rules(..) | RouterC::Learned { .. }, _) => {
                 let model = self.pick(att, forced);
@@ -1018,7 +1010,7 @@ fn finish(ctx: &Ctx, st: &mut PState, d: &TaskDraws, mut ok: bool, mut forced: O
         }
         k += 1;
         st.acc.retries += ctx.w;
-        let mut rng = rng_from(key(d.key ^ tag::ATTEMPT, 1_000_000 + k as u64));
+        let mut rng = rng_from(key(d.key ^ tag::ATTEMPT, tag::RETRY_DRAWS + k as u64));
         let att = AttemptDraws::draw(&mut rng);
         let (r_ok, lat) = ctx.attempt(st, &att, k as u64, forced);
         latency_ms += lat;

@@ -596,8 +596,28 @@ pub fn estimate_work(scn: &Scenario, opts: &SimOptions) -> WorkEstimate {
     }
 }
 
+/// Why a simulation gave no result.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum SimError {
+    #[error(transparent)]
+    Cancelled(#[from] Cancelled),
+    /// A name the scenario's validation should have caught (see [`CompileError`]).
+    #[error("cannot simulate: {0}")]
+    Invalid(#[from] super::compile::CompileError),
+}
+
+/// A simulation's outcome as the sweeps and backtests report it: cancelling stops them (`Err`),
+/// a scenario the engine cannot take is a message (`Ok(Err)`).
+pub fn split(r: Result<Results, SimError>) -> Result<Result<Results, String>, Cancelled> {
+    match r {
+        Ok(r) => Ok(Ok(r)),
+        Err(SimError::Cancelled(c)) => Err(c),
+        Err(e @ SimError::Invalid(_)) => Ok(Err(e.to_string())),
+    }
+}
+
 /// Simulates a scenario. Pure function of (scenario, options); bit-identical for any thread count.
-pub fn simulate(scn: &Scenario, opts: &SimOptions, ctl: &Control) -> Result<Results, Cancelled> {
+pub fn simulate(scn: &Scenario, opts: &SimOptions, ctl: &Control) -> Result<Results, SimError> {
     let start = Instant::now();
     let seed = opts.seed.unwrap_or(scn.file.seed);
     let runs = opts.runs.unwrap_or(scn.file.runs).max(1);
@@ -607,7 +627,7 @@ pub fn simulate(scn: &Scenario, opts: &SimOptions, ctl: &Control) -> Result<Resu
         sim_policies,
         attributions,
     } = plan(scn, opts);
-    let mut compiled = Compiled::new(scn, &sim_policies);
+    let mut compiled = Compiled::new(scn, &sim_policies)?;
     compiled.sample_per_day = sample_per_day(scn, opts, sim_policies.len(), runs);
     let per_run = run_all(&compiled, seed, runs, ctl)?;
     let tasks: f64 = per_run.iter().map(|r| r[0].values[m::TASKS]).sum();

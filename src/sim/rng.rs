@@ -53,7 +53,17 @@ pub mod tag {
     pub const PARAM: u64 = 0x5041_5241;
     pub const DAY: u64 = 0x4441_5900;
     pub const ATTEMPT: u64 = 0x4154_5400;
+    /// A model's call within an attempt: `CALL + model index` (a scenario holds at most
+    /// `MAX_MODELS` models, so these stay below the verifier's calls).
     pub const CALL: u64 = 0x4341_4C4C;
+    /// The cascade verifier's call after stage `k`: `VERIFIER_CALL + k`.
+    pub const VERIFIER_CALL: u64 = CALL + crate::model::limits::MAX_MODELS as u64;
+    /// The draws of a task's retries: attempt `k` ≥ 1 draws from `ATTEMPT`-keyed stream
+    /// `RETRY_DRAWS + k`, apart from the per-attempt call keys (numbered by attempt, ≤ 10).
+    pub const RETRY_DRAWS: u64 = 1_000_000;
+    /// The sampled engine's class stratum of a day (apart from each class's own strata, keyed
+    /// by the class's index).
+    pub const CLASS_STRATUM: u64 = u64::MAX;
     /// The sampled engine's draw of whether unseen traffic warmed a prompt-cache prefix.
     pub const WARM: u64 = 0x5741_524D;
     /// The sampled engine's stratified (Latin hypercube) uniforms of a day's sample.

@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::engine::{Cancelled, Control};
 use super::metrics::{self as m, Metric, Summary};
-use super::results::{EngineChoice, EngineInfo, PolicyResult, Results, SimOptions, simulate};
+use super::results::{EngineChoice, EngineInfo, PolicyResult, Results, SimOptions, simulate, split};
 use crate::model::policy::Router;
 use crate::model::ron_io::{NonNeg, Prob};
 use crate::model::{DistSpec, Policy, ProbDist, Scenario};
@@ -329,7 +329,10 @@ fn refine_point(
         engine: r.engine,
         ..opts.clone()
     };
-    let res = simulate(&s, &opts, ctl)?;
+    let res = match split(simulate(&s, &opts, ctl))? {
+        Ok(r) => r,
+        Err(e) => return Ok(Err(e)),
+    };
     Ok(Ok(point(
         value,
         &res.policies[0],
@@ -355,7 +358,10 @@ pub fn sweep(
         skip_attribution: true,
         ..opts.clone()
     };
-    let r = simulate(&s, &opts, ctl)?;
+    let r = match split(simulate(&s, &opts, ctl))? {
+        Ok(r) => r,
+        Err(e) => return Ok(Err(e)),
+    };
     Ok(Ok(sweep_points(scn, policy, spec, &r)))
 }
 

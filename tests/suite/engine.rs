@@ -504,3 +504,40 @@ fn progress_reaches_every_run() {
     costplan::sim::results::simulate(&s, &Default::default(), &ctl).unwrap();
     assert_eq!(last.load(Ordering::Relaxed), 7);
 }
+
+/// The compiler resolves every name or says which it could not: never the first model or a
+/// zero price in its place.
+#[test]
+fn an_unresolved_name_is_a_compile_error_not_a_fallback() {
+    use costplan::sim::compile::{CompileError, Compiled};
+    let s = costplan::model::Scenario::bundled_default().unwrap();
+    assert!(Compiled::new(&s, &s.policies).is_ok());
+    let mut p = s.policies[0].clone();
+    p.router = Some(costplan::model::Router::Fixed("gpt-9".into()));
+    assert_eq!(
+        Compiled::new(&s, &[p.clone()]).unwrap_err(),
+        CompileError::UnknownModel {
+            policy: "sonnet-only".into(),
+            model: "gpt-9".into()
+        }
+    );
+    let mut unpriced = s.clone();
+    unpriced.prices.models.remove("claude-haiku-4-5");
+    assert!(matches!(
+        Compiled::new(&unpriced, &s.policies),
+        Err(CompileError::UnknownPrice { model, .. }) if model == "haiku"
+    ));
+    // The simulation passes the error on instead of running on a made-up model.
+    let mut bad = s.clone();
+    bad.policies[0] = p;
+    let err = costplan::sim::results::simulate(
+        &bad,
+        &costplan::sim::results::SimOptions::default(),
+        &costplan::sim::engine::Control::none(),
+    )
+    .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "cannot simulate: policy \"sonnet-only\" refers to the unknown model \"gpt-9\""
+    );
+}
