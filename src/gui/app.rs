@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc::{Receiver, channel};
 use std::time::Instant;
 
-use egui::{Color32, Key, KeyboardShortcut, Modifiers, RichText};
+use egui::{Key, KeyboardShortcut, Modifiers, RichText};
 
 use super::compare_view::{CompareCommand, CompareView};
 use super::document::{Document, Validity};
@@ -706,7 +706,7 @@ impl CostPlanApp {
                             crate::report::format::seconds_words(w.seconds),
                             crate::report::format::bytes_words(w.memory_bytes)
                         ))
-                        .color(Color32::from_rgb(220, 160, 40)),
+                        .color(super::rgb(crate::report::theme::WARNING)),
                     )
                     .on_hover_text(format!(
                         "Estimated before starting: {}. Earlier passes show figures meanwhile; a sampled engine is much faster.",
@@ -765,14 +765,14 @@ impl CostPlanApp {
                     } else {
                         "results are stale"
                     })
-                    .color(Color32::from_rgb(220, 160, 40)),
+                    .color(super::rgb(crate::report::theme::WARNING)),
                 );
             }
         });
         if let Some((msg, is_err)) = self.status.clone() {
             ui.horizontal_wrapped(|ui| {
                 let c = if is_err {
-                    Color32::from_rgb(220, 80, 60)
+                    super::rgb(crate::report::theme::WORSE)
                 } else {
                     ui.visuals().weak_text_color()
                 };

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, TryRecvError, channel};
 
-use egui::{Color32, RichText, Ui};
+use egui::{RichText, Ui};
 use egui_plot::{FilledArea, Legend, Line, PlotPoints, Points};
 
 use crate::logs::backtest::{Backtest, backtest};
@@ -190,7 +190,7 @@ impl LogsView {
             }
         });
         if let Some(p) = &self.problem {
-            ui.label(RichText::new(p).color(Color32::from_rgb(220, 80, 60)));
+            ui.label(RichText::new(p).color(super::rgb(crate::report::theme::WORSE)));
         }
         if let Some(b) = &self.backtest {
             calibration(ui, b);
@@ -255,10 +255,10 @@ fn calibration(ui: &mut Ui, b: &Backtest) {
     ui.add_space(6.0);
     ui.label(RichText::new(b.sentence()).strong());
     for n in crate::report::backtest::notes(b) {
-        ui.label(RichText::new(n).color(Color32::from_rgb(200, 140, 40)));
+        ui.label(RichText::new(n).color(super::rgb(crate::report::theme::WARNING)));
     }
     let s = calibration_series(b);
-    let grey = Color32::from_rgb(120, 120, 130);
+    let grey = super::rgb(crate::report::theme::NEUTRAL);
     let dates: Vec<String> = b.daily.iter().map(|d| d.date.clone()).collect();
     // Dots in the text colour (dark on light, light on dark); room above the band for the legend.
     let ink = ui.visuals().strong_text_color();
@@ -297,7 +297,7 @@ fn calibration(ui: &mut Ui, b: &Backtest) {
                 plot.points(
                     Points::new("actual (outside)", PlotPoints::from(s.outside))
                         .radius(3.5)
-                        .color(Color32::from_rgb(220, 80, 60)),
+                        .color(super::rgb(crate::report::theme::WORSE)),
                 );
             }
         });

@@ -18,6 +18,11 @@ use std::process::ExitCode;
 
 pub use app::CostPlanApp;
 
+/// A colour of the shared palette (`report::theme`) for egui.
+pub fn rgb((r, g, b): crate::report::theme::Rgb) -> egui::Color32 {
+    egui::Color32::from_rgb(r, g, b)
+}
+
 /// Opens the window (or explains in one line why it cannot).
 pub fn run(file: Option<PathBuf>) -> anyhow::Result<ExitCode> {
     #[cfg(target_os = "linux")]

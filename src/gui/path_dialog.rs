@@ -169,7 +169,7 @@ impl PathDialog {
             }
         });
         if let Some(p) = &self.problem {
-            ui.label(RichText::new(p).color(egui::Color32::from_rgb(220, 80, 60)));
+            ui.label(RichText::new(p).color(super::rgb(crate::report::theme::WORSE)));
         }
         ui.horizontal(|ui| {
             let ok = ui.button(if self.save { "Save here" } else { "Open" }).clicked();

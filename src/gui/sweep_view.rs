@@ -187,7 +187,7 @@ impl SweepView {
             );
         }
         if let Some(p) = &self.problem {
-            ui.label(RichText::new(p).color(Color32::from_rgb(220, 80, 60)));
+            ui.label(RichText::new(p).color(super::rgb(crate::report::theme::WORSE)));
         }
         self.goal_controls(ui, scn, &repaint);
         if let Some(r) = &self.result {
@@ -391,13 +391,15 @@ fn frontier(
                 .iter()
                 .map(|p| [p.success_rate.mean * 100.0, p.cost_per_success_usd.mean])
                 .collect();
-            plot.line(Line::new("frontier", PlotPoints::from(pts.clone())).color(Color32::from_rgb(66, 133, 244)));
+            plot.line(
+                Line::new("frontier", PlotPoints::from(pts.clone())).color(super::rgb(crate::report::theme::ACCENT)),
+            );
             for p in &rows {
                 let (x, y) = (p.success_rate.mean * 100.0, p.cost_per_success_usd.mean);
                 let c = if p.breaks_guardrail {
-                    Color32::from_rgb(220, 80, 60)
+                    super::rgb(crate::report::theme::WORSE)
                 } else {
-                    Color32::from_rgb(66, 133, 244)
+                    super::rgb(crate::report::theme::ACCENT)
                 };
                 plot.line(
                     Line::new(
@@ -417,7 +419,7 @@ fn frontier(
             plot.points(
                 Points::new("settings", PlotPoints::from(pts))
                     .radius(4.0)
-                    .color(Color32::from_rgb(66, 133, 244)),
+                    .color(super::rgb(crate::report::theme::ACCENT)),
             );
             plot.points(
                 Points::new(
@@ -438,7 +440,7 @@ fn frontier(
                     )
                     .radius(9.0)
                     .filled(false)
-                    .color(Color32::from_rgb(240, 170, 40)),
+                    .color(super::rgb(crate::report::theme::HIGHLIGHT)),
                 );
             }
             plot.vline(VLine::new("quality guardrail", guard).style(egui_plot::LineStyle::dashed_loose()));
@@ -466,7 +468,7 @@ fn frontier(
             ui.label(
                 RichText::new(format!("{} of runs", crate::report::format::pct(goal.probability(p)))).color(
                     if p.breaks_guardrail {
-                        Color32::from_rgb(220, 80, 60)
+                        super::rgb(crate::report::theme::WORSE)
                     } else {
                         ui.visuals().text_color()
                     },

@@ -5,8 +5,8 @@ use egui::{Color32, RichText, Ui};
 use egui_plot::{Bar, BarChart, BoxElem, BoxPlot, BoxSpread, FilledArea, Legend, Line, Plot, PlotPoints, Points};
 
 use super::series::{self, Attribution, SavingOf};
-use crate::report::format::{delta, unit_of, usd, value};
-use crate::report::table::KEY_FIGURES;
+use crate::report::figures::KEY_FIGURES;
+use crate::report::format::usd;
 use crate::sim::results::Results;
 
 /// Which part of the results the centre shows.
@@ -44,18 +44,9 @@ impl Default for Views {
     }
 }
 
-const PALETTE: [Color32; 6] = [
-    Color32::from_rgb(120, 120, 130),
-    Color32::from_rgb(66, 133, 244),
-    Color32::from_rgb(234, 67, 53),
-    Color32::from_rgb(52, 168, 83),
-    Color32::from_rgb(171, 71, 188),
-    Color32::from_rgb(251, 140, 0),
-];
-
 /// The colour of the i-th policy (the baseline grey).
 pub fn colour(i: usize) -> Color32 {
-    PALETTE[i % PALETTE.len()]
+    super::rgb(crate::report::theme::policy(i))
 }
 
 /// Key figures: one row per policy, p50 with p5–p95 and the paired delta.
@@ -67,6 +58,8 @@ pub fn key_figures(ui: &mut Ui, r: &Results) {
 }
 
 fn key_figures_grid(ui: &mut Ui, r: &Results) {
+    use crate::report::figures::{Verdict, key_figure_rows};
+    use crate::report::theme;
     egui::Grid::new("key_figures")
         .striped(true)
         .spacing([10.0, 6.0])
@@ -77,47 +70,28 @@ fn key_figures_grid(ui: &mut Ui, r: &Results) {
                 ui.strong(title);
             }
             ui.end_row();
-            for (i, p) in r.policies.iter().enumerate() {
-                let name = if p.is_baseline {
-                    format!("{} (baseline)", p.name)
-                } else {
-                    p.name.clone()
-                };
-                ui.label(RichText::new(name).color(colour(i)).strong());
-                for (metric, _) in KEY_FIGURES {
-                    let key = metric.key();
-                    let m = p.metrics[key];
-                    let u = unit_of(key);
+            for (i, row) in key_figure_rows(r).iter().enumerate() {
+                ui.label(RichText::new(row.label()).color(colour(i)).strong());
+                for c in &row.cells {
                     ui.vertical(|ui| {
-                        ui.label(RichText::new(value(u, m.p50)).strong());
+                        ui.label(RichText::new(&c.p50).strong());
                         ui.label(
-                            RichText::new(format!("{} – {}", value(u, m.p5), value(u, m.p95)))
+                            RichText::new(format!("{} – {}", c.p5, c.p95))
                                 .size(12.0)
                                 .color(ui.visuals().text_color().gamma_multiply(0.8)),
                         );
-                        if let Some(d) = p.delta_vs_baseline.get(key) {
-                            let lower_better = crate::sim::metrics::METRICS
-                                .iter()
-                                .find(|x| x.key == key)
-                                .is_some_and(|x| x.lower_is_better);
-                            let good = if lower_better { d.mean < 0.0 } else { d.mean > 0.0 };
-                            let c = if d.mean == 0.0 {
-                                Color32::GRAY
-                            } else if good {
-                                Color32::from_rgb(52, 168, 83)
-                            } else {
-                                Color32::from_rgb(220, 80, 60)
+                        if let Some(d) = &c.delta {
+                            let colour = match d.verdict {
+                                Verdict::Same => Color32::GRAY,
+                                Verdict::Better => super::rgb(theme::BETTER),
+                                Verdict::Worse => super::rgb(theme::WORSE),
                             };
                             ui.label(
-                                RichText::new(format!("{} · {}", delta(u, d.mean), crate::report::format::p_better(d)))
+                                RichText::new(format!("{} · {}", d.mean, d.p_better))
                                     .size(12.0)
-                                    .color(c),
+                                    .color(colour),
                             )
-                            .on_hover_text(format!(
-                                "90% interval {} to {}",
-                                delta(u, d.p5),
-                                delta(u, d.p95)
-                            ));
+                            .on_hover_text(format!("90% interval {} to {}", d.p5, d.p95));
                         }
                     });
                 }
@@ -135,7 +109,7 @@ pub fn risk_flags(ui: &mut Ui, r: &Results) {
             ui.horizontal_wrapped(|ui| {
                 ui.label(
                     RichText::new(format!("(!) {}", crate::report::summary::kind_words(f.kind)))
-                        .color(Color32::from_rgb(220, 120, 40))
+                        .color(super::rgb(crate::report::theme::WARNING))
                         .strong(),
                 );
                 ui.label(RichText::new(&p.name).color(colour(i)));

@@ -11,18 +11,10 @@ const W: u32 = 760;
 const H: u32 = 320;
 const FONT: &str = "sans-serif";
 
-const PALETTE: [RGBColor; 6] = [
-    RGBColor(110, 110, 120),
-    RGBColor(66, 133, 244),
-    RGBColor(234, 67, 53),
-    RGBColor(52, 168, 83),
-    RGBColor(171, 71, 188),
-    RGBColor(251, 140, 0),
-];
-
 /// The colour of the i-th policy (the baseline grey), as in the window.
 pub fn colour(i: usize) -> RGBColor {
-    PALETTE[i % PALETTE.len()]
+    let (r, g, b) = super::theme::policy(i);
+    RGBColor(r, g, b)
 }
 
 type Res = Result<(), String>;

@@ -4,6 +4,7 @@
 pub mod backtest;
 pub mod charts;
 pub mod csv_out;
+pub mod figures;
 pub mod format;
 pub mod html;
 pub mod markdown;
@@ -12,6 +13,7 @@ pub mod series;
 pub mod summary;
 pub mod sweep;
 pub mod table;
+pub mod theme;
 
 use std::path::{Path, PathBuf};
 

@@ -1,8 +1,8 @@
 //! The content of a planning report, independent of its format: sections of paragraphs, tables
 //! and charts that the HTML and Markdown writers render the same way.
 
-use super::format::{delta, p_better, pct, thousands, unit_of, usd, value};
-use super::table::KEY_FIGURES;
+use super::figures::KEY_FIGURES;
+use super::format::{pct, thousands, unit_of, usd, value};
 use crate::model::policy::Tactic;
 use crate::model::{DistSpec, Scenario};
 use crate::sim::metrics::{METRICS, Metric, Unit};
@@ -364,29 +364,16 @@ pub fn sections(scn: &Scenario, r: &Results, chart_titles: &[String]) -> Vec<Sec
     // Figures.
     let mut header = vec!["Policy".to_string()];
     header.extend(KEY_FIGURES.iter().map(|(_, t)| format!("{t}: p50 [p5 – p95]")));
-    let rows = r
-        .policies
+    let figure_rows = super::figures::key_figure_rows(r);
+    let rows = figure_rows
         .iter()
-        .map(|p| {
-            let mut row: Vec<Cell> = vec![
-                if p.is_baseline {
-                    format!("{} (baseline)", p.name)
-                } else {
-                    p.name.clone()
-                }
-                .into(),
-            ];
-            for (metric, _) in KEY_FIGURES {
-                let key = metric.key();
-                let m = p.metrics[key];
-                let f = figure(key, &p.name, "p50", m.p50);
-                let text = format!(
-                    "{} [{} – {}]",
-                    f.text,
-                    value(unit_of(key), m.p5),
-                    value(unit_of(key), m.p95)
-                );
-                row.push(Cell { text, data: f.data });
+        .map(|fr| {
+            let mut row: Vec<Cell> = vec![fr.label().into()];
+            for c in &fr.cells {
+                row.push(Cell {
+                    text: format!("{} [{} – {}]", c.p50, c.p5, c.p95),
+                    data: Some((c.metric.key().to_string(), fr.name.clone(), "p50", c.p50_value)),
+                });
             }
             row
         })
@@ -399,26 +386,18 @@ pub fn sections(scn: &Scenario, r: &Results, chart_titles: &[String]) -> Vec<Sec
                 .iter()
                 .map(|(_, t)| format!("{t}: mean [90%], share of runs better · worse")),
         );
-        let rows = r
-            .policies
+        let rows = figure_rows
             .iter()
-            .skip(1)
-            .map(|p| {
-                let mut row: Vec<Cell> = vec![p.name.clone().into()];
-                for (metric, _) in KEY_FIGURES {
-                    let key = metric.key();
-                    let d = p.delta_vs_baseline[key];
-                    let u = unit_of(key);
-                    row.push(Cell {
-                        text: format!(
-                            "{} [{}, {}], {}",
-                            delta(u, d.mean),
-                            delta(u, d.p5),
-                            delta(u, d.p95),
-                            p_better(&d)
-                        ),
-                        data: Some((key.to_string(), p.name.clone(), "delta_mean", d.mean)),
-                    });
+            .filter(|fr| !fr.is_baseline)
+            .map(|fr| {
+                let mut row: Vec<Cell> = vec![fr.name.clone().into()];
+                for c in &fr.cells {
+                    if let Some(d) = &c.delta {
+                        row.push(Cell {
+                            text: format!("{} [{}, {}], {}", d.mean, d.p5, d.p95, d.p_better),
+                            data: Some((c.metric.key().to_string(), fr.name.clone(), "delta_mean", d.mean_value)),
+                        });
+                    }
                 }
                 row
             })

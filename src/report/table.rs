@@ -2,18 +2,11 @@
 
 use std::fmt::Write;
 
-use super::format::{delta, unit_of, usd, value};
-use crate::sim::metrics::Metric;
+use super::format::{delta, usd, value};
 use crate::sim::results::Results;
 
-/// The key figures shown per policy: (metric key, column title).
-pub const KEY_FIGURES: [(Metric, &str); 5] = [
-    (Metric::CostPerRequest, "cost / request"),
-    (Metric::CostPerSuccess, "cost / success"),
-    (Metric::SuccessRate, "success rate"),
-    (Metric::LatencyP95, "p95 latency"),
-    (Metric::CostTotal, "spend over horizon"),
-];
+pub use super::figures::KEY_FIGURES;
+use super::figures::key_figure_rows;
 
 /// Renders the results as text tables.
 pub fn render(r: &Results) -> String {
@@ -37,18 +30,11 @@ pub fn render(r: &Results) -> String {
     }
     let _ = writeln!(s);
     let _ = writeln!(s, "{:<name_w$}  p50 [p5 – p95] for each figure", "");
-    for p in &r.policies {
-        let label = if p.is_baseline {
-            format!("{} (baseline)", p.name)
-        } else {
-            p.name.clone()
-        };
-        let _ = write!(s, "{label:<name_w$}");
-        for (metric, _) in KEY_FIGURES {
-            let key = metric.key();
-            let m = p.metrics[key];
-            let u = unit_of(key);
-            let cell = format!("{} [{} – {}]", value(u, m.p50), value(u, m.p5), value(u, m.p95));
+    let rows = key_figure_rows(r);
+    for row in &rows {
+        let _ = write!(s, "{:<name_w$}", row.label());
+        for c in &row.cells {
+            let cell = format!("{} [{} – {}]", c.p50, c.p5, c.p95);
             let _ = write!(s, "  {cell:<30}");
         }
         let _ = writeln!(s);
@@ -63,19 +49,10 @@ pub fn render(r: &Results) -> String {
             let _ = write!(s, "  {title:<34}");
         }
         let _ = writeln!(s);
-        for p in r.policies.iter().skip(1) {
-            let _ = write!(s, "{:<name_w$}", p.name);
-            for (metric, _) in KEY_FIGURES {
-                let key = metric.key();
-                let d = p.delta_vs_baseline[key];
-                let u = unit_of(key);
-                let cell = format!(
-                    "{} [{}, {}] {}",
-                    delta(u, d.mean),
-                    delta(u, d.p5),
-                    delta(u, d.p95),
-                    super::format::p_better(&d)
-                );
+        for row in rows.iter().filter(|r| !r.is_baseline) {
+            let _ = write!(s, "{:<name_w$}", row.name);
+            for d in row.cells.iter().filter_map(|c| c.delta.as_ref()) {
+                let cell = format!("{} [{}, {}] {}", d.mean, d.p5, d.p95, d.p_better);
                 let _ = write!(s, "  {cell:<34}");
             }
             let _ = writeln!(s);

@@ -336,3 +336,34 @@ fn the_html_report_reads_on_a_phone_a_desktop_dark_screens_and_paper() {
     assert_eq!(usd_axis_label(0.5, 2.0), "$0.50");
     assert_eq!(usd_axis_label(0.0125, 0.03), "$0.0125");
 }
+
+/// The key-figure rows every front end renders: the baseline has no change column; a cheaper
+/// but less successful candidate is better on cost and worse on success, by each metric's
+/// direction; the texts are the formatted figures.
+#[test]
+fn key_figure_rows_carry_each_metrics_direction() {
+    use costplan::report::figures::{KEY_FIGURES, Verdict, key_figure_rows};
+    use costplan::sim::metrics::Metric;
+    let s = ScenarioBuilder::new()
+        .success(0.95, 0.6)
+        .policies(r#"Inline((name: "base", router: Fixed("big"))), Inline((name: "cheap", router: Fixed("small")))"#)
+        .build();
+    let r = crate::common::run(&s);
+    let rows = key_figure_rows(&r);
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0].label(), "base (baseline)");
+    assert!(rows[0].cells.iter().all(|c| c.delta.is_none()));
+    assert_eq!(rows[1].cells.len(), KEY_FIGURES.len());
+    let verdict = |m: Metric| {
+        let c = rows[1].cells.iter().find(|c| c.metric == m).unwrap();
+        c.delta.as_ref().unwrap().verdict
+    };
+    assert_eq!(verdict(Metric::CostPerRequest), Verdict::Better);
+    assert_eq!(verdict(Metric::SuccessRate), Verdict::Worse);
+    let cost = &rows[1].cells[0];
+    assert_eq!(
+        cost.p50,
+        costplan::report::format::usd(r.policies[1].metric(Metric::CostPerRequest).p50)
+    );
+    assert!(cost.delta.as_ref().unwrap().mean.starts_with("-$"), "{:?}", cost.delta);
+}

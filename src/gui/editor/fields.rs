@@ -1,7 +1,7 @@
 //! The editor's fields: numbers with units and bounds, distributions with a picker for their
 //! kind, model pickers, names renamed on Enter, and messages shown beside the field.
 
-use egui::{Color32, RichText, Ui};
+use egui::{RichText, Ui};
 
 use crate::model::Diagnostic;
 use crate::model::dist::{Dist, DistSpec, NonNegDist, ProbDist};
@@ -96,7 +96,7 @@ fn with_params(spec: &DistSpec, v: &[f64]) -> DistSpec {
 pub(super) fn error_text(ui: &mut Ui, msg: &str) {
     ui.label(
         RichText::new(format!("(!) {msg}"))
-            .color(Color32::from_rgb(220, 80, 60))
+            .color(crate::gui::rgb(crate::report::theme::WORSE))
             .small(),
     );
 }

@@ -11,7 +11,7 @@ mod traffic;
 
 use std::collections::HashMap;
 
-use egui::{Color32, RichText, Ui};
+use egui::{RichText, Ui};
 
 pub use fields::convert_kind;
 use fields::{guardrails_section, int};
@@ -142,7 +142,7 @@ fn summary_line(ui: &mut Ui, errors: &[Diagnostic]) {
             "{n} problem{}: results are from the last valid scenario",
             if n == 1 { "" } else { "s" }
         ))
-        .color(Color32::from_rgb(220, 80, 60)),
+        .color(crate::gui::rgb(crate::report::theme::WORSE)),
     };
     let line = ui.label(summary);
     if !errors.is_empty() {
