@@ -278,7 +278,21 @@ fn figure(key: &str, policy: &str, stat: &'static str, x: f64) -> Cell {
 
 /// Builds every section of the report. Charts are referred to by index into `chart_titles`.
 pub fn sections(scn: &Scenario, r: &Results, chart_titles: &[String]) -> Vec<Section> {
-    let mut out = Vec::new();
+    vec![
+        summary_section(r),
+        figures_section(r),
+        charts_section(chart_titles),
+        savings_section(r),
+        risks_section(r),
+        drivers_section(r, chart_titles),
+        assumptions(scn),
+        method(scn, r),
+        reproducibility_section(r),
+    ]
+}
+
+/// The executive summary: the recommendation, its spend, budget, saving, trade-offs and risks.
+fn summary_section(r: &Results) -> Section {
     let (best, reason) = recommend(r);
     let rec = &r.policies[best];
     let spend = rec.metric(Metric::CostTotal);
@@ -326,8 +340,25 @@ pub fn sections(scn: &Scenario, r: &Results, chart_titles: &[String]) -> Vec<Sec
             summary.push(Block::List(t));
         }
     }
-    let risks: Vec<String> = r
-        .policies
+    let risks = risk_lines(r, best);
+    summary.push(Block::Para(if risks.is_empty() {
+        "No risk needs a decision.".into()
+    } else {
+        "Risks that need a decision, by policy:".into()
+    }));
+    if !risks.is_empty() {
+        summary.push(Block::List(risks.clone()));
+    }
+    Section {
+        id: "summary",
+        title: "Executive summary".into(),
+        blocks: summary,
+    }
+}
+
+/// Each policy with risk flags, in one line ("recommended" / "not recommended" marked).
+fn risk_lines(r: &Results, best: usize) -> Vec<String> {
+    r.policies
         .iter()
         .enumerate()
         .filter(|(_, p)| !p.risk_flags.is_empty())
@@ -346,22 +377,11 @@ pub fn sections(scn: &Scenario, r: &Results, chart_titles: &[String]) -> Vec<Sec
                 .collect();
             format!("{}{role} — {}", p.name, flags.join("; "))
         })
-        .collect();
-    summary.push(Block::Para(if risks.is_empty() {
-        "No risk needs a decision.".into()
-    } else {
-        "Risks that need a decision, by policy:".into()
-    }));
-    if !risks.is_empty() {
-        summary.push(Block::List(risks.clone()));
-    }
-    out.push(Section {
-        id: "summary",
-        title: "Executive summary".into(),
-        blocks: summary,
-    });
+        .collect()
+}
 
-    // Figures.
+/// The key figures, the changes against the baseline, and every metric.
+fn figures_section(r: &Results) -> Section {
     let mut header = vec!["Policy".to_string()];
     header.extend(KEY_FIGURES.iter().map(|(_, t)| format!("{t}: p50 [p5 – p95]")));
     let figure_rows = super::figures::key_figure_rows(r);
@@ -423,13 +443,15 @@ pub fn sections(scn: &Scenario, r: &Results, chart_titles: &[String]) -> Vec<Sec
         header: all_header,
         rows: all_rows,
     });
-    out.push(Section {
+    Section {
         id: "figures",
         title: "Figures".into(),
         blocks,
-    });
+    }
+}
 
-    out.push(Section {
+fn charts_section(chart_titles: &[String]) -> Section {
+    Section {
         id: "charts",
         title: "Charts".into(),
         // The tornado chart sits in its own section, "What drives the spread".
@@ -437,9 +459,11 @@ pub fn sections(scn: &Scenario, r: &Results, chart_titles: &[String]) -> Vec<Sec
             .filter(|i| chart_titles[*i] != TORNADO_TITLE)
             .map(Block::Chart)
             .collect(),
-    });
+    }
+}
 
-    // Savings by tactic.
+/// Savings by tactic per candidate: Shapley and waterfall, on spend and on cost per success.
+fn savings_section(r: &Results) -> Section {
     let mut blocks = Vec::new();
     for p in r.policies.iter().skip(1) {
         let Some(s) = &p.savings_by_tactic else { continue };
@@ -479,13 +503,14 @@ pub fn sections(scn: &Scenario, r: &Results, chart_titles: &[String]) -> Vec<Sec
     if blocks.is_empty() {
         blocks.push(Block::Para("No candidate differs from the baseline.".into()));
     }
-    out.push(Section {
+    Section {
         id: "savings",
         title: "Savings by tactic".into(),
         blocks,
-    });
+    }
+}
 
-    // Risk flags.
+fn risks_section(r: &Results) -> Section {
     let mut flags = Vec::new();
     for p in &r.policies {
         for f in &p.risk_flags {
@@ -507,16 +532,15 @@ pub fn sections(scn: &Scenario, r: &Results, chart_titles: &[String]) -> Vec<Sec
     if let Some(note) = super::format::flags_not_evaluated(r) {
         blocks.push(Block::Para(note));
     }
-    out.push(Section {
+    Section {
         id: "risks",
         title: "Risk flags".into(),
         blocks,
-    });
+    }
+}
 
-    out.push(drivers_section(r, chart_titles));
-    out.push(assumptions(scn));
-    out.push(method(scn, r));
-    out.push(Section {
+fn reproducibility_section(r: &Results) -> Section {
+    Section {
         id: "reproducibility",
         title: "Reproducibility".into(),
         blocks: vec![Block::Para(format!(
@@ -530,14 +554,37 @@ pub fn sections(scn: &Scenario, r: &Results, chart_titles: &[String]) -> Vec<Sec
             super::format::engine_summary(&r.engine),
             thousands(r.engine.tasks_simulated)
         ))],
-    });
-    out
+    }
 }
 
 fn assumptions(scn: &Scenario) -> Section {
+    let mut blocks = vec![general_table(scn)];
+    blocks.push(Block::Para("Task classes:".into()));
+    blocks.push(classes_table(&scn.traffic));
+    blocks.push(Block::Para(
+        "Prices ($ per 1M tokens, list prices before discounts):".into(),
+    ));
+    blocks.push(prices_table(scn));
+    blocks.push(Block::Para(
+        "Models (success per class drawn once per run; latency per request):".into(),
+    ));
+    blocks.push(models_table(&scn.file));
+    blocks.push(Block::Para(
+        "Policies, and what differs between the versions (\"off\" = tactic not used):".into(),
+    ));
+    blocks.extend(policies_blocks(scn));
+    Section {
+        id: "assumptions",
+        title: "Assumptions".into(),
+        blocks,
+    }
+}
+
+/// Horizon, runs, volume, growth, weekly pattern, noise, cache TTL, guardrails.
+fn general_table(scn: &Scenario) -> Block {
     let t = &scn.traffic;
     let f = &scn.file;
-    let mut blocks = vec![Block::Table {
+    Block::Table {
         header: vec!["Assumption".into(), "Value".into()],
         rows: vec![
             vec![
@@ -580,9 +627,11 @@ fn assumptions(scn: &Scenario) -> Section {
                 .into(),
             ],
         ],
-    }];
-    blocks.push(Block::Para("Task classes:".into()));
-    blocks.push(Block::Table {
+    }
+}
+
+fn classes_table(t: &crate::model::TrafficProfile) -> Block {
+    Block::Table {
         header: [
             "Class",
             "Share",
@@ -615,10 +664,12 @@ fn assumptions(scn: &Scenario) -> Section {
                 ]
             })
             .collect(),
-    });
-    blocks.push(Block::Para(
-        "Prices ($ per 1M tokens, list prices before discounts):".into(),
-    ));
+    }
+}
+
+/// The prices of every model and embedding the scenario uses.
+fn prices_table(scn: &Scenario) -> Block {
+    let f = &scn.file;
     let mut keys: Vec<String> = f.models.values().map(|m| m.price_key.clone()).collect();
     keys.extend(
         scn.policies
@@ -627,8 +678,7 @@ fn assumptions(scn: &Scenario) -> Section {
     );
     keys.sort();
     keys.dedup();
-    let opt = |x: Option<crate::model::ron_io::NonNeg>| x.map(|v| format!("{}", v.get())).unwrap_or_else(|| "–".into());
-    blocks.push(Block::Table {
+    Block::Table {
         header: [
             "Price key",
             "Provider",
@@ -648,54 +698,58 @@ fn assumptions(scn: &Scenario) -> Section {
         rows: keys
             .iter()
             .filter_map(|k| scn.prices.get(k).map(|p| (k, p)))
-            .map(|(k, p)| {
-                vec![
-                    k.clone().into(),
-                    p.provider.clone().into(),
-                    format!("{}", p.input_usd_per_mtok.get()).into(),
-                    format!("{}", p.output_usd_per_mtok.get()).into(),
-                    opt(p.cache_read_usd_per_mtok).into(),
-                    format!(
-                        "{} / {}",
-                        opt(p.cache_write_usd_per_mtok),
-                        opt(p.cache_write_1h_usd_per_mtok)
-                    )
-                    .into(),
-                    match p.cache_min_tokens() {
-                        (n, true) => thousands(n),
-                        (n, false) => format!("{} (assumed)", thousands(n)),
-                    }
-                    .into(),
-                    format!(
-                        "{} / {}",
-                        opt(p.batch_input_usd_per_mtok),
-                        opt(p.batch_output_usd_per_mtok)
-                    )
-                    .into(),
-                    p.long_context
-                        .iter()
-                        .map(|t| {
-                            format!(
-                                ">{}: {} / {}",
-                                t.above_input_tokens,
-                                t.input_usd_per_mtok.get(),
-                                t.output_usd_per_mtok.get()
-                            )
-                        })
-                        .collect::<Vec<_>>()
-                        .join("; ")
-                        .into(),
-                    format!("×{}", scn.discount_for(k)).into(),
-                    p.as_of.clone().into(),
-                    p.source.clone().into(),
-                ]
-            })
+            .map(|(k, p)| price_row(scn, k, p))
             .collect(),
-    });
-    blocks.push(Block::Para(
-        "Models (success per class drawn once per run; latency per request):".into(),
-    ));
-    blocks.push(Block::Table {
+    }
+}
+
+/// One price-table entry as the report shows it.
+fn price_row(scn: &Scenario, k: &str, p: &crate::model::ModelPrice) -> Vec<Cell> {
+    let opt = |x: Option<crate::model::ron_io::NonNeg>| x.map(|v| format!("{}", v.get())).unwrap_or_else(|| "–".into());
+    vec![
+        k.to_string().into(),
+        p.provider.clone().into(),
+        format!("{}", p.input_usd_per_mtok.get()).into(),
+        format!("{}", p.output_usd_per_mtok.get()).into(),
+        opt(p.cache_read_usd_per_mtok).into(),
+        format!(
+            "{} / {}",
+            opt(p.cache_write_usd_per_mtok),
+            opt(p.cache_write_1h_usd_per_mtok)
+        )
+        .into(),
+        match p.cache_min_tokens() {
+            (n, true) => thousands(n),
+            (n, false) => format!("{} (assumed)", thousands(n)),
+        }
+        .into(),
+        format!(
+            "{} / {}",
+            opt(p.batch_input_usd_per_mtok),
+            opt(p.batch_output_usd_per_mtok)
+        )
+        .into(),
+        p.long_context
+            .iter()
+            .map(|t| {
+                format!(
+                    ">{}: {} / {}",
+                    t.above_input_tokens,
+                    t.input_usd_per_mtok.get(),
+                    t.output_usd_per_mtok.get()
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+            .into(),
+        format!("×{}", scn.discount_for(k)).into(),
+        p.as_of.clone().into(),
+        p.source.clone().into(),
+    ]
+}
+
+fn models_table(f: &crate::model::ScenarioFile) -> Block {
+    Block::Table {
         header: [
             "Model",
             "Price key",
@@ -725,10 +779,12 @@ fn assumptions(scn: &Scenario) -> Section {
                 ]
             })
             .collect(),
-    });
-    blocks.push(Block::Para(
-        "Policies, and what differs between the versions (\"off\" = tactic not used):".into(),
-    ));
+    }
+}
+
+/// Each tactic that some version uses, side by side, and the versions' notes.
+fn policies_blocks(scn: &Scenario) -> Vec<Block> {
+    let mut blocks = Vec::new();
     let mut header = vec!["Tactic".to_string()];
     header.extend(
         scn.policies
@@ -762,11 +818,7 @@ fn assumptions(scn: &Scenario) -> Section {
     if !notes.is_empty() {
         blocks.push(Block::List(notes));
     }
-    Section {
-        id: "assumptions",
-        title: "Assumptions".into(),
-        blocks,
-    }
+    blocks
 }
 
 fn method(scn: &Scenario, r: &Results) -> Section {
