@@ -512,131 +512,11 @@ impl Scenario {
             }
         }
 
-        // Scenario-level checks.
-        if file.name.trim().is_empty() {
-            d.push(&root.field("name"), "a scenario needs a name");
-        }
-        super::limits::check_value(
-            &mut d,
-            &root.field("prompt_cache_ttl_minutes"),
-            file.prompt_cache_ttl_minutes.get(),
-            (0.0, super::limits::MAX_PROMPT_CACHE_TTL_MINUTES),
-            "minutes",
-        );
-        if !(1..=super::limits::MAX_HORIZON_DAYS).contains(&file.horizon_days) {
-            d.push(
-                &root.field("horizon_days"),
-                format!("expected 1 to 3660 days, found {}", file.horizon_days),
-            );
-        }
-        if !(1..=100_000).contains(&file.runs) {
-            d.push(
-                &root.field("runs"),
-                format!("expected 1 to 100000 runs, found {}", file.runs),
-            );
-        }
-        let risk = file.guardrails.budget_risk.get();
-        if !(risk > 0.0 && risk < 1.0) {
-            d.push(
-                &root.field("guardrails").field("budget_risk"),
-                format!("expected a risk above 0 and below 1 (0.10 = 10%), found {risk}"),
-            );
-        }
-        if let Some(s) = &file.start_date
-            && !super::prices::is_iso_date(s)
-        {
-            d.push(
-                &root.field("start_date"),
-                format!("expected a date written YYYY-MM-DD, found {s:?}"),
-            );
-        }
-        if file.models.is_empty() {
-            d.push(&root.field("models"), "a scenario needs at least one model");
-        }
-        if file.models.len() > super::limits::MAX_MODELS {
-            d.push(
-                &root.field("models"),
-                format!(
-                    "a scenario holds at most {} models, found {}",
-                    super::limits::MAX_MODELS,
-                    file.models.len()
-                ),
-            );
-        }
-        if !file.models.contains_key(&file.default_model) {
-            d.push(
-                &root.field("default_model"),
-                unknown("model", &file.default_model, file.models.keys()),
-            );
-        }
-        if file.policies.is_empty() {
-            d.push(&root.field("policies"), "a scenario needs at least one policy");
-        }
+        check_settings(&file, &mut d);
 
         if let (Some(prices), Some(traffic)) = (&prices, &traffic) {
-            let class_names: Vec<&String> = traffic.classes.iter().map(|c| &c.name).collect();
-            for (m, prof) in &file.models {
-                let at = root.field("models").key(m);
-                let ms = (0.0, super::limits::MAX_LATENCY_MS);
-                super::limits::check_dist(&mut d, &at.field("ttft_ms"), &prof.ttft_ms.0, ms, "ms");
-                super::limits::check_dist(
-                    &mut d,
-                    &at.field("output_tokens_per_s"),
-                    &prof.output_tokens_per_s.0,
-                    super::limits::OUTPUT_TOKENS_PER_S,
-                    "tokens per second",
-                );
-                super::limits::check_dist(
-                    &mut d,
-                    &at.field("reasoning_tokens"),
-                    &prof.reasoning_tokens.0,
-                    (0.0, super::limits::MAX_TOKENS_PER_REQUEST),
-                    "tokens",
-                );
-                match prices.get(&prof.price_key) {
-                    None => d.push(
-                        &at.field("price_key"),
-                        unknown("price key", &prof.price_key, prices.models.keys()),
-                    ),
-                    Some(p) if p.kind != ModelKind::Chat => d.push(
-                        &at.field("price_key"),
-                        format!("{:?} is an embedding model, not a chat model", prof.price_key),
-                    ),
-                    _ => {}
-                }
-                for c in &class_names {
-                    if !prof.success.contains_key(*c) {
-                        d.push(
-                            &at.field("success"),
-                            format!("no success probability for the task class {c:?}"),
-                        );
-                    }
-                }
-                for c in prof.success.keys() {
-                    if !class_names.contains(&c) {
-                        d.push(
-                            &at.field("success").key(c),
-                            unknown("task class", c, class_names.iter().copied()),
-                        );
-                    }
-                }
-            }
-            for pv in file.discounts.providers.keys() {
-                if !prices.models.values().any(|p| &p.provider == pv) {
-                    d.push(
-                        &root.field("discounts").field("providers").key(pv),
-                        format!("no model in the price table has the provider {pv:?}"),
-                    );
-                }
-            }
-            for m in file.discounts.models.keys() {
-                if prices.get(m).is_none() {
-                    d.push(
-                        &root.field("discounts").field("models").key(m),
-                        unknown("price key", m, prices.models.keys()),
-                    );
-                }
-            }
+            check_models(&file, prices, traffic, &mut d);
+            check_discounts(&file, prices, &mut d);
             let owners = traffic.owners();
             for (i, p) in policies.iter().enumerate() {
                 if let Some(p) = p {
@@ -718,6 +598,145 @@ fn unknown<'a, S: AsRef<str> + 'a>(what: &str, name: &str, known: impl Iterator<
         format!("unknown {what} {name:?}; expected one of: {}", known.join(", "))
     } else {
         format!("unknown {what} {name:?} ({} are defined)", known.len())
+    }
+}
+
+/// The scenario's own settings: name, cache TTL, horizon, runs, budget risk, start date, that
+/// there are models (not too many) and policies, and that the default model is one of them.
+fn check_settings(file: &ScenarioFile, d: &mut Diagnostics) {
+    let root = FieldPath::root();
+    if file.name.trim().is_empty() {
+        d.push(&root.field("name"), "a scenario needs a name");
+    }
+    super::limits::check_value(
+        d,
+        &root.field("prompt_cache_ttl_minutes"),
+        file.prompt_cache_ttl_minutes.get(),
+        (0.0, super::limits::MAX_PROMPT_CACHE_TTL_MINUTES),
+        "minutes",
+    );
+    if !(1..=super::limits::MAX_HORIZON_DAYS).contains(&file.horizon_days) {
+        d.push(
+            &root.field("horizon_days"),
+            format!("expected 1 to 3660 days, found {}", file.horizon_days),
+        );
+    }
+    if !(1..=100_000).contains(&file.runs) {
+        d.push(
+            &root.field("runs"),
+            format!("expected 1 to 100000 runs, found {}", file.runs),
+        );
+    }
+    let risk = file.guardrails.budget_risk.get();
+    if !(risk > 0.0 && risk < 1.0) {
+        d.push(
+            &root.field("guardrails").field("budget_risk"),
+            format!("expected a risk above 0 and below 1 (0.10 = 10%), found {risk}"),
+        );
+    }
+    if let Some(s) = &file.start_date
+        && !super::prices::is_iso_date(s)
+    {
+        d.push(
+            &root.field("start_date"),
+            format!("expected a date written YYYY-MM-DD, found {s:?}"),
+        );
+    }
+    if file.models.is_empty() {
+        d.push(&root.field("models"), "a scenario needs at least one model");
+    }
+    if file.models.len() > super::limits::MAX_MODELS {
+        d.push(
+            &root.field("models"),
+            format!(
+                "a scenario holds at most {} models, found {}",
+                super::limits::MAX_MODELS,
+                file.models.len()
+            ),
+        );
+    }
+    if !file.models.contains_key(&file.default_model) {
+        d.push(
+            &root.field("default_model"),
+            unknown("model", &file.default_model, file.models.keys()),
+        );
+    }
+    if file.policies.is_empty() {
+        d.push(&root.field("policies"), "a scenario needs at least one policy");
+    }
+}
+
+/// Each model: latencies, speed and reasoning within bounds, a chat price key, a success rate
+/// for every class and none for a class that does not exist.
+fn check_models(file: &ScenarioFile, prices: &PriceTable, traffic: &TrafficProfile, d: &mut Diagnostics) {
+    let root = FieldPath::root();
+    let class_names: Vec<&String> = traffic.classes.iter().map(|c| &c.name).collect();
+    for (m, prof) in &file.models {
+        let at = root.field("models").key(m);
+        let ms = (0.0, super::limits::MAX_LATENCY_MS);
+        super::limits::check_dist(d, &at.field("ttft_ms"), &prof.ttft_ms.0, ms, "ms");
+        super::limits::check_dist(
+            d,
+            &at.field("output_tokens_per_s"),
+            &prof.output_tokens_per_s.0,
+            super::limits::OUTPUT_TOKENS_PER_S,
+            "tokens per second",
+        );
+        super::limits::check_dist(
+            d,
+            &at.field("reasoning_tokens"),
+            &prof.reasoning_tokens.0,
+            (0.0, super::limits::MAX_TOKENS_PER_REQUEST),
+            "tokens",
+        );
+        match prices.get(&prof.price_key) {
+            None => d.push(
+                &at.field("price_key"),
+                unknown("price key", &prof.price_key, prices.models.keys()),
+            ),
+            Some(p) if p.kind != ModelKind::Chat => d.push(
+                &at.field("price_key"),
+                format!("{:?} is an embedding model, not a chat model", prof.price_key),
+            ),
+            _ => {}
+        }
+        for c in &class_names {
+            if !prof.success.contains_key(*c) {
+                d.push(
+                    &at.field("success"),
+                    format!("no success probability for the task class {c:?}"),
+                );
+            }
+        }
+        for c in prof.success.keys() {
+            if !class_names.contains(&c) {
+                d.push(
+                    &at.field("success").key(c),
+                    unknown("task class", c, class_names.iter().copied()),
+                );
+            }
+        }
+    }
+}
+
+/// Discounts name providers and price keys of the table.
+fn check_discounts(file: &ScenarioFile, prices: &PriceTable, d: &mut Diagnostics) {
+    let root = FieldPath::root();
+    for pv in file.discounts.providers.keys() {
+        if !prices.models.values().any(|p| &p.provider == pv) {
+            d.push(
+                &root.field("discounts").field("providers").key(pv),
+                format!("no model in the price table has the provider {pv:?}"),
+            );
+        }
+    }
+    for m in file.discounts.models.keys() {
+        if prices.get(m).is_none() {
+            d.push(
+                &root.field("discounts").field("models").key(m),
+                unknown("price key", m, prices.models.keys()),
+            );
+        }
     }
 }
 
