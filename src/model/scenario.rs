@@ -785,6 +785,35 @@ fn validate_policy(
             "ms",
         );
     }
+    check_router(p, at, file, traffic, owners, d);
+    check_components(p, at, file, prices, traffic, d);
+    if let Some(b) = &p.budget {
+        let bat = at.field("budget");
+        if let OnBreach::Downgrade(m) = &b.on_breach {
+            model(d, bat.field("on_breach"), m);
+        }
+        for o in b.owner_caps_usd.keys() {
+            if !owners.contains(o) {
+                d.push(&bat.field("owner_caps_usd").key(o), unknown("owner", o, owners.iter()));
+            }
+        }
+    }
+}
+
+/// The router's models, rule targets, cascade stages and verifier.
+fn check_router(
+    p: &Policy,
+    at: &FieldPath,
+    file: &ScenarioFile,
+    traffic: &TrafficProfile,
+    owners: &[String],
+    d: &mut Diagnostics,
+) {
+    let model = |d: &mut Diagnostics, path: FieldPath, m: &str| {
+        if !file.models.contains_key(m) {
+            d.push(&path, unknown("model", m, file.models.keys()));
+        }
+    };
     if let Some(r) = &p.router {
         let rat = at.field("router");
         match r {
@@ -847,6 +876,18 @@ fn validate_policy(
             }
         }
     }
+}
+
+/// The semantic cache's embedding, the context cap against the prefixes, and the prompt-cache
+/// TTL against what each model's provider offers.
+fn check_components(
+    p: &Policy,
+    at: &FieldPath,
+    file: &ScenarioFile,
+    prices: &PriceTable,
+    traffic: &TrafficProfile,
+    d: &mut Diagnostics,
+) {
     if let Some(sc) = &p.semantic_cache {
         let f = at.field("semantic_cache").field("embedding_price_key");
         match prices.get(&sc.embedding_price_key) {
@@ -911,17 +952,6 @@ fn validate_policy(
                         price.provider, offered[0], offered[1]
                     ),
                 );
-            }
-        }
-    }
-    if let Some(b) = &p.budget {
-        let bat = at.field("budget");
-        if let OnBreach::Downgrade(m) = &b.on_breach {
-            model(d, bat.field("on_breach"), m);
-        }
-        for o in b.owner_caps_usd.keys() {
-            if !owners.contains(o) {
-                d.push(&bat.field("owner_caps_usd").key(o), unknown("owner", o, owners.iter()));
             }
         }
     }
