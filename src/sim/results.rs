@@ -621,7 +621,6 @@ pub fn simulate(scn: &Scenario, opts: &SimOptions, ctl: &Control) -> Result<Resu
     let start = Instant::now();
     let seed = opts.seed.unwrap_or(scn.file.seed);
     let runs = opts.runs.unwrap_or(scn.file.runs).max(1);
-    let base = &scn.policies[scn.baseline];
     let Plan {
         shown,
         sim_policies,
@@ -630,39 +629,112 @@ pub fn simulate(scn: &Scenario, opts: &SimOptions, ctl: &Control) -> Result<Resu
     let mut compiled = Compiled::new(scn, &sim_policies)?;
     compiled.sample_per_day = sample_per_day(scn, opts, sim_policies.len(), runs);
     let per_run = run_all(&compiled, seed, runs, ctl)?;
-    let tasks: f64 = per_run.iter().map(|r| r[0].values[m::TASKS]).sum();
-    let simulated: f64 = per_run.iter().map(|r| r[0].tasks_simulated).sum();
     let wall = start.elapsed().as_secs_f64();
+    let ctx = Summarise {
+        scn,
+        opts,
+        seed,
+        compiled: &compiled,
+        per_run: &per_run,
+        attributions: &attributions,
+        inputs: super::sensitivity::inputs(&compiled),
+        horizon: scn.file.horizon_days as usize,
+    };
+    let mut results: Vec<PolicyResult> = shown.iter().enumerate().map(|(pi, p)| ctx.policy(pi, p)).collect();
+    for pi in 0..results.len() {
+        let guard = &scn.file.guardrails;
+        let flags = risk_flags(&results[pi], &per_run, pi, guard, shown[pi].budget.as_ref(), scn);
+        results[pi].risk_flags = flags;
+    }
+    Ok(Results {
+        scenario: scn.file.name.clone(),
+        costplan_version: env!("CARGO_PKG_VERSION"),
+        seed,
+        runs,
+        horizon_days: scn.file.horizon_days,
+        start_date: scn.file.start_date.clone(),
+        scenario_hash: format!("{:016x}", scn.content_hash),
+        owners: compiled.owners.clone(),
+        models: compiled.models.iter().map(|md| md.name.clone()).collect(),
+        policies: results,
+        engine: engine_info(&compiled, &per_run, sim_policies.len(), wall),
+    })
+}
 
-    let horizon = scn.file.horizon_days as usize;
-    let guard = &scn.file.guardrails;
-    let inputs = super::sensitivity::inputs(&compiled);
-    let mut results = Vec::new();
-    for (pi, p) in shown.iter().enumerate() {
+/// What every policy's summary draws on.
+struct Summarise<'a> {
+    scn: &'a Scenario,
+    opts: &'a SimOptions,
+    seed: u64,
+    compiled: &'a Compiled,
+    per_run: &'a [Vec<RunMetrics>],
+    attributions: &'a [Attribution],
+    inputs: Vec<super::sensitivity::Input>,
+    horizon: usize,
+}
+
+impl Summarise<'_> {
+    /// Policy `pi`'s figures over the runs (its risk flags are added after).
+    fn policy(&self, pi: usize, p: &Policy) -> PolicyResult {
+        let (scn, opts, per_run) = (self.scn, self.opts, self.per_run);
+        let base = &scn.policies[scn.baseline];
         let runs_p: Vec<RunMetrics> = per_run.iter().map(|r| r[pi].clone()).collect();
         let metrics = METRICS
             .iter()
             .enumerate()
             .map(|(k, def)| (def.key, Summary::of(runs_p.iter().map(|r| r.values[k]))))
             .collect();
-        let mut delta = BTreeMap::new();
-        if pi > 0 {
-            for (k, def) in METRICS.iter().enumerate() {
-                // A run without a breach is censored at the horizon: its breach day is "later
-                // than the last day", not missing (dropping it would hide the best outcome).
-                let value = |r: &RunMetrics| match k {
-                    m::FIRST_BREACH_DAY if r.values[m::BUDGET_BREACHED] == 0.0 => horizon as f64,
-                    _ => r.values[k],
-                };
-                let pairs: Vec<(f64, f64)> = per_run.iter().map(|r| (value(&r[pi]), value(&r[0]))).collect();
-                delta.insert(def.key, paired_delta(&pairs, def.lower_is_better));
-            }
+        let (spend_by_owner, spend_by_model) = self.spend_by(p, &runs_p);
+        let (risk_periods, budget_risk) = self.budget_risk(p, &runs_p);
+        PolicyResult {
+            name: p.name.clone(),
+            version: p.version.clone(),
+            notes: p.notes.clone(),
+            is_baseline: pi == 0,
+            metrics,
+            delta_vs_baseline: if pi > 0 { self.deltas(pi) } else { BTreeMap::new() },
+            savings_by_tactic: self
+                .attributions
+                .iter()
+                .find(|a| a.candidate == pi)
+                .map(|a| savings(a, per_run)),
+            differs_in: base.differing_tactics(p),
+            cumulative_spend_usd: cumulative_band(&runs_p, self.horizon),
+            spend_by_owner,
+            spend_by_model,
+            budget: p.budget.as_ref().map(|b| self.budget_line(b, &runs_p, &risk_periods)),
+            budget_risk,
+            sensitivity: super::sensitivity::of_policy(self.seed, per_run, pi, &self.reachable_inputs(pi, p)),
+            risk_flags: Vec::new(),
+            risk_flags_not_evaluated: if pi > 0 && opts.skip_attribution {
+                vec![RiskKind::FalseSavingsByTactic, RiskKind::BadIncentive]
+            } else {
+                Vec::new()
+            },
+            runs: runs_p,
         }
-        let savings = attributions
-            .iter()
-            .find(|a| a.candidate == pi)
-            .map(|a| savings(a, &per_run));
-        let cumulative = cumulative_band(&runs_p, horizon);
+    }
+
+    /// Every metric of candidate `pi` against the baseline, run by run.
+    fn deltas(&self, pi: usize) -> BTreeMap<&'static str, Delta> {
+        let (per_run, horizon) = (self.per_run, self.horizon);
+        let mut delta = BTreeMap::new();
+        for (k, def) in METRICS.iter().enumerate() {
+            // A run without a breach is censored at the horizon: its breach day is "later
+            // than the last day", not missing (dropping it would hide the best outcome).
+            let value = |r: &RunMetrics| match k {
+                m::FIRST_BREACH_DAY if r.values[m::BUDGET_BREACHED] == 0.0 => horizon as f64,
+                _ => r.values[k],
+            };
+            let pairs: Vec<(f64, f64)> = per_run.iter().map(|r| (value(&r[pi]), value(&r[0]))).collect();
+            delta.insert(def.key, paired_delta(&pairs, def.lower_is_better));
+        }
+        delta
+    }
+
+    /// Spend by owner and by model (embeddings as a model of their own).
+    fn spend_by(&self, p: &Policy, runs_p: &[RunMetrics]) -> (Vec<Named>, Vec<Named>) {
+        let compiled = self.compiled;
         let spend_by_owner = compiled
             .owners
             .iter()
@@ -687,6 +759,12 @@ pub fn simulate(scn: &Scenario, opts: &SimOptions, ctl: &Control) -> Result<Resu
                 usd: Summary::of(runs_p.iter().map(|r| r.spend_embedding_usd)),
             });
         }
+        (spend_by_owner, spend_by_model)
+    }
+
+    /// The budget periods (the policy's, else months) and the defensible budget over them.
+    fn budget_risk(&self, p: &Policy, runs_p: &[RunMetrics]) -> (Vec<u32>, BudgetRisk) {
+        let (scn, opts, horizon) = (self.scn, self.opts, self.horizon);
         let (risk_period, risk_periods) = match &p.budget {
             Some(b) => (
                 if b.period == BudgetPeriod::Day { "day" } else { "month" },
@@ -698,7 +776,7 @@ pub fn simulate(scn: &Scenario, opts: &SimOptions, ctl: &Control) -> Result<Resu
             ),
         };
         let budget_risk = budget_risk(
-            &runs_p,
+            runs_p,
             &risk_periods,
             risk_period,
             opts.budget_risk
@@ -706,108 +784,83 @@ pub fn simulate(scn: &Scenario, opts: &SimOptions, ctl: &Control) -> Result<Resu
                 .unwrap_or(scn.file.guardrails.budget_risk.get()),
             p.budget.is_some(),
         );
-        // A model's success rates reach a policy's figures only if the policy calls the model
-        // (for the saving, the baseline's models too).
+        (risk_periods, budget_risk)
+    }
+
+    /// The uncertain inputs that can reach policy `pi`'s figures: a model's success rates only
+    /// if the policy calls the model (for the saving, the baseline's models too).
+    fn reachable_inputs(&self, pi: usize, p: &Policy) -> Vec<super::sensitivity::Input> {
+        let scn = self.scn;
+        let base = &scn.policies[scn.baseline];
         let mut used: Vec<&str> = p.models_used(&scn.file.default_model);
         if pi > 0 {
             used.extend(base.models_used(&scn.file.default_model));
         }
-        let reachable: Vec<super::sensitivity::Input> = inputs
+        self.inputs
             .iter()
             .filter(|i| match i.model() {
                 Some(m) => used.contains(&m),
                 None => true,
             })
             .cloned()
-            .collect();
-        let sensitivity = super::sensitivity::of_policy(seed, &per_run, pi, &reachable);
-        let budget = p.budget.as_ref().map(|b| {
-            let n_buckets = if b.scope == BudgetScope::PerOwner {
-                compiled.owners.len()
-            } else {
-                1
-            };
-            let cap: f64 = if b.scope == BudgetScope::PerOwner {
-                compiled
-                    .owners
-                    .iter()
-                    .map(|o| b.owner_caps_usd.get(o).map(|c| c.get()).unwrap_or(b.cap_usd.get()))
-                    .sum()
-            } else {
-                b.cap_usd.get() * n_buckets as f64
-            };
-            // The budget's periods, already worked out for its risk above.
-            let periods = &risk_periods;
-            BudgetLine {
-                scope: if b.scope == BudgetScope::PerOwner {
-                    "per_owner"
-                } else {
-                    "total"
-                },
-                period: if b.period == BudgetPeriod::Day { "day" } else { "month" },
-                cap_usd: cap,
-                cumulative_cap_usd: periods.iter().map(|k| cap * f64::from(k + 1)).collect(),
-                p_breach: runs_p
-                    .iter()
-                    .filter(|r| r.values[m::FIRST_BREACH_DAY].is_finite())
-                    .count() as f64
-                    / runs_p.len() as f64,
-            }
-        });
-        results.push(PolicyResult {
-            name: p.name.clone(),
-            version: p.version.clone(),
-            notes: p.notes.clone(),
-            is_baseline: pi == 0,
-            metrics,
-            delta_vs_baseline: delta,
-            savings_by_tactic: savings,
-            differs_in: base.differing_tactics(p),
-            cumulative_spend_usd: cumulative,
-            spend_by_owner,
-            spend_by_model,
-            budget,
-            budget_risk,
-            sensitivity,
-            risk_flags: Vec::new(),
-            risk_flags_not_evaluated: if pi > 0 && opts.skip_attribution {
-                vec![RiskKind::FalseSavingsByTactic, RiskKind::BadIncentive]
-            } else {
-                Vec::new()
-            },
-            runs: runs_p,
-        });
+            .collect()
     }
-    for pi in 0..results.len() {
-        let flags = risk_flags(&results[pi], &per_run, pi, guard, shown[pi].budget.as_ref(), scn);
-        results[pi].risk_flags = flags;
-    }
-    Ok(Results {
-        scenario: scn.file.name.clone(),
-        costplan_version: env!("CARGO_PKG_VERSION"),
-        seed,
-        runs,
-        horizon_days: scn.file.horizon_days,
-        start_date: scn.file.start_date.clone(),
-        scenario_hash: format!("{:016x}", scn.content_hash),
-        owners: compiled.owners.clone(),
-        models: compiled.models.iter().map(|md| md.name.clone()).collect(),
-        policies: results,
-        engine: EngineInfo {
-            name: if compiled.sample_per_day.is_some() {
-                "sampled"
+
+    /// The budget as the report shows it: its cap per period, cumulative, and how often it breaks.
+    fn budget_line(&self, b: &crate::model::policy::Budget, runs_p: &[RunMetrics], risk_periods: &[u32]) -> BudgetLine {
+        let compiled = self.compiled;
+        let n_buckets = if b.scope == BudgetScope::PerOwner {
+            compiled.owners.len()
+        } else {
+            1
+        };
+        let cap: f64 = if b.scope == BudgetScope::PerOwner {
+            compiled
+                .owners
+                .iter()
+                .map(|o| b.owner_caps_usd.get(o).map(|c| c.get()).unwrap_or(b.cap_usd.get()))
+                .sum()
+        } else {
+            b.cap_usd.get() * n_buckets as f64
+        };
+        // The budget's periods, already worked out for its risk.
+        let periods = risk_periods;
+        BudgetLine {
+            scope: if b.scope == BudgetScope::PerOwner {
+                "per_owner"
             } else {
-                "exact"
+                "total"
             },
-            sample_per_day: compiled.sample_per_day,
-            share_simulated: if tasks > 0.0 { simulated / tasks } else { 1.0 },
-            sampling_noise_share: compiled.sample_per_day.map(|_| sampling_noise_share(&per_run)),
-            tasks_simulated: (simulated * sim_policies.len() as f64) as u64,
-            policies_simulated: sim_policies.len(),
-            wall_seconds: wall,
-            threads: rayon::current_num_threads(),
+            period: if b.period == BudgetPeriod::Day { "day" } else { "month" },
+            cap_usd: cap,
+            cumulative_cap_usd: periods.iter().map(|k| cap * f64::from(k + 1)).collect(),
+            p_breach: runs_p
+                .iter()
+                .filter(|r| r.values[m::FIRST_BREACH_DAY].is_finite())
+                .count() as f64
+                / runs_p.len() as f64,
+        }
+    }
+}
+
+/// Which engine ran, how much of the traffic it simulated, its sampling noise and its time.
+fn engine_info(compiled: &Compiled, per_run: &[Vec<RunMetrics>], policies: usize, wall: f64) -> EngineInfo {
+    let tasks: f64 = per_run.iter().map(|r| r[0].values[m::TASKS]).sum();
+    let simulated: f64 = per_run.iter().map(|r| r[0].tasks_simulated).sum();
+    EngineInfo {
+        name: if compiled.sample_per_day.is_some() {
+            "sampled"
+        } else {
+            "exact"
         },
-    })
+        sample_per_day: compiled.sample_per_day,
+        share_simulated: if tasks > 0.0 { simulated / tasks } else { 1.0 },
+        sampling_noise_share: compiled.sample_per_day.map(|_| sampling_noise_share(per_run)),
+        tasks_simulated: (simulated * policies as f64) as u64,
+        policies_simulated: policies,
+        wall_seconds: wall,
+        threads: rayon::current_num_threads(),
+    }
 }
 
 /// The standard error sampling adds to the baseline's cost per request (median over runs), as a
