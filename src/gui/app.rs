@@ -567,53 +567,7 @@ impl CostPlanApp {
 
     fn menu(&mut self, ui: &mut egui::Ui) {
         egui::MenuBar::new().ui(ui, |ui| {
-            ui.menu_button("File", |ui| {
-                if ui
-                    .add(egui::Button::new("Open scenario…").shortcut_text("Ctrl+O"))
-                    .clicked()
-                {
-                    self.open_dialog(DialogPurpose::OpenScenario);
-                }
-                if ui.button("Open traffic profile…").clicked() {
-                    self.open_dialog(DialogPurpose::OpenTraffic);
-                }
-                if ui.button("Open price table… (RON or LiteLLM JSON)").clicked() {
-                    self.open_dialog(DialogPurpose::OpenPrices);
-                }
-                if ui.button("Import traffic from logs…").clicked() {
-                    self.open_dialog(DialogPurpose::ImportLogs);
-                }
-                ui.menu_button("Recent files", |ui| {
-                    if self.recent.is_empty() {
-                        ui.label("none yet");
-                    }
-                    for p in self.recent.clone() {
-                        if ui.button(p.display().to_string()).clicked() {
-                            self.request_open(p);
-                        }
-                    }
-                });
-                ui.separator();
-                if ui.add(egui::Button::new("Save").shortcut_text("Ctrl+S")).clicked() {
-                    self.save();
-                }
-                if ui
-                    .add(egui::Button::new("Save as…").shortcut_text("Ctrl+Shift+S"))
-                    .clicked()
-                {
-                    self.open_dialog(DialogPurpose::SaveAs);
-                }
-                if ui
-                    .add(egui::Button::new("Export report…").shortcut_text("Ctrl+E"))
-                    .clicked()
-                {
-                    self.open_dialog(DialogPurpose::ExportReport);
-                }
-                ui.separator();
-                if ui.add(egui::Button::new("Quit").shortcut_text("Ctrl+Q")).clicked() {
-                    ui.ctx().send_viewport_cmd(egui::ViewportCommand::Close);
-                }
-            });
+            ui.menu_button("File", |ui| self.file_menu(ui));
             ui.menu_button("Edit", |ui| {
                 if ui
                     .add_enabled(self.doc.can_undo(), egui::Button::new("Undo").shortcut_text("Ctrl+Z"))
@@ -661,6 +615,54 @@ impl CostPlanApp {
         });
     }
 
+    fn file_menu(&mut self, ui: &mut egui::Ui) {
+        if ui
+            .add(egui::Button::new("Open scenario…").shortcut_text("Ctrl+O"))
+            .clicked()
+        {
+            self.open_dialog(DialogPurpose::OpenScenario);
+        }
+        if ui.button("Open traffic profile…").clicked() {
+            self.open_dialog(DialogPurpose::OpenTraffic);
+        }
+        if ui.button("Open price table… (RON or LiteLLM JSON)").clicked() {
+            self.open_dialog(DialogPurpose::OpenPrices);
+        }
+        if ui.button("Import traffic from logs…").clicked() {
+            self.open_dialog(DialogPurpose::ImportLogs);
+        }
+        ui.menu_button("Recent files", |ui| {
+            if self.recent.is_empty() {
+                ui.label("none yet");
+            }
+            for p in self.recent.clone() {
+                if ui.button(p.display().to_string()).clicked() {
+                    self.request_open(p);
+                }
+            }
+        });
+        ui.separator();
+        if ui.add(egui::Button::new("Save").shortcut_text("Ctrl+S")).clicked() {
+            self.save();
+        }
+        if ui
+            .add(egui::Button::new("Save as…").shortcut_text("Ctrl+Shift+S"))
+            .clicked()
+        {
+            self.open_dialog(DialogPurpose::SaveAs);
+        }
+        if ui
+            .add(egui::Button::new("Export report…").shortcut_text("Ctrl+E"))
+            .clicked()
+        {
+            self.open_dialog(DialogPurpose::ExportReport);
+        }
+        ui.separator();
+        if ui.add(egui::Button::new("Quit").shortcut_text("Ctrl+Q")).clicked() {
+            ui.ctx().send_viewport_cmd(egui::ViewportCommand::Close);
+        }
+    }
+
     /// The window title: the file (or the bundled default) and a mark for unsaved changes.
     pub fn window_title(&self) -> String {
         format!("{} — CostPlan", self.doc.title(false))
@@ -684,90 +686,9 @@ impl CostPlanApp {
         ui.horizontal(|ui| {
             ui.label(self.doc.title(true));
             ui.separator();
-            if self.running() {
-                let (d, t) = self.runner.progress();
-                let frac = if t > 0 { d as f32 / t as f32 } else { 0.0 };
-                let left = self.runner.time_left();
-                let text = match (t, left) {
-                    (0, _) => "starting…".to_string(),
-                    (_, Some(left)) if left.as_secs_f64() >= 2.0 => {
-                        format!("simulating {d}/{t} runs · about {} left", duration_words(left))
-                    }
-                    _ => format!("simulating {d}/{t} runs"),
-                };
-                ui.add(egui::ProgressBar::new(frac).desired_width(260.0).text(text));
-                if ui.button("Cancel").clicked() {
-                    self.cancel_run();
-                }
-                if let Some(w) = self.runner.estimate.filter(|w| w.seconds >= LONG_RUN_NOTICE_S) {
-                    ui.label(
-                        RichText::new(format!(
-                            "full run: ≈ {} · {}",
-                            crate::report::format::seconds_words(w.seconds),
-                            crate::report::format::bytes_words(w.memory_bytes)
-                        ))
-                        .color(super::rgb(crate::report::theme::WARNING)),
-                    )
-                    .on_hover_text(format!(
-                        "Estimated before starting: {}. Earlier passes show figures meanwhile; a sampled engine is much faster.",
-                        crate::report::format::work_summary(&w)
-                    ));
-                }
-            } else if ui.button("Run again").on_hover_text("Ctrl+R").clicked() {
-                self.start_run();
-            }
-            let sampled = EngineChoice::Sampled(crate::sim::results::DEFAULT_SAMPLE_PER_DAY);
-            let label = |e: EngineChoice| match e {
-                EngineChoice::Auto => "auto".to_string(),
-                EngineChoice::Exact => "exact".to_string(),
-                EngineChoice::Sampled(k) => {
-                    format!(
-                        "sampled, {} tasks a day",
-                        crate::report::format::thousands(u64::from(k))
-                    )
-                }
-            };
-            let before = self.runner.engine;
-            egui::ComboBox::from_label("Engine")
-                .selected_text(label(self.runner.engine))
-                .show_ui(ui, |ui| {
-                    for e in [EngineChoice::Auto, EngineChoice::Exact, sampled] {
-                        ui.selectable_value(&mut self.runner.engine, e, label(e));
-                    }
-                })
-                .response
-                .on_hover_text(
-                    "auto: exact while the work is small, else the sampled engine (cost flat in volume); \
-                     the window always shows a quick sampled preview first",
-                );
-            if self.runner.engine != before {
-                self.start_run();
-            }
-            if let Some(r) = &self.runner.results {
-                ui.separator();
-                ui.label(format!(
-                    "{} · {} runs · {:.2} s",
-                    crate::report::format::engine_short(&r.engine),
-                    r.runs,
-                    r.engine.wall_seconds
-                ))
-                .on_hover_text(format!(
-                    "The figures shown: {}, {} runs, simulated in {:.2} s",
-                    crate::report::format::engine_summary(&r.engine),
-                    r.runs,
-                    r.engine.wall_seconds
-                ));
-            }
-            if self.runner.stale && self.runner.results.is_some() {
-                ui.label(
-                    RichText::new(if self.runner.preview {
-                        "preview results"
-                    } else {
-                        "results are stale"
-                    })
-                    .color(super::rgb(crate::report::theme::WARNING)),
-                );
-            }
+            self.run_controls(ui);
+            self.engine_picker(ui);
+            self.figures_note(ui);
         });
         if let Some((msg, is_err)) = self.status.clone() {
             ui.horizontal_wrapped(|ui| {
@@ -781,6 +702,103 @@ impl CostPlanApp {
                     self.status = None;
                 }
             });
+        }
+    }
+
+    /// The running simulation's progress, time left and Cancel (with the estimate of a long
+    /// run), or "Run again".
+    fn run_controls(&mut self, ui: &mut egui::Ui) {
+        if self.running() {
+            let (d, t) = self.runner.progress();
+            let frac = if t > 0 { d as f32 / t as f32 } else { 0.0 };
+            let left = self.runner.time_left();
+            let text = match (t, left) {
+                (0, _) => "starting…".to_string(),
+                (_, Some(left)) if left.as_secs_f64() >= 2.0 => {
+                    format!("simulating {d}/{t} runs · about {} left", duration_words(left))
+                }
+                _ => format!("simulating {d}/{t} runs"),
+            };
+            ui.add(egui::ProgressBar::new(frac).desired_width(260.0).text(text));
+            if ui.button("Cancel").clicked() {
+                self.cancel_run();
+            }
+            if let Some(w) = self.runner.estimate.filter(|w| w.seconds >= LONG_RUN_NOTICE_S) {
+                ui.label(
+                    RichText::new(format!(
+                        "full run: ≈ {} · {}",
+                        crate::report::format::seconds_words(w.seconds),
+                        crate::report::format::bytes_words(w.memory_bytes)
+                    ))
+                    .color(super::rgb(crate::report::theme::WARNING)),
+                )
+                .on_hover_text(format!(
+                    "Estimated before starting: {}. Earlier passes show figures meanwhile; a sampled engine is much faster.",
+                    crate::report::format::work_summary(&w)
+                ));
+            }
+        } else if ui.button("Run again").on_hover_text("Ctrl+R").clicked() {
+            self.start_run();
+        }
+    }
+
+    /// The engine the last pass uses; a change runs again.
+    fn engine_picker(&mut self, ui: &mut egui::Ui) {
+        let sampled = EngineChoice::Sampled(crate::sim::results::DEFAULT_SAMPLE_PER_DAY);
+        let label = |e: EngineChoice| match e {
+            EngineChoice::Auto => "auto".to_string(),
+            EngineChoice::Exact => "exact".to_string(),
+            EngineChoice::Sampled(k) => {
+                format!(
+                    "sampled, {} tasks a day",
+                    crate::report::format::thousands(u64::from(k))
+                )
+            }
+        };
+        let before = self.runner.engine;
+        egui::ComboBox::from_label("Engine")
+            .selected_text(label(self.runner.engine))
+            .show_ui(ui, |ui| {
+                for e in [EngineChoice::Auto, EngineChoice::Exact, sampled] {
+                    ui.selectable_value(&mut self.runner.engine, e, label(e));
+                }
+            })
+            .response
+            .on_hover_text(
+                "auto: exact while the work is small, else the sampled engine (cost flat in volume); \
+                 the window always shows a quick sampled preview first",
+            );
+        if self.runner.engine != before {
+            self.start_run();
+        }
+    }
+
+    /// Which engine, how many runs and how long the figures shown took; whether they are stale.
+    fn figures_note(&mut self, ui: &mut egui::Ui) {
+        if let Some(r) = &self.runner.results {
+            ui.separator();
+            ui.label(format!(
+                "{} · {} runs · {:.2} s",
+                crate::report::format::engine_short(&r.engine),
+                r.runs,
+                r.engine.wall_seconds
+            ))
+            .on_hover_text(format!(
+                "The figures shown: {}, {} runs, simulated in {:.2} s",
+                crate::report::format::engine_summary(&r.engine),
+                r.runs,
+                r.engine.wall_seconds
+            ));
+        }
+        if self.runner.stale && self.runner.results.is_some() {
+            ui.label(
+                RichText::new(if self.runner.preview {
+                    "preview results"
+                } else {
+                    "results are stale"
+                })
+                .color(super::rgb(crate::report::theme::WARNING)),
+            );
         }
     }
 
@@ -889,20 +907,9 @@ impl CostPlanApp {
         self.allow_close
     }
 
-    fn finish_pending(&mut self, ctx: &egui::Context, p: Pending) {
-        match p {
-            Pending::Open(path) => self.open_path(&path),
-            Pending::Quit => {
-                self.allow_close = true;
-                ctx.send_viewport_cmd(egui::ViewportCommand::Close);
-            }
-        }
-    }
-}
-
-impl eframe::App for CostPlanApp {
-    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
-        let ctx = ui.ctx().clone();
+    /// What a frame does before drawing: news from the workers and dialogs, fitted traffic,
+    /// shortcuts, a run that is due, dropped files, a close request with unsaved edits.
+    fn before_frame(&mut self, ctx: &egui::Context) {
         self.poll_jobs();
         self.poll_dialog();
         self.logs.poll();
@@ -912,7 +919,7 @@ impl eframe::App for CostPlanApp {
         if let Some(e) = self.logs.problem.take().filter(|_| self.views.tab != Tab::Calibration) {
             self.status = Some((e, true));
         }
-        self.shortcuts(&ctx);
+        self.shortcuts(ctx);
         match self.runner.due_in() {
             Some(wait) if wait.is_zero() => self.start_run(),
             Some(wait) => ctx.request_repaint_after(wait),
@@ -933,7 +940,60 @@ impl eframe::App for CostPlanApp {
             ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
             self.pending = Some(Pending::Quit);
         }
+    }
 
+    /// The centre: the first-run hint, then the chosen tab (figures dimmed while stale).
+    fn central(&mut self, ui: &mut egui::Ui) {
+        if self.show_hint {
+            ui.horizontal(|ui| {
+                ui.label(RichText::new("Edit anything on the left; the figures update as you type.").strong());
+                if ui.small_button("Got it").clicked() {
+                    self.show_hint = false;
+                }
+            });
+            ui.separator();
+        }
+        // Figures that no longer match the scenario are dimmed until new ones arrive.
+        if self.runner.stale && self.runner.results.is_some() && matches!(self.views.tab, Tab::Overview | Tab::Charts) {
+            ui.multiply_opacity(0.55);
+        }
+        egui::ScrollArea::vertical().show(ui, |ui| match self.views.tab {
+            Tab::Overview => self
+                .views
+                .overview(ui, self.runner.results.as_ref(), self.runner.preview),
+            Tab::Charts => self.views.charts(ui, self.runner.results.as_ref()),
+            Tab::Compare => self.compare_tab(ui),
+            Tab::Sweep => {
+                let repaint = self.repaint_fn();
+                if let Some(crate::gui::sweep_view::SweepCommand::AddPolicy(p)) =
+                    self.sweep.ui(ui, &self.doc.scenario, repaint)
+                {
+                    self.add_policy_version(*p);
+                }
+            }
+            Tab::Calibration => {
+                if let Some(crate::gui::logs_view::LogsCommand::PickBacktestFile) = self.logs.ui(ui) {
+                    self.open_dialog(DialogPurpose::BacktestLogs);
+                }
+            }
+        });
+    }
+
+    fn finish_pending(&mut self, ctx: &egui::Context, p: Pending) {
+        match p {
+            Pending::Open(path) => self.open_path(&path),
+            Pending::Quit => {
+                self.allow_close = true;
+                ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+            }
+        }
+    }
+}
+
+impl eframe::App for CostPlanApp {
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        let ctx = ui.ctx().clone();
+        self.before_frame(&ctx);
         egui::Panel::top("menu").show(ui, |ui| self.menu(ui));
         egui::Panel::bottom("status").show(ui, |ui| self.status_bar(ui));
         // The editor takes at most a third of a narrow window.
@@ -950,44 +1010,7 @@ impl eframe::App for CostPlanApp {
                     }
                 });
             });
-        egui::CentralPanel::default().show(ui, |ui| {
-            if self.show_hint {
-                ui.horizontal(|ui| {
-                    ui.label(RichText::new("Edit anything on the left; the figures update as you type.").strong());
-                    if ui.small_button("Got it").clicked() {
-                        self.show_hint = false;
-                    }
-                });
-                ui.separator();
-            }
-            // Figures that no longer match the scenario are dimmed until new ones arrive.
-            if self.runner.stale
-                && self.runner.results.is_some()
-                && matches!(self.views.tab, Tab::Overview | Tab::Charts)
-            {
-                ui.multiply_opacity(0.55);
-            }
-            egui::ScrollArea::vertical().show(ui, |ui| match self.views.tab {
-                Tab::Overview => self
-                    .views
-                    .overview(ui, self.runner.results.as_ref(), self.runner.preview),
-                Tab::Charts => self.views.charts(ui, self.runner.results.as_ref()),
-                Tab::Compare => self.compare_tab(ui),
-                Tab::Sweep => {
-                    let repaint = self.repaint_fn();
-                    if let Some(crate::gui::sweep_view::SweepCommand::AddPolicy(p)) =
-                        self.sweep.ui(ui, &self.doc.scenario, repaint)
-                    {
-                        self.add_policy_version(*p);
-                    }
-                }
-                Tab::Calibration => {
-                    if let Some(crate::gui::logs_view::LogsCommand::PickBacktestFile) = self.logs.ui(ui) {
-                        self.open_dialog(DialogPurpose::BacktestLogs);
-                    }
-                }
-            });
-        });
+        egui::CentralPanel::default().show(ui, |ui| self.central(ui));
         self.confirm_dialog(&ctx);
         self.path_dialog_ui(&ctx);
         if let Some(p) = self.finish_after_save.take() {

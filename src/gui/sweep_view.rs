@@ -378,6 +378,18 @@ fn frontier(
     let best = found.map(|p| p.value);
     // The answer bisection found between the grid's settings is listed (and drawn) with them.
     let rows = r.points_with(found);
+    frontier_plot(ui, r, &rows, found);
+    points_table(ui, r, rows, best, policies, knob, goal)
+}
+
+/// The frontier plot: a point per setting with p5–p95 whiskers on both axes, the baseline, the
+/// quality guardrail and the goal seek's answer ringed.
+fn frontier_plot(
+    ui: &mut Ui,
+    r: &SweepResult,
+    rows: &[&crate::sim::sweep::SweepPoint],
+    found: Option<&crate::sim::sweep::SweepPoint>,
+) {
     let guard = (r.baseline_success_rate.mean - r.max_success_drop) * 100.0;
     crate::gui::views::plot(ui, "sweep_frontier")
         .legend(Legend::default().background_alpha(0.85))
@@ -394,7 +406,7 @@ fn frontier(
             plot.line(
                 Line::new("frontier", PlotPoints::from(pts.clone())).color(super::rgb(crate::report::theme::ACCENT)),
             );
-            for p in &rows {
+            for p in rows {
                 let (x, y) = (p.success_rate.mean * 100.0, p.cost_per_success_usd.mean);
                 let c = if p.breaks_guardrail {
                     super::rgb(crate::report::theme::WORSE)
@@ -445,6 +457,18 @@ fn frontier(
             }
             plot.vline(VLine::new("quality guardrail", guard).style(egui_plot::LineStyle::dashed_loose()));
         });
+}
+
+/// The settings as a table with what the goal asks of each, and "Use as a new version".
+fn points_table(
+    ui: &mut Ui,
+    r: &SweepResult,
+    rows: Vec<&crate::sim::sweep::SweepPoint>,
+    best: Option<f64>,
+    policies: &[Policy],
+    knob: Knob,
+    goal: Goal,
+) -> Option<SweepCommand> {
     let mut command = None;
     egui::Grid::new("sweep_points").striped(true).show(ui, |ui| {
         for h in [
