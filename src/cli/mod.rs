@@ -2,6 +2,8 @@
 //!
 //! Exit codes: 0 success (also when the reader of standard output goes away, as in `| head`);
 //! 1 a run or I/O failed; 2 an input file is invalid or the command line is wrong.
+//!
+//! Layer: a front end over `model`, `sim`, `logs` and `report`; it never names `gui`.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};

@@ -1,5 +1,12 @@
 //! The desktop app (eframe/egui): the scenario editor on the left, results against the baseline
-//! in the centre, simulations on a background thread.
+//! in the centre, simulations on a background thread. Made of small parts: the `Document`
+//! (draft, valid scenario, file, undo), the `Runner` (background simulation and the figures on
+//! screen), one struct per view (`Views` for Overview and Charts, `CompareView`, `SweepView`,
+//! `LogsView`) that returns commands the app applies after drawing, and the `Editor` (one file
+//! per section).
+//!
+//! Layer: a front end over `model`, `sim`, `logs` and `report` (the only layer that names
+//! egui, eframe and rfd); it never names `cli`. Built only with the default `gui` feature.
 
 pub mod app;
 pub mod compare_view;

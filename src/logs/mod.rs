@@ -4,6 +4,9 @@
 //! checked against the logs' own spend (backtest).
 //!
 //! Layer: above `sim` (the backtest simulates), below `report`, `cli` and `gui`.
+//!
+//! Layer: above `model` and `sim` (it fits their types and simulates a backtest), below
+//! `report` and the front ends.
 
 pub mod backtest;
 pub mod fit;

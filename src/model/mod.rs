@@ -1,5 +1,8 @@
 //! The files a planner writes: price tables, traffic profiles, scenarios and policies, with
 //! loading that reports positioned errors, and validation into types whose invariants hold.
+//!
+//! Layer: the bottom of `model` ← `sim` ← `logs` ← `report` ← `cli` | `gui` ← `main`; it names
+//! no other layer (only the leaf `units`).
 
 pub mod dist;
 pub mod edit;

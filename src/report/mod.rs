@@ -1,5 +1,8 @@
 //! Planning reports: HTML (self-contained, inline SVG charts), Markdown (charts as SVG files
 //! beside it), CSV (per-run metrics and savings by tactic) and JSON; and the CLI's text tables.
+//!
+//! Layer: above `model`, `sim` and `logs`, below `cli` and `gui`: every word and number format
+//! the front ends show comes from here (figure rows, risk-flag sentences, the palette).
 
 pub mod backtest;
 pub mod charts;

@@ -1,5 +1,8 @@
 //! The Monte Carlo engine: keyed randomness, parameter draws, the task pipeline, metrics,
 //! paired comparison, attribution by tactic and risk flags.
+//!
+//! Layer: above `model`, below `logs`, `report` and the front ends; it writes no words (risk
+//! flags carry figures, `report` words them) and names no layer above it.
 
 pub mod compile;
 pub mod engine;
