@@ -448,69 +448,12 @@ impl Scenario {
     pub fn from_file(file: ScenarioFile, src: &SourceFile, files: &dyn Files) -> Result<Scenario, LoadError> {
         let mut d = Diagnostics::new(src);
         let root = FieldPath::root();
-        let mut hash = fnv1a(FNV_OFFSET, src.text.as_bytes());
-        let mut resolve = |field: &FieldPath, rel: &str, d: &mut Diagnostics| -> Option<(String, String)> {
-            match files.read(rel) {
-                Ok((display, text)) => {
-                    hash = fnv1a(hash, text.as_bytes());
-                    Some((display, text))
-                }
-                Err(msg) => {
-                    d.push(field, msg);
-                    None
-                }
-            }
-        };
-
-        let prices = match &file.prices {
-            Source::Inline(t) => {
-                let mut sub = Diagnostics::new(src);
-                if let Err(e) = t.validate_at(src, &root.field("prices")) {
-                    sub.extend(e);
-                }
-                d.list.extend(sub.list);
-                Some(t.clone())
-            }
-            Source::File(rel) => {
-                resolve(&root.field("prices"), rel, &mut d).and_then(|(n, t)| match parse_prices_text(&n, &t, rel) {
-                    Ok(t) => Some(t),
-                    Err(e) => {
-                        d.extend(e);
-                        None
-                    }
-                })
-            }
-        };
-        let traffic = match &file.traffic {
-            Source::Inline(t) => {
-                t.validate_into(&mut d, &root.field("traffic"));
-                Some(t.clone())
-            }
-            Source::File(rel) => resolve(&root.field("traffic"), rel, &mut d).and_then(|(n, t)| {
-                match TrafficProfile::from_ron(&SourceFile::new(&n, &t)) {
-                    Ok(t) => Some(t),
-                    Err(e) => {
-                        d.extend(e);
-                        None
-                    }
-                }
-            }),
-        };
-        let mut policies = Vec::new();
-        for (i, p) in file.policies.iter().enumerate() {
-            match p {
-                Source::Inline(p) => policies.push(Some(p.clone())),
-                Source::File(rel) => policies.push(resolve(&root.field("policies").index(i), rel, &mut d).and_then(
-                    |(n, t)| match parse_policy(&SourceFile::new(&n, &t)) {
-                        Ok(p) => Some(p),
-                        Err(e) => {
-                            d.extend(e);
-                            None
-                        }
-                    },
-                )),
-            }
-        }
+        let Parts {
+            prices,
+            traffic,
+            policies,
+            hash,
+        } = resolve_parts(&file, src, files, &mut d);
 
         check_settings(&file, &mut d);
 
@@ -599,6 +542,91 @@ fn unknown<'a, S: AsRef<str> + 'a>(what: &str, name: &str, known: impl Iterator<
     } else {
         format!("unknown {what} {name:?} ({} are defined)", known.len())
     }
+}
+
+/// A scenario's parts — price table, traffic profile, policies — inline or read from their files
+/// (each read file's text joins the content hash); what cannot be read or parsed is recorded.
+fn resolve_parts(file: &ScenarioFile, src: &SourceFile, files: &dyn Files, d: &mut Diagnostics) -> Parts {
+    let root = FieldPath::root();
+    let mut hash = fnv1a(FNV_OFFSET, src.text.as_bytes());
+    let mut resolve = |field: &FieldPath, rel: &str, d: &mut Diagnostics| -> Option<(String, String)> {
+        match files.read(rel) {
+            Ok((display, text)) => {
+                hash = fnv1a(hash, text.as_bytes());
+                Some((display, text))
+            }
+            Err(msg) => {
+                d.push(field, msg);
+                None
+            }
+        }
+    };
+
+    let prices = match &file.prices {
+        Source::Inline(t) => {
+            let mut sub = Diagnostics::new(src);
+            if let Err(e) = t.validate_at(src, &root.field("prices")) {
+                sub.extend(e);
+            }
+            d.list.extend(sub.list);
+            Some(t.clone())
+        }
+        Source::File(rel) => {
+            resolve(&root.field("prices"), rel, d).and_then(|(n, t)| match parse_prices_text(&n, &t, rel) {
+                Ok(t) => Some(t),
+                Err(e) => {
+                    d.extend(e);
+                    None
+                }
+            })
+        }
+    };
+    let traffic =
+        match &file.traffic {
+            Source::Inline(t) => {
+                t.validate_into(d, &root.field("traffic"));
+                Some(t.clone())
+            }
+            Source::File(rel) => resolve(&root.field("traffic"), rel, d).and_then(|(n, t)| {
+                match TrafficProfile::from_ron(&SourceFile::new(&n, &t)) {
+                    Ok(t) => Some(t),
+                    Err(e) => {
+                        d.extend(e);
+                        None
+                    }
+                }
+            }),
+        };
+    let mut policies = Vec::new();
+    for (i, p) in file.policies.iter().enumerate() {
+        match p {
+            Source::Inline(p) => policies.push(Some(p.clone())),
+            Source::File(rel) => policies.push(resolve(&root.field("policies").index(i), rel, d).and_then(|(n, t)| {
+                match parse_policy(&SourceFile::new(&n, &t)) {
+                    Ok(p) => Some(p),
+                    Err(e) => {
+                        d.extend(e);
+                        None
+                    }
+                }
+            })),
+        }
+    }
+    Parts {
+        prices,
+        traffic,
+        policies,
+        hash,
+    }
+}
+
+/// What `resolve_parts` found (`None` where a part could not be read or parsed).
+struct Parts {
+    prices: Option<PriceTable>,
+    traffic: Option<TrafficProfile>,
+    policies: Vec<Option<Policy>>,
+    /// The content hash of the scenario's text and every file it read.
+    hash: u64,
 }
 
 /// The scenario's own settings: name, cache TTL, horizon, runs, budget risk, start date, that

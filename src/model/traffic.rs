@@ -128,6 +128,11 @@ impl TrafficProfile {
                 );
             }
         }
+        self.check_bounds(d, at);
+    }
+
+    /// The weekly pattern, volume, growth, noise and token sizes within their bounds.
+    fn check_bounds(&self, d: &mut Diagnostics, at: &FieldPath) {
         if self.weekly_pattern.len() != 7 {
             d.push(
                 &at.field("weekly_pattern"),

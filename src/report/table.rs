@@ -58,18 +58,25 @@ pub fn render(r: &Results) -> String {
             let _ = writeln!(s);
         }
     }
+    savings_text(&mut s, r);
+    flags_text(&mut s, r);
+    s
+}
+
+/// Savings by tactic per candidate: Shapley over spend with its band, and the waterfall.
+fn savings_text(s: &mut String, r: &Results) {
     for p in r.policies.iter().skip(1) {
         if let Some(sv) = &p.savings_by_tactic {
             let total: f64 = sv.shapley.iter().map(|t| t.mean_usd).sum();
             let _ = writeln!(
-                s,
+                *s,
                 "\nSavings by tactic, {} (Shapley over spend; mean [p5 – p95]; total {}):",
                 p.name,
                 usd(total)
             );
             for (t, w) in sv.shapley.iter().zip(&sv.waterfall) {
                 let _ = writeln!(
-                    s,
+                    *s,
                     "  {:<16} {:>10} [{} – {}]   waterfall {}",
                     t.tactic.name(),
                     usd(t.mean_usd),
@@ -80,15 +87,19 @@ pub fn render(r: &Results) -> String {
             }
         }
     }
+}
+
+/// Every risk flag in one line (kind, policy, finding, why), or "none".
+fn flags_text(s: &mut String, r: &Results) {
     let mut any = false;
     for p in &r.policies {
         for f in &p.risk_flags {
             if !any {
-                let _ = writeln!(s, "\nRisk flags:");
+                let _ = writeln!(*s, "\nRisk flags:");
                 any = true;
             }
             let _ = writeln!(
-                s,
+                *s,
                 "  [{}] {}: {} — {}",
                 f.kind.key(),
                 p.name,
@@ -98,12 +109,11 @@ pub fn render(r: &Results) -> String {
         }
     }
     if !any {
-        let _ = writeln!(s, "\nRisk flags: none.");
+        let _ = writeln!(*s, "\nRisk flags: none.");
     }
     if let Some(note) = super::format::flags_not_evaluated(r) {
-        let _ = writeln!(s, "{note}");
+        let _ = writeln!(*s, "{note}");
     }
-    s
 }
 
 /// Renders a comparison of two policy versions: what changed and every metric's paired delta.
