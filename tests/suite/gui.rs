@@ -811,6 +811,7 @@ fn retype(h: &mut Harness<'static, CostPlanApp>, label: &str, text: &str) {
     h.get_by_label(label).focus();
     h.run_ok();
     h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.key_press(egui::Key::Backspace);
     h.get_by_label(label).type_text(text);
     h.run_ok();
     h.key_press(egui::Key::Enter);
@@ -937,4 +938,34 @@ fn rules_take_any_condition_and_removing_a_class_they_name_asks_first() {
     h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
     h.run_ok();
     assert_eq!(h.state().doc.draft.policies[0].name, "sonnet-only");
+}
+
+#[test]
+fn the_start_date_and_discounts_are_edited_in_the_scenario_section() {
+    let mut h = harness();
+    wait(&mut h, "results", finished);
+    let before = h.state().runner.results.as_ref().unwrap().policies[0].metrics["cost_total_usd"].mean;
+    // A 10% provider discount (the suggested 0.9) lowers the baseline's spend by 10%.
+    click(&mut h, "Discounts");
+    click(&mut h, "Add a provider discount");
+    click(&mut h, "anthropic");
+    assert_eq!(h.state().doc.draft.file.discounts.providers["anthropic"].get(), 0.9);
+    assert!(h.state().doc.errors.is_empty(), "{:?}", h.state().doc.errors);
+    wait(&mut h, "new results", |a| {
+        finished(a) && a.runner.results.as_ref().unwrap().policies[0].metrics["cost_total_usd"].mean != before
+    });
+    let after = h.state().runner.results.as_ref().unwrap().policies[0].metrics["cost_total_usd"].mean;
+    assert!((after / before - 0.9).abs() < 1e-9, "{before} -> {after}");
+    click(&mut h, "Remove the provider discount anthropic");
+    assert!(h.state().doc.draft.file.discounts.providers.is_empty());
+    // The start date: typed, refused in place when it is not a date, cleared when empty.
+    retype(&mut h, "Start date", "2027-01-04");
+    assert_eq!(h.state().doc.draft.file.start_date.as_deref(), Some("2027-01-04"));
+    assert!(h.state().doc.errors.is_empty(), "{:?}", h.state().doc.errors);
+    retype(&mut h, "Start date", "next monday");
+    assert_eq!(h.state().doc.errors.len(), 1);
+    h.get_by_label_contains("expected a date written YYYY-MM-DD");
+    retype(&mut h, "Start date", "");
+    assert_eq!(h.state().doc.draft.file.start_date, None, "empty means none");
+    assert!(h.state().doc.errors.is_empty());
 }

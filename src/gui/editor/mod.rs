@@ -7,6 +7,7 @@
 mod fields;
 mod models;
 mod policies;
+mod settings;
 mod traffic;
 
 use std::collections::HashMap;
@@ -14,7 +15,7 @@ use std::collections::HashMap;
 use egui::{RichText, Ui};
 
 pub use fields::convert_kind;
-use fields::{guardrails_section, int};
+use fields::guardrails_section;
 
 use crate::model::dist::DistSpec;
 use crate::model::{Diagnostic, Scenario};
@@ -96,40 +97,6 @@ impl Editor {
         self.names.clear();
         self.refusals.clear();
         self.pending.retain(|k, _| !k.starts_with(prefix));
-    }
-
-    fn scenario_section(&mut self, ui: &mut Ui, s: &mut Scenario, refs: &Refs) -> bool {
-        let mut changed = false;
-        egui::CollapsingHeader::new("Scenario")
-            .default_open(true)
-            .show(ui, |ui| {
-                ui.horizontal(|ui| {
-                    let l = ui.label("Name");
-                    changed |= ui.text_edit_singleline(&mut s.file.name).labelled_by(l.id).changed();
-                });
-                let mut h = s.file.horizon_days as u64;
-                if int(ui, "Horizon", &mut h, " days", 3660) {
-                    s.file.horizon_days = h as u32;
-                    changed = true;
-                }
-                let mut r = s.file.runs as u64;
-                if int(ui, "Runs", &mut r, "", 100_000) {
-                    s.file.runs = r as u32;
-                    changed = true;
-                }
-                fields::show_errors(ui, refs.errors, "horizon_days");
-                fields::show_errors(ui, refs.errors, "runs");
-                changed |= int(ui, "Seed", &mut s.file.seed, "", u64::MAX);
-                changed |= fields::model_row(
-                    ui,
-                    "Default model",
-                    "default_model",
-                    &refs.models,
-                    &mut s.file.default_model,
-                );
-                fields::show_errors(ui, refs.errors, "default_model");
-            });
-        changed
     }
 }
 
