@@ -237,92 +237,12 @@ impl TryFrom<DistSpec> for Dist {
     fn try_from(spec: DistSpec) -> Result<Self, DistError> {
         let kind = match &spec {
             DistSpec::Fixed(x) => Kind::Fixed(finite("Fixed value", *x)?),
-            DistSpec::Uniform(min, max) => {
-                let (min, max) = (finite("Uniform min", *min)?, finite("Uniform max", *max)?);
-                if max < min {
-                    return err(format!(
-                        "Uniform(min, max) needs min <= max, found min {min} > max {max}"
-                    ));
-                }
-                Kind::Uniform { min, width: max - min }
-            }
-            DistSpec::Normal(mean, sd) => {
-                let (mean, sd) = (finite("Normal mean", *mean)?, finite("Normal sd", *sd)?);
-                if sd < 0.0 {
-                    return err(format!("Normal(mean, sd) needs sd >= 0, found sd {sd}"));
-                }
-                if sd == 0.0 {
-                    Kind::Fixed(mean)
-                } else {
-                    Kind::Normal(NormalP { mean, sd })
-                }
-            }
-            DistSpec::LogNormal(median, p95) => {
-                let (median, p95) = (finite("LogNormal median", *median)?, finite("LogNormal p95", *p95)?);
-                if median <= 0.0 {
-                    return err(format!("LogNormal(median, p95) needs median > 0, found {median}"));
-                }
-                if p95 < median {
-                    return err(format!(
-                        "LogNormal(median, p95) needs p95 >= median, found p95 {p95} < median {median}"
-                    ));
-                }
-                let sigma = (p95.ln() - median.ln()) / Z95;
-                if sigma == 0.0 {
-                    Kind::Fixed(median)
-                } else {
-                    Kind::LogNormal(LogNormalP { mu: median.ln(), sigma })
-                }
-            }
-            DistSpec::Gamma(mean, sd) => {
-                let (mean, sd) = (finite("Gamma mean", *mean)?, finite("Gamma sd", *sd)?);
-                if mean <= 0.0 || sd <= 0.0 {
-                    return err(format!(
-                        "Gamma(mean, sd) needs mean > 0 and sd > 0, found mean {mean}, sd {sd}"
-                    ));
-                }
-                let shape = (mean / sd).powi(2);
-                let rate = mean / (sd * sd);
-                Kind::Gamma(Gamma::new(shape, rate).map_err(|e| DistError(e.to_string()))?)
-            }
-            DistSpec::Beta(mean, sd) => {
-                let (mean, sd) = (finite("Beta mean", *mean)?, finite("Beta sd", *sd)?);
-                if !(mean > 0.0 && mean < 1.0) {
-                    return err(format!("Beta(mean, sd) needs 0 < mean < 1, found mean {mean}"));
-                }
-                let max_sd = (mean * (1.0 - mean)).sqrt();
-                if !(sd > 0.0 && sd < max_sd) {
-                    return err(format!(
-                        "Beta(mean, sd) needs 0 < sd < sqrt(mean·(1−mean)) = {max_sd:.4}, found sd {sd}"
-                    ));
-                }
-                let k = mean * (1.0 - mean) / (sd * sd) - 1.0;
-                Kind::Beta(Beta::new(mean * k, (1.0 - mean) * k).map_err(|e| DistError(e.to_string()))?)
-            }
-            DistSpec::Pert(min, mode, max) => {
-                let (min, mode, max) = (
-                    finite("Pert min", *min)?,
-                    finite("Pert mode", *mode)?,
-                    finite("Pert max", *max)?,
-                );
-                if !(min <= mode && mode <= max) {
-                    return err(format!(
-                        "Pert(min, mode, max) needs min <= mode <= max, found {min}, {mode}, {max}"
-                    ));
-                }
-                let range = max - min;
-                if range == 0.0 {
-                    Kind::Fixed(min)
-                } else {
-                    let a = 1.0 + 4.0 * (mode - min) / range;
-                    let b = 1.0 + 4.0 * (max - mode) / range;
-                    Kind::Pert {
-                        min,
-                        range,
-                        beta: Beta::new(a, b).map_err(|e| DistError(e.to_string()))?,
-                    }
-                }
-            }
+            DistSpec::Uniform(min, max) => uniform(*min, *max)?,
+            DistSpec::Normal(mean, sd) => normal(*mean, *sd)?,
+            DistSpec::LogNormal(median, p95) => lognormal(*median, *p95)?,
+            DistSpec::Gamma(mean, sd) => gamma(*mean, *sd)?,
+            DistSpec::Beta(mean, sd) => beta(*mean, *sd)?,
+            DistSpec::Pert(min, mode, max) => pert(*min, *mode, *max)?,
             DistSpec::Empirical(values) => {
                 if values.is_empty() {
                     return err("Empirical([...]) needs at least one value");
@@ -337,6 +257,102 @@ impl TryFrom<DistSpec> for Dist {
         };
         Ok(Dist { spec, kind })
     }
+}
+
+fn uniform(min: f64, max: f64) -> Result<Kind, DistError> {
+    let (min, max) = (finite("Uniform min", min)?, finite("Uniform max", max)?);
+    if max < min {
+        return err(format!(
+            "Uniform(min, max) needs min <= max, found min {min} > max {max}"
+        ));
+    }
+    Ok(Kind::Uniform { min, width: max - min })
+}
+
+fn normal(mean: f64, sd: f64) -> Result<Kind, DistError> {
+    let (mean, sd) = (finite("Normal mean", mean)?, finite("Normal sd", sd)?);
+    if sd < 0.0 {
+        return err(format!("Normal(mean, sd) needs sd >= 0, found sd {sd}"));
+    }
+    Ok(if sd == 0.0 {
+        Kind::Fixed(mean)
+    } else {
+        Kind::Normal(NormalP { mean, sd })
+    })
+}
+
+fn lognormal(median: f64, p95: f64) -> Result<Kind, DistError> {
+    let (median, p95) = (finite("LogNormal median", median)?, finite("LogNormal p95", p95)?);
+    if median <= 0.0 {
+        return err(format!("LogNormal(median, p95) needs median > 0, found {median}"));
+    }
+    if p95 < median {
+        return err(format!(
+            "LogNormal(median, p95) needs p95 >= median, found p95 {p95} < median {median}"
+        ));
+    }
+    let sigma = (p95.ln() - median.ln()) / Z95;
+    Ok(if sigma == 0.0 {
+        Kind::Fixed(median)
+    } else {
+        Kind::LogNormal(LogNormalP { mu: median.ln(), sigma })
+    })
+}
+
+fn gamma(mean: f64, sd: f64) -> Result<Kind, DistError> {
+    let (mean, sd) = (finite("Gamma mean", mean)?, finite("Gamma sd", sd)?);
+    if mean <= 0.0 || sd <= 0.0 {
+        return err(format!(
+            "Gamma(mean, sd) needs mean > 0 and sd > 0, found mean {mean}, sd {sd}"
+        ));
+    }
+    let shape = (mean / sd).powi(2);
+    let rate = mean / (sd * sd);
+    Ok(Kind::Gamma(
+        Gamma::new(shape, rate).map_err(|e| DistError(e.to_string()))?,
+    ))
+}
+
+fn beta(mean: f64, sd: f64) -> Result<Kind, DistError> {
+    let (mean, sd) = (finite("Beta mean", mean)?, finite("Beta sd", sd)?);
+    if !(mean > 0.0 && mean < 1.0) {
+        return err(format!("Beta(mean, sd) needs 0 < mean < 1, found mean {mean}"));
+    }
+    let max_sd = (mean * (1.0 - mean)).sqrt();
+    if !(sd > 0.0 && sd < max_sd) {
+        return err(format!(
+            "Beta(mean, sd) needs 0 < sd < sqrt(mean·(1−mean)) = {max_sd:.4}, found sd {sd}"
+        ));
+    }
+    let k = mean * (1.0 - mean) / (sd * sd) - 1.0;
+    Ok(Kind::Beta(
+        Beta::new(mean * k, (1.0 - mean) * k).map_err(|e| DistError(e.to_string()))?,
+    ))
+}
+
+fn pert(min: f64, mode: f64, max: f64) -> Result<Kind, DistError> {
+    let (min, mode, max) = (
+        finite("Pert min", min)?,
+        finite("Pert mode", mode)?,
+        finite("Pert max", max)?,
+    );
+    if !(min <= mode && mode <= max) {
+        return err(format!(
+            "Pert(min, mode, max) needs min <= mode <= max, found {min}, {mode}, {max}"
+        ));
+    }
+    let range = max - min;
+    Ok(if range == 0.0 {
+        Kind::Fixed(min)
+    } else {
+        let a = 1.0 + 4.0 * (mode - min) / range;
+        let b = 1.0 + 4.0 * (max - mode) / range;
+        Kind::Pert {
+            min,
+            range,
+            beta: Beta::new(a, b).map_err(|e| DistError(e.to_string()))?,
+        }
+    })
 }
 
 impl Dist {

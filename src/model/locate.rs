@@ -133,131 +133,176 @@ enum Tok {
 }
 
 fn tokenize(src: &str) -> Vec<(Tok, Pos)> {
-    let chars: Vec<char> = src.chars().collect();
-    let mut out = Vec::new();
-    let (mut i, mut line, mut col) = (0usize, 1usize, 1usize);
-    let advance = |i: &mut usize, line: &mut usize, col: &mut usize, chars: &[char]| {
-        if chars.get(*i) == Some(&'\n') {
-            *line += 1;
-            *col = 1;
-        } else {
-            *col += 1;
-        }
-        *i += 1;
+    let mut lx = Lexer {
+        chars: src.chars().collect(),
+        i: 0,
+        line: 1,
+        col: 1,
     };
-    while i < chars.len() {
-        let c = chars[i];
-        let pos = Pos { line, col };
+    let mut out = Vec::new();
+    while let Some(c) = lx.peek(0) {
+        let pos = Pos {
+            line: lx.line,
+            col: lx.col,
+        };
+        let next = lx.peek(1);
         if c.is_whitespace() {
-            advance(&mut i, &mut line, &mut col, &chars);
-        } else if c == '/' && chars.get(i + 1) == Some(&'/') {
-            while i < chars.len() && chars[i] != '\n' {
-                advance(&mut i, &mut line, &mut col, &chars);
+            lx.advance();
+        } else if c == '/' && next == Some('/') {
+            while lx.peek(0).is_some_and(|ch| ch != '\n') {
+                lx.advance();
             }
-        } else if c == '/' && chars.get(i + 1) == Some(&'*') {
-            let mut depth = 0usize;
-            while i < chars.len() {
-                if chars[i] == '/' && chars.get(i + 1) == Some(&'*') {
-                    depth += 1;
-                    advance(&mut i, &mut line, &mut col, &chars);
-                } else if chars[i] == '*' && chars.get(i + 1) == Some(&'/') {
-                    depth -= 1;
-                    advance(&mut i, &mut line, &mut col, &chars);
-                    if depth == 0 {
-                        advance(&mut i, &mut line, &mut col, &chars);
-                        break;
-                    }
-                }
-                advance(&mut i, &mut line, &mut col, &chars);
-            }
+        } else if c == '/' && next == Some('*') {
+            lx.block_comment();
         } else if c == '#' {
-            // `#![enable(...)]` attribute: skip to its closing bracket.
-            let mut depth = 0i32;
-            while i < chars.len() {
-                let ch = chars[i];
-                advance(&mut i, &mut line, &mut col, &chars);
-                if ch == '[' {
-                    depth += 1;
-                } else if ch == ']' {
-                    depth -= 1;
-                    if depth <= 0 {
-                        break;
-                    }
-                }
-            }
-        } else if c == '"' || (c == 'r' && matches!(chars.get(i + 1), Some('"') | Some('#'))) {
-            let raw = c == 'r';
-            let mut hashes = 0;
-            if raw {
-                advance(&mut i, &mut line, &mut col, &chars);
-                while chars.get(i) == Some(&'#') {
-                    hashes += 1;
-                    advance(&mut i, &mut line, &mut col, &chars);
-                }
-            }
-            advance(&mut i, &mut line, &mut col, &chars); // opening quote
-            let mut s = String::new();
-            while i < chars.len() {
-                let ch = chars[i];
-                if !raw && ch == '\\' {
-                    advance(&mut i, &mut line, &mut col, &chars);
-                    if let Some(&e) = chars.get(i) {
-                        s.push(match e {
-                            'n' => '\n',
-                            't' => '\t',
-                            other => other,
-                        });
-                    }
-                    advance(&mut i, &mut line, &mut col, &chars);
-                    continue;
-                }
-                if ch == '"' && (0..hashes).all(|k| chars.get(i + 1 + k) == Some(&'#')) {
-                    advance(&mut i, &mut line, &mut col, &chars);
-                    for _ in 0..hashes {
-                        advance(&mut i, &mut line, &mut col, &chars);
-                    }
-                    break;
-                }
-                s.push(ch);
-                advance(&mut i, &mut line, &mut col, &chars);
-            }
-            out.push((Tok::Str(s), pos));
+            lx.attribute();
+        } else if c == '"' || (c == 'r' && matches!(next, Some('"') | Some('#'))) {
+            out.push((Tok::Str(lx.string()), pos));
         } else if c == '\'' {
-            advance(&mut i, &mut line, &mut col, &chars);
-            while i < chars.len() && chars[i] != '\'' {
-                if chars[i] == '\\' {
-                    advance(&mut i, &mut line, &mut col, &chars);
-                }
-                advance(&mut i, &mut line, &mut col, &chars);
-            }
-            advance(&mut i, &mut line, &mut col, &chars);
+            lx.char_literal();
             out.push((Tok::Word(String::new()), pos));
-        } else if matches!(c, '(' | '[' | '{') {
-            out.push((Tok::Open(c), pos));
-            advance(&mut i, &mut line, &mut col, &chars);
-        } else if matches!(c, ')' | ']' | '}') {
-            out.push((Tok::Close(c), pos));
-            advance(&mut i, &mut line, &mut col, &chars);
-        } else if c == ':' {
-            out.push((Tok::Colon, pos));
-            advance(&mut i, &mut line, &mut col, &chars);
-        } else if c == ',' {
-            out.push((Tok::Comma, pos));
-            advance(&mut i, &mut line, &mut col, &chars);
+        } else if let Some(t) = punctuation(c) {
+            out.push((t, pos));
+            lx.advance();
         } else {
-            let mut w = String::new();
-            while i < chars.len() {
-                let ch = chars[i];
-                if ch.is_whitespace() || matches!(ch, '(' | ')' | '[' | ']' | '{' | '}' | ':' | ',' | '"') {
-                    break;
-                }
-                w.push(ch);
-                advance(&mut i, &mut line, &mut col, &chars);
-            }
-            out.push((Tok::Word(w), pos));
+            out.push((Tok::Word(lx.word()), pos));
         }
     }
     out
+}
+
+/// A single-character token.
+fn punctuation(c: char) -> Option<Tok> {
+    match c {
+        '(' | '[' | '{' => Some(Tok::Open(c)),
+        ')' | ']' | '}' => Some(Tok::Close(c)),
+        ':' => Some(Tok::Colon),
+        ',' => Some(Tok::Comma),
+        _ => None,
+    }
+}
+
+/// The tokenizer's cursor: a position in the text with its line and column.
+struct Lexer {
+    chars: Vec<char>,
+    i: usize,
+    line: usize,
+    col: usize,
+}
+
+impl Lexer {
+    fn peek(&self, ahead: usize) -> Option<char> {
+        self.chars.get(self.i + ahead).copied()
+    }
+
+    fn advance(&mut self) {
+        if self.peek(0) == Some('\n') {
+            self.line += 1;
+            self.col = 1;
+        } else {
+            self.col += 1;
+        }
+        self.i += 1;
+    }
+
+    /// A `/* … */` comment, nested ones included.
+    fn block_comment(&mut self) {
+        let mut depth = 0usize;
+        while let Some(c) = self.peek(0) {
+            if c == '/' && self.peek(1) == Some('*') {
+                depth += 1;
+                self.advance();
+            } else if c == '*' && self.peek(1) == Some('/') {
+                depth -= 1;
+                self.advance();
+                if depth == 0 {
+                    self.advance();
+                    break;
+                }
+            }
+            self.advance();
+        }
+    }
+
+    /// A `#![enable(...)]` attribute: skipped to its closing bracket.
+    fn attribute(&mut self) {
+        let mut depth = 0i32;
+        while let Some(ch) = self.peek(0) {
+            self.advance();
+            if ch == '[' {
+                depth += 1;
+            } else if ch == ']' {
+                depth -= 1;
+                if depth <= 0 {
+                    break;
+                }
+            }
+        }
+    }
+
+    /// A string, plain (with escapes) or raw (`r#"…"#`); returns its content.
+    fn string(&mut self) -> String {
+        let raw = self.peek(0) == Some('r');
+        let mut hashes = 0;
+        if raw {
+            self.advance();
+            while self.peek(0) == Some('#') {
+                hashes += 1;
+                self.advance();
+            }
+        }
+        self.advance(); // opening quote
+        let mut s = String::new();
+        while let Some(ch) = self.peek(0) {
+            if !raw && ch == '\\' {
+                self.advance();
+                if let Some(e) = self.peek(0) {
+                    s.push(match e {
+                        'n' => '\n',
+                        't' => '\t',
+                        other => other,
+                    });
+                }
+                self.advance();
+                continue;
+            }
+            if ch == '"' && (0..hashes).all(|k| self.peek(1 + k) == Some('#')) {
+                self.advance();
+                for _ in 0..hashes {
+                    self.advance();
+                }
+                break;
+            }
+            s.push(ch);
+            self.advance();
+        }
+        s
+    }
+
+    /// A character literal, skipped.
+    fn char_literal(&mut self) {
+        self.advance();
+        while self.peek(0).is_some_and(|c| c != '\'') {
+            if self.peek(0) == Some('\\') {
+                self.advance();
+            }
+            self.advance();
+        }
+        self.advance();
+    }
+
+    /// A bare word: a name, a number, `true`…
+    fn word(&mut self) -> String {
+        let mut w = String::new();
+        while let Some(ch) = self.peek(0) {
+            if ch.is_whitespace() || matches!(ch, '(' | ')' | '[' | ']' | '{' | '}' | ':' | ',' | '"') {
+                break;
+            }
+            w.push(ch);
+            self.advance();
+        }
+        w
+    }
 }
 
 struct Parser {
