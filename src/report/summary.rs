@@ -2,10 +2,10 @@
 //! and charts that the HTML and Markdown writers render the same way.
 
 use super::figures::KEY_FIGURES;
-use super::format::{pct, thousands, unit_of, usd, value};
+use super::format::{pct, thousands, usd, value};
 use crate::model::policy::Tactic;
 use crate::model::{DistSpec, Scenario};
-use crate::sim::metrics::{METRICS, Metric, Unit};
+use crate::sim::metrics::{Metric, Unit};
 use crate::sim::results::{Results, RiskKind};
 
 /// A table cell; `data` carries the exact number behind a figure (metric key, policy, statistic,
@@ -269,10 +269,12 @@ fn dist_text(d: &DistSpec) -> String {
     }
 }
 
-fn figure(key: &str, policy: &str, stat: &'static str, x: f64) -> Cell {
+/// A figure's cell: its value in words, and its metric's key (the string written in the
+/// HTML's data attributes), policy and statistic.
+fn figure(metric: Metric, policy: &str, stat: &'static str, x: f64) -> Cell {
     Cell {
-        text: value(unit_of(key), x),
-        data: Some((key.to_string(), policy.to_string(), stat, x)),
+        text: value(metric.def().unit, x),
+        data: Some((metric.key().to_string(), policy.to_string(), stat, x)),
     }
 }
 
@@ -426,15 +428,11 @@ fn figures_section(r: &Results) -> Section {
     }
     let mut all_header = vec!["Metric".to_string()];
     all_header.extend(r.policies.iter().map(|p| p.name.clone()));
-    let all_rows = METRICS
+    let all_rows = Metric::ALL
         .iter()
-        .map(|def| {
-            let mut row: Vec<Cell> = vec![def.label.into()];
-            row.extend(
-                r.policies
-                    .iter()
-                    .map(|p| figure(def.key, &p.name, "mean", p.metrics[def.key].mean)),
-            );
+        .map(|&m| {
+            let mut row: Vec<Cell> = vec![m.def().label.into()];
+            row.extend(r.policies.iter().map(|p| figure(m, &p.name, "mean", p.metric(m).mean)));
             row
         })
         .collect();

@@ -145,9 +145,10 @@ pub fn render_compare(a: &crate::model::Policy, b: &crate::model::Policy, r: &Re
         "\n{:<46} {:>16} {:>16}  {:<40} P(B better)",
         "metric (p50)", "A", "B", "B − A: mean [90% interval]"
     );
-    for def in crate::sim::metrics::METRICS {
-        let (ma, mb) = (pa.metrics[def.key], pb.metrics[def.key]);
-        let d = pb.delta_vs_baseline[def.key];
+    for &m in crate::sim::metrics::Metric::ALL {
+        let def = m.def();
+        let (ma, mb) = (pa.metric(m), pb.metric(m));
+        let d = pb.delta(m).unwrap_or_default();
         let _ = writeln!(
             s,
             "{:<46} {:>16} {:>16}  {:<40} {}",
