@@ -488,31 +488,8 @@ fn fit_volume(
     let days = by_day.len();
     let xs: Vec<f64> = (0..days).filter(|&d| by_day[d] > 0.0).map(|d| d as f64).collect();
     let ys: Vec<f64> = xs.iter().map(|&d| by_day[d as usize].ln()).collect();
-    let mut weekly = vec![1.0; 7];
     let enough = days >= MIN_DAYS_FOR_WEEK && xs.len() >= MIN_DAYS_FOR_WEEK;
-    if enough && let Some((a, b, ..)) = ols(&xs, &ys) {
-        let mut sum = [0.0f64; 7];
-        let mut n = [0.0f64; 7];
-        for (x, y) in xs.iter().zip(&ys) {
-            let k = weekday_of_day(first_day + *x as i64);
-            sum[k] += y - a - b * x;
-            n[k] += 1.0;
-        }
-        let raw: Vec<f64> = (0..7)
-            .map(|k| if n[k] > 0.0 { (sum[k] / n[k]).exp() } else { 1.0 })
-            .collect();
-        let mean = raw.iter().sum::<f64>() / 7.0;
-        weekly = raw.iter().map(|w| round_sig(w / mean)).collect();
-        fitted.push((
-            "weekly_pattern".into(),
-            "mean log residual per weekday, normalised to a mean of 1".into(),
-        ));
-    } else {
-        assumed.push((
-            "weekly_pattern".into(),
-            format!("fewer than {MIN_DAYS_FOR_WEEK} days with traffic: flat"),
-        ));
-    }
+    let weekly = weekly_pattern(&xs, &ys, first_day, enough, fitted, assumed);
     let adj: Vec<f64> = xs
         .iter()
         .zip(&ys)
@@ -570,6 +547,42 @@ fn fit_volume(
                 sd_log,
             )
         }
+    }
+}
+
+/// The weekly pattern: the mean log residual of a linear trend per weekday, normalised to a mean
+/// of 1 — flat when there are too few days (`enough` false) to tell.
+fn weekly_pattern(
+    xs: &[f64],
+    ys: &[f64],
+    first_day: i64,
+    enough: bool,
+    fitted: &mut Vec<(String, String)>,
+    assumed: &mut Vec<(String, String)>,
+) -> Vec<f64> {
+    if enough && let Some((a, b, ..)) = ols(xs, ys) {
+        let mut sum = [0.0f64; 7];
+        let mut n = [0.0f64; 7];
+        for (x, y) in xs.iter().zip(ys) {
+            let k = weekday_of_day(first_day + *x as i64);
+            sum[k] += y - a - b * x;
+            n[k] += 1.0;
+        }
+        let raw: Vec<f64> = (0..7)
+            .map(|k| if n[k] > 0.0 { (sum[k] / n[k]).exp() } else { 1.0 })
+            .collect();
+        let mean = raw.iter().sum::<f64>() / 7.0;
+        fitted.push((
+            "weekly_pattern".into(),
+            "mean log residual per weekday, normalised to a mean of 1".into(),
+        ));
+        raw.iter().map(|w| round_sig(w / mean)).collect()
+    } else {
+        assumed.push((
+            "weekly_pattern".into(),
+            format!("fewer than {MIN_DAYS_FOR_WEEK} days with traffic: flat"),
+        ));
+        vec![1.0; 7]
     }
 }
 
