@@ -292,6 +292,42 @@ fn nonneg(spec: DistSpec) -> NonNegDist {
     NonNegDist::try_from(spec).unwrap_or_else(|_| NonNegDist::fixed(0.0))
 }
 
+/// Each class's profile (shares from task counts, the last taking what rounding left) and the
+/// token fits behind it.
+fn fit_classes(
+    logs: &Logs,
+    opts: &FitOptions,
+    sized: &[(String, Vec<usize>, f64)],
+    retries: &Retries,
+) -> (Vec<TaskClass>, Vec<(String, TokenFit, TokenFit)>) {
+    let (records, per_request) = (&logs.records, logs.per_request());
+    let total_tasks: f64 = sized.iter().map(|c| c.2).sum();
+    let mut classes = Vec::new();
+    let mut token_fits = Vec::new();
+    let mut share_left = 1.0f64;
+    let n_classes = sized.len();
+    for (ci, (name, idx, tasks)) in sized.iter().enumerate() {
+        let share = if ci + 1 == n_classes {
+            share_left.max(0.0)
+        } else {
+            let s = (tasks / total_tasks.max(1e-300) * 1e6).round() / 1e6;
+            share_left -= s;
+            s
+        };
+        let rows = ClassRows {
+            records,
+            idx,
+            sy: &logs.symbols,
+            retries,
+            per_request,
+        };
+        let (class, fin, fout) = fit_class(&rows, opts, name, share);
+        token_fits.push((name.clone(), fin, fout));
+        classes.push(class);
+    }
+    (classes, token_fits)
+}
+
 /// Groups rows into classes by the key `class_by` (rows without it: `(none)`), largest first by
 /// tasks, at most [`MAX_CLASSES`] (the rest merged into `(other)`): (name, rows, tasks).
 fn group_classes(logs: &Logs, class_by: &str, tasks_of: &dyn Fn(usize) -> f64) -> Vec<(String, Vec<usize>, f64)> {
@@ -409,30 +445,7 @@ pub fn fit(logs: &Logs, opts: &FitOptions) -> Fit {
     // Classes.
     let class_by = choose_class_key(records, opts.class_by.as_deref());
     let sized = group_classes(logs, &class_by, &tasks_of);
-    let total_tasks: f64 = sized.iter().map(|c| c.2).sum();
-    let mut classes = Vec::new();
-    let mut token_fits = Vec::new();
-    let mut share_left = 1.0f64;
-    let n_classes = sized.len();
-    for (ci, (name, idx, tasks)) in sized.iter().enumerate() {
-        let share = if ci + 1 == n_classes {
-            share_left.max(0.0)
-        } else {
-            let s = (tasks / total_tasks.max(1e-300) * 1e6).round() / 1e6;
-            share_left -= s;
-            s
-        };
-        let rows = ClassRows {
-            records,
-            idx,
-            sy: &logs.symbols,
-            retries: &retries,
-            per_request,
-        };
-        let (class, fin, fout) = fit_class(&rows, opts, name, share);
-        token_fits.push((name.clone(), fin, fout));
-        classes.push(class);
-    }
+    let (classes, token_fits) = fit_classes(logs, opts, &sized, &retries);
     fitted.push((
         "classes".into(),
         format!("{} classes by {class_by}, shares from task counts", classes.len()),
