@@ -546,6 +546,19 @@ fn import_entry(
     Ok((price, from_provider.is_some()))
 }
 
+/// The kind of model a LiteLLM entry prices (chat, completion and responses are chat), or the
+/// mode it has instead ("sample_spec" for LiteLLM's template entry, "no mode" when absent).
+fn entry_kind<'a>(id: &str, e: &'a serde_json::Map<String, serde_json::Value>) -> Result<ModelKind, &'a str> {
+    let mode = e.get("mode").and_then(|m| m.as_str()).unwrap_or("");
+    match mode {
+        _ if id == "sample_spec" => Err("sample_spec"),
+        "chat" | "completion" | "responses" => Ok(ModelKind::Chat),
+        "embedding" => Ok(ModelKind::Embedding),
+        "" => Err("no mode"),
+        other => Err(other),
+    }
+}
+
 /// Parses LiteLLM's price list. `as_of` is recorded on every entry. Every entry that is not
 /// imported, and every value left out, is listed in the returned stats with its reason; a file
 /// with no usable chat or embedding price is an error.
@@ -582,23 +595,12 @@ pub fn import_litellm(src: &SourceFile, as_of: &str) -> Result<(PriceTable, Impo
                 .push((id.clone(), "the entry is not a JSON object".into()));
             continue;
         };
-        let mode = e.get("mode").and_then(|m| m.as_str()).unwrap_or("");
-        let kind = match mode {
-            _ if id == "sample_spec" => None,
-            "chat" | "completion" | "responses" => Some(ModelKind::Chat),
-            "embedding" => Some(ModelKind::Embedding),
-            _ => None,
-        };
-        let Some(kind) = kind else {
-            let mode = if id == "sample_spec" {
-                "sample_spec"
-            } else if mode.is_empty() {
-                "no mode"
-            } else {
-                mode
-            };
-            *stats.other_modes.entry(mode.to_string()).or_default() += 1;
-            continue;
+        let kind = match entry_kind(id, e) {
+            Ok(kind) => kind,
+            Err(mode) => {
+                *stats.other_modes.entry(mode.to_string()).or_default() += 1;
+                continue;
+            }
         };
         let mut defaulted = Vec::new();
         match import_entry(e, kind, as_of, src.name, &mut defaulted) {
