@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use super::charts;
 use super::format::{pct, usd};
-use super::html::{STYLE, esc, figure, table};
+use super::html::{esc, figure, page_head, table};
 use super::summary::Cell;
 use crate::logs::backtest::{Backtest, BacktestTotal};
 
@@ -105,8 +105,8 @@ pub fn html(b: &Backtest, version: &str) -> String {
     let mut out = String::new();
     let _ = write!(
         out,
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<meta name=\"color-scheme\" content=\"light dark\">\n<meta name=\"generator\" content=\"CostPlan {version}\">\n<title>{} — backtest — CostPlan</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<header>\n<h1>Backtest of {}</h1>\n<p class=\"sub\">The baseline {} simulated over the logs' own dates ({} days from {}, {} runs) against what the logs say was spent.</p>\n</header>\n<main>\n<section id=\"summary\">\n<h2>Verdict</h2>\n<p>{}</p>\n",
-        esc(&b.scenario),
+        "{}<header>\n<h1>Backtest of {}</h1>\n<p class=\"sub\">The baseline {} simulated over the logs' own dates ({} days from {}, {} runs) against what the logs say was spent.</p>\n</header>\n<main>\n<section id=\"summary\">\n<h2>Verdict</h2>\n<p>{}</p>\n",
+        page_head(&format!("{} — backtest — CostPlan", b.scenario), version),
         esc(&b.scenario),
         esc(&b.policy),
         b.days,

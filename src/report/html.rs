@@ -138,6 +138,15 @@ pub(crate) fn inline_svg(svg: &str) -> &str {
     }
 }
 
+/// The start of every CostPlan HTML page up to `<body>`: the document's head with `title`
+/// (escaped here), the generator's version and the shared style.
+pub(crate) fn page_head(title: &str, version: &str) -> String {
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<meta name=\"color-scheme\" content=\"light dark\">\n<meta name=\"generator\" content=\"CostPlan {version}\">\n<title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n",
+        esc(title)
+    )
+}
+
 /// Renders the whole report.
 pub fn render(scn: &Scenario, r: &Results) -> String {
     let charts = charts::all(r);
@@ -146,9 +155,11 @@ pub fn render(scn: &Scenario, r: &Results) -> String {
     let mut out = String::new();
     let _ = write!(
         out,
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<meta name=\"color-scheme\" content=\"light dark\">\n<meta name=\"generator\" content=\"CostPlan {}\">\n<title>{} — CostPlan planning report</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<header>\n<h1>{}</h1>\n<p class=\"sub\">{}</p>\n<nav>",
-        r.costplan_version,
-        esc(&r.scenario),
+        "{}<header>\n<h1>{}</h1>\n<p class=\"sub\">{}</p>\n<nav>",
+        page_head(
+            &format!("{} — CostPlan planning report", r.scenario),
+            r.costplan_version
+        ),
         esc(&r.scenario),
         esc(&super::summary::subtitle(r))
     );

@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use super::charts::{self, fmt_value};
 use super::format::{pct, thousands, usd};
-use super::html::{STYLE, esc, figure, table};
+use super::html::{esc, figure, page_head, table};
 use super::summary::Cell;
 use crate::sim::sweep::{Goal, GoalAnswer, SweepPoint, SweepResult};
 
@@ -147,9 +147,8 @@ pub fn html(scenario: &str, r: &SweepResult, a: &GoalAnswer, version: &str) -> S
     let mut out = String::new();
     let _ = write!(
         out,
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<meta name=\"color-scheme\" content=\"light dark\">\n<meta name=\"generator\" content=\"CostPlan {version}\">\n<title>{} — sweep of {} — CostPlan</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<header>\n<h1>{}</h1>\n<p class=\"sub\">{}</p>\n</header>\n<main>\n<section id=\"summary\">\n<h2>Answer</h2>\n<p>{}</p>\n</section>\n<section id=\"frontier\">\n<h2>The frontier</h2>\n",
-        esc(scenario),
-        esc(r.knob),
+        "{}<header>\n<h1>{}</h1>\n<p class=\"sub\">{}</p>\n</header>\n<main>\n<section id=\"summary\">\n<h2>Answer</h2>\n<p>{}</p>\n</section>\n<section id=\"frontier\">\n<h2>The frontier</h2>\n",
+        page_head(&format!("{scenario} — sweep of {} — CostPlan", r.knob), version),
         esc(scenario),
         esc(&heading(r)),
         esc(&answer_sentence(r, a))
