@@ -224,6 +224,15 @@ impl SweepResult {
     }
 }
 
+/// `base` with `knob` set to `x`, named `<base>@<knob>=<x>` (the grid's and the bisection's
+/// versions alike).
+fn version_at(base: &Policy, knob: Knob, x: f64) -> Result<Policy, String> {
+    let mut p = base.clone();
+    knob.set(&mut p, x)?;
+    p.name = format!("{}@{}={x}", base.name, knob.path());
+    Ok(p)
+}
+
 /// The scenario a sweep simulates: the baseline and one version of `policy` per setting (named
 /// `policy@knob=value`), or why it cannot be built.
 pub fn sweep_scenario(scn: &Scenario, policy: &str, spec: &SweepSpec) -> Result<Scenario, String> {
@@ -235,10 +244,7 @@ pub fn sweep_scenario(scn: &Scenario, policy: &str, spec: &SweepSpec) -> Result<
     let mut s = scn.clone();
     let mut policies = vec![baseline.clone()];
     for x in spec.values() {
-        let mut p = base_policy.clone();
-        spec.knob.set(&mut p, x)?;
-        p.name = format!("{}@{}={x}", base_policy.name, spec.knob.path());
-        policies.push(p);
+        policies.push(version_at(base_policy, spec.knob, x)?);
     }
     s.policies = policies;
     s.file.baseline = baseline.name.clone();
@@ -310,13 +316,13 @@ fn refine_point(
     opts: &SimOptions,
     ctl: &Control,
 ) -> Result<Result<SweepPoint, String>, Cancelled> {
-    let Some(mut p) = scn.policies.iter().find(|p| p.name == r.policy).cloned() else {
+    let Some(base) = scn.policies.iter().find(|p| p.name == r.policy) else {
         return Ok(Err(format!("unknown policy {:?}", r.policy)));
     };
-    if let Err(e) = knob.set(&mut p, value) {
-        return Ok(Err(e));
-    }
-    p.name = format!("{}@{}={value}", r.policy, knob.path());
+    let p = match version_at(base, knob, value) {
+        Ok(p) => p,
+        Err(e) => return Ok(Err(e)),
+    };
     let mut s = scn.clone();
     s.file.baseline = p.name.clone();
     s.policies = vec![p];
