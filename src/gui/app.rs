@@ -847,15 +847,9 @@ impl CostPlanApp {
         let mut filled = 0;
         let v = self.doc.edit(|d| {
             for m in d.file.models.values_mut() {
-                let known: Vec<f64> = m.success.values().map(|d| d.0.mean()).collect();
-                let average = if known.is_empty() {
-                    0.9
-                } else {
-                    known.iter().sum::<f64>() / known.len() as f64
-                };
+                let p = m.mean_success();
                 for c in &f.profile.classes {
                     if !m.success.contains_key(&c.name) {
-                        let p = (average * 1e4).round() / 1e4;
                         m.success.insert(c.name.clone(), crate::model::ProbDist::fixed(p));
                         filled += 1;
                     }
@@ -883,8 +877,8 @@ impl CostPlanApp {
             return;
         }
         let v = self.doc.edit(|d| {
-            d.policies.push(p.clone());
-            d.file.policies.push(crate::model::Source::Inline(p));
+            // The name was checked above, so this cannot be refused.
+            let _ = d.push_policy(p);
         });
         self.after_edit(v);
         self.status = Some((

@@ -100,12 +100,7 @@ pub fn new_version(p: &Policy, knob: Knob, x: f64) -> Result<Policy, String> {
     let mut q = p.clone();
     knob.set(&mut q, x)?;
     q.name = format!("{} ({}={x})", p.name, knob.path());
-    q.version = match p.version.rsplit_once('.') {
-        Some((head, n)) if n.parse::<u64>().is_ok() => format!("{head}.{}", n.parse::<u64>().unwrap_or(0) + 1),
-        _ if p.version.parse::<u64>().is_ok() => (p.version.parse::<u64>().unwrap_or(0) + 1).to_string(),
-        _ if p.version.is_empty() => "2".into(),
-        _ => format!("{}.1", p.version),
-    };
+    q.version = p.next_version();
     Ok(q)
 }
 

@@ -24,6 +24,15 @@ pub enum EditError {
     NotChat(String),
 }
 
+impl EditError {
+    fn unknown(what: &'static str, name: impl ToString) -> EditError {
+        EditError::Unknown {
+            what,
+            name: name.to_string(),
+        }
+    }
+}
+
 /// `base`, or `base-2`, `base-3`… — the first that `taken` does not hold.
 pub fn unique_name(base: &str, taken: impl Fn(&str) -> bool) -> String {
     if !taken(base) {
@@ -61,14 +70,14 @@ impl ModelProfile {
         }
     }
 
-    fn mean_success(&self) -> f64 {
-        let n = self.success.len().max(1) as f64;
-        let mean = self.success.values().map(|d| d.0.mean()).sum::<f64>() / n;
-        if mean.is_finite() && mean > 0.0 {
-            (mean * 1e4).round() / 1e4
-        } else {
-            0.9
+    /// The model's mean success over the classes it has, to 4 decimals (0.9 when it has none):
+    /// what it gets for a class it has no rate for yet.
+    pub fn mean_success(&self) -> f64 {
+        if self.success.is_empty() {
+            return 0.9;
         }
+        let mean = self.success.values().map(|d| d.0.mean()).sum::<f64>() / self.success.len() as f64;
+        (mean * 1e4).round() / 1e4
     }
 }
 
@@ -169,10 +178,7 @@ impl Scenario {
             return Err(EditError::Last("task class"));
         }
         if i >= self.traffic.classes.len() {
-            return Err(EditError::Unknown {
-                what: "class",
-                name: format!("#{i}"),
-            });
+            return Err(EditError::unknown("class", format!("#{i}")));
         }
         let gone = self.traffic.classes.remove(i);
         let rest: f64 = self.traffic.classes.iter().map(|c| c.share.get()).sum();
@@ -201,10 +207,7 @@ impl Scenario {
             Some(c) if c.name == new => return Ok(()),
             Some(c) => c.name.clone(),
             None => {
-                return Err(EditError::Unknown {
-                    what: "class",
-                    name: format!("#{i}"),
-                });
+                return Err(EditError::unknown("class", format!("#{i}")));
             }
         };
         check_new_name(new, "class", self.traffic.classes.iter().any(|c| c.name == new))?;
@@ -287,19 +290,13 @@ impl Scenario {
     /// Removes model `name`; whatever referred to it now refers to `replacement`.
     pub fn remove_model(&mut self, name: &str, replacement: &str) -> Result<(), EditError> {
         if !self.file.models.contains_key(name) {
-            return Err(EditError::Unknown {
-                what: "model",
-                name: name.to_string(),
-            });
+            return Err(EditError::unknown("model", name));
         }
         if self.file.models.len() <= 1 {
             return Err(EditError::Last("model"));
         }
         if replacement == name || !self.file.models.contains_key(replacement) {
-            return Err(EditError::Unknown {
-                what: "replacement model",
-                name: replacement.to_string(),
-            });
+            return Err(EditError::unknown("replacement model", replacement));
         }
         self.file.models.remove(name);
         self.replace_model_refs(name, replacement);
@@ -313,10 +310,11 @@ impl Scenario {
             return Ok(());
         }
         check_new_name(new, "model", self.file.models.contains_key(new))?;
-        let profile = self.file.models.remove(old).ok_or_else(|| EditError::Unknown {
-            what: "model",
-            name: old.to_string(),
-        })?;
+        let profile = self
+            .file
+            .models
+            .remove(old)
+            .ok_or_else(|| EditError::unknown("model", old))?;
         self.file.models.insert(new.to_string(), profile);
         self.replace_model_refs(old, new);
         Ok(())
@@ -340,8 +338,16 @@ impl Scenario {
     pub fn new_policy_version(&mut self, i: usize) -> Option<usize> {
         let mut copy = self.policies.get(i)?.clone();
         copy.name = unique_name(&copy.name, |n| self.policies.iter().any(|p| p.name == n));
+        copy.version = copy.next_version();
         copy.format_version = None;
         Some(self.insert_policy(i + 1, copy))
+    }
+
+    /// Adds `p` after the others (a version from elsewhere, e.g. a sweep's setting); refused when
+    /// its name is taken.
+    pub fn push_policy(&mut self, p: Policy) -> Result<usize, EditError> {
+        check_new_name(&p.name, "policy", self.policies.iter().any(|q| q.name == p.name))?;
+        Ok(self.insert_policy(self.policies.len(), p))
     }
 
     /// Adds a policy with no tactic on (it answers with the default model).
@@ -365,10 +371,7 @@ impl Scenario {
             return Err(EditError::Last("policy"));
         }
         if i >= self.policies.len() {
-            return Err(EditError::Unknown {
-                what: "policy",
-                name: format!("#{i}"),
-            });
+            return Err(EditError::unknown("policy", format!("#{i}")));
         }
         let gone = self.policies.remove(i);
         if i < self.file.policies.len() {
@@ -387,10 +390,7 @@ impl Scenario {
             Some(p) if p.name == new => return Ok(()),
             Some(p) => p.name.clone(),
             None => {
-                return Err(EditError::Unknown {
-                    what: "policy",
-                    name: format!("#{i}"),
-                });
+                return Err(EditError::unknown("policy", format!("#{i}")));
             }
         };
         check_new_name(new, "policy", self.policies.iter().any(|p| p.name == new))?;
@@ -417,22 +417,5 @@ impl Scenario {
             .filter(|(k, p)| p.kind == ModelKind::Chat && k.to_lowercase().contains(&f))
             .map(|(k, _)| k.clone())
             .collect()
-    }
-}
-
-impl Policy {
-    /// The routing rules, when the router is rule-based.
-    pub fn rules(&self) -> &[super::policy::Rule] {
-        match &self.router {
-            Some(super::policy::Router::Rules { rules, .. }) => rules,
-            _ => &[],
-        }
-    }
-
-    pub fn rules_mut(&mut self) -> Option<&mut Vec<super::policy::Rule>> {
-        match &mut self.router {
-            Some(super::policy::Router::Rules { rules, .. }) => Some(rules),
-            _ => None,
-        }
     }
 }

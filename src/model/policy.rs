@@ -567,3 +567,31 @@ impl Policy {
         out
     }
 }
+
+impl Policy {
+    /// The version after this one: "1.2" → "1.3", "3" → "4", "" → "2", "beta" → "beta.1".
+    pub fn next_version(&self) -> String {
+        let v = &self.version;
+        match v.rsplit_once('.') {
+            Some((head, n)) if n.parse::<u64>().is_ok() => format!("{head}.{}", n.parse::<u64>().unwrap_or(0) + 1),
+            _ if v.parse::<u64>().is_ok() => (v.parse::<u64>().unwrap_or(0) + 1).to_string(),
+            _ if v.is_empty() => "2".into(),
+            _ => format!("{v}.1"),
+        }
+    }
+
+    /// The routing rules, when the router is rule-based.
+    pub fn rules(&self) -> &[Rule] {
+        match &self.router {
+            Some(Router::Rules { rules, .. }) => rules,
+            _ => &[],
+        }
+    }
+
+    pub fn rules_mut(&mut self) -> Option<&mut Vec<Rule>> {
+        match &mut self.router {
+            Some(Router::Rules { rules, .. }) => Some(rules),
+            _ => None,
+        }
+    }
+}

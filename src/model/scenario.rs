@@ -768,6 +768,13 @@ fn check_discounts(file: &ScenarioFile, prices: &PriceTable, d: &mut Diagnostics
     }
 }
 
+/// `m` must be one of the scenario's models.
+fn check_model(d: &mut Diagnostics, file: &ScenarioFile, path: FieldPath, m: &str) {
+    if !file.models.contains_key(m) {
+        d.push(&path, unknown("model", m, file.models.keys()));
+    }
+}
+
 fn validate_policy(
     p: &Policy,
     at: &FieldPath,
@@ -777,11 +784,6 @@ fn validate_policy(
     owners: &[String],
     d: &mut Diagnostics,
 ) {
-    let model = |d: &mut Diagnostics, path: FieldPath, m: &str| {
-        if !file.models.contains_key(m) {
-            d.push(&path, unknown("model", m, file.models.keys()));
-        }
-    };
     if p.name.trim().is_empty() {
         d.push(&at.field("name"), "a policy needs a name");
     }
@@ -818,7 +820,7 @@ fn validate_policy(
     if let Some(b) = &p.budget {
         let bat = at.field("budget");
         if let OnBreach::Downgrade(m) = &b.on_breach {
-            model(d, bat.field("on_breach"), m);
+            check_model(d, file, bat.field("on_breach"), m);
         }
         for o in b.owner_caps_usd.keys() {
             if !owners.contains(o) {
@@ -837,20 +839,15 @@ fn check_router(
     owners: &[String],
     d: &mut Diagnostics,
 ) {
-    let model = |d: &mut Diagnostics, path: FieldPath, m: &str| {
-        if !file.models.contains_key(m) {
-            d.push(&path, unknown("model", m, file.models.keys()));
-        }
-    };
     if let Some(r) = &p.router {
         let rat = at.field("router");
         match r {
-            Router::Fixed(m) => model(d, rat.clone(), m),
+            Router::Fixed(m) => check_model(d, file, rat.clone(), m),
             Router::Rules { rules, default } => {
-                model(d, rat.field("default"), default);
+                check_model(d, file, rat.field("default"), default);
                 for (i, rule) in rules.iter().enumerate() {
                     let r_at = rat.field("rules").index(i);
-                    model(d, r_at.field("model"), &rule.model);
+                    check_model(d, file, r_at.field("model"), &rule.model);
                     match &rule.when {
                         Condition::Class(c) if !traffic.classes.iter().any(|k| &k.name == c) => d.push(
                             &r_at.field("when"),
@@ -878,9 +875,9 @@ fn check_router(
                     );
                 }
                 for (i, s) in stages.iter().enumerate() {
-                    model(d, rat.field("stages").index(i), s);
+                    check_model(d, file, rat.field("stages").index(i), s);
                 }
-                model(d, rat.field("verifier").field("model"), &verifier.model);
+                check_model(d, file, rat.field("verifier").field("model"), &verifier.model);
                 let tokens = (0.0, super::limits::MAX_TOKENS_PER_REQUEST);
                 let v_at = rat.field("verifier");
                 super::limits::check_value(
@@ -899,8 +896,8 @@ fn check_router(
                 );
             }
             Router::Learned { strong, weak, .. } => {
-                model(d, rat.field("strong"), strong);
-                model(d, rat.field("weak"), weak);
+                check_model(d, file, rat.field("strong"), strong);
+                check_model(d, file, rat.field("weak"), weak);
             }
         }
     }

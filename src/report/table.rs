@@ -5,7 +5,7 @@ use std::fmt::Write;
 use super::format::{delta, usd, value};
 use crate::sim::results::Results;
 
-pub use super::figures::KEY_FIGURES;
+use super::figures::KEY_FIGURES;
 use super::figures::key_figure_rows;
 
 /// Renders the results as text tables.

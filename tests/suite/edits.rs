@@ -189,6 +189,10 @@ fn a_new_policy_version_is_a_copy_after_its_original_with_the_same_figures() {
     let i = s.new_policy_version(2).unwrap();
     assert_eq!(i, 3);
     assert_eq!(s.policies[3].name, "haiku-cascade-2");
+    assert_eq!(
+        (s.policies[2].version.as_str(), s.policies[3].version.as_str()),
+        ("2", "3")
+    );
     assert_eq!(s.file.policies.len(), s.policies.len(), "the file's list follows");
     let r = run(&valid(&s));
     let (orig, copy) = (&r.policies[2], &r.policies[3]);

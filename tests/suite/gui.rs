@@ -620,7 +620,7 @@ fn key_figure_columns_fit_a_1024_wide_window() {
         h.state_mut().show_hint = false;
         h.state_mut().start_run();
         wait(&mut h, "results", finished);
-        for (_, title) in costplan::report::table::KEY_FIGURES {
+        for (_, title) in costplan::report::figures::KEY_FIGURES {
             let r = h.get_by_label(title).rect();
             assert!(
                 r.max.x <= w + 0.5,

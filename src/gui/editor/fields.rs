@@ -151,11 +151,9 @@ pub(super) fn guardrails_section(
             g.max_success_drop = Prob::new(drop_points / 100.0).unwrap_or_default();
             changed = true;
         }
-        let mut has_latency = g.p95_latency_ms.is_some();
-        if ui.checkbox(&mut has_latency, "p95 latency limit").changed() {
-            g.p95_latency_ms = has_latency.then(|| NonNeg::new(5000.0).unwrap_or_default());
-            changed = true;
-        }
+        changed |= toggle(ui, &mut g.p95_latency_ms, "p95 latency limit", || {
+            NonNeg::new(5000.0).unwrap_or_default()
+        });
         if let Some(limit) = &mut g.p95_latency_ms {
             changed |= nonneg_field(ui, "p95 latency at most", limit, 10.0, " ms", 3_600_000.0);
         }
@@ -363,4 +361,14 @@ pub(super) fn model_row(
         model_picker(ui, id, models, current, l.id)
     })
     .inner
+}
+
+/// A checkbox that switches a component on (with its suggested settings) or off.
+pub(super) fn toggle<T>(ui: &mut Ui, slot: &mut Option<T>, label: &str, suggested: impl FnOnce() -> T) -> bool {
+    let mut on = slot.is_some();
+    let changed = ui.checkbox(&mut on, label).changed();
+    if changed {
+        *slot = on.then(suggested);
+    }
+    changed
 }

@@ -4,7 +4,7 @@
 
 use egui::{RichText, Ui};
 
-use super::fields::{choice, error_text, int, model_picker, model_row, nonneg_field, prob_field, show_errors};
+use super::fields::{choice, error_text, int, model_picker, model_row, nonneg_field, prob_field, show_errors, toggle};
 use super::{Editor, Refs};
 use crate::model::Scenario;
 use crate::model::policy::{
@@ -181,11 +181,9 @@ impl Editor {
             PromptCaching::default,
         );
         if let Some(pc) = &mut p.prompt_caching {
-            let mut own = pc.ttl_minutes.is_some();
-            if ui.checkbox(&mut own, "  its own time to live").changed() {
-                pc.ttl_minutes = own.then(|| NonNeg::new(60.0).unwrap_or_default());
-                changed = true;
-            }
+            changed |= toggle(ui, &mut pc.ttl_minutes, "  its own time to live", || {
+                NonNeg::new(60.0).unwrap_or_default()
+            });
             if let Some(ttl) = &mut pc.ttl_minutes {
                 changed |= nonneg_field(ui, "  time to live", ttl, 1.0, " min", 100_000.0);
             }
@@ -258,16 +256,6 @@ impl Editor {
         }
         changed
     }
-}
-
-/// A checkbox that switches a component on (with its suggested settings) or off.
-fn toggle<T>(ui: &mut Ui, slot: &mut Option<T>, label: &str, suggested: impl FnOnce() -> T) -> bool {
-    let mut on = slot.is_some();
-    let changed = ui.checkbox(&mut on, label).changed();
-    if changed {
-        *slot = on.then(suggested);
-    }
-    changed
 }
 
 /// The policy's version and notes (free text).
