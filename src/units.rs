@@ -9,7 +9,7 @@ pub fn usd(x: f64) -> String {
     let sign = if x < 0.0 { "-" } else { "" };
     let a = x.abs();
     if a >= 1000.0 {
-        format!("{sign}${}", thousands(a.round() as u64))
+        format!("{sign}${}", whole(a))
     } else if a >= 1.0 {
         format!("{sign}${a:.2}")
     } else if a == 0.0 {
@@ -17,6 +17,22 @@ pub fn usd(x: f64) -> String {
     } else {
         let digits = (-(a.log10().floor()) as usize + 2).min(9);
         format!("{sign}${a:.digits$}")
+    }
+}
+
+/// A non-negative amount rounded to a whole number with thousands separators; from 10^15 up
+/// (beyond what a u64 holds exactly) in scientific notation, never a saturated integer.
+pub fn whole(x: f64) -> String {
+    if !x.is_finite() {
+        return "–".to_string();
+    }
+    let r = x.round();
+    if r.abs() >= 1e15 {
+        format!("{r:.2e}")
+    } else if r < 0.0 {
+        format!("-{}", thousands(-r as u64))
+    } else {
+        thousands(r as u64)
     }
 }
 

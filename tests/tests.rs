@@ -14,6 +14,8 @@ mod decisions;
 mod determinism;
 #[path = "suite/distributions.rs"]
 mod distributions;
+#[path = "suite/edges.rs"]
+mod edges;
 #[path = "suite/edits.rs"]
 mod edits;
 #[path = "suite/engine.rs"]

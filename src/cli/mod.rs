@@ -162,8 +162,13 @@ pub fn validate_file(path: &Path) -> std::result::Result<String, crate::model::L
             let assumed = s
                 .prices
                 .assumed_cache_minimums(s.file.models.values().map(|m| m.price_key.as_str()));
+            let writes: String = s
+                .assumed_write_prices()
+                .iter()
+                .map(|a| format!("\n  note: {}", crate::report::summary::assumed_write_sentence(a)))
+                .collect();
             Ok(format!(
-                "scenario {:?}: {} task classes, {} models, {} policies (baseline {:?}){}",
+                "scenario {:?}: {} task classes, {} models, {} policies (baseline {:?}){}{writes}",
                 s.file.name,
                 s.traffic.classes.len(),
                 s.file.models.len(),

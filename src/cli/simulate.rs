@@ -177,9 +177,14 @@ pub struct ReportArgs {
     pub engine: EngineArgs,
 }
 
-/// Loads a scenario; its problems are the error.
+/// Loads a scenario; its problems are the error. Billing assumptions the planner should know
+/// (a 1-hour TTL billed at the 5-minute write price) are noted on standard error.
 pub fn load(path: &std::path::Path) -> std::result::Result<Scenario, CliError> {
-    load_scenario_path(path).map_err(|e: LoadError| CliError::Invalid(e.to_string()))
+    let s = load_scenario_path(path).map_err(|e: LoadError| CliError::Invalid(e.to_string()))?;
+    for a in s.assumed_write_prices() {
+        eprintln!("note: {}", crate::report::summary::assumed_write_sentence(&a));
+    }
+    Ok(s)
 }
 
 /// Runs `simulate`.

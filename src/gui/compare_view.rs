@@ -197,7 +197,7 @@ fn figures_table(ui: &mut Ui, r: &Results) {
         ui.strong("metric");
         ui.strong(&pa.name);
         ui.strong(&pb.name);
-        ui.strong("B − A (mean, 90% interval)");
+        ui.strong("B − A (mean, run-to-run range)");
         ui.strong("P(B better)");
         ui.end_row();
         for &m in Metric::ALL {

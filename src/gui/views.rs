@@ -91,7 +91,10 @@ fn key_figures_grid(ui: &mut Ui, r: &Results) {
                                     .size(12.0)
                                     .color(colour),
                             )
-                            .on_hover_text(format!("90% interval {} to {}", d.p5, d.p95));
+                            .on_hover_text(format!(
+                                "mean {} {} (90% margin of the mean); run-to-run range {} to {}",
+                                d.mean, d.margin, d.p5, d.p95
+                            ));
                         }
                     });
                 }
@@ -430,10 +433,11 @@ pub fn budget_risk(ui: &mut Ui, r: &Results) {
                 }
             ))
             .on_hover_text(format!(
-                "The {:.0}th percentile, over {} runs, of the highest spend in any one {} of the horizon",
+                "The {:.0}th percentile, over {} runs, of the highest spend in any one {} of the horizon ({})",
                 (1.0 - b.risk) * 100.0,
                 r.runs,
-                b.period
+                b.period,
+                crate::report::summary::budget_basis(b, b.period)
             ));
             ui.label(
                 b.breach_by_day
@@ -508,6 +512,10 @@ impl Views {
             ui.label("No uncertain input reaches this output.");
             return;
         };
+        if s.no_spread {
+            ui.label("This output does not vary across runs: no input drives it.");
+            return;
+        }
         let drivers: Vec<_> = s.drivers.iter().take(10).collect();
         if drivers.is_empty() {
             ui.label("Every input is fixed: nothing uncertain drives the spread.");

@@ -61,9 +61,15 @@ pub struct Backtest {
     /// The share of days whose actual spend lies in the simulated p5–p95 band.
     pub share_of_days_inside: f64,
     pub spend_usd: BacktestTotal,
+    /// Model calls: rows the gateway's response cache answered are not calls (they are counted
+    /// in `response_cache_hits`), nor are their tokens billed.
     pub requests: BacktestTotal,
     pub prompt_tokens: BacktestTotal,
     pub output_tokens: BacktestTotal,
+    /// Requests answered from the gateway's response cache, against the simulated exact and
+    /// semantic cache hits; when the logs mark hits.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub response_cache_hits: Option<BacktestTotal>,
     /// Rows whose cost the logs do not give (their spend is unknown, so left out of the actual).
     pub rows_without_cost: u64,
     /// Models in the logs that the scenario does not have.
@@ -136,7 +142,10 @@ pub fn backtest(
     let runs = &r.policies[0].runs;
     let daily = daily_bands(&actual, runs, first);
     let inside = daily.iter().filter(|d| d.inside).count() as f64 / days as f64;
-    let sum = |f: &dyn Fn(&super::Record) -> f64| records.iter().map(f).sum::<f64>();
+    // Like with like: a response-cache hit is neither a model call nor billed tokens.
+    let hit = |r: &super::Record| r.cache_hit == Some(true);
+    let sum = |f: &dyn Fn(&super::Record) -> f64| records.iter().filter(|r| !hit(r)).map(f).sum::<f64>();
+    let marks_hits = records.iter().any(|r| r.cache_hit.is_some());
     Ok(Ok(Backtest {
         scenario: scn.name().to_string(),
         policy: base.name,
@@ -156,6 +165,14 @@ pub fn backtest(
             runs.iter()
                 .map(|x| x.values[m::TOKENS_OUTPUT] + x.values[m::TOKENS_REASONING]),
         ),
+        response_cache_hits: marks_hits.then(|| {
+            BacktestTotal::of(
+                records.iter().filter(|r| hit(r)).map(|r| r.requests).sum(),
+                runs.iter().map(|x| {
+                    x.values[m::EXACT_CACHE_HITS] + x.values[m::SEMANTIC_CACHE_HITS] + x.values[m::SEMANTIC_WRONG_HITS]
+                }),
+            )
+        }),
         daily,
         rows_without_cost: without_cost,
         unknown_models: unknown,

@@ -219,12 +219,29 @@ fn choose_class_key(records: &[Record], asked: Option<&str>) -> String {
     "model".to_string()
 }
 
-/// Retries found in the logs: per record, whether it is a retry (a request after a failed one in
-/// the same session, within [`RETRY_WINDOW_S`]), and for each failed request with a session,
-/// whether it was retried.
+/// Retries found in the logs: per record, whether it is a retry, and for each failed request
+/// with a session, whether it was retried. A retry looks like one: a later request of the same
+/// session within [`RETRY_WINDOW_S`] that sends the same prompt again (prompt tokens within
+/// [`RETRY_PROMPT_TOLERANCE`]) for the same feature (tag, trace name, team and project alike
+/// where both rows give them; the model may differ, as after a fallback). Other requests of a session — the next
+/// question of a conversation — are new tasks.
 struct Retries {
     is_retry: Vec<bool>,
     failure_retried: Vec<Option<bool>>,
+}
+
+/// A retry's prompt may differ from the failed request's by this share (or 8 tokens).
+pub const RETRY_PROMPT_TOLERANCE: f64 = 0.01;
+
+/// Whether `b` sends what `a` sent: the same prompt size and the same feature.
+fn same_request(a: &Record, b: &Record) -> bool {
+    // tag, trace_name, team, project (the user is the session's own; sources derive it apart).
+    const FEATURE_KEYS: [usize; 4] = [0, 1, 3, 5];
+    let (pa, pb) = (a.usage.prompt_tokens, b.usage.prompt_tokens);
+    (pa - pb).abs() <= (RETRY_PROMPT_TOLERANCE * pa.max(pb)).max(8.0)
+        && FEATURE_KEYS
+            .iter()
+            .all(|&k| a.keys[k].is_none() || b.keys[k].is_none() || a.keys[k] == b.keys[k])
 }
 
 impl Retries {
@@ -242,11 +259,12 @@ impl Retries {
             if records[i].ok != Some(false) {
                 continue;
             }
-            let next = order
-                .get(k + 1)
-                .filter(|&&(s, t, _)| s == session && t - start <= RETRY_WINDOW_S);
-            failure_retried[i] = Some(next.is_some());
-            if let Some(&(_, _, j)) = next {
+            let retry = order[k + 1..]
+                .iter()
+                .take_while(|&&(s, t, _)| s == session && t - start <= RETRY_WINDOW_S)
+                .find(|&&(_, _, j)| !is_retry[j] && same_request(&records[i], &records[j]));
+            failure_retried[i] = Some(retry.is_some());
+            if let Some(&(_, _, j)) = retry {
                 is_retry[j] = true;
             }
         }

@@ -48,6 +48,8 @@ pub struct SynthSpec {
     pub ttft_ms: f64,
     pub output_tokens_per_s: f64,
     pub max_retries: u32,
+    /// Consecutive tasks that share a session (a conversation's questions); 1 = a session each.
+    pub tasks_per_session: u32,
     pub seed: u64,
 }
 
@@ -95,6 +97,7 @@ impl SynthSpec {
             ttft_ms: 400.0,
             output_tokens_per_s: 80.0,
             max_retries: 1,
+            tasks_per_session: 1,
             seed: 7,
         }
     }
@@ -127,6 +130,7 @@ pub fn generate(spec: &SynthSpec) -> Vec<SynthRow> {
     let mut rows = Vec::new();
     let mut id = 0u64;
     let mut session = 0u64;
+    let mut task_no = 0u64;
     let wmean = spec.weekly.iter().sum::<f64>() / 7.0;
     for d in 0..spec.days as i64 {
         let mut rng = rng_from(spec.seed ^ (d as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
@@ -141,7 +145,10 @@ pub fn generate(spec: &SynthSpec) -> Vec<SynthRow> {
         let mut times: Vec<f64> = (0..n).map(|_| unit_f64(&mut rng)).collect();
         times.sort_by(f64::total_cmp);
         for t in times {
-            session += 1;
+            if task_no.is_multiple_of(u64::from(spec.tasks_per_session.max(1))) {
+                session += 1;
+            }
+            task_no += 1;
             let u = unit_f64(&mut rng);
             let mut acc = 0.0;
             let class = spec

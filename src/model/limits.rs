@@ -22,6 +22,14 @@ pub const MAX_RETRIES: u32 = 10;
 pub const MAX_MODELS: usize = 1000;
 /// Milliseconds of one latency draw (time to first token, a cache's latency): 24 hours.
 pub const MAX_LATENCY_MS: f64 = 86_400_000.0;
+/// A learned router's signal noise (the standard deviation of its error on the difficulty
+/// scale 0–1): 0 is a perfect signal; from 10 up the router is a coin toss whatever the value,
+/// and a value between 0 and [`MIN_SIGNAL_NOISE`] cannot be calibrated in floating point.
+pub const SIGNAL_NOISE: (f64, f64) = (0.0, 10.0);
+/// The smallest signal noise above 0 (use 0 for a perfect signal).
+pub const MIN_SIGNAL_NOISE: f64 = 1e-6;
+/// A negotiated discount's multiplier on list prices (1 = list price; above 1 a surcharge).
+pub const PRICE_MULTIPLIER: (f64, f64) = (0.0, 10.0);
 /// Output tokens per second of a model.
 pub const OUTPUT_TOKENS_PER_S: (f64, f64) = (0.01, 1e6);
 

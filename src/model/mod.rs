@@ -21,7 +21,7 @@ pub use dist::{Dist, DistSpec, NonNegDist, ProbDist};
 pub use error::{Diagnostic, LoadError, SourceFile};
 pub use policy::{Policy, Router, Tactic};
 pub use prices::{ModelPrice, PriceTable};
-pub use scenario::{Scenario, ScenarioFile, Source, load_scenario_path};
+pub use scenario::{AssumedWritePrice, Scenario, ScenarioFile, Source, load_scenario_path};
 pub use traffic::{TaskClass, TrafficProfile};
 
 /// The bundled default scenario's text.

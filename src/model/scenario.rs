@@ -142,6 +142,17 @@ pub struct Scenario {
     pub content_hash: u64,
 }
 
+/// A policy whose prompt-cache TTL is longer than 5 minutes calls a model whose price entry has
+/// no 1-hour cache-write price: its writes are billed at this (5-minute) write price.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct AssumedWritePrice {
+    pub policy: String,
+    pub model: String,
+    pub price_key: String,
+    pub ttl_minutes: f64,
+    pub write_usd_per_mtok: f64,
+}
+
 /// FNV-1a over bytes, continuing from `h`.
 pub fn fnv1a(mut h: u64, bytes: &[u8]) -> u64 {
     for b in bytes {
@@ -522,6 +533,38 @@ impl Scenario {
         &self.file.name
     }
 
+    /// Where a policy's prompt-cache TTL is longer than 5 minutes but a model it calls has no
+    /// 1-hour write price: its cache writes are billed at the 5-minute write price (the table
+    /// gives no other), which a planner should know.
+    pub fn assumed_write_prices(&self) -> Vec<AssumedWritePrice> {
+        let mut out = Vec::new();
+        for p in &self.policies {
+            let Some(pc) = &p.prompt_caching else { continue };
+            let ttl = pc
+                .ttl_minutes
+                .map_or(self.file.prompt_cache_ttl_minutes.get(), |t| t.get());
+            if ttl <= 5.0 {
+                continue;
+            }
+            for m in p.models_used(&self.file.default_model) {
+                let Some(prof) = self.file.models.get(m) else { continue };
+                let Some(price) = self.prices.get(&prof.price_key) else {
+                    continue;
+                };
+                if price.cache_read_usd_per_mtok.is_some() && price.cache_write_1h_usd_per_mtok.is_none() {
+                    out.push(AssumedWritePrice {
+                        policy: p.name.clone(),
+                        model: m.to_string(),
+                        price_key: prof.price_key.clone(),
+                        ttl_minutes: ttl,
+                        write_usd_per_mtok: price.cache_write_usd_per_mtok.unwrap_or(price.input_usd_per_mtok).get(),
+                    });
+                }
+            }
+        }
+        out
+    }
+
     /// The price multiplier for a model key from negotiated discounts.
     pub fn discount_for(&self, price_key: &str) -> f64 {
         if let Some(m) = self.file.discounts.models.get(price_key) {
@@ -750,6 +793,16 @@ fn check_models(file: &ScenarioFile, prices: &PriceTable, traffic: &TrafficProfi
 /// Discounts name providers and price keys of the table.
 fn check_discounts(file: &ScenarioFile, prices: &PriceTable, d: &mut Diagnostics) {
     let root = FieldPath::root();
+    let bounds = super::limits::PRICE_MULTIPLIER;
+    for (kind, map) in [
+        ("providers", &file.discounts.providers),
+        ("models", &file.discounts.models),
+    ] {
+        for (k, x) in map {
+            let at = root.field("discounts").field(kind).key(k);
+            super::limits::check_value(d, &at, x.get(), bounds, "× list price");
+        }
+    }
     for pv in file.discounts.providers.keys() {
         if !prices.models.values().any(|p| &p.provider == pv) {
             d.push(
@@ -895,9 +948,26 @@ fn check_router(
                     "tokens",
                 );
             }
-            Router::Learned { strong, weak, .. } => {
+            Router::Learned {
+                strong,
+                weak,
+                signal_noise,
+                ..
+            } => {
                 check_model(d, file, rat.field("strong"), strong);
                 check_model(d, file, rat.field("weak"), weak);
+                let (noise, at_noise) = (signal_noise.get(), rat.field("signal_noise"));
+                super::limits::check_value(d, &at_noise, noise, super::limits::SIGNAL_NOISE, "");
+                if noise > 0.0 && noise < super::limits::MIN_SIGNAL_NOISE {
+                    d.push(
+                        &at_noise,
+                        format!(
+                            "a signal noise above 0 must be at least {} (the router's threshold cannot be \
+                             calibrated below that); use 0 for a router that sees difficulty exactly, found {noise:e}",
+                            super::limits::MIN_SIGNAL_NOISE
+                        ),
+                    );
+                }
             }
         }
     }

@@ -10,7 +10,7 @@ use super::summary::Cell;
 use crate::logs::backtest::{Backtest, BacktestTotal};
 
 fn count(x: f64) -> String {
-    super::format::thousands(x.max(0.0).round() as u64)
+    super::format::whole(x.max(0.0))
 }
 
 /// The totals as rows: what, actual, simulated median [p5 – p95], error, inside.
@@ -33,12 +33,16 @@ pub fn total_rows(b: &Backtest) -> Vec<[String; 5]> {
             if t.inside { "inside" } else { "OUTSIDE" }.to_string(),
         ]
     };
-    vec![
+    let mut rows = vec![
         row("spend", &b.spend_usd, &usd),
         row("model calls", &b.requests, &count),
         row("prompt tokens", &b.prompt_tokens, &count),
         row("output tokens", &b.output_tokens, &count),
-    ]
+    ];
+    if let Some(h) = &b.response_cache_hits {
+        rows.push(row("cache hits", h, &count));
+    }
+    rows
 }
 
 /// Notes on what the comparison leaves out.
@@ -55,6 +59,14 @@ pub fn notes(b: &Backtest) -> Vec<String> {
         n.push(format!(
             "Rows priced in another currency than US dollars are left out of the actual spend: {}.",
             list.join(", ")
+        ));
+    }
+    if let Some(h) = &b.response_cache_hits
+        && h.actual > 0.0
+    {
+        n.push(format!(
+            "{} requests answered by the gateway's response cache are compared with the simulated cache hits, not counted as model calls or billed tokens.",
+            count(h.actual)
         ));
     }
     if !b.unknown_models.is_empty() {

@@ -66,7 +66,7 @@ pub fn usd_axis_label(v: f64, axis_max: f64) -> String {
     let sign = if v < 0.0 { "-" } else { "" };
     let a = v.abs();
     if decimals == 0 {
-        format!("{sign}${}", super::format::thousands(a.round() as u64))
+        format!("{sign}${}", super::format::whole(a))
     } else {
         format!("{sign}${a:.decimals$}")
     }

@@ -1,6 +1,7 @@
 //! The key figures as rows that every front end renders — the CLI's tables, the reports' tables
 //! and the window's grid: per policy, each key metric's median with its p5–p95 band, and against
-//! the baseline its paired mean change, 90 % interval, share of runs better · worse and verdict.
+//! the baseline its paired mean change with the 90 % margin of that mean, the run-to-run range
+//! (p5–p95 of the per-run changes), share of runs better · worse and verdict.
 
 use super::format::{delta, p_better, value};
 use crate::sim::metrics::Metric;
@@ -28,7 +29,11 @@ pub enum Verdict {
 pub struct DeltaCell {
     /// The mean change, signed ("-$0.0012").
     pub mean: String,
-    /// The 90 % interval's ends.
+    /// The 90 % margin of the mean (±1.645 standard errors: "±$0.0001"): how well the mean
+    /// change is known.
+    pub margin: String,
+    /// The run-to-run range's ends (p5 and p95 of the per-run changes): how much one run's
+    /// change varies.
     pub p5: String,
     pub p95: String,
     /// "100.0% better · 0.0% worse".
@@ -87,6 +92,7 @@ fn cell(p: &PolicyResult, metric: Metric) -> FigureCell {
     let s = p.metric(metric);
     let delta = p.delta(metric).filter(|_| !p.is_baseline).map(|d| DeltaCell {
         mean: delta(def.unit, d.mean),
+        margin: margin(def.unit, d.mean_se),
         p5: delta(def.unit, d.p5),
         p95: delta(def.unit, d.p95),
         p_better: p_better(&d),
@@ -108,3 +114,15 @@ fn cell(p: &PolicyResult, metric: Metric) -> FigureCell {
         delta,
     }
 }
+
+/// The 90 % margin of a mean with standard error `se`, in the metric's unit: `±$0.0001`.
+pub fn margin(unit: crate::sim::metrics::Unit, se: f64) -> String {
+    if !se.is_finite() {
+        return "±–".to_string();
+    }
+    let d = delta(unit, MARGIN_Z * se);
+    format!("±{}", d.trim_start_matches(['+', '-']))
+}
+
+/// The normal quantile of a two-sided 90 % interval.
+pub const MARGIN_Z: f64 = 1.645;

@@ -3,7 +3,7 @@
 
 use crate::sim::metrics::{METRICS, Unit};
 
-pub use crate::units::{pct, thousands, usd};
+pub use crate::units::{pct, thousands, usd, whole};
 
 /// A value in the metric's unit.
 pub fn value(unit: Unit, x: f64) -> String {
@@ -13,12 +13,8 @@ pub fn value(unit: Unit, x: f64) -> String {
     match unit {
         Unit::Usd => usd(x),
         Unit::Ratio => pct(x),
-        Unit::Ms => format!(
-            "{}{} ms",
-            if x < 0.0 { "-" } else { "" },
-            thousands(x.abs().round() as u64)
-        ),
-        Unit::Count => thousands(x.round().max(0.0) as u64),
+        Unit::Ms => format!("{}{} ms", if x < 0.0 { "-" } else { "" }, whole(x.abs())),
+        Unit::Count => whole(x.max(0.0)),
         Unit::PerMtok => format!("{x:.1}/Mtok"),
         Unit::Day => format!("day {:.0}", x + 1.0),
     }
@@ -34,8 +30,8 @@ pub fn delta(unit: Unit, x: f64) -> String {
     match unit {
         Unit::Usd => format!("{sign}{}", usd(a)),
         Unit::Ratio => format!("{sign}{:.2} pt", a * 100.0),
-        Unit::Ms => format!("{sign}{} ms", thousands(a.round() as u64)),
-        Unit::Count => format!("{sign}{}", thousands(a.round() as u64)),
+        Unit::Ms => format!("{sign}{} ms", whole(a)),
+        Unit::Count => format!("{sign}{}", whole(a)),
         Unit::PerMtok => format!("{sign}{a:.1}/Mtok"),
         Unit::Day => format!("{sign}{a:.0} d"),
     }

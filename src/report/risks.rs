@@ -2,7 +2,7 @@
 //! simulation found (`sim::results::RiskFacts`). The only place a flag's sentence is written.
 
 use crate::sim::results::{FlagWords, Results, RiskFacts, RiskFlag};
-use crate::units::{thousands, usd};
+use crate::units::{usd, whole};
 
 /// The results with every flag's words filled in, for writing as JSON.
 pub fn worded(r: &Results) -> Results {
@@ -62,10 +62,15 @@ pub fn message(f: &RiskFlag) -> String {
                 unowned_share * 100.0
             )
         }
-        RiskFacts::Latency { p95_ms, limit_ms } => format!(
-            "p95 latency {} ms is above the {} ms guardrail",
+        RiskFacts::Latency {
+            p95_ms,
+            limit_ms,
+            share_of_runs,
+        } => format!(
+            "p95 latency {} ms (median over runs) is above the {} ms guardrail, in {:.0}% of runs",
             count(*p95_ms),
-            count(*limit_ms)
+            count(*limit_ms),
+            share_of_runs * 100.0
         ),
         RiskFacts::BudgetExhaustion {
             p_breach,
@@ -104,7 +109,7 @@ pub fn explanation(f: &RiskFlag) -> &'static str {
 
 /// A count of tasks or milliseconds, rounded, with thousands separators.
 fn count(x: f64) -> String {
-    thousands(x.round().max(0.0) as u64)
+    whole(x.max(0.0))
 }
 
 /// The date `day` days after the scenario's start, or "day N".

@@ -2,7 +2,7 @@
 //! and charts that the HTML and Markdown writers render the same way.
 
 use super::figures::KEY_FIGURES;
-use super::format::{pct, thousands, usd, value};
+use super::format::{pct, thousands, usd, value, whole};
 use crate::model::policy::Tactic;
 use crate::model::{DistSpec, Scenario};
 use crate::sim::metrics::{Metric, Unit};
@@ -106,12 +106,66 @@ pub fn recommend(r: &Results) -> (usize, String) {
     let mut reason = if best == 0 {
         "no candidate lowers the cost per successful outcome while keeping the guardrails and its budget".to_string()
     } else {
-        "the lowest mean cost per successful outcome among the policies that keep the quality and latency guardrails and whose budget lasts in most runs".to_string()
+        "the lowest mean cost per successful outcome among the candidates that do not break a guardrail the baseline keeps and whose budget lasts in most runs".to_string()
     };
     if !excluded.is_empty() {
         reason.push_str(&format!(" (excluded — {})", excluded.join("; ")));
     }
     (best, reason)
+}
+
+/// Which periods a safe budget rests on: whole ones (the partial ones left out), or partial ones
+/// scaled to a full period.
+pub fn budget_basis(b: &crate::sim::results::BudgetRisk, unit: &str) -> String {
+    let plural = |n: u32, w: &str| format!("{} {w}{}", thousands(u64::from(n)), if n == 1 { "" } else { "s" });
+    match (b.whole_periods, b.scaled_stub_days) {
+        (_, Some(days)) => format!(
+            "the horizon holds no whole {unit}, so the spend of its {} is scaled to a full {unit}",
+            plural(days, "day")
+        ),
+        (n, None) if b.stub_days_left_out > 0 => format!(
+            "from {}, the {} of partial {unit}s left out",
+            plural(n, &format!("whole {unit}")),
+            plural(b.stub_days_left_out, "day")
+        ),
+        (n, None) => format!("from {}", plural(n, &format!("whole {unit}"))),
+    }
+}
+
+/// Every guardrail the policy breaks and every cap of the scenario its spend would exceed, each
+/// with how often: what a recommendation must not leave unsaid.
+pub fn caveats(p: &crate::sim::results::PolicyResult) -> Vec<String> {
+    let mut out: Vec<String> = p
+        .risk_flags
+        .iter()
+        .filter_map(|f| {
+            let what = match f.kind {
+                RiskKind::QualityErosion => "breaks the quality guardrail",
+                RiskKind::Latency => "breaks the latency guardrail",
+                RiskKind::BudgetExhaustion => {
+                    "runs out of its own budget (after that its on-breach action decides what users get)"
+                }
+                _ => return None,
+            };
+            Some(format!("{what}: {}", crate::report::risks::message(f)))
+        })
+        .collect();
+    for c in &p.caps_exceeded {
+        let per = if c.period == "day" { "daily" } else { "monthly" };
+        let scope = if c.scope == "per_owner" {
+            " (its per-owner caps summed)"
+        } else {
+            ""
+        };
+        out.push(format!(
+            "spends more than the {} {per} cap of policy {}{scope} in some {} in {} of runs",
+            usd(c.cap_usd),
+            c.policy,
+            c.period,
+            pct(c.share_of_runs)
+        ));
+    }
+    out
 }
 
 /// The budget that keeps the risk of running out low, in one sentence (and the risk of the
@@ -124,11 +178,12 @@ pub fn budget_sentence(p: &crate::sim::results::PolicyResult, runs: u32) -> Stri
         ("monthly", "month")
     };
     let mut s = format!(
-        "A {adj} budget of {} keeps the risk of running out within any {unit} of the horizon at {} (the {} percentile, over {} runs, of the highest {unit}'s spend){}.",
+        "A {adj} budget of {} keeps the risk of running out within any {unit} of the horizon at {} (the {} percentile, over {} runs, of the highest {unit}'s spend; {}){}.",
         usd(b.safe_cap_usd),
         pct(b.risk),
         ordinal_pct(1.0 - b.risk),
         thousands(u64::from(runs)),
+        budget_basis(b, unit),
         if b.capped_spend {
             "; its own cap held spend down in some runs, so the unconstrained figure is higher"
         } else {
@@ -149,7 +204,7 @@ fn ordinal_pct(q: f64) -> String {
     format!("{:.0}th", q * 100.0)
 }
 
-/// The recommendation's trade-offs against the baseline, each with its 90% interval: quality,
+/// The recommendation's trade-offs against the baseline, each with its run-to-run range: quality,
 /// latency, budget and what the budget's action does to users.
 fn trade_offs(r: &Results, i: usize) -> Vec<String> {
     let p = &r.policies[i];
@@ -157,7 +212,7 @@ fn trade_offs(r: &Results, i: usize) -> Vec<String> {
     let d = |k: Metric| p.delta(k);
     if let Some(q) = d(Metric::SuccessRate) {
         out.push(format!(
-            "success rate {} (90% interval {} to {}; worse in {} of paired runs)",
+            "success rate {} (run-to-run range {} to {}; worse in {} of paired runs)",
             signed_points(q.mean),
             signed_points(q.p5),
             signed_points(q.p95),
@@ -166,7 +221,7 @@ fn trade_offs(r: &Results, i: usize) -> Vec<String> {
     }
     if let Some(l) = d(Metric::LatencyP95) {
         out.push(format!(
-            "p95 latency {} ms (90% interval {} to {})",
+            "p95 latency {} ms (run-to-run range {} to {})",
             signed(l.mean, 0),
             signed(l.p5, 0),
             signed(l.p95, 0)
@@ -185,13 +240,13 @@ fn trade_offs(r: &Results, i: usize) -> Vec<String> {
     if downgraded > 0.0 {
         out.push(format!(
             "{} tasks over the horizon are downgraded to a cheaper model (their quality cost is in the success rate above)",
-            thousands(downgraded.round() as u64)
+            whole(downgraded)
         ));
     }
     if rejected > 0.0 {
         out.push(format!(
             "{} tasks over the horizon are rejected by the budget (counted as failures)",
-            thousands(rejected.round() as u64)
+            whole(rejected)
         ));
     }
     out
@@ -209,7 +264,7 @@ fn signed(x: f64, decimals: usize) -> String {
 
 fn thousands_f(x: f64, decimals: usize) -> String {
     if decimals == 0 {
-        thousands(x.round() as u64)
+        whole(x)
     } else {
         format!("{x:.decimals$}")
     }
@@ -303,22 +358,20 @@ fn summary_section(r: &Results) -> Section {
         rec.name,
         if rec.is_baseline { " (the baseline)" } else { "" }
     ))];
-    let breach = rec.metric(Metric::BudgetBreached).mean;
-    if breach > 0.0 {
-        summary.push(Block::Para(format!(
-            "Before deciding: the budget of {} runs out in {} of runs; after that its on-breach action decides what users get.",
-            rec.name,
-            pct(breach)
-        )));
+    let caveats = caveats(rec);
+    if !caveats.is_empty() {
+        summary.push(Block::Para(format!("Before deciding, {} itself:", rec.name)));
+        summary.push(Block::List(caveats));
     }
     summary.push(Block::Para(format!(
-        "Figures below are means over {} runs, with 90% intervals (the 5th to 95th percentile of the runs).",
+        "Figures below are means over {} runs; a range in brackets is the run-to-run range (the 5th to 95th percentile of the runs: how much one month can differ), and ± is the 90% margin of the mean (how well the average is known).",
         thousands(u64::from(r.runs))
     )));
     summary.push(Block::Para(format!(
-        "Expected spend over the {} days: {} (90% interval {} – {}); cost per successful outcome {}; success rate {}.",
+        "Expected spend over the {} days: {} {} (run-to-run range {} – {}); cost per successful outcome {}; success rate {}.",
         r.horizon_days,
         usd(spend.mean),
+        super::figures::margin(Unit::Usd, spend.mean_se),
         usd(spend.p5),
         usd(spend.p95),
         usd(rec.metric(Metric::CostPerSuccess).mean),
@@ -327,9 +380,10 @@ fn summary_section(r: &Results) -> Section {
     summary.push(Block::Para(budget_sentence(rec, r.runs)));
     if let Some(d) = rec.delta(Metric::CostTotal) {
         summary.push(Block::Para(format!(
-            "Saving against the baseline ({}): {} over the horizon (90% interval {} – {}); cheaper in {} and dearer in {} of {} paired runs.",
+            "Saving against the baseline ({}): {} {} over the horizon (run-to-run range {} – {}); cheaper in {} and dearer in {} of {} paired runs.",
             r.policies[0].name,
             usd(-d.mean),
+            super::figures::margin(Unit::Usd, d.mean_se),
             usd(-d.p95),
             usd(-d.p5),
             pct(d.p_better),
@@ -406,7 +460,7 @@ fn figures_section(r: &Results) -> Section {
         header.extend(
             KEY_FIGURES
                 .iter()
-                .map(|(_, t)| format!("{t}: mean [90%], share of runs better · worse")),
+                .map(|(_, t)| format!("{t}: mean ± 90% margin [run-to-run range], share of runs better · worse")),
         );
         let rows = figure_rows
             .iter()
@@ -416,7 +470,7 @@ fn figures_section(r: &Results) -> Section {
                 for c in &fr.cells {
                     if let Some(d) = &c.delta {
                         row.push(Cell {
-                            text: format!("{} [{}, {}], {}", d.mean, d.p5, d.p95, d.p_better),
+                            text: format!("{} {} [{}, {}], {}", d.mean, d.margin, d.p5, d.p95, d.p_better),
                             data: Some((c.metric.key().to_string(), fr.name.clone(), "delta_mean", d.mean_value)),
                         });
                     }
@@ -563,6 +617,9 @@ fn assumptions(scn: &Scenario) -> Section {
         "Prices ($ per 1M tokens, list prices before discounts):".into(),
     ));
     blocks.push(prices_table(scn));
+    for a in scn.assumed_write_prices() {
+        blocks.push(Block::Para(assumed_write_sentence(&a)));
+    }
     blocks.push(Block::Para(
         "Models (success per class drawn once per run; latency per request):".into(),
     ));
@@ -576,6 +633,16 @@ fn assumptions(scn: &Scenario) -> Section {
         title: "Assumptions".into(),
         blocks,
     }
+}
+
+/// The note for a prompt-cache TTL whose 1-hour write price the price table lacks.
+pub fn assumed_write_sentence(a: &crate::model::AssumedWritePrice) -> String {
+    format!(
+        "Note: policy {:?} keeps prompt caches for {} minutes, but the price entry {:?} of model {:?} has no 1-hour \
+         cache-write price (cache_write_1h_usd_per_mtok): its cache writes are billed at the 5-minute write price, \
+         ${:.4} per 1M tokens. Add the provider's 1-hour price to the table if it charges more.",
+        a.policy, a.ttl_minutes, a.price_key, a.model, a.write_usd_per_mtok
+    )
 }
 
 /// Horizon, runs, volume, growth, weekly pattern, noise, cache TTL, guardrails.
@@ -825,10 +892,10 @@ fn method(scn: &Scenario, r: &Results) -> Section {
             "Monte Carlo with two levels of uncertainty: each of the {} runs draws its parameters once (volume, growth, repeat rates, success probabilities, cache hit rates, verifier recall…), then simulates every task of every day of the {}-day horizon through each policy's pipeline: budget gate, context cap, exact cache, semantic cache, router, model call (prompt-cache warmth 1 − exp(−λ·TTL) from the arrival rate, batch prices, long-context tier on the whole request, discounts), outcome and retries.",
             r.runs, r.horizon_days
         )),
-        Block::Para("A model succeeds on a task iff the task's difficulty u ~ U(0,1) is below its success probability, so stronger models solve a superset of what weaker ones solve. Every policy sees the same tasks and draws (common random numbers): deltas against the baseline are paired run by run, with their mean, 90% interval and the share of runs in which the candidate is better.".into()),
+        Block::Para("A model succeeds on a task iff the task's difficulty u ~ U(0,1) is below its success probability, so stronger models solve a superset of what weaker ones solve. Every policy sees the same tasks and draws (common random numbers): deltas against the baseline are paired run by run, with their mean and its 90% margin (±1.645 standard errors), their run-to-run range (p5–p95 of the per-run deltas) and the share of runs in which the candidate is better.".into()),
         Block::Para("Savings by tactic run the baseline with each subset of the candidate's differing components swapped in and attribute the saving by Shapley value (the tactics' shares add up to the total saving); the waterfall adds the tactics in policy order.".into()),
         Block::Para(format!(
-            "Percentiles are across runs: p5–p95 is a 90% planning interval. Scenario: {}.",
+            "Percentiles are across runs: p5–p95 is the run-to-run range, a 90% planning interval for one horizon; ± is the 90% margin of a mean. Scenario: {}.",
             scn.file.description.trim().trim_end_matches('.')
         )),
     ];
@@ -892,6 +959,14 @@ fn drivers_section(r: &Results, chart_titles: &[String]) -> Section {
                     ]
                 })
                 .collect();
+            if s.no_spread {
+                blocks.push(Block::Para(format!(
+                    "**{}** — {}: the same in every run (no spread beyond rounding), so no input drives it.",
+                    p.name,
+                    output_name(s.output)
+                )));
+                continue;
+            }
             if rows.is_empty() {
                 continue;
             }

@@ -42,18 +42,18 @@ pub fn render(r: &Results) -> String {
     if r.policies.len() > 1 {
         let _ = writeln!(
             s,
-            "\nAgainst the baseline (paired runs; mean [90% interval], share of runs better · worse):"
+            "\nAgainst the baseline (paired runs; mean ± its 90% margin, [p5, p95] run-to-run range of the change, share of runs better · worse):"
         );
         let _ = write!(s, "{:<name_w$}", "policy");
         for (_, title) in KEY_FIGURES {
-            let _ = write!(s, "  {title:<34}");
+            let _ = write!(s, "  {title:<46}");
         }
         let _ = writeln!(s);
         for row in rows.iter().filter(|r| !r.is_baseline) {
             let _ = write!(s, "{:<name_w$}", row.name);
             for d in row.cells.iter().filter_map(|c| c.delta.as_ref()) {
-                let cell = format!("{} [{}, {}] {}", d.mean, d.p5, d.p95, d.p_better);
-                let _ = write!(s, "  {cell:<34}");
+                let cell = format!("{} {} [{}, {}] {}", d.mean, d.margin, d.p5, d.p95, d.p_better);
+                let _ = write!(s, "  {cell:<46}");
             }
             let _ = writeln!(s);
         }
@@ -142,8 +142,8 @@ pub fn render_compare(a: &crate::model::Policy, b: &crate::model::Policy, r: &Re
     }
     let _ = writeln!(
         s,
-        "\n{:<46} {:>16} {:>16}  {:<40} P(B better)",
-        "metric (p50)", "A", "B", "B − A: mean [90% interval]"
+        "\n{:<46} {:>16} {:>16}  {:<52} P(B better)",
+        "metric (p50)", "A", "B", "B − A: mean ± 90% margin [run range]"
     );
     for &m in crate::sim::metrics::Metric::ALL {
         let def = m.def();
@@ -151,13 +151,14 @@ pub fn render_compare(a: &crate::model::Policy, b: &crate::model::Policy, r: &Re
         let d = pb.delta(m).unwrap_or_default();
         let _ = writeln!(
             s,
-            "{:<46} {:>16} {:>16}  {:<40} {}",
+            "{:<46} {:>16} {:>16}  {:<52} {}",
             def.label,
             value(def.unit, ma.p50),
             value(def.unit, mb.p50),
             format!(
-                "{} [{}, {}]",
+                "{} {} [{}, {}]",
                 delta(def.unit, d.mean),
+                super::figures::margin(def.unit, d.mean_se),
                 delta(def.unit, d.p5),
                 delta(def.unit, d.p95)
             ),

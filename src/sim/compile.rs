@@ -131,6 +131,9 @@ pub struct ModelC {
     pub output_tokens_per_s: NonNegDist,
     pub reasoning_tokens: NonNegDist,
     pub has_reasoning: bool,
+    /// The key of this model's call streams within an attempt, from its name (not its place in
+    /// the list): adding or removing another model moves none of this model's draws.
+    pub call_tag: u64,
 }
 
 /// A routing condition, compiled.
@@ -285,6 +288,36 @@ pub fn days_from_date(date: &str) -> Option<i64> {
 /// Day of the week (0 = Monday) of a YYYY-MM-DD date (1970-01-01 was a Thursday).
 pub fn weekday_of(date: &str) -> Option<usize> {
     days_from_date(date).map(|days| (days + 3).rem_euclid(7) as usize)
+}
+
+/// The full length in days of each budget period that [`budget_periods`] numbers (a calendar
+/// month's days, 30 for a block, 1 for a day), for periods `0..=last`.
+pub fn budget_period_lengths(period: BudgetPeriod, start_date: Option<&str>, periods: &[u32]) -> Vec<u32> {
+    let n = periods.iter().copied().max().map_or(0, |m| m as usize + 1);
+    match (period, start_date.and_then(days_from_date)) {
+        (BudgetPeriod::Day, _) => vec![1; n],
+        (BudgetPeriod::Month, Some(d0)) => {
+            let (y0, m0, _) = crate::model::prices::civil_from_days(d0);
+            (0..n as i64)
+                .map(|k| {
+                    let months = i64::from(m0) - 1 + k;
+                    let (y, m) = (y0 + months.div_euclid(12), months.rem_euclid(12) + 1);
+                    days_in_month(y, m as u32)
+                })
+                .collect()
+        }
+        (BudgetPeriod::Month, None) => vec![30; n],
+    }
+}
+
+/// Days in a calendar month.
+fn days_in_month(y: i64, m: u32) -> u32 {
+    match m {
+        4 | 6 | 9 | 11 => 30,
+        2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
+        2 => 28,
+        _ => 31,
+    }
 }
 
 /// The budget period of each day of a horizon: one per day for `Day`; for `Month`, calendar
@@ -519,6 +552,7 @@ fn compile_models(scn: &Scenario, classes: &[ClassC]) -> Result<Vec<ModelC>, Com
                 output_tokens_per_s: m.output_tokens_per_s.clone(),
                 has_reasoning: m.reasoning_tokens.0.support().1 > 0.0,
                 reasoning_tokens: m.reasoning_tokens.clone(),
+                call_tag: crate::sim::rng::key_str(crate::sim::rng::tag::CALL, name),
             })
         })
         .collect()

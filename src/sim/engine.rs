@@ -239,25 +239,63 @@ fn latin(k: u64, m: usize) -> Vec<f64> {
         .collect()
 }
 
+/// The fewest tasks of each class (with a share above 0) the sampled engine simulates a day:
+/// one per replicate group, so that every class is in every day's sample (a class rarer than
+/// 1/k would otherwise be missing from most days and under-counted) and its sampling variance
+/// can be estimated.
+const MIN_PER_CLASS: usize = STRAT_GROUPS;
+
 /// The sampled engine's draws for `k` of a day's tasks. Rather than `k` independent tasks it
 /// draws a stratified sample, which estimates the same day (every uniform is still uniform)
 /// with less noise: the class uniform is a Latin hypercube over the day (so the classes appear
 /// in their shares), and within each class, the task's own draws (tokens, repeat, cache, batch,
 /// difficulty) form a Latin hypercube in each of `STRAT_GROUPS` replicate groups (so a class's
-/// token distribution is covered slice by slice, heavy tail included).
+/// token distribution is covered slice by slice, heavy tail included). A class the hypercube
+/// gives fewer than [`MIN_PER_CLASS`] tasks gets extra ones, placed at random among the day's
+/// arrivals; post-stratification ([`Strata`]) weights every class to its share of the day.
 fn stratified_sample(c: &Compiled, rp: &RunParams, day_key: u64, k: usize) -> Vec<(TaskDraws, usize)> {
     let strata_key = day_key ^ tag::STRATA;
     let class_u = latin(key(strata_key, tag::CLASS_STRATUM), k);
-    let mut strat: Vec<Strat> = class_u
+    // (arrival position, class uniform, task index): the hypercube's tasks in their order,
+    // then each rare class's extra tasks at random positions.
+    let mut slots: Vec<(f64, f64, u64)> = class_u
         .iter()
-        .map(|&u| Strat {
+        .enumerate()
+        .map(|(i, &u)| (i as f64, u, i as u64))
+        .collect();
+    let mut sampled = vec![0usize; c.classes.len()];
+    for &u in &class_u {
+        sampled[class_of(c, u)] += 1;
+    }
+    let mut prev = 0.0;
+    let mut next_index = k as u64;
+    for (cls, class) in c.classes.iter().enumerate() {
+        let (lo, hi) = (prev, class.cum_share);
+        prev = hi;
+        let missing = MIN_PER_CLASS.saturating_sub(sampled[cls]);
+        if hi <= lo || missing == 0 {
+            continue;
+        }
+        let mut rng = rng_from(key(key(strata_key ^ tag::EXTRA, cls as u64), 0));
+        for u in latin(key(strata_key ^ tag::EXTRA, cls as u64 + 1), missing) {
+            // A class uniform inside the class's slice of [0, 1), so class_of gives `cls`.
+            let cu = (lo + (hi - lo) * u).clamp(lo, hi.next_down());
+            slots.push((unit_f64(&mut rng) * k as f64, cu, next_index));
+            next_index += 1;
+        }
+    }
+    slots.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.2.cmp(&b.2)));
+    let n = slots.len();
+    let mut strat: Vec<Strat> = slots
+        .iter()
+        .map(|&(_, u, _)| Strat {
             class_u: u,
             ..Strat::default()
         })
         .collect();
-    let classes: Vec<usize> = class_u.iter().map(|&u| class_of(c, u)).collect();
+    let classes: Vec<usize> = strat.iter().map(|s| class_of(c, s.class_u)).collect();
     for cls in 0..c.classes.len() {
-        let members: Vec<usize> = (0..k).filter(|&i| classes[i] == cls).collect();
+        let members: Vec<usize> = (0..n).filter(|&i| classes[i] == cls).collect();
         for g in 0..STRAT_GROUPS {
             let group: Vec<usize> = members.iter().copied().skip(g).step_by(STRAT_GROUPS).collect();
             if group.is_empty() {
@@ -274,8 +312,8 @@ fn stratified_sample(c: &Compiled, rp: &RunParams, day_key: u64, k: usize) -> Ve
     }
     strat
         .iter()
-        .enumerate()
-        .map(|(i, s)| (TaskDraws::draw_with(c, rp, key(day_key, i as u64), Some(s)), s.group))
+        .zip(&slots)
+        .map(|(s, &(_, _, index))| (TaskDraws::draw_with(c, rp, key(day_key, index), Some(s)), s.group))
         .collect()
 }
 
@@ -442,10 +480,15 @@ struct PState {
     /// Whether the current task reached a model, and called the policy's strong model.
     task_routed: bool,
     task_strong: bool,
-    /// Sampled engine: calls per (class, model) stream and tasks so far in the run (weighted),
-    /// to estimate each stream's share of the true traffic.
-    stream_calls: Vec<f64>,
-    sampled_tasks: f64,
+    /// Sampled engine: per (class, model) stream, the simulated tasks that called it (once per
+    /// task: a retry arrives at its original's moment, so it is no new arrival) and the last
+    /// task that did; tasks per class simulated so far in the run. Together they estimate the
+    /// share of a class's tasks that reach each stream.
+    stream_tasks: Vec<f64>,
+    stream_last_task: Vec<u64>,
+    class_tasks: Vec<f64>,
+    /// Sampled engine: the simulated tasks so far in the run, numbered from 1.
+    task_no: u64,
     /// Sampled engine: per class and replicate group (`class * STRAT_GROUPS + group`), the sum,
     /// sum of squares and count of the sampled tasks' cost today.
     day_cost: Vec<(f64, f64, f64)>,
@@ -532,6 +575,27 @@ impl Strata {
     }
 }
 
+/// How a simulated task stands for the day's tasks of its class.
+#[derive(Clone, Copy)]
+struct Sampling {
+    /// How many of the day's tasks it stands for (1 in the exact engine).
+    w: f64,
+    /// The day's tasks of its class that were not simulated, per minute (0 when exact).
+    unsampled_per_min: f64,
+    /// The share of the class's simulated calls that warm the provider cache: below 1 when the
+    /// sample holds more of the class's tasks than the day has (a rare class's minimum), so
+    /// that the simulated arrivals warm the prefix at the true rate, not the sample's.
+    warm_keep: f64,
+}
+
+impl Sampling {
+    const EXACT: Sampling = Sampling {
+        w: 1.0,
+        unsampled_per_min: 0.0,
+        warm_keep: 1.0,
+    };
+}
+
 /// What the budget gate lets a task (or a retry) do.
 #[derive(Clone, Copy, PartialEq)]
 enum Gate {
@@ -559,8 +623,12 @@ struct Ctx<'a> {
     calls: &'a CallCache,
     /// How many of the day's tasks this simulated task stands for (1 in the exact engine).
     w: f64,
-    /// Sampled engine: the day's tasks that were not simulated, per minute (0 when exact).
+    /// Sampled engine: the day's tasks of this task's class that were not simulated, per minute
+    /// (0 when exact).
     unsampled_per_min: f64,
+    /// Sampled engine: the share of this class's simulated calls that warm the cache (1 when
+    /// exact).
+    warm_keep: f64,
 }
 
 impl Ctx<'_> {
@@ -659,7 +727,12 @@ impl Ctx<'_> {
             match (self.pol.prompt_cache_ttl_min, rates.cache_read) {
                 (Some(ttl), Some(read)) if prefix >= price.prompt_cache_min_tokens => {
                     let idx = self.class * self.c.models.len() + model;
-                    if st.warm_until[idx] >= self.time_min || self.warmed_unseen(st, idx, ttl, call_key) {
+                    let warm = st.warm_until[idx] >= self.time_min || self.warmed_unseen(st, idx, ttl, call_key);
+                    if self.unsampled_per_min > 0.0 && st.stream_last_task[idx] != st.task_no {
+                        st.stream_last_task[idx] = st.task_no;
+                        st.stream_tasks[idx] += 1.0;
+                    }
+                    if warm {
                         cost += prefix as f64 * read * bin;
                         st.acc.tokens[T_READ] += prefix as f64 * w;
                         let weight = if rates.input > 0.0 { read / rates.input } else { 1.0 };
@@ -674,7 +747,9 @@ impl Ctx<'_> {
                         st.acc.tokens[T_WRITE] += prefix as f64 * w;
                         efficiency_tokens += prefix as f64;
                     }
-                    st.warm_until[idx] = self.time_min + ttl;
+                    if self.warm_keep >= 1.0 || unit_from_key(call_key ^ tag::WARM_KEEP) < self.warm_keep {
+                        st.warm_until[idx] = self.time_min + ttl;
+                    }
                 }
                 _ => {
                     cost += prefix as f64 * rates.input * bin;
@@ -828,7 +903,7 @@ impl Ctx<'_> {
                 let mut kept_tokens = 0u64;
                 let ok = self.cascade_walk(stages, att, |k, s, escalated| {
                     self.mark_routed(st, s);
-                    let call_key = key(attempt_key, tag::CALL + s as u64);
+                    let call_key = key(attempt_key, self.c.models[s].call_tag);
                     let (tok, lat) = self.call(st, s, self.input_var, prefix, self.output, call_key, attempt_no == 0);
                     latency += lat;
                     let Some(escalate) = escalated else {
@@ -860,7 +935,7 @@ impl Ctx<'_> {
                     self.input_var,
                     prefix,
                     self.output,
-                    key(attempt_key, tag::CALL + model as u64),
+                    key(attempt_key, self.c.models[model].call_tag),
                     attempt_no == 0,
                 );
                 let ok = self.succeeds(model, att.u);
@@ -873,15 +948,34 @@ impl Ctx<'_> {
     }
 
     /// Sampled engine: whether a prefix the simulated tasks left cold was warmed by one of the
-    /// day's tasks that were not simulated. Those arrive on the (class, model) stream at its
-    /// share of the true traffic, estimated from the calls simulated so far in the run.
+    /// day's tasks that were not simulated. Those arrive on the (class, model) stream at the
+    /// class's unsimulated rate times the share of the class's tasks that reach the stream,
+    /// estimated from the tasks of the class simulated before this one (1 before the first:
+    /// this task reaches it). A task counts once however many of its attempts call the stream:
+    /// its retries arrive at the same moment, so they warm nothing a first call did not.
     #[inline]
-    fn warmed_unseen(&self, st: &mut PState, idx: usize, ttl_min: f64, call_key: u64) -> bool {
+    fn warmed_unseen(&self, st: &PState, idx: usize, ttl_min: f64, call_key: u64) -> bool {
         if self.unsampled_per_min <= 0.0 {
             return false;
         }
-        let share = st.stream_calls[idx] / st.sampled_tasks.max(1.0);
-        let p_warm = -(-share * self.unsampled_per_min * ttl_min).exp_m1();
+        let before = st.class_tasks[self.class];
+        // This task's own earlier attempt may already be counted: leave it out.
+        let mine = f64::from(u8::from(st.stream_last_task[idx] == st.task_no));
+        let reach = if before > 0.0 {
+            ((st.stream_tasks[idx] - mine) / before).min(1.0)
+        } else {
+            1.0
+        };
+        let x = self.unsampled_per_min * ttl_min;
+        // P(warm) = 1 − exp(−reach·x) is concave in the estimated reach, so its noise (binomial,
+        // over `before` tasks) would bias it low: the second-order (delta-method) term puts back
+        // E[1 − exp(−r̂·x)] − (1 − exp(−r·x)) ≈ −½·x²·exp(−r·x)·r(1 − r)/before.
+        let var = if before > 0.0 {
+            reach * (1.0 - reach) / before
+        } else {
+            0.0
+        };
+        let p_warm = (-(-reach * x).exp_m1() + 0.5 * x * x * (-reach * x).exp() * var).min(1.0);
         unit_from_key(call_key ^ tag::WARM) < p_warm
     }
 
@@ -890,9 +984,6 @@ impl Ctx<'_> {
     fn mark_routed(&self, st: &mut PState, model: usize) {
         st.task_routed = true;
         st.task_strong |= model == self.pol.strong_model;
-        if self.unsampled_per_min > 0.0 {
-            st.stream_calls[self.class * self.c.models.len() + model] += self.w;
-        }
     }
 
     /// The budget gate, on arrival and before each retry: a bucket that has spent its cap in
@@ -927,9 +1018,13 @@ fn simulate_task(
     d: &TaskDraws,
     time_min: f64,
     day: usize,
-    sampling: (f64, f64),
+    sampling: Sampling,
 ) {
-    let (w, unsampled_per_min) = sampling;
+    let Sampling {
+        w,
+        unsampled_per_min,
+        warm_keep,
+    } = sampling;
     let class = &c.classes[d.class];
     st.acc.tasks += w;
     st.acc.tasks_simulated += 1.0;
@@ -951,6 +1046,7 @@ fn simulate_task(
         calls: &d.calls,
         w,
         unsampled_per_min,
+        warm_keep,
     };
 
     st.task_routed = false;
@@ -1055,14 +1151,17 @@ pub fn run_one(c: &Compiled, seed: u64, run: u64, cancel: &AtomicBool) -> Result
         // Arrivals form one Poisson process across the whole horizon: exponential gaps at the
         // day's rate, on a clock that never restarts at midnight (so a day's first task is never
         // placed before the previous day's last one). Only the gaps matter: the clock is read
-        // by the prompt cache's TTL alone.
-        let mean_gap = if k > 0 { 1440.0 / k as f64 } else { 0.0 };
-        if k == n {
+        // by the prompt cache's TTL alone. A day without tasks still passes: its 24 hours go
+        // by before the next day's first task.
+        if n == 0 {
+            clock_min += 1440.0;
+        } else if k == n {
+            let mean_gap = if n > 0 { 1440.0 / n as f64 } else { 0.0 };
             for i in 0..n {
                 let d = TaskDraws::draw(c, &rp, key(day_key, i));
                 clock_min += d.gap * mean_gap;
                 for ((p, pp), st) in c.policies.iter().zip(&pps).zip(states.iter_mut()) {
-                    simulate_task(c, &rp, p, pp, st, &d, clock_min, day, (1.0, 0.0));
+                    simulate_task(c, &rp, p, pp, st, &d, clock_min, day, Sampling::EXACT);
                 }
             }
         } else {
@@ -1074,7 +1173,6 @@ pub fn run_one(c: &Compiled, seed: u64, run: u64, cancel: &AtomicBool) -> Result
                 day_key,
                 n,
                 k,
-                mean_gap,
             };
             day_ctx.sampled(&mut states, &mut clock_min);
         }
@@ -1099,8 +1197,10 @@ impl PState {
             alert_today: false,
             task_routed: false,
             task_strong: false,
-            stream_calls: vec![0.0; c.classes.len() * nm],
-            sampled_tasks: 0.0,
+            stream_tasks: vec![0.0; c.classes.len() * nm],
+            stream_last_task: vec![0; c.classes.len() * nm],
+            class_tasks: vec![0.0; c.classes.len()],
+            task_no: 0,
             day_cost: vec![(0.0, 0.0, 0.0); c.classes.len() * STRAT_GROUPS],
         }
     }
@@ -1160,7 +1260,6 @@ struct Day<'a> {
     day_key: u64,
     n: u64,
     k: u64,
-    mean_gap: f64,
 }
 
 impl Day<'_> {
@@ -1170,15 +1269,27 @@ impl Day<'_> {
         let c = self.c;
         let sample = stratified_sample(c, self.rp, self.day_key, self.k as usize);
         let strata = Strata::new(c, &sample, self.n);
-        let unsampled_per_min = (self.n - self.k) as f64 / 1440.0;
+        let sampling: Vec<Sampling> = strata
+            .counts
+            .iter()
+            .zip(&strata.weight)
+            .map(|(&(n_c, k_c), &w)| Sampling {
+                w,
+                unsampled_per_min: (n_c - k_c).max(0.0) / 1440.0,
+                warm_keep: if k_c > n_c { n_c / k_c } else { 1.0 },
+            })
+            .collect();
+        // The sample's arrivals spread over the day (a rare class's extra tasks included).
+        let mean_gap = 1440.0 / sample.len() as f64;
         for (d, group) in &sample {
-            *clock_min += d.gap * self.mean_gap;
-            let w = strata.weight[d.class];
+            *clock_min += d.gap * mean_gap;
+            let smp = sampling[d.class];
             for ((p, pp), st) in c.policies.iter().zip(self.pps).zip(states.iter_mut()) {
-                st.sampled_tasks += w;
+                st.task_no += 1;
                 let before = st.acc.cost;
-                simulate_task(c, self.rp, p, pp, st, d, *clock_min, self.day, (w, unsampled_per_min));
-                let task_cost = (st.acc.cost - before) / w;
+                simulate_task(c, self.rp, p, pp, st, d, *clock_min, self.day, smp);
+                st.class_tasks[d.class] += 1.0;
+                let task_cost = (st.acc.cost - before) / smp.w;
                 let sums = &mut st.day_cost[d.class * STRAT_GROUPS + group];
                 sums.0 += task_cost;
                 sums.1 += task_cost * task_cost;

@@ -132,6 +132,9 @@ pub struct Summary {
     pub p95: f64,
     /// Runs in which the metric was defined.
     pub n: usize,
+    /// The standard error of the mean (the runs' standard deviation over √n; NaN with fewer
+    /// than two runs): how well the mean is known, where p5–p95 is how much a run varies.
+    pub mean_se: f64,
 }
 
 /// The `q` quantile (0..1) of sorted values, linearly interpolated.
@@ -157,16 +160,24 @@ impl Summary {
                 p50: f64::NAN,
                 p95: f64::NAN,
                 n: 0,
+                mean_se: f64::NAN,
             };
         }
         v.sort_by(f64::total_cmp);
-        let mean = v.iter().sum::<f64>() / v.len() as f64;
+        let n = v.len() as f64;
+        let mean = v.iter().sum::<f64>() / n;
+        let mean_se = if v.len() > 1 {
+            (v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0) / n).sqrt()
+        } else {
+            f64::NAN
+        };
         Summary {
             mean,
             p5: quantile_sorted(&v, 0.05),
             p50: quantile_sorted(&v, 0.50),
             p95: quantile_sorted(&v, 0.95),
             n: v.len(),
+            mean_se,
         }
     }
 }

@@ -126,6 +126,10 @@ pub struct Delta {
     pub p_worse: f64,
     /// Runs in which both values were defined (the delta rests on these).
     pub n: usize,
+    /// The standard error of the mean delta: p5–p95 is the run-to-run range (is it cheaper in
+    /// most months?), mean ± 1.645·mean_se the 90 % interval of the mean (is it cheaper on
+    /// average?).
+    pub mean_se: f64,
 }
 
 /// A tactic's share of a saving.
@@ -226,8 +230,11 @@ pub enum RiskFacts {
         unowned_share: f64,
     },
     Latency {
+        /// The median, across runs, of the p95 latency.
         p95_ms: f64,
         limit_ms: f64,
+        /// Share of runs whose p95 latency is above the limit.
+        share_of_runs: f64,
     },
     BudgetExhaustion {
         p_breach: f64,
@@ -265,6 +272,19 @@ pub struct BudgetLine {
     pub cumulative_cap_usd: Vec<f64>,
     /// Share of runs in which the budget was exhausted at least once.
     pub p_breach: f64,
+}
+
+/// Another policy's budget cap that this policy's spend would exceed, had it that cap: the
+/// share of runs in which its spend in some period of the cap's kind is above the cap (summed
+/// over owners for per-owner caps).
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct CapExceedance {
+    /// The policy whose budget sets the cap.
+    pub policy: String,
+    pub scope: &'static str,
+    pub period: &'static str,
+    pub cap_usd: f64,
+    pub share_of_runs: f64,
 }
 
 /// The kinds of risk a policy is flagged for (written in JSON in snake case).
@@ -331,32 +351,65 @@ pub struct BudgetRisk {
     /// Whether the policy's own budget bound in some runs (its spend is then what the cap let
     /// through, so the safe cap is a lower bound for the unconstrained spend).
     pub capped_spend: bool,
+    /// The whole periods the safe cap rests on. Periods the horizon covers only in part (a
+    /// stub at either end) are left out when there is a whole one; when there is none, the
+    /// horizon's spend is scaled to the full length of the period it covers most
+    /// (`scaled_stub_days` says from how many days), so that the cap is always for a full period.
+    pub whole_periods: u32,
+    pub stub_days_left_out: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scaled_stub_days: Option<u32>,
 }
 
 /// The default risk a safe budget is for.
 pub use crate::model::scenario::DEFAULT_BUDGET_RISK;
 
-/// The budget risk of one policy from its runs: `periods` gives each day's budget period.
+/// The budget risk of one policy from its runs: `periods` gives each day's budget period and
+/// `lengths` each period's full length in days.
 pub fn budget_risk(
     runs: &[RunMetrics],
-    periods: &[u32],
+    (periods, lengths): (&[u32], &[u32]),
     period: &'static str,
     risk: f64,
     with_budget: bool,
 ) -> BudgetRisk {
     let n_periods = periods.iter().copied().max().map_or(0, |m| m as usize + 1);
+    let mut covered = vec![0u32; n_periods];
+    for &k in periods {
+        covered[k as usize] += 1;
+    }
+    let whole: Vec<bool> = (0..n_periods)
+        .map(|k| lengths.get(k).is_some_and(|&full| covered[k] >= full))
+        .collect();
+    let whole_periods = whole.iter().filter(|w| **w).count() as u32;
+    // With a whole period, only whole periods count. Without one, the horizon's spend is scaled
+    // to the full length of the period it covers most (scaling each stub alone would multiply
+    // a few days' noise by as much as 31).
+    let main = (0..n_periods)
+        .max_by_key(|&k| (covered[k], std::cmp::Reverse(k)))
+        .unwrap_or(0);
+    let horizon_days = periods.len().max(1) as f64;
+    let scale = f64::from(lengths.get(main).copied().unwrap_or(1)) / horizon_days;
     let highest = runs.iter().map(|r| {
+        if whole_periods == 0 {
+            return r.spend_by_day_usd.iter().sum::<f64>() * scale;
+        }
         let mut per = vec![0.0f64; n_periods];
         for (d, usd) in r.spend_by_day_usd.iter().enumerate() {
             if let Some(&k) = periods.get(d) {
                 per[k as usize] += usd;
             }
         }
-        per.into_iter().fold(0.0f64, f64::max)
+        per.iter()
+            .zip(&whole)
+            .filter(|(_, w)| **w)
+            .map(|(x, _)| *x)
+            .fold(0.0f64, f64::max)
     });
     let mut highest: Vec<f64> = highest.collect();
     highest.sort_by(f64::total_cmp);
     let safe_cap_usd = super::metrics::quantile_sorted(&highest, 1.0 - risk);
+    let stub_days: u32 = (0..n_periods).filter(|&k| !whole[k]).map(|k| covered[k]).sum();
     let horizon = periods.len();
     let breach_by_day = if with_budget && !runs.is_empty() {
         (0..horizon)
@@ -376,6 +429,9 @@ pub fn budget_risk(
         safe_cap_usd,
         capped_spend: breach_by_day.last().is_some_and(|p| *p > 0.0),
         breach_by_day,
+        whole_periods,
+        stub_days_left_out: if whole_periods > 0 { stub_days } else { 0 },
+        scaled_stub_days: (whole_periods == 0 && stub_days > 0).then_some(stub_days),
     }
 }
 
@@ -403,6 +459,10 @@ pub struct PolicyResult {
     /// uncertain inputs ranked by rank correlation with each across runs.
     pub sensitivity: Vec<super::sensitivity::Sensitivity>,
     pub risk_flags: Vec<RiskFlag>,
+    /// The scenario's other budget caps this policy's spend would exceed (with the share of
+    /// runs), so that a recommendation never hides one.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub caps_exceeded: Vec<CapExceedance>,
     /// Risk checks that could not run (they need savings by tactic, skipped by
     /// `--no-attribution`), e.g. `false_savings_by_tactic`, `bad_incentive`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -725,6 +785,7 @@ impl Summarise<'_> {
             budget_risk,
             sensitivity: super::sensitivity::of_policy(self.seed, per_run, pi, &self.reachable_inputs(pi, p)),
             risk_flags: Vec::new(),
+            caps_exceeded: self.caps_exceeded(p, &runs_p),
             risk_flags_not_evaluated: if pi > 0 && opts.skip_attribution {
                 vec![RiskKind::FalseSavingsByTactic, RiskKind::BadIncentive]
             } else {
@@ -784,19 +845,16 @@ impl Summarise<'_> {
     /// The budget periods (the policy's, else months) and the defensible budget over them.
     fn budget_risk(&self, p: &Policy, runs_p: &[RunMetrics]) -> (Vec<u32>, BudgetRisk) {
         let (scn, opts, horizon) = (self.scn, self.opts, self.horizon);
-        let (risk_period, risk_periods) = match &p.budget {
-            Some(b) => (
-                if b.period == BudgetPeriod::Day { "day" } else { "month" },
-                super::compile::budget_periods(b.period, scn.file.start_date.as_deref(), horizon as u32),
-            ),
-            None => (
-                "month",
-                super::compile::budget_periods(BudgetPeriod::Month, scn.file.start_date.as_deref(), horizon as u32),
-            ),
+        let (risk_period, kind) = match &p.budget {
+            Some(b) => (if b.period == BudgetPeriod::Day { "day" } else { "month" }, b.period),
+            None => ("month", BudgetPeriod::Month),
         };
+        let start = scn.file.start_date.as_deref();
+        let risk_periods = super::compile::budget_periods(kind, start, horizon as u32);
+        let lengths = super::compile::budget_period_lengths(kind, start, &risk_periods);
         let budget_risk = budget_risk(
             runs_p,
-            &risk_periods,
+            (&risk_periods, &lengths),
             risk_period,
             opts.budget_risk
                 .filter(|r| *r > 0.0 && *r < 1.0)
@@ -822,6 +880,40 @@ impl Summarise<'_> {
                 None => true,
             })
             .cloned()
+            .collect()
+    }
+
+    /// The caps of the scenario's other budgeted policies that `p`'s spend goes over, with how
+    /// often (a cap is over when the spend of some period of its kind is above it).
+    fn caps_exceeded(&self, p: &Policy, runs_p: &[RunMetrics]) -> Vec<CapExceedance> {
+        let scn = self.scn;
+        scn.policies
+            .iter()
+            .filter(|q| q.name != p.name)
+            .filter_map(|q| q.budget.as_ref().map(|b| (q, b)))
+            .filter_map(|(q, b)| {
+                let periods =
+                    super::compile::budget_periods(b.period, scn.file.start_date.as_deref(), self.horizon as u32);
+                let line = self.budget_line(b, runs_p, &periods);
+                let n_periods = periods.iter().copied().max().map_or(0, |k| k as usize + 1);
+                let over = runs_p
+                    .iter()
+                    .filter(|r| {
+                        let mut per = vec![0.0f64; n_periods];
+                        for (usd, &k) in r.spend_by_day_usd.iter().zip(&periods) {
+                            per[k as usize] += usd;
+                        }
+                        per.iter().any(|x| *x > line.cap_usd)
+                    })
+                    .count();
+                (over > 0).then(|| CapExceedance {
+                    policy: q.name.clone(),
+                    scope: line.scope,
+                    period: line.period,
+                    cap_usd: line.cap_usd,
+                    share_of_runs: over as f64 / runs_p.len() as f64,
+                })
+            })
             .collect()
     }
 
@@ -921,6 +1013,7 @@ pub fn paired_delta(pairs: &[(f64, f64)], lower_is_better: bool) -> Delta {
         p_better: share(better),
         p_worse: share(worse),
         n: d.len(),
+        mean_se: s.mean_se,
     }
 }
 
@@ -1043,12 +1136,18 @@ fn risk_flags(
     if let Some(limit) = guard.p95_latency_ms {
         let p95 = get(Metric::LatencyP95).p50;
         if p95 > limit.get() {
+            let runs = per_run
+                .iter()
+                .map(|r| r[pi].values[m::LATENCY_P95])
+                .filter(|x| x.is_finite());
+            let (above, n) = runs.fold((0usize, 0usize), |(a, n), x| (a + usize::from(x > limit.get()), n + 1));
             flags.push(RiskFlag::new(
                 RiskKind::Latency,
                 p95,
                 RiskFacts::Latency {
                     p95_ms: p95,
                     limit_ms: limit.get(),
+                    share_of_runs: above as f64 / n.max(1) as f64,
                 },
             ));
         }

@@ -53,11 +53,11 @@ pub mod tag {
     pub const PARAM: u64 = 0x5041_5241;
     pub const DAY: u64 = 0x4441_5900;
     pub const ATTEMPT: u64 = 0x4154_5400;
-    /// A model's call within an attempt: `CALL + model index` (a scenario holds at most
-    /// `MAX_MODELS` models, so these stay below the verifier's calls).
+    /// A model's call within an attempt: keyed by `key_str(CALL, model name)`, so that a model's
+    /// draws do not depend on where it sits among the scenario's models.
     pub const CALL: u64 = 0x4341_4C4C;
     /// The cascade verifier's call after stage `k`: `VERIFIER_CALL + k`.
-    pub const VERIFIER_CALL: u64 = CALL + crate::model::limits::MAX_MODELS as u64;
+    pub const VERIFIER_CALL: u64 = 0x5645_5249_0000_0000;
     /// The draws of a task's retries: attempt `k` ≥ 1 draws from `ATTEMPT`-keyed stream
     /// `RETRY_DRAWS + k`, apart from the per-attempt call keys (numbered by attempt, ≤ 10).
     pub const RETRY_DRAWS: u64 = 1_000_000;
@@ -68,4 +68,8 @@ pub mod tag {
     pub const WARM: u64 = 0x5741_524D;
     /// The sampled engine's stratified (Latin hypercube) uniforms of a day's sample.
     pub const STRATA: u64 = 0x5354_5241;
+    /// The sampled engine's draw of whether a call of an over-sampled class warms the prefix.
+    pub const WARM_KEEP: u64 = 0x4B45_4550_0000_0000;
+    /// The sampled engine's extra tasks of a class the day's hypercube left short.
+    pub const EXTRA: u64 = 0x4558_5452_0000_0000;
 }

@@ -127,6 +127,22 @@ pub struct Sensitivity {
     /// A rank correlation this small (in absolute value) is within what chance gives across
     /// this many runs for an input that does not matter (1.96/√(runs − 1)).
     pub noise_level: f64,
+    /// The output does not vary across runs beyond floating-point rounding (a relative spread
+    /// under [`NO_SPREAD_RELATIVE`]): nothing drives it, so `drivers` is empty.
+    pub no_spread: bool,
+}
+
+/// An output whose range across runs is below this share of its magnitude has no spread to
+/// explain: what remains is the rounding of sums taken in another order.
+pub const NO_SPREAD_RELATIVE: f64 = 1e-9;
+
+/// Whether `y` varies across runs beyond floating-point rounding.
+fn has_spread(y: &[f64]) -> bool {
+    let finite = y.iter().copied().filter(|v| v.is_finite());
+    let (lo, hi, big) = finite.fold((f64::INFINITY, f64::NEG_INFINITY, 0.0f64), |(lo, hi, big), v| {
+        (lo.min(v), hi.max(v), big.max(v.abs()))
+    });
+    hi > lo && hi - lo > NO_SPREAD_RELATIVE * big
 }
 
 /// Ranks with ties at their average rank.
@@ -205,7 +221,12 @@ pub fn of_policy(seed: u64, per_run: &[Vec<RunMetrics>], pi: usize, inputs: &[In
     outputs
         .into_iter()
         .map(|(output, y)| {
-            let rhos: Vec<f64> = draws.iter().map(|x| spearman(x, &y)).collect();
+            let no_spread = !has_spread(&y);
+            let rhos: Vec<f64> = if no_spread {
+                Vec::new()
+            } else {
+                draws.iter().map(|x| spearman(x, &y)).collect()
+            };
             let total: f64 = rhos.iter().map(|r| r * r).sum();
             let mut drivers: Vec<Driver> = mine
                 .iter()
@@ -222,6 +243,7 @@ pub fn of_policy(seed: u64, per_run: &[Vec<RunMetrics>], pi: usize, inputs: &[In
                 output,
                 drivers,
                 noise_level: 1.96 / ((per_run.len() as f64 - 1.0).max(1.0)).sqrt(),
+                no_spread,
             }
         })
         .collect()

@@ -20,10 +20,10 @@ fn the_safe_budget_is_the_spend_quantile_of_the_runs() {
         .days(3)
         .text();
     let r = crate::common::run(&crate::common::scenario(&text));
-    // No budget: one 30-day block covers the 3-day horizon, so the highest "month" is the whole
-    // horizon's spend, and the safe cap is its 90th percentile across runs.
+    // No budget: the 3-day horizon holds no whole 30-day block, so its spend is scaled to a full
+    // one (× 30/3), and the safe cap is that figure's 90th percentile across runs.
     let base = &r.policies[0];
-    let mut spend: Vec<f64> = base.runs.iter().map(|x| x.values[m::COST_TOTAL]).collect();
+    let mut spend: Vec<f64> = base.runs.iter().map(|x| x.values[m::COST_TOTAL] * 10.0).collect();
     spend.sort_by(f64::total_cmp);
     assert_eq!(base.budget_risk.period, "month");
     assert!((base.budget_risk.safe_cap_usd - quantile_sorted(&spend, 0.9)).abs() < 1e-9);
@@ -335,7 +335,12 @@ fn the_budget_risk_is_chosen_by_the_user() {
         );
     let scn = crate::common::scenario(&text);
     let spend_quantile = |r: &costplan::sim::results::Results, q: f64| {
-        let mut s: Vec<f64> = r.policies[0].runs.iter().map(|x| x.values[m::COST_TOTAL]).collect();
+        // The 3-day horizon scaled to a full 30-day block.
+        let mut s: Vec<f64> = r.policies[0]
+            .runs
+            .iter()
+            .map(|x| x.values[m::COST_TOTAL] * 10.0)
+            .collect();
         s.sort_by(f64::total_cmp);
         quantile_sorted(&s, q)
     };

@@ -549,3 +549,87 @@ proptest::proptest! {
         proptest::prop_assert!(outcome.is_ok(), "panicked on fixture {which} after {muts:?}");
     }
 }
+
+// Issue 20, item 5: a session that holds several tasks (a conversation's questions, seconds
+// apart) does not turn its next question into a retry: the fit recovers the true retry rate.
+#[test]
+fn several_tasks_per_session_do_not_inflate_the_retry_rate() {
+    for per_session in [1u32, 8] {
+        let mut s = spec();
+        s.tasks_per_session = per_session;
+        let rows = generate(&s);
+        let logs = read(&write(&s, &rows, SynthFormat::LiteLlmCsv), "spend.csv").unwrap();
+        let f = fit(&logs, &FitOptions::default());
+        let p = &f.profile;
+        for (name, fail) in [("faq", 0.08), ("billing", 0.12)] {
+            let class = p.classes.iter().find(|c| c.name == name).expect(name);
+            // A failure (retries included) is retried with probability 0.5, at most once.
+            let want = 0.5 / (1.0 + 0.5 * fail);
+            let d = &class.retry_on_failure.0;
+            let sd = d.sd();
+            let got = d.mean();
+            assert!(
+                (got - want).abs() < 3.0 * sd.max(0.01),
+                "{per_session} tasks a session, {name}: retry rate {got:.3} (sd {sd:.3}) vs {want:.3}"
+            );
+        }
+    }
+}
+
+// Issue 20, item 4: response-cache hits are neither model calls nor billed tokens; the backtest
+// compares like with like and shows the hits as their own row.
+#[test]
+fn a_backtest_does_not_count_response_cache_hits_as_calls_or_tokens() {
+    use costplan::logs::backtest::backtest;
+    use costplan::sim::engine::Control;
+    use costplan::sim::results::SimOptions;
+    let mut s = SynthSpec::example(300.0);
+    for c in &mut s.classes {
+        c.cache_hit_rate = 0.05;
+    }
+    let rows = generate(&s);
+    let logs = read(&write(&s, &rows, SynthFormat::LiteLlmCsv), "spend.csv").unwrap();
+    let f = fit(&logs, &FitOptions::default());
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("traffic.ron"), f.to_ron(&logs).unwrap()).unwrap();
+    let prices = crate::common::root().join("assets/prices/default.ron");
+    let text = format!(
+        r#"#![enable(implicit_some)]
+(
+    format_version: 1,
+    name: "fitted",
+    horizon_days: 30,
+    runs: 60,
+    seed: 3,
+    prices: File({prices:?}),
+    traffic: File("traffic.ron"),
+    models: {{
+        "gpt-4o-mini": (price_key: "gpt-4o-mini", success: {{"faq": Fixed(0.92), "billing": Fixed(0.88)}},
+                        ttft_ms: Fixed(400), output_tokens_per_s: Fixed(80)),
+    }},
+    default_model: "gpt-4o-mini",
+    baseline: "today",
+    policies: [Inline((name: "today", router: Fixed("gpt-4o-mini"), max_retries: 1,
+                       exact_cache: (hit_given_repeat: Fixed(1.0))))],
+)"#
+    );
+    let scn = costplan::model::Scenario::from_str(&text, "fitted.ron", Some(dir.path())).unwrap();
+    let b = backtest(&scn, &logs, &SimOptions::default(), &Control::none())
+        .unwrap()
+        .unwrap();
+    let hits = rows.iter().filter(|r| r.cache_hit).count() as f64;
+    let calls = rows.len() as f64 - hits;
+    assert_eq!(b.requests.actual, calls);
+    let h = b.response_cache_hits.as_ref().expect("the logs mark hits");
+    assert_eq!(h.actual, hits);
+    for (what, t) in [
+        ("calls", &b.requests),
+        ("prompt tokens", &b.prompt_tokens),
+        ("output tokens", &b.output_tokens),
+        ("cache hits", h),
+    ] {
+        assert!(t.inside && t.error.abs() < 0.03, "{what}: {t:?}");
+    }
+    let text = costplan::report::backtest::text(&b);
+    assert!(text.contains("cache hits") && text.contains("response cache"), "{text}");
+}

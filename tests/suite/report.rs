@@ -289,7 +289,7 @@ fn a_recommended_policy_whose_budget_can_run_out_says_so_first() {
     assert_eq!(best, 1);
     let text = summary_text(&scn, &r);
     assert!(
-        text[1].starts_with("Before deciding: the budget of cand runs out in"),
+        text[1] == "Before deciding, cand itself:" && text[2].starts_with("runs out of its own budget"),
         "{text:?}"
     );
 }
