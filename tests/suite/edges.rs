@@ -516,3 +516,20 @@ fn deltas_carry_the_uncertainty_of_their_mean_and_the_range_is_labelled_run_to_r
     let margin = costplan::report::figures::margin(costplan::sim::metrics::Unit::Usd, delta.mean_se);
     assert!(text.contains(&margin), "{margin} not in\n{text}");
 }
+
+// 7. Money beyond what a 64-bit integer holds is written in scientific notation, never as the
+// saturated integer $18,446,744,073,709,551,615.
+#[test]
+fn huge_amounts_are_never_printed_as_a_saturated_integer() {
+    use costplan::report::format::value;
+    use costplan::sim::metrics::Unit;
+    for text in [
+        costplan::units::usd(3.9e305),
+        value(Unit::Usd, 3.9e305),
+        value(Unit::Count, 2e19),
+    ] {
+        assert!(!text.contains("18,446,744"), "{text}");
+        assert!(text.contains("e"), "{text}");
+    }
+    assert_eq!(costplan::units::usd(1_234_567.4), "$1,234,567");
+}
