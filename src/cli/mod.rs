@@ -29,6 +29,13 @@ pub enum CliError {
     Failed(String),
 }
 
+/// Checks before any work that `path` can be written; an output that cannot be is a failed
+/// I/O operation (exit 1) for every command alike.
+pub fn check_output(path: &Path, what: &str) -> std::result::Result<(), CliError> {
+    crate::model::io::check_writable(path)
+        .map_err(|e| CliError::Failed(format!("{}: cannot write {what}: {e}", path.display())))
+}
+
 impl CliError {
     /// The exit code for this error.
     pub fn exit_code(&self) -> u8 {

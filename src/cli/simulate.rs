@@ -332,9 +332,7 @@ pub fn report(args: &ReportArgs) -> Result<ExitCode> {
         targets.push(crate::report::csv_out::savings_path(&args.output));
     }
     for t in &targets {
-        if let Err(e) = crate::model::io::check_writable(t) {
-            return Err(CliError::Invalid(format!("{}: cannot write the report: {e}", t.display())).into());
-        }
+        super::check_output(t, "the report")?;
     }
     let opts = SimOptions {
         runs: args.runs,

@@ -73,10 +73,8 @@ pub fn run(args: &SweepArgs) -> Result<ExitCode> {
         ))
         .into());
     }
-    if let Some(path) = &args.report
-        && let Err(e) = crate::model::io::check_writable(path)
-    {
-        return Err(CliError::Invalid(format!("{}: {e}", path.display())).into());
+    if let Some(path) = &args.report {
+        super::check_output(path, "the sweep report")?;
     }
     let opts = SimOptions {
         runs: args.runs,

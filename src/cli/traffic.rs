@@ -148,9 +148,7 @@ fn fit_cmd(a: &FitArgs) -> Result<ExitCode> {
     if a.files.iter().any(|f| f == &a.output) {
         return Err(CliError::Invalid(format!("{}: the output would overwrite an input", a.output.display())).into());
     }
-    if let Err(e) = crate::model::io::check_writable(&a.output) {
-        return Err(CliError::Invalid(format!("{}: {e}", a.output.display())).into());
-    }
+    super::check_output(&a.output, "the fitted profile")?;
     let logs = read_logs(&a.files)?;
     print_skipped(&logs);
     let f = fit(
@@ -211,10 +209,8 @@ fn synth_cmd(a: &SynthArgs) -> Result<ExitCode> {
 /// Runs `costplan backtest`.
 pub fn backtest_cmd(a: &BacktestArgs) -> Result<ExitCode> {
     let scn = load(&a.scenario)?;
-    if let Some(path) = &a.report
-        && let Err(e) = crate::model::io::check_writable(path)
-    {
-        return Err(CliError::Invalid(format!("{}: {e}", path.display())).into());
+    if let Some(path) = &a.report {
+        super::check_output(path, "the backtest report")?;
     }
     let logs = read_logs(&a.actual)?;
     print_skipped(&logs);

@@ -18,7 +18,7 @@ pub fn per_run(r: &Results) -> Result<Vec<u8>, csv::Error> {
     for p in &r.policies {
         for (i, run) in p.runs.iter().enumerate() {
             let mut row = vec![p.name.clone(), i.to_string()];
-            row.extend(run.values.iter().map(|x| cell(*x)));
+            row.extend(run.values.values().map(|x| cell(*x)));
             w.write_record(&row)?;
         }
     }

@@ -276,39 +276,7 @@ fn signed_points(x: f64) -> String {
 
 /// A metric's definition, for the method section.
 pub fn definition(metric: Metric) -> &'static str {
-    match metric {
-        Metric::CostTotal => {
-            "All spend over the horizon: model calls (input, prompt-cache reads and writes, output, reasoning), verifier calls, embeddings."
-        }
-        Metric::CostPerRequest => "Spend divided by tasks (retries are not new tasks).",
-        Metric::CostPerSuccess => "Spend divided by successful outcomes: what one useful answer costs.",
-        Metric::SuccessRate => {
-            "Successful outcomes divided by tasks (a wrong cache hit or a rejected task is a failure)."
-        }
-        Metric::TokenEfficiency => {
-            "Successful outcomes per million billed chat tokens: input, cache writes, output and reasoning count in full, prompt-cache reads at their price ratio to input, embedding tokens not at all — so a cache that saves money never lowers it."
-        }
-        Metric::WastedTokenShare => {
-            "Share of billed tokens spent on attempts that failed or on cascade stages that were escalated."
-        }
-        Metric::LatencyP50 | Metric::LatencyP95 | Metric::LatencyP99 => {
-            "Percentile of the latency of interactive (non-batchable) tasks: all the user waits for — every attempt (retries included), each its time to first token plus output and reasoning tokens at the model's speed, cascade stages and verifiers, and cache lookups. Exact where a value repeats; otherwise interpolated between observed latencies within 1 % buckets."
-        }
-        Metric::FirstBreachDay => {
-            "First day (0-based) on which the budget was exhausted: the projected exhaustion date. Its percentiles are over the runs that breach (n); its delta counts a run without a breach as breaching after the horizon."
-        }
-        Metric::BudgetBreached => {
-            "Share of runs in which the budget is exhausted at least once within the horizon, P(breach by horizon)."
-        }
-        Metric::DaysOverCap => "Days on which a budget cap was reached.",
-        Metric::FirstAlertDay => "First day (0-based) on which spend passed the budget's soft-alert share of its cap.",
-        Metric::UnownedSpendShare => "Share of spend on task classes without an owner.",
-        Metric::StrongShare => {
-            "Share of the tasks that reached a model which called the policy's own strongest model: the learned router's strong model, a cascade's last stage, the priciest model a fixed or rule router can pick."
-        }
-        Metric::RejectedTasks => "Tasks the budget gate refused, on arrival or before a retry.",
-        _ => "A count per run over the horizon.",
-    }
+    metric.def().definition
 }
 
 fn dist_text(d: &DistSpec) -> String {

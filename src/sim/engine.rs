@@ -8,7 +8,7 @@ use rand::Rng;
 use rayon::prelude::*;
 
 use super::compile::{BreachC, ClassC, Compiled, CondC, MAX_STAGES, PolicyC, RouterC};
-use super::metrics::{self as m, LatencyHist, RunMetrics};
+use super::metrics::{self as m, LatencyHist, Metric, RunMetrics};
 use super::rng::{key, key_str, rng_from, tag, unit_from_key};
 use crate::model::dist::{std_normal_quantile, unit_f64};
 
@@ -1305,66 +1305,13 @@ impl Day<'_> {
 
 fn finish_run(c: &Compiled, st: PState, has_budget: bool) -> RunMetrics {
     let a = st.acc;
-    let mut v = vec![f64::NAN; m::N_METRICS];
-    let billed: f64 = a.tokens.iter().sum();
-    v[m::COST_TOTAL] = a.cost;
-    v[m::COST_PER_REQUEST] = if a.tasks > 0.0 { a.cost / a.tasks } else { f64::NAN };
-    v[m::COST_PER_SUCCESS] = if a.successes > 0.0 {
-        a.cost / a.successes
-    } else {
-        f64::NAN
-    };
-    v[m::SUCCESS_RATE] = if a.tasks > 0.0 { a.successes / a.tasks } else { f64::NAN };
-    v[m::TOKEN_EFFICIENCY] = if a.efficiency_tokens > 0.0 {
-        a.successes / a.efficiency_tokens * 1e6
-    } else {
-        f64::NAN
-    };
-    v[m::WASTED_TOKEN_SHARE] = if billed > 0.0 {
-        a.wasted_tokens / billed
-    } else {
-        f64::NAN
-    };
-    v[m::LATENCY_P50] = a.latency.quantile(0.50);
-    v[m::LATENCY_P95] = a.latency.quantile(0.95);
-    v[m::LATENCY_P99] = a.latency.quantile(0.99);
-    v[m::TASKS] = a.tasks;
-    v[m::SUCCESSES] = a.successes;
-    v[m::MODEL_CALLS] = a.calls;
-    v[m::TOKENS_INPUT] = a.tokens[T_INPUT];
-    v[m::TOKENS_CACHE_READ] = a.tokens[T_READ];
-    v[m::TOKENS_CACHE_WRITE] = a.tokens[T_WRITE];
-    v[m::TOKENS_OUTPUT] = a.tokens[T_OUTPUT];
-    v[m::TOKENS_REASONING] = a.tokens[T_REASONING];
-    v[m::TOKENS_EMBEDDING] = a.tokens[T_EMBED];
-    v[m::EXACT_CACHE_HITS] = a.exact_hits;
-    v[m::SEMANTIC_CACHE_HITS] = a.sem_hits;
-    v[m::SEMANTIC_WRONG_HITS] = a.sem_wrong;
-    v[m::RETRIES] = a.retries;
-    v[m::ESCALATIONS] = a.escalations;
-    v[m::TRUNCATED_TASKS] = a.truncated;
-    v[m::REJECTED_TASKS] = a.rejected;
-    v[m::DOWNGRADED_TASKS] = a.downgraded;
-    v[m::DAYS_OVER_CAP] = f64::from(a.days_over_cap);
-    v[m::BUDGET_BREACHED] = if has_budget {
-        f64::from(u8::from(a.first_breach.is_some()))
-    } else {
-        f64::NAN
-    };
-    v[m::FIRST_BREACH_DAY] = a.first_breach.map(|d| d as f64).unwrap_or(f64::NAN);
-    v[m::FIRST_ALERT_DAY] = a.first_alert.map(|d| d as f64).unwrap_or(f64::NAN);
     let unowned = c
         .owners
         .iter()
         .position(|o| o == super::compile::UNOWNED)
         .map(|i| a.spend_owner[i])
         .unwrap_or(0.0);
-    v[m::UNOWNED_SPEND_SHARE] = if a.cost > 0.0 { unowned / a.cost } else { 0.0 };
-    v[m::STRONG_SHARE] = if a.routed_tasks > 0.0 {
-        a.strong_tasks / a.routed_tasks
-    } else {
-        f64::NAN
-    };
+    let v = m::MetricValues::from_fn(|metric| metric_value(metric, &a, unowned, has_budget));
     RunMetrics {
         values: v,
         spend_by_day_usd: a.spend_day,
@@ -1373,6 +1320,55 @@ fn finish_run(c: &Compiled, st: PState, has_budget: bool) -> RunMetrics {
         spend_embedding_usd: a.spend_embedding,
         sampling_se_cost_usd: a.sampling_var_usd2.sqrt(),
         tasks_simulated: a.tasks_simulated,
+    }
+}
+
+/// A ratio, NaN when its denominator is 0.
+#[inline]
+fn ratio(num: f64, den: f64) -> f64 {
+    if den > 0.0 { num / den } else { f64::NAN }
+}
+
+/// One metric's value at the end of a run: one arm per metric, so a new metric does not
+/// compile until it says how it is computed. `unowned_usd` is the spend on unowned classes.
+fn metric_value(metric: Metric, a: &Acc, unowned_usd: f64, has_budget: bool) -> f64 {
+    let billed: f64 = a.tokens.iter().sum();
+    let day = |d: Option<u32>| d.map_or(f64::NAN, f64::from);
+    match metric {
+        Metric::CostTotal => a.cost,
+        Metric::CostPerRequest => ratio(a.cost, a.tasks),
+        Metric::CostPerSuccess => ratio(a.cost, a.successes),
+        Metric::SuccessRate => ratio(a.successes, a.tasks),
+        Metric::TokenEfficiency => ratio(a.successes, a.efficiency_tokens) * 1e6,
+        Metric::WastedTokenShare => ratio(a.wasted_tokens, billed),
+        Metric::LatencyP50 => a.latency.quantile(0.50),
+        Metric::LatencyP95 => a.latency.quantile(0.95),
+        Metric::LatencyP99 => a.latency.quantile(0.99),
+        Metric::Tasks => a.tasks,
+        Metric::Successes => a.successes,
+        Metric::ModelCalls => a.calls,
+        Metric::TokensInput => a.tokens[T_INPUT],
+        Metric::TokensCacheRead => a.tokens[T_READ],
+        Metric::TokensCacheWrite => a.tokens[T_WRITE],
+        Metric::TokensOutput => a.tokens[T_OUTPUT],
+        Metric::TokensReasoning => a.tokens[T_REASONING],
+        Metric::TokensEmbedding => a.tokens[T_EMBED],
+        Metric::ExactCacheHits => a.exact_hits,
+        Metric::SemanticCacheHits => a.sem_hits,
+        Metric::SemanticWrongHits => a.sem_wrong,
+        Metric::Retries => a.retries,
+        Metric::Escalations => a.escalations,
+        Metric::TruncatedTasks => a.truncated,
+        Metric::RejectedTasks => a.rejected,
+        Metric::DowngradedTasks => a.downgraded,
+        Metric::DaysOverCap => f64::from(a.days_over_cap),
+        Metric::BudgetBreached if has_budget => f64::from(u8::from(a.first_breach.is_some())),
+        Metric::BudgetBreached => f64::NAN,
+        Metric::FirstBreachDay => day(a.first_breach),
+        Metric::FirstAlertDay => day(a.first_alert),
+        Metric::UnownedSpendShare if a.cost > 0.0 => unowned_usd / a.cost,
+        Metric::UnownedSpendShare => 0.0,
+        Metric::StrongShare => ratio(a.strong_tasks, a.routed_tasks),
     }
 }
 

@@ -25,12 +25,14 @@ pub struct MetricDef {
     pub unit: Unit,
     /// Whether a lower value is better (for P(better) and colours).
     pub lower_is_better: bool,
+    /// What the metric counts, in a sentence (the report's definitions).
+    pub definition: &'static str,
 }
 
 macro_rules! metrics {
-    ($( $idx:ident / $name:ident = $key:literal, $label:literal, $unit:ident, $lower:literal; )*) => {
+    ($( $idx:ident / $name:ident = $key:literal, $label:literal, $unit:ident, $lower:literal, $def:literal; )*) => {
         /// Every per-run metric, in a fixed order.
-        pub const METRICS: &[MetricDef] = &[ $( MetricDef { key: $key, label: $label, unit: Unit::$unit, lower_is_better: $lower } ),* ];
+        pub const METRICS: &[MetricDef] = &[ $( MetricDef { key: $key, label: $label, unit: Unit::$unit, lower_is_better: $lower, definition: $def } ),* ];
         /// A per-run metric: what results are keyed by inside (its `key` is written only in
         /// JSON and CSV), so a misspelt metric does not compile.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -64,38 +66,129 @@ impl Metric {
 }
 
 metrics! {
-    COST_TOTAL / CostTotal = "cost_total_usd", "Spend over the horizon", Usd, true;
-    COST_PER_REQUEST / CostPerRequest = "cost_per_request_usd", "Cost per request", Usd, true;
-    COST_PER_SUCCESS / CostPerSuccess = "cost_per_success_usd", "Cost per successful outcome", Usd, true;
-    SUCCESS_RATE / SuccessRate = "success_rate", "Success rate", Ratio, false;
-    TOKEN_EFFICIENCY / TokenEfficiency = "token_efficiency", "Successes per 1M billed chat tokens", PerMtok, false;
-    WASTED_TOKEN_SHARE / WastedTokenShare = "wasted_token_share", "Wasted token share", Ratio, true;
-    LATENCY_P50 / LatencyP50 = "latency_p50_ms", "Latency p50 (interactive)", Ms, true;
-    LATENCY_P95 / LatencyP95 = "latency_p95_ms", "Latency p95 (interactive)", Ms, true;
-    LATENCY_P99 / LatencyP99 = "latency_p99_ms", "Latency p99 (interactive)", Ms, true;
-    TASKS / Tasks = "tasks", "Tasks", Count, false;
-    SUCCESSES / Successes = "successes", "Successful outcomes", Count, false;
-    MODEL_CALLS / ModelCalls = "model_calls", "Model calls", Count, true;
-    TOKENS_INPUT / TokensInput = "tokens_input", "Input tokens (uncached)", Count, true;
-    TOKENS_CACHE_READ / TokensCacheRead = "tokens_cache_read", "Prompt-cache read tokens", Count, false;
-    TOKENS_CACHE_WRITE / TokensCacheWrite = "tokens_cache_write", "Prompt-cache write tokens", Count, true;
-    TOKENS_OUTPUT / TokensOutput = "tokens_output", "Output tokens", Count, true;
-    TOKENS_REASONING / TokensReasoning = "tokens_reasoning", "Reasoning tokens", Count, true;
-    TOKENS_EMBEDDING / TokensEmbedding = "tokens_embedding", "Embedding tokens", Count, true;
-    EXACT_CACHE_HITS / ExactCacheHits = "exact_cache_hits", "Exact-cache hits", Count, false;
-    SEMANTIC_CACHE_HITS / SemanticCacheHits = "semantic_cache_hits", "Semantic-cache hits (right)", Count, false;
-    SEMANTIC_WRONG_HITS / SemanticWrongHits = "semantic_wrong_hits", "Semantic-cache wrong hits", Count, true;
-    RETRIES / Retries = "retries", "Retries", Count, true;
-    ESCALATIONS / Escalations = "escalations", "Cascade escalations", Count, true;
-    TRUNCATED_TASKS / TruncatedTasks = "truncated_tasks", "Truncated tasks", Count, true;
-    REJECTED_TASKS / RejectedTasks = "rejected_tasks", "Rejected tasks (budget)", Count, true;
-    DOWNGRADED_TASKS / DowngradedTasks = "downgraded_tasks", "Downgraded tasks (budget)", Count, true;
-    DAYS_OVER_CAP / DaysOverCap = "days_over_cap", "Days over budget cap", Count, true;
-    BUDGET_BREACHED / BudgetBreached = "budget_breached", "Budget exhausted within the horizon", Ratio, true;
-    FIRST_BREACH_DAY / FirstBreachDay = "first_breach_day", "First day over budget (projected exhaustion)", Day, false;
-    FIRST_ALERT_DAY / FirstAlertDay = "first_alert_day", "First day past the budget's soft alert", Day, false;
-    UNOWNED_SPEND_SHARE / UnownedSpendShare = "unowned_spend_share", "Spend without an owner", Ratio, true;
-    STRONG_SHARE / StrongShare = "strong_model_share", "Share of routed tasks sent to the policy's strongest model", Ratio, true;
+    COST_TOTAL / CostTotal = "cost_total_usd", "Spend over the horizon", Usd, true,
+        "All spend over the horizon: model calls (input, prompt-cache reads and writes, output, reasoning), verifier calls, embeddings.";
+    COST_PER_REQUEST / CostPerRequest = "cost_per_request_usd", "Cost per request", Usd, true,
+        "Spend divided by tasks (retries are not new tasks).";
+    COST_PER_SUCCESS / CostPerSuccess = "cost_per_success_usd", "Cost per successful outcome", Usd, true,
+        "Spend divided by successful outcomes: what one useful answer costs.";
+    SUCCESS_RATE / SuccessRate = "success_rate", "Success rate", Ratio, false,
+        "Successful outcomes divided by tasks (a wrong cache hit or a rejected task is a failure).";
+    TOKEN_EFFICIENCY / TokenEfficiency = "token_efficiency", "Successes per 1M billed chat tokens", PerMtok, false,
+        "Successful outcomes per million billed chat tokens: input, cache writes, output and reasoning count in full, prompt-cache reads at their price ratio to input, embedding tokens not at all — so a cache that saves money never lowers it.";
+    WASTED_TOKEN_SHARE / WastedTokenShare = "wasted_token_share", "Wasted token share", Ratio, true,
+        "Share of billed tokens spent on attempts that failed or on cascade stages that were escalated.";
+    LATENCY_P50 / LatencyP50 = "latency_p50_ms", "Latency p50 (interactive)", Ms, true,
+        "Percentile of the latency of interactive (non-batchable) tasks: all the user waits for — every attempt (retries included), each its time to first token plus output and reasoning tokens at the model's speed, cascade stages and verifiers, and cache lookups. Exact where a value repeats; otherwise interpolated between observed latencies within buckets at most 3 % wide.";
+    LATENCY_P95 / LatencyP95 = "latency_p95_ms", "Latency p95 (interactive)", Ms, true,
+        "Percentile of the latency of interactive (non-batchable) tasks: all the user waits for — every attempt (retries included), each its time to first token plus output and reasoning tokens at the model's speed, cascade stages and verifiers, and cache lookups. Exact where a value repeats; otherwise interpolated between observed latencies within buckets at most 3 % wide.";
+    LATENCY_P99 / LatencyP99 = "latency_p99_ms", "Latency p99 (interactive)", Ms, true,
+        "Percentile of the latency of interactive (non-batchable) tasks: all the user waits for — every attempt (retries included), each its time to first token plus output and reasoning tokens at the model's speed, cascade stages and verifiers, and cache lookups. Exact where a value repeats; otherwise interpolated between observed latencies within buckets at most 3 % wide.";
+    TASKS / Tasks = "tasks", "Tasks", Count, false,
+        "Tasks that arrived over the horizon (a retry is not a new task).";
+    SUCCESSES / Successes = "successes", "Successful outcomes", Count, false,
+        "Tasks whose final answer succeeded: a model call that solved it, or a right cache hit.";
+    MODEL_CALLS / ModelCalls = "model_calls", "Model calls", Count, true,
+        "Chat-model calls billed: every attempt, cascade stage and verifier call (cache hits make none).";
+    TOKENS_INPUT / TokensInput = "tokens_input", "Input tokens (uncached)", Count, true,
+        "Input tokens billed at the input price: the uncached part of every call, and prefixes not served from the provider's prompt cache.";
+    TOKENS_CACHE_READ / TokensCacheRead = "tokens_cache_read", "Prompt-cache read tokens", Count, false,
+        "Prefix tokens served from the provider's prompt cache (billed at the cache-read price).";
+    TOKENS_CACHE_WRITE / TokensCacheWrite = "tokens_cache_write", "Prompt-cache write tokens", Count, true,
+        "Prefix tokens written to the provider's prompt cache when it was cold (billed at the cache-write price).";
+    TOKENS_OUTPUT / TokensOutput = "tokens_output", "Output tokens", Count, true,
+        "Output tokens billed, every attempt and verifier verdict included.";
+    TOKENS_REASONING / TokensReasoning = "tokens_reasoning", "Reasoning tokens", Count, true,
+        "Hidden reasoning tokens billed (at the reasoning price, or the output price).";
+    TOKENS_EMBEDDING / TokensEmbedding = "tokens_embedding", "Embedding tokens", Count, true,
+        "Tokens embedded for semantic-cache lookups (every task that passes the exact cache).";
+    EXACT_CACHE_HITS / ExactCacheHits = "exact_cache_hits", "Exact-cache hits", Count, false,
+        "Tasks answered from the exact-repeat cache (no model call).";
+    SEMANTIC_CACHE_HITS / SemanticCacheHits = "semantic_cache_hits", "Semantic-cache hits (right)", Count, false,
+        "Near repeats answered right from the semantic cache (no model call).";
+    SEMANTIC_WRONG_HITS / SemanticWrongHits = "semantic_wrong_hits", "Semantic-cache wrong hits", Count, true,
+        "Tasks the semantic cache answered with a wrong neighbour's answer: no model call, and a failure.";
+    RETRIES / Retries = "retries", "Retries", Count, true,
+        "Attempts after a failed one (each billed like a first attempt, none a new task).";
+    ESCALATIONS / Escalations = "escalations", "Cascade escalations", Count, true,
+        "Cascade stages whose answer the verifier rejected, so the next stage was called.";
+    TRUNCATED_TASKS / TruncatedTasks = "truncated_tasks", "Truncated tasks", Count, true,
+        "Tasks whose input the context cap cut (their success probability drops by the cap's penalty).";
+    REJECTED_TASKS / RejectedTasks = "rejected_tasks", "Rejected tasks (budget)", Count, true,
+        "Tasks the budget gate refused, on arrival or before a retry.";
+    DOWNGRADED_TASKS / DowngradedTasks = "downgraded_tasks", "Downgraded tasks (budget)", Count, true,
+        "Tasks the budget gate sent to the downgrade model after the cap was reached.";
+    DAYS_OVER_CAP / DaysOverCap = "days_over_cap", "Days over budget cap", Count, true,
+        "Days on which a budget cap was reached.";
+    BUDGET_BREACHED / BudgetBreached = "budget_breached", "Budget exhausted within the horizon", Ratio, true,
+        "Share of runs in which the budget is exhausted at least once within the horizon, P(breach by horizon).";
+    FIRST_BREACH_DAY / FirstBreachDay = "first_breach_day", "First day over budget (projected exhaustion)", Day, false,
+        "First day (0-based) on which the budget was exhausted: the projected exhaustion date. Its percentiles are over the runs that breach (n); its delta counts a run without a breach as breaching after the horizon.";
+    FIRST_ALERT_DAY / FirstAlertDay = "first_alert_day", "First day past the budget's soft alert", Day, false,
+        "First day (0-based) on which spend passed the budget's soft-alert share of its cap.";
+    UNOWNED_SPEND_SHARE / UnownedSpendShare = "unowned_spend_share", "Spend without an owner", Ratio, true,
+        "Share of spend on task classes without an owner.";
+    STRONG_SHARE / StrongShare = "strong_model_share", "Share of routed tasks sent to the policy's strongest model", Ratio, true,
+        "Share of the tasks that reached a model which called the policy's own strongest model: the learned router's strong model, a cascade's last stage, the priciest model a fixed or rule router can pick.";
+}
+
+/// One value per metric: a total map, indexed by [`Metric`] (or its `usize` constant), so no
+/// metric can be missing. Serialized as a sequence in [`METRICS`] order.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MetricMap<T>([T; N_METRICS]);
+
+impl<T> MetricMap<T> {
+    /// The map whose value for each metric is `f(metric)`.
+    pub fn from_fn(mut f: impl FnMut(Metric) -> T) -> MetricMap<T> {
+        MetricMap(std::array::from_fn(|i| f(Metric::ALL[i])))
+    }
+
+    /// Each metric with its value, in [`METRICS`] order.
+    pub fn iter(&self) -> impl Iterator<Item = (Metric, &T)> {
+        Metric::ALL.iter().copied().zip(self.0.iter())
+    }
+
+    /// The values, in [`METRICS`] order.
+    pub fn values(&self) -> impl Iterator<Item = &T> {
+        self.0.iter()
+    }
+}
+
+impl<T> std::ops::Index<Metric> for MetricMap<T> {
+    type Output = T;
+    fn index(&self, m: Metric) -> &T {
+        &self.0[m as usize]
+    }
+}
+
+impl<T> std::ops::Index<usize> for MetricMap<T> {
+    type Output = T;
+    fn index(&self, i: usize) -> &T {
+        &self.0[i]
+    }
+}
+
+impl<T> std::ops::IndexMut<usize> for MetricMap<T> {
+    fn index_mut(&mut self, i: usize) -> &mut T {
+        &mut self.0[i]
+    }
+}
+
+/// A per-run value of every metric.
+pub type MetricValues = MetricMap<f64>;
+
+impl Serialize for MetricValues {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.iter())
+    }
+}
+
+/// Writes a summary per metric as a JSON object keyed by the metric's key (the one place the
+/// keys are written), in key order.
+pub fn serialize_keyed<T: Serialize, S: serde::Serializer>(map: &MetricMap<T>, s: S) -> Result<S::Ok, S::Error> {
+    let mut entries: Vec<(&str, &T)> = map.iter().map(|(m, v)| (m.key(), v)).collect();
+    entries.sort_by_key(|(k, _)| *k);
+    s.collect_map(entries)
 }
 
 /// Looks a metric up by key.
@@ -106,9 +199,9 @@ pub fn metric_index(key: &str) -> Option<usize> {
 /// The metrics of one policy in one run.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RunMetrics {
-    /// Indexed by the constants of this module (`COST_TOTAL`, …). `NaN` where undefined (no
-    /// success, no interactive task, no breach).
-    pub values: Vec<f64>,
+    /// Indexed by [`Metric`] or the constants of this module (`COST_TOTAL`, …). `NaN` where
+    /// undefined (no success, no interactive task, no breach).
+    pub values: MetricValues,
     /// Spend per day of the horizon.
     pub spend_by_day_usd: Vec<f64>,
     /// Spend per owner (the scenario's owners, then `(unowned)` if any class has none).

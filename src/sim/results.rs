@@ -2,14 +2,13 @@
 //! runs the engine, and summarises across runs — paired deltas against the baseline, savings by
 //! tactic (Shapley and waterfall), spend bands and risk flags.
 
-use std::collections::BTreeMap;
 use std::time::Instant;
 
 use serde::Serialize;
 
 use super::compile::Compiled;
 use super::engine::{Cancelled, Control, run_all};
-use super::metrics::{self as m, METRICS, Metric, RunMetrics, Summary};
+use super::metrics::{self as m, Metric, MetricMap, RunMetrics, Summary};
 use crate::model::Scenario;
 use crate::model::policy::{BudgetPeriod, BudgetScope, OnBreach, Policy, Tactic};
 
@@ -442,8 +441,11 @@ pub struct PolicyResult {
     pub version: String,
     pub notes: String,
     pub is_baseline: bool,
-    pub metrics: BTreeMap<&'static str, Summary>,
-    pub delta_vs_baseline: BTreeMap<&'static str, Delta>,
+    #[serde(serialize_with = "super::metrics::serialize_keyed")]
+    pub metrics: MetricMap<Summary>,
+    /// Against the baseline, run by run (`None` for the baseline; written as `{}`).
+    #[serde(serialize_with = "serialize_deltas")]
+    pub delta_vs_baseline: Option<MetricMap<Delta>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub savings_by_tactic: Option<Savings>,
     /// The tactics in which this policy differs from the baseline.
@@ -475,13 +477,20 @@ pub struct PolicyResult {
 impl PolicyResult {
     /// A metric's summary across runs.
     pub fn metric(&self, m: Metric) -> Summary {
-        self.metrics.get(m.key()).copied().unwrap_or_default()
+        self.metrics[m]
     }
 
-    /// A metric's paired delta against the baseline (`None` for the baseline itself, or where
-    /// no run defines it).
+    /// A metric's paired delta against the baseline (`None` for the baseline itself).
     pub fn delta(&self, m: Metric) -> Option<Delta> {
-        self.delta_vs_baseline.get(m.key()).copied()
+        self.delta_vs_baseline.as_ref().map(|d| d[m])
+    }
+}
+
+/// The deltas keyed by metric, or `{}` for the baseline.
+fn serialize_deltas<S: serde::Serializer>(d: &Option<MetricMap<Delta>>, s: S) -> Result<S::Ok, S::Error> {
+    match d {
+        Some(map) => super::metrics::serialize_keyed(map, s),
+        None => s.collect_map(std::iter::empty::<(&str, Delta)>()),
     }
 }
 
@@ -758,11 +767,7 @@ impl Summarise<'_> {
         let (scn, opts, per_run) = (self.scn, self.opts, self.per_run);
         let base = &scn.policies[scn.baseline];
         let runs_p: Vec<RunMetrics> = per_run.iter().map(|r| r[pi].clone()).collect();
-        let metrics = METRICS
-            .iter()
-            .enumerate()
-            .map(|(k, def)| (def.key, Summary::of(runs_p.iter().map(|r| r.values[k]))))
-            .collect();
+        let metrics = MetricMap::from_fn(|m| Summary::of(runs_p.iter().map(|r| r.values[m])));
         let (spend_by_owner, spend_by_model) = self.spend_by(p, &runs_p);
         let (risk_periods, budget_risk) = self.budget_risk(p, &runs_p);
         PolicyResult {
@@ -771,7 +776,7 @@ impl Summarise<'_> {
             notes: p.notes.clone(),
             is_baseline: pi == 0,
             metrics,
-            delta_vs_baseline: if pi > 0 { self.deltas(pi) } else { BTreeMap::new() },
+            delta_vs_baseline: (pi > 0).then(|| self.deltas(pi)),
             savings_by_tactic: self
                 .attributions
                 .iter()
@@ -796,20 +801,18 @@ impl Summarise<'_> {
     }
 
     /// Every metric of candidate `pi` against the baseline, run by run.
-    fn deltas(&self, pi: usize) -> BTreeMap<&'static str, Delta> {
+    fn deltas(&self, pi: usize) -> MetricMap<Delta> {
         let (per_run, horizon) = (self.per_run, self.horizon);
-        let mut delta = BTreeMap::new();
-        for (k, def) in METRICS.iter().enumerate() {
+        MetricMap::from_fn(|metric| {
             // A run without a breach is censored at the horizon: its breach day is "later
             // than the last day", not missing (dropping it would hide the best outcome).
-            let value = |r: &RunMetrics| match k {
-                m::FIRST_BREACH_DAY if r.values[m::BUDGET_BREACHED] == 0.0 => horizon as f64,
-                _ => r.values[k],
+            let value = |r: &RunMetrics| match metric {
+                Metric::FirstBreachDay if r.values[Metric::BudgetBreached] == 0.0 => horizon as f64,
+                _ => r.values[metric],
             };
             let pairs: Vec<(f64, f64)> = per_run.iter().map(|r| (value(&r[pi]), value(&r[0]))).collect();
-            delta.insert(def.key, paired_delta(&pairs, def.lower_is_better));
-        }
-        delta
+            paired_delta(&pairs, metric.def().lower_is_better)
+        })
     }
 
     /// Spend by owner and by model (embeddings as a model of their own).

@@ -716,19 +716,25 @@ fn a_policy_that_never_breaches_beats_one_that_does() {
         .days(20)
         .build());
     let cand = &r.policies[1];
-    let day = cand.delta_vs_baseline["first_breach_day"];
+    let day = cand.delta(costplan::sim::metrics::Metric::FirstBreachDay).unwrap();
     assert_eq!(day.n, 4, "every run counts");
     assert_eq!(day.p_better, 1.0);
     assert_eq!(day.mean, 20.0 - 8.0, "censored at the horizon (20) against day 8");
-    let breached = cand.delta_vs_baseline["budget_breached"];
+    let breached = cand.delta(costplan::sim::metrics::Metric::BudgetBreached).unwrap();
     assert_eq!(
         (breached.mean, breached.p_better, breached.p_worse, breached.n),
         (-1.0, 1.0, 0.0, 4)
     );
-    assert_eq!(r.policies[0].metrics["budget_breached"].mean, 1.0);
-    assert_eq!(cand.metrics["budget_breached"].mean, 0.0);
     assert_eq!(
-        cand.metrics["first_breach_day"].n, 0,
+        r.policies[0]
+            .metric(costplan::sim::metrics::Metric::BudgetBreached)
+            .mean,
+        1.0
+    );
+    assert_eq!(cand.metric(costplan::sim::metrics::Metric::BudgetBreached).mean, 0.0);
+    assert_eq!(
+        cand.metric(costplan::sim::metrics::Metric::FirstBreachDay).n,
+        0,
         "the breach-day distribution is of the runs that breach"
     );
 }
@@ -741,7 +747,7 @@ fn deltas_report_better_worse_and_ties() {
     assert_eq!((d.p_better, d.p_worse, d.n), (0.25, 0.25, 4));
     // Same latencies in both policies: a tie in every run, not "0 % better".
     let r = run(&ScenarioBuilder::new().volume("Fixed(2000)").class("input_tokens: Fixed(1000), output_tokens: Fixed(200)").success(1.0, 1.0).policies(r#"Inline((name: "base", router: Fixed("big"))), Inline((name: "same", router: Fixed("big"), max_retries: 2))"#).runs(3).days(2).build());
-    let lat = r.policies[1].delta_vs_baseline["latency_p95_ms"];
+    let lat = r.policies[1].delta(costplan::sim::metrics::Metric::LatencyP95).unwrap();
     assert_eq!((lat.p_better, lat.p_worse), (0.0, 0.0));
     assert_eq!(costplan::report::format::p_better(&lat), "same");
 }
@@ -800,13 +806,14 @@ fn strong_model_share_counts_tasks_sent_to_the_policys_strong_model() {
     );
     let r = run(&scenario(&text));
     assert_eq!(
-        r.policies[0].metrics["strong_model_share"].mean, 1.0,
+        r.policies[0].metric(costplan::sim::metrics::Metric::StrongShare).mean,
+        1.0,
         "a fixed router's only model"
     );
-    let learned = r.policies[1].metrics["strong_model_share"].mean;
+    let learned = r.policies[1].metric(costplan::sim::metrics::Metric::StrongShare).mean;
     assert!((learned - 0.3).abs() < 0.01, "{learned}");
     // Escalations reach the last stage: (1 − 0.6)·0.8 + 0.6·0.1 = 0.38 of tasks.
-    let cascade = r.policies[2].metrics["strong_model_share"].mean;
+    let cascade = r.policies[2].metric(costplan::sim::metrics::Metric::StrongShare).mean;
     let n = 3.0 * 4.0 * 5000.0;
     assert!((cascade - 0.38).abs() < 3.0 * (0.38f64 * 0.62 / n).sqrt(), "{cascade}");
 }
@@ -828,8 +835,8 @@ fn caches_that_save_money_raise_token_efficiency() {
         .days(3)
         .build());
     let cand = &r.policies[1];
-    assert!(cand.delta_vs_baseline["cost_total_usd"].mean < 0.0);
-    let eff = cand.delta_vs_baseline["token_efficiency"];
+    assert!(cand.delta(costplan::sim::metrics::Metric::CostTotal).unwrap().mean < 0.0);
+    let eff = cand.delta(costplan::sim::metrics::Metric::TokenEfficiency).unwrap();
     assert!(eff.mean > 0.0 && eff.p_better == 1.0, "{eff:?}");
 }
 
@@ -991,7 +998,7 @@ fn editing_any_distribution_leaves_every_other_draw_unchanged() {
     let (a, b) = (ttft(100.0), ttft(150.0));
     assert_eq!(total(&a, 0, m::TOKENS_REASONING), total(&b, 0, m::TOKENS_REASONING));
     assert_ne!(
-        a.policies[0].metrics["latency_p50_ms"].mean,
-        b.policies[0].metrics["latency_p50_ms"].mean
+        a.policies[0].metric(costplan::sim::metrics::Metric::LatencyP50).mean,
+        b.policies[0].metric(costplan::sim::metrics::Metric::LatencyP50).mean
     );
 }

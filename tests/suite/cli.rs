@@ -539,3 +539,93 @@ fn traffic_fit_and_backtest_from_the_command_line() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no-such.csv"));
 }
+
+/// The same fault gives the same exit code: an output that cannot be written (its folder does
+/// not exist) is a failed I/O operation, exit 1, for every command that writes a file, and is
+/// refused before any work.
+#[test]
+fn an_unwritable_output_is_exit_1_for_every_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("no-such-folder");
+    let logs = "scenarios/from-logs/spend-logs.csv";
+    let cases: Vec<(&str, Vec<std::ffi::OsString>)> = vec![
+        (
+            "report",
+            vec![
+                "report".into(),
+                "scenarios/rag-docs.ron".into(),
+                "--runs".into(),
+                "2".into(),
+                "-o".into(),
+                missing.join("r.html").into(),
+            ],
+        ),
+        (
+            "traffic fit",
+            vec![
+                "traffic".into(),
+                "fit".into(),
+                logs.into(),
+                "-o".into(),
+                missing.join("t.ron").into(),
+            ],
+        ),
+        (
+            "traffic synth",
+            vec![
+                "traffic".into(),
+                "synth".into(),
+                "--format".into(),
+                "litellm-csv".into(),
+                "--days".into(),
+                "1".into(),
+                "-o".into(),
+                missing.join("s.csv").into(),
+            ],
+        ),
+        (
+            "sweep",
+            vec![
+                "sweep".into(),
+                "scenarios/support-assistant.ron".into(),
+                "--policy".into(),
+                "learned-router".into(),
+                "--set".into(),
+                "router.strong_share=0.2..0.5:2".into(),
+                "--runs".into(),
+                "2".into(),
+                "--report".into(),
+                missing.join("s.html").into(),
+            ],
+        ),
+        (
+            "backtest",
+            vec![
+                "backtest".into(),
+                "scenarios/from-logs/scenario.ron".into(),
+                "--actual".into(),
+                logs.into(),
+                "--runs".into(),
+                "2".into(),
+                "--report".into(),
+                missing.join("b.html").into(),
+            ],
+        ),
+        (
+            "prices import",
+            vec![
+                "prices".into(),
+                "import".into(),
+                litellm_json().into(),
+                "-o".into(),
+                missing.join("p.ron").into(),
+            ],
+        ),
+    ];
+    for (what, args) in cases {
+        let out = costplan().args(&args).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{what}: {err}");
+        assert!(err.contains("no-such-folder"), "{what}: {err}");
+    }
+}

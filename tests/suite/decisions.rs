@@ -42,7 +42,7 @@ fn the_safe_budget_is_the_spend_quantile_of_the_runs() {
     let curve = &capped.budget_risk.breach_by_day;
     assert_eq!(curve.len(), 3);
     assert!(curve.windows(2).all(|w| w[0] <= w[1]), "{curve:?}");
-    let p_breach = capped.metrics["budget_breached"].mean;
+    let p_breach = capped.metric(costplan::sim::metrics::Metric::BudgetBreached).mean;
     assert!((curve[2] - p_breach).abs() < 1e-12, "{curve:?} vs {p_breach}");
     assert!(
         p_breach > 0.0 && p_breach < 1.0,

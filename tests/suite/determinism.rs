@@ -11,7 +11,7 @@ fn json_of_policies(r: &costplan::sim::results::Results) -> String {
     let runs: Vec<Vec<Vec<f64>>> = r
         .policies
         .iter()
-        .map(|p| p.runs.iter().map(|x| x.values.clone()).collect())
+        .map(|p| p.runs.iter().map(|x| x.values.values().copied().collect()).collect())
         .collect();
     format!(
         "{}{}",

@@ -309,7 +309,7 @@ fn adding_a_model_no_policy_uses_leaves_every_figure_bit_identical() {
         let (a, b) = (sim(&before, engine), sim(&after, engine));
         for (pa, pb) in a.policies.iter().zip(&b.policies) {
             for (ra, rb) in pa.runs.iter().zip(&pb.runs) {
-                for (i, (x, y)) in ra.values.iter().zip(&rb.values).enumerate() {
+                for (i, (x, y)) in ra.values.values().zip(rb.values.values()).enumerate() {
                     assert!(
                         x.to_bits() == y.to_bits(),
                         "{engine:?} {}: metric {} moved from {x} to {y}",

@@ -365,12 +365,12 @@ fn shapley_shares_add_up_to_the_total_saving() {
         sv.shapley.iter().map(|t| t.tactic.name()).collect::<Vec<_>>(),
         ["router", "exact_cache", "prompt_caching"]
     );
-    let total = -cand.delta_vs_baseline["cost_total_usd"].mean;
+    let total = -cand.delta(costplan::sim::metrics::Metric::CostTotal).unwrap().mean;
     let sum: f64 = sv.shapley.iter().map(|t| t.mean_usd).sum();
     assert!((sum - total).abs() <= 1e-9 * total.abs(), "{sum} vs {total}");
     let fall: f64 = sv.waterfall.iter().map(|t| t.mean_usd).sum();
     assert!((fall - total).abs() <= 1e-9 * total.abs());
-    let total_cps = -cand.delta_vs_baseline["cost_per_success_usd"].mean;
+    let total_cps = -cand.delta(costplan::sim::metrics::Metric::CostPerSuccess).unwrap().mean;
     let sum_cps: f64 = sv.shapley_cost_per_success.iter().map(|t| t.mean_usd).sum();
     assert!((sum_cps - total_cps).abs() <= 1e-9 * total_cps.abs());
     assert!(
@@ -391,8 +391,8 @@ fn paired_deltas_have_less_noise_than_independent_estimates() {
         .days(5)
         .build();
     let r = run(&s);
-    let d = r.policies[1].delta_vs_baseline["cost_total_usd"];
-    let b = r.policies[0].metrics["cost_total_usd"];
+    let d = r.policies[1].delta(costplan::sim::metrics::Metric::CostTotal).unwrap();
+    let b = r.policies[0].metric(costplan::sim::metrics::Metric::CostTotal);
     assert!(
         d.p95 - d.p5 < 0.2 * (b.p95 - b.p5),
         "paired interval {:?} vs spread {:?}",

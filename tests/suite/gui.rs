@@ -66,7 +66,7 @@ fn the_default_scenario_shows_its_figures() {
     h.get_by_label("Risk flags");
     let r = h.state().runner.results.as_ref().unwrap();
     assert_eq!(r.policies.len(), 4);
-    let cpr = r.policies[0].metrics["cost_per_request_usd"].p50;
+    let cpr = r.policies[0].metric(costplan::sim::metrics::Metric::CostPerRequest).p50;
     h.get_by_label(&costplan::report::format::usd(cpr));
 }
 
@@ -74,7 +74,9 @@ fn the_default_scenario_shows_its_figures() {
 fn editing_a_price_changes_the_cost_figure() {
     let mut h = harness();
     wait(&mut h, "results", finished);
-    let before = h.state().runner.results.as_ref().unwrap().policies[0].metrics["cost_per_request_usd"].p50;
+    let before = h.state().runner.results.as_ref().unwrap().policies[0]
+        .metric(costplan::sim::metrics::Metric::CostPerRequest)
+        .p50;
     // Open the model's section and change its output price, as a user would.
     h.get_by_label("Models").click();
     h.run_ok();
@@ -83,9 +85,15 @@ fn editing_a_price_changes_the_cost_figure() {
     type_number(&mut h, "Output price", "30");
     assert!(h.state().doc.dirty);
     wait(&mut h, "new results", |a| {
-        finished(a) && a.runner.results.as_ref().unwrap().policies[0].metrics["cost_per_request_usd"].p50 != before
+        finished(a)
+            && a.runner.results.as_ref().unwrap().policies[0]
+                .metric(costplan::sim::metrics::Metric::CostPerRequest)
+                .p50
+                != before
     });
-    let after = h.state().runner.results.as_ref().unwrap().policies[0].metrics["cost_per_request_usd"].p50;
+    let after = h.state().runner.results.as_ref().unwrap().policies[0]
+        .metric(costplan::sim::metrics::Metric::CostPerRequest)
+        .p50;
     assert!(after > before * 1.3, "{before} -> {after}");
     h.get_by_label(&costplan::report::format::usd(after));
 }
@@ -267,7 +275,15 @@ mod series {
         );
         assert!(bars.iter().all(|b| b.p5 <= b.mean && b.mean <= b.p95));
         let total: f64 = bars.iter().map(|b| b.mean).sum();
-        assert!((total + r.policies[1].delta_vs_baseline["cost_total_usd"].mean).abs() < 1e-9 * total.abs());
+        assert!(
+            (total
+                + r.policies[1]
+                    .delta(costplan::sim::metrics::Metric::CostTotal)
+                    .unwrap()
+                    .mean)
+                .abs()
+                < 1e-9 * total.abs()
+        );
         assert!(series::savings_bars(&r.policies[0], Attribution::Waterfall, SavingOf::CostPerSuccess).is_empty());
         assert_eq!(
             series::savings_bars(&r.policies[1], Attribution::Waterfall, SavingOf::CostPerSuccess).len(),
@@ -944,7 +960,9 @@ fn rules_take_any_condition_and_removing_a_class_they_name_asks_first() {
 fn the_start_date_and_discounts_are_edited_in_the_scenario_section() {
     let mut h = harness();
     wait(&mut h, "results", finished);
-    let before = h.state().runner.results.as_ref().unwrap().policies[0].metrics["cost_total_usd"].mean;
+    let before = h.state().runner.results.as_ref().unwrap().policies[0]
+        .metric(costplan::sim::metrics::Metric::CostTotal)
+        .mean;
     // A 10% provider discount (the suggested 0.9) lowers the baseline's spend by 10%.
     click(&mut h, "Discounts");
     click(&mut h, "Add a provider discount");
@@ -952,9 +970,15 @@ fn the_start_date_and_discounts_are_edited_in_the_scenario_section() {
     assert_eq!(h.state().doc.draft.file.discounts.providers["anthropic"].get(), 0.9);
     assert!(h.state().doc.errors.is_empty(), "{:?}", h.state().doc.errors);
     wait(&mut h, "new results", |a| {
-        finished(a) && a.runner.results.as_ref().unwrap().policies[0].metrics["cost_total_usd"].mean != before
+        finished(a)
+            && a.runner.results.as_ref().unwrap().policies[0]
+                .metric(costplan::sim::metrics::Metric::CostTotal)
+                .mean
+                != before
     });
-    let after = h.state().runner.results.as_ref().unwrap().policies[0].metrics["cost_total_usd"].mean;
+    let after = h.state().runner.results.as_ref().unwrap().policies[0]
+        .metric(costplan::sim::metrics::Metric::CostTotal)
+        .mean;
     assert!((after / before - 0.9).abs() < 1e-9, "{before} -> {after}");
     click(&mut h, "Remove the provider discount anthropic");
     assert!(h.state().doc.draft.file.discounts.providers.is_empty());

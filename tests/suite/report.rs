@@ -244,7 +244,9 @@ fn the_executive_summary_never_recommends_a_budget_that_runs_out_in_most_runs_an
         (scn, r)
     };
     let (best, _) = costplan::report::summary::recommend(&r);
-    let breach = r.policies[best].metrics["budget_breached"].mean;
+    let breach = r.policies[best]
+        .metric(costplan::sim::metrics::Metric::BudgetBreached)
+        .mean;
     assert!(
         breach.is_nan() || breach <= 0.5,
         "{} runs out in {breach}",
@@ -280,7 +282,9 @@ fn a_recommended_policy_whose_budget_can_run_out_says_so_first() {
         .text();
     let scn = crate::common::scenario(&text);
     let r = crate::common::run(&scn);
-    let breach = r.policies[1].metrics["budget_breached"].mean;
+    let breach = r.policies[1]
+        .metric(costplan::sim::metrics::Metric::BudgetBreached)
+        .mean;
     assert!(
         breach > 0.0 && breach <= 0.5,
         "the test needs a breach in some runs, not most: {breach}"

@@ -135,20 +135,25 @@ fn metrics_are_typed_and_their_keys_unique() {
         .days(2)
         .text();
     let r = crate::common::run(&crate::common::scenario(&text));
+    // The JSON edge writes every metric under its key, with the values read inside by Metric.
+    let json: serde_json::Value = serde_json::from_str(&costplan::report::json(&r).unwrap()).unwrap();
+    let p = &r.policies[1];
     for &m in Metric::ALL {
-        // Compared as written: an undefined figure is NaN, which equals nothing.
-        let p = &r.policies[1];
-        assert_eq!(
-            format!("{:?}", p.metric(m)),
-            format!("{:?}", p.metrics[m.key()]),
-            "{m:?}"
-        );
-        assert_eq!(
-            format!("{:?}", p.delta(m)),
-            format!("{:?}", p.delta_vs_baseline.get(m.key())),
-            "{m:?}"
-        );
+        let written = &json["policies"][1]["metrics"][m.key()];
+        let mean = p.metric(m).mean;
+        assert_eq!(written["mean"].as_f64(), mean.is_finite().then_some(mean), "{m:?}");
+        let d = p.delta(m).unwrap();
+        let written = &json["policies"][1]["delta_vs_baseline"][m.key()];
+        assert_eq!(written["mean"].as_f64(), d.mean.is_finite().then_some(d.mean), "{m:?}");
     }
+    assert_eq!(json["policies"][0]["delta_vs_baseline"], serde_json::json!({}));
+    // Every metric says what it counts (the registry holds one sentence per metric; only the
+    // three latency percentiles share theirs).
+    let mut defs: Vec<&str> = Metric::ALL.iter().map(|m| m.def().definition).collect();
+    assert!(defs.iter().all(|d| d.len() > 30 && !d.starts_with("A count per run")));
+    defs.sort_unstable();
+    defs.dedup();
+    assert_eq!(defs.len(), METRICS.len() - 2, "definitions are the metric's own");
     assert!(
         r.policies[0].delta(Metric::CostTotal).is_none(),
         "the baseline has no delta"
