@@ -480,10 +480,9 @@ pub fn budget_risk(ui: &mut Ui, r: &Results) {
 }
 
 impl Views {
-    /// What drives the spread: a tornado of rank correlations for the chosen policy and output.
-    pub fn drivers_chart(&mut self, ui: &mut Ui, r: &Results) {
+    /// The policy and output the tornado is for.
+    fn drivers_pickers(&mut self, ui: &mut Ui, r: &Results) {
         use crate::sim::sensitivity::Output;
-        self.drivers_policy = self.drivers_policy.min(r.policies.len().saturating_sub(1));
         let p = &r.policies[self.drivers_policy];
         ui.horizontal(|ui| {
             let l = ui.label("Policy");
@@ -507,6 +506,12 @@ impl Views {
                 }
             }
         });
+    }
+
+    /// What drives the spread: a tornado of rank correlations for the chosen policy and output.
+    pub fn drivers_chart(&mut self, ui: &mut Ui, r: &Results) {
+        self.drivers_policy = self.drivers_policy.min(r.policies.len().saturating_sub(1));
+        self.drivers_pickers(ui, r);
         let p = &r.policies[self.drivers_policy];
         let Some(s) = p.sensitivity.iter().find(|s| s.output == self.drivers_output) else {
             ui.label("No uncertain input reaches this output.");

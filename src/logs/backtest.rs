@@ -113,13 +113,7 @@ pub fn backtest(
             "no row of the logs gives its cost (spend, totalCost): there is nothing to backtest against".into(),
         ));
     }
-    let mut unknown: Vec<String> = records
-        .iter()
-        .map(|r| logs.symbols.name(r.model).to_string())
-        .filter(|m| !scn.file.models.contains_key(m) && !scn.file.models.values().any(|p| &p.price_key == m))
-        .collect();
-    unknown.sort();
-    unknown.dedup();
+    let unknown = unknown_models(scn, logs);
 
     let base = scn.policies[scn.baseline].clone();
     let mut s = scn.clone();
@@ -142,10 +136,7 @@ pub fn backtest(
     let runs = &r.policies[0].runs;
     let daily = daily_bands(&actual, runs, first);
     let inside = daily.iter().filter(|d| d.inside).count() as f64 / days as f64;
-    // Like with like: a response-cache hit is neither a model call nor billed tokens.
-    let hit = |r: &super::Record| r.cache_hit == Some(true);
-    let sum = |f: &dyn Fn(&super::Record) -> f64| records.iter().filter(|r| !hit(r)).map(f).sum::<f64>();
-    let marks_hits = records.iter().any(|r| r.cache_hit.is_some());
+    let t = totals(records, runs);
     Ok(Ok(Backtest {
         scenario: scn.name().to_string(),
         policy: base.name,
@@ -154,30 +145,66 @@ pub fn backtest(
         runs: r.runs,
         share_of_days_inside: inside,
         spend_usd: BacktestTotal::of(actual.iter().sum(), runs.iter().map(|x| x.values[m::COST_TOTAL])),
-        requests: BacktestTotal::of(sum(&|r| r.requests), runs.iter().map(|x| x.values[m::MODEL_CALLS])),
-        prompt_tokens: BacktestTotal::of(
-            sum(&|r| r.usage.prompt_tokens),
-            runs.iter()
-                .map(|x| x.values[m::TOKENS_INPUT] + x.values[m::TOKENS_CACHE_READ] + x.values[m::TOKENS_CACHE_WRITE]),
-        ),
-        output_tokens: BacktestTotal::of(
-            sum(&|r| r.usage.output_tokens),
-            runs.iter()
-                .map(|x| x.values[m::TOKENS_OUTPUT] + x.values[m::TOKENS_REASONING]),
-        ),
-        response_cache_hits: marks_hits.then(|| {
-            BacktestTotal::of(
-                records.iter().filter(|r| hit(r)).map(|r| r.requests).sum(),
-                runs.iter().map(|x| {
-                    x.values[m::EXACT_CACHE_HITS] + x.values[m::SEMANTIC_CACHE_HITS] + x.values[m::SEMANTIC_WRONG_HITS]
-                }),
-            )
-        }),
+        requests: t.requests,
+        prompt_tokens: t.prompt_tokens,
+        output_tokens: t.output_tokens,
+        response_cache_hits: t.response_cache_hits,
         daily,
         rows_without_cost: without_cost,
         unknown_models: unknown,
         other_currencies: logs.other_currencies.iter().map(|(c, n)| (c.clone(), *n)).collect(),
     }))
+}
+
+/// Models in the logs that the scenario does not have (neither by name nor by price key).
+fn unknown_models(scn: &Scenario, logs: &Logs) -> Vec<String> {
+    let mut unknown: Vec<String> = logs
+        .records
+        .iter()
+        .map(|r| logs.symbols.name(r.model).to_string())
+        .filter(|m| !scn.file.models.contains_key(m) && !scn.file.models.values().any(|p| &p.price_key == m))
+        .collect();
+    unknown.sort();
+    unknown.dedup();
+    unknown
+}
+
+/// The totals besides spend, actual against simulated.
+struct Totals {
+    requests: BacktestTotal,
+    prompt_tokens: BacktestTotal,
+    output_tokens: BacktestTotal,
+    response_cache_hits: Option<BacktestTotal>,
+}
+
+/// Calls and tokens like with like: a row the gateway's response cache answered is neither a
+/// model call nor billed tokens; such rows are compared with the simulated cache hits.
+fn totals(records: &[super::Record], runs: &[crate::sim::metrics::RunMetrics]) -> Totals {
+    let hit = |r: &super::Record| r.cache_hit == Some(true);
+    let sum = |f: &dyn Fn(&super::Record) -> f64| records.iter().filter(|r| !hit(r)).map(f).sum::<f64>();
+    let sim = |f: &dyn Fn(&crate::sim::metrics::RunMetrics) -> f64| runs.iter().map(f).collect::<Vec<f64>>();
+    let marks_hits = records.iter().any(|r| r.cache_hit.is_some());
+    Totals {
+        requests: BacktestTotal::of(sum(&|r| r.requests), sim(&|x| x.values[m::MODEL_CALLS]).into_iter()),
+        prompt_tokens: BacktestTotal::of(
+            sum(&|r| r.usage.prompt_tokens),
+            sim(&|x| x.values[m::TOKENS_INPUT] + x.values[m::TOKENS_CACHE_READ] + x.values[m::TOKENS_CACHE_WRITE])
+                .into_iter(),
+        ),
+        output_tokens: BacktestTotal::of(
+            sum(&|r| r.usage.output_tokens),
+            sim(&|x| x.values[m::TOKENS_OUTPUT] + x.values[m::TOKENS_REASONING]).into_iter(),
+        ),
+        response_cache_hits: marks_hits.then(|| {
+            BacktestTotal::of(
+                records.iter().filter(|r| hit(r)).map(|r| r.requests).sum(),
+                sim(&|x| {
+                    x.values[m::EXACT_CACHE_HITS] + x.values[m::SEMANTIC_CACHE_HITS] + x.values[m::SEMANTIC_WRONG_HITS]
+                })
+                .into_iter(),
+            )
+        }),
+    }
 }
 
 /// Each day's actual spend against the simulated p5, median and p95 of that day across runs.

@@ -959,6 +959,28 @@ fn otlp(v: &Value, file: &str, logs: &mut Logs) {
     }
 }
 
+/// A span's token usage beyond input and output: cache reads and writes, reasoning (0 where the
+/// instrumentation does not say).
+fn otlp_usage(a: &Map<String, Value>, input: f64, output: f64) -> Result<RawUsage, FieldError> {
+    let or_zero = |keys: &[&str]| number_of(a, keys).map(|x| x.unwrap_or(0.0));
+    Ok(RawUsage {
+        input,
+        cache_read: or_zero(&[
+            "gen_ai.usage.cache_read.input_tokens",
+            "llm.token_count.prompt_details.cache_read",
+        ])?,
+        cache_write: or_zero(&[
+            "gen_ai.usage.cache_creation.input_tokens",
+            "llm.token_count.prompt_details.cache_write",
+        ])?,
+        output,
+        reasoning: or_zero(&[
+            "gen_ai.usage.reasoning.output_tokens",
+            "llm.token_count.completion_details.reasoning",
+        ])?,
+    })
+}
+
 fn otlp_span(span: &Value, sy: &mut Interner) -> Result<Option<Record>, FieldError> {
     let a = attributes(span);
     let input = number_of(
@@ -984,34 +1006,7 @@ fn otlp_span(span: &Value, sy: &mut Interner) -> Result<Option<Record>, FieldErr
         .get("startTimeUnixNano")
         .and_then(timestamp)
         .ok_or_else(|| ("startTimeUnixNano".to_string(), "missing or not a time".to_string()))?;
-    let raw = RawUsage {
-        input,
-        cache_read: number_of(
-            &a,
-            &[
-                "gen_ai.usage.cache_read.input_tokens",
-                "llm.token_count.prompt_details.cache_read",
-            ],
-        )?
-        .unwrap_or(0.0),
-        cache_write: number_of(
-            &a,
-            &[
-                "gen_ai.usage.cache_creation.input_tokens",
-                "llm.token_count.prompt_details.cache_write",
-            ],
-        )?
-        .unwrap_or(0.0),
-        output,
-        reasoning: number_of(
-            &a,
-            &[
-                "gen_ai.usage.reasoning.output_tokens",
-                "llm.token_count.completion_details.reasoning",
-            ],
-        )?
-        .unwrap_or(0.0),
-    };
+    let raw = otlp_usage(&a, input, output)?;
     let model = text(&a, "gen_ai.response.model")
         .or_else(|| text(&a, "gen_ai.request.model"))
         .or_else(|| text(&a, "llm.model_name"))
