@@ -7,8 +7,9 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use rand::Rng;
 use rayon::prelude::*;
 
-use super::compile::{BreachC, ClassC, Compiled, CondC, MAX_STAGES, PolicyC, RouterC};
+use super::compile::{BreachC, Compiled, CondC, MAX_STAGES, PolicyC, RouterC};
 use super::metrics::{self as m, LatencyHist, Metric, RunMetrics};
+use super::params::{Param, policy_params};
 use super::rng::{key, key_str, rng_from, tag, unit_from_key};
 use crate::model::dist::{std_normal_quantile, unit_f64};
 
@@ -69,73 +70,66 @@ pub fn parameter_uniform(seed: u64, run: u64, path: &str) -> f64 {
     param(key(key(seed, tag::RUN), run), path)
 }
 
+/// Parameter `p`'s draw in the run keyed by `run_key`.
+fn draw(c: &Compiled, run_key: u64, p: Param) -> f64 {
+    p.quantile(c, param(run_key, &p.key(c)))
+}
+
 impl RunParams {
     fn draw(c: &Compiled, run_key: u64) -> RunParams {
         let nc = c.classes.len();
         let mut success = vec![0.0; c.models.len() * nc];
-        for (mi, model) in c.models.iter().enumerate() {
-            for (ci, class) in c.classes.iter().enumerate() {
-                let p = param(run_key, &format!("models[{}].success[{}]", model.name, class.name));
-                success[mi * nc + ci] = model.success[ci].quantile(p);
+        for model in 0..c.models.len() {
+            for class in 0..nc {
+                success[model * nc + class] = draw(c, run_key, Param::Success { model, class });
             }
         }
-        let per_class = |f: &dyn Fn(&ClassC) -> &crate::model::ProbDist, field: &str| -> Vec<f64> {
-            c.classes
-                .iter()
-                .map(|k| f(k).quantile(param(run_key, &format!("traffic.classes[{}].{field}", k.name))))
-                .collect()
-        };
-        let exact = per_class(&|k| &k.exact_repeat_rate, "exact_repeat_rate");
-        let mut near = per_class(&|k| &k.near_repeat_rate, "near_repeat_rate");
+        let per_class = |f: fn(usize) -> Param| -> Vec<f64> { (0..nc).map(|k| draw(c, run_key, f(k))).collect() };
+        let exact = per_class(|class| Param::ExactRepeatRate { class });
+        let mut near = per_class(|class| Param::NearRepeatRate { class });
         for (n, e) in near.iter_mut().zip(&exact) {
             *n = n.min(1.0 - e);
         }
         RunParams {
-            volume: c
-                .requests_per_day
-                .quantile(param(run_key, "traffic.requests_per_day"))
-                .min(crate::model::limits::MAX_REQUESTS_PER_DAY),
-            growth: c
-                .growth_per_month
-                .quantile(param(run_key, "traffic.growth_per_month"))
-                .clamp(
-                    crate::model::limits::GROWTH_PER_MONTH.0,
-                    crate::model::limits::GROWTH_PER_MONTH.1,
-                ),
+            volume: draw(c, run_key, Param::RequestsPerDay).min(crate::model::limits::MAX_REQUESTS_PER_DAY),
+            growth: draw(c, run_key, Param::GrowthPerMonth).clamp(
+                crate::model::limits::GROWTH_PER_MONTH.0,
+                crate::model::limits::GROWTH_PER_MONTH.1,
+            ),
             exact,
             near,
-            retry: per_class(&|k| &k.retry_on_failure, "retry_on_failure"),
+            retry: per_class(|class| Param::RetryOnFailure { class }),
             success,
         }
     }
 }
 
 impl PolParams {
-    fn draw(p: &PolicyC, run_key: u64) -> PolParams {
+    fn draw(c: &Compiled, pi: usize, run_key: u64) -> PolParams {
         let mut out = PolParams {
             batch_share: 1.0,
             ..Default::default()
         };
-        if let Some((hit, _)) = &p.exact_cache {
-            out.exact_hit = hit.quantile(param(run_key, "exact_cache.hit_given_repeat"));
+        for p in policy_params(c, pi) {
+            let x = draw(c, run_key, p);
+            match p {
+                Param::ExactCacheHit { .. } => out.exact_hit = x,
+                Param::SemanticHit { .. } => out.sem_hit = x,
+                Param::SemanticWrongHit { .. } => out.sem_wrong = x,
+                Param::SemanticFalseHit { .. } => out.sem_false = x,
+                Param::VerifierRecall { .. } => out.v_recall = x,
+                Param::VerifierFalseAlarm { .. } => out.v_fa = x,
+                Param::BatchShare { .. } => out.batch_share = x,
+                Param::RequestsPerDay
+                | Param::GrowthPerMonth
+                | Param::ExactRepeatRate { .. }
+                | Param::NearRepeatRate { .. }
+                | Param::RetryOnFailure { .. }
+                | Param::Success { .. } => unreachable!("policy_params lists a policy's own parameters"),
+            }
         }
-        if let Some(s) = &p.semantic_cache {
-            out.sem_hit = s.hit.quantile(param(run_key, "semantic_cache.hit_given_near_repeat"));
-            out.sem_wrong = s
-                .wrong_hit
-                .quantile(param(run_key, "semantic_cache.wrong_hit_given_near_repeat"))
-                .min(1.0 - out.sem_hit);
-            out.sem_false = s.false_hit.quantile(param(run_key, "semantic_cache.false_hit_rate"));
-        }
-        if let RouterC::Cascade(_, v) = &p.router {
-            out.v_recall = v.recall.quantile(param(run_key, "router.verifier.recall"));
-            out.v_fa = v
-                .false_alarm_rate
-                .quantile(param(run_key, "router.verifier.false_alarm_rate"));
-        }
-        if let Some(b) = &p.batch_share {
-            out.batch_share = b.quantile(param(run_key, "batch.share"));
-        }
+        // A wrong semantic hit is drawn from what a right hit leaves.
+        out.sem_wrong = out.sem_wrong.min(1.0 - out.sem_hit);
         out
     }
 }
@@ -1136,7 +1130,9 @@ fn finish(ctx: &Ctx, st: &mut PState, d: &TaskDraws, mut ok: bool, mut forced: O
 pub fn run_one(c: &Compiled, seed: u64, run: u64, cancel: &AtomicBool) -> Result<Vec<RunMetrics>, Cancelled> {
     let run_key = key(key(seed, tag::RUN), run);
     let rp = RunParams::draw(c, run_key);
-    let pps: Vec<PolParams> = c.policies.iter().map(|p| PolParams::draw(p, run_key)).collect();
+    let pps: Vec<PolParams> = (0..c.policies.len())
+        .map(|pi| PolParams::draw(c, pi, run_key))
+        .collect();
     let mut states: Vec<PState> = c.policies.iter().map(|p| PState::new(c, p)).collect();
     let mut clock_min = 0.0f64;
     for day in 0..c.horizon_days as usize {

@@ -7,6 +7,7 @@
 pub mod compile;
 pub mod engine;
 pub mod metrics;
+pub mod params;
 pub mod results;
 pub mod rng;
 pub mod sensitivity;

@@ -878,7 +878,7 @@ impl Summarise<'_> {
         }
         self.inputs
             .iter()
-            .filter(|i| match i.model() {
+            .filter(|i| match i.model.as_deref() {
                 Some(m) => used.contains(&m),
                 None => true,
             })

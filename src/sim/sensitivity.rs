@@ -7,9 +7,10 @@
 
 use serde::Serialize;
 
-use super::compile::{Compiled, RouterC};
+use super::compile::Compiled;
 use super::engine::parameter_uniform;
 use super::metrics::{self as m, RunMetrics};
+use super::params::{self, Param};
 
 /// One uncertain input: its path in the scenario, and the key its per-run draw is keyed by.
 #[derive(Clone, Debug, PartialEq)]
@@ -17,84 +18,27 @@ pub struct Input {
     /// As a user reads it: `traffic.classes[faq].exact_repeat_rate`,
     /// `policies[cached].exact_cache.hit_given_repeat`.
     pub path: String,
-    /// The path the engine keys the draw by.
+    /// The path the engine keys the draw by ([`Param::key`], the engine's own).
     key: String,
     /// The policy (index into the compiled policies) whose parameter it is, if any.
     pub policy: Option<usize>,
+    /// The model whose success rate it is, if it is one.
+    pub model: Option<String>,
 }
 
-impl Input {
-    /// The model whose success rate this input is, if it is one.
-    pub fn model(&self) -> Option<&str> {
-        self.path
-            .strip_prefix("models.")
-            .and_then(|rest| rest.split(".success.").next())
-    }
-}
-
-/// The uncertain inputs of a scenario (distributions that are not fixed).
+/// The uncertain inputs of a scenario: the parameters of [`params::uncertain`] that are not
+/// fixed.
 pub fn inputs(c: &Compiled) -> Vec<Input> {
-    let mut out = Vec::new();
-    let mut add = |path: String, key: String, policy: Option<usize>, fixed: bool| {
-        if !fixed {
-            out.push(Input { path, key, policy });
-        }
-    };
-    add(
-        "traffic.requests_per_day".into(),
-        "traffic.requests_per_day".into(),
-        None,
-        c.requests_per_day.0.is_fixed(),
-    );
-    add(
-        "traffic.growth_per_month".into(),
-        "traffic.growth_per_month".into(),
-        None,
-        c.growth_per_month.is_fixed(),
-    );
-    for k in &c.classes {
-        for (field, d) in [
-            ("exact_repeat_rate", &k.exact_repeat_rate),
-            ("near_repeat_rate", &k.near_repeat_rate),
-            ("retry_on_failure", &k.retry_on_failure),
-        ] {
-            let p = format!("traffic.classes[{}].{field}", k.name);
-            add(p.clone(), p, None, d.0.is_fixed());
-        }
-    }
-    for model in &c.models {
-        for (ci, k) in c.classes.iter().enumerate() {
-            let key = format!("models[{}].success[{}]", model.name, k.name);
-            let path = format!("models.{}.success.{}", model.name, k.name);
-            add(path, key, None, model.success[ci].0.is_fixed());
-        }
-    }
-    for (pi, p) in c.policies.iter().enumerate() {
-        let mut pol = |field: &str, fixed: bool| {
-            add(
-                format!("policies[{}].{field}", p.name),
-                field.to_string(),
-                Some(pi),
-                fixed,
-            );
-        };
-        if let Some((hit, _)) = &p.exact_cache {
-            pol("exact_cache.hit_given_repeat", hit.0.is_fixed());
-        }
-        if let Some(s) = &p.semantic_cache {
-            pol("semantic_cache.hit_given_near_repeat", s.hit.0.is_fixed());
-            pol("semantic_cache.wrong_hit_given_near_repeat", s.wrong_hit.0.is_fixed());
-            pol("semantic_cache.false_hit_rate", s.false_hit.0.is_fixed());
-        }
-        if let RouterC::Cascade(_, v) = &p.router {
-            pol("router.verifier.recall", v.recall.0.is_fixed());
-            pol("router.verifier.false_alarm_rate", v.false_alarm_rate.0.is_fixed());
-        }
-        if let Some(b) = &p.batch_share {
-            pol("batch.share", b.0.is_fixed());
-        }
-    }
-    out
+    params::uncertain(c)
+        .into_iter()
+        .filter(|p| !p.is_fixed(c))
+        .map(|p: Param| Input {
+            path: p.path(c),
+            key: p.key(c),
+            policy: p.policy(),
+            model: p.model().map(|m| c.models[m].name.clone()),
+        })
+        .collect()
 }
 
 /// An output the sensitivity is computed for.
