@@ -14,8 +14,7 @@ use clap::{Parser, Subcommand};
 
 use crate::model::error::SourceFile;
 use crate::model::prices::{import_litellm, select_models};
-use crate::model::scenario::{FileKind, detect_kind_checked, parse_policy, read_text};
-use crate::model::{PriceTable, TrafficProfile, load_scenario_path};
+use crate::model::scenario::read_text;
 
 /// Why a command failed: the message, and whether its input was invalid (exit 2) or the run
 /// or I/O failed (exit 1). Commands return it; only `main` prints it and picks the exit code.
@@ -159,13 +158,9 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
 
 /// Validates one file of any kind; `Ok(summary)` or every problem.
 pub fn validate_file(path: &Path) -> std::result::Result<String, crate::model::LoadError> {
-    let name = path.display().to_string();
-    let text = read_text(path)
-        .map_err(|m| crate::model::LoadError::one(&name, crate::model::locate::Pos { line: 1, col: 1 }, "", m))?;
-    let src = SourceFile::new(&name, &text);
-    match detect_kind_checked(&name, path, &text)? {
-        FileKind::Scenario => {
-            let s = load_scenario_path(path)?;
+    use crate::model::scenario::AnyFile;
+    Ok(match crate::model::scenario::load_any(path)? {
+        AnyFile::Scenario(s) => {
             let assumed = s
                 .prices
                 .assumed_cache_minimums(s.file.models.values().map(|m| m.price_key.as_str()));
@@ -174,7 +169,7 @@ pub fn validate_file(path: &Path) -> std::result::Result<String, crate::model::L
                 .iter()
                 .map(|a| format!("\n  note: {}", crate::report::summary::assumed_write_sentence(a)))
                 .collect();
-            Ok(format!(
+            format!(
                 "scenario {:?}: {} task classes, {} models, {} policies (baseline {:?}){}{writes}",
                 s.file.name,
                 s.traffic.classes.len(),
@@ -182,41 +177,27 @@ pub fn validate_file(path: &Path) -> std::result::Result<String, crate::model::L
                 s.policies.len(),
                 s.file.baseline,
                 assumed_note(&assumed)
-            ))
+            )
         }
-        FileKind::Traffic => {
-            let t = TrafficProfile::from_ron(&src)?;
-            Ok(format!(
-                "traffic profile {:?}: {} task classes",
-                t.name,
-                t.classes.len()
-            ))
-        }
-        FileKind::Prices if name.to_ascii_lowercase().ends_with(".json") => {
-            let (t, stats) = import_litellm(&src, &crate::model::prices::file_date(path))?;
-            Ok(format!(
-                "LiteLLM price list: {} entries, {} chat and {} embedding models priced ({} skipped)",
-                stats.entries,
-                stats.chat,
-                stats.embedding,
-                stats.skipped.max(stats.entries - t.models.len())
-            ))
-        }
-        FileKind::Prices => {
-            let t = PriceTable::from_ron(&src)?;
+        AnyFile::Traffic(t) => format!("traffic profile {:?}: {} task classes", t.name, t.classes.len()),
+        AnyFile::Prices(t, Some(stats)) => format!(
+            "LiteLLM price list: {} entries, {} chat and {} embedding models priced ({} skipped)",
+            stats.entries,
+            stats.chat,
+            stats.embedding,
+            stats.skipped.max(stats.entries - t.models.len())
+        ),
+        AnyFile::Prices(t, None) => {
             let assumed = t.assumed_cache_minimums(t.models.keys().map(String::as_str));
-            Ok(format!(
+            format!(
                 "price table {:?}: {} models{}",
                 t.name,
                 t.models.len(),
                 assumed_note(&assumed)
-            ))
+            )
         }
-        FileKind::Policy => {
-            let p = parse_policy(&src)?;
-            Ok(format!("policy {:?} version {:?}", p.name, p.version))
-        }
-    }
+        AnyFile::Policy(p) => format!("policy {:?} version {:?}", p.name, p.version),
+    })
 }
 
 /// The note `validate` adds for models whose minimum cacheable prefix is assumed.

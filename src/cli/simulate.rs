@@ -233,12 +233,8 @@ fn split_spec(spec: &str) -> (PathBuf, Option<String>) {
 
 fn load_policy_spec(spec: &str) -> std::result::Result<(Option<Scenario>, crate::model::Policy), String> {
     let (path, name) = split_spec(spec);
-    let text = crate::model::scenario::read_text(&path).map_err(|m| format!("{}:1:1: {m}", path.display()))?;
-    let name_str = path.display().to_string();
-    let kind = crate::model::scenario::detect_kind_checked(&name_str, &path, &text).map_err(|e| e.to_string())?;
-    match kind {
-        crate::model::scenario::FileKind::Scenario => {
-            let s = load_scenario_path(&path).map_err(|e| e.to_string())?;
+    match crate::model::scenario::load_any(&path).map_err(|e| e.to_string())? {
+        crate::model::scenario::AnyFile::Scenario(s) => {
             let name = name.ok_or_else(|| format!("{}: name a policy: {}:<policy>", path.display(), path.display()))?;
             let p = s.policies.iter().find(|p| p.name == name).cloned().ok_or_else(|| {
                 let names: Vec<&str> = s.policies.iter().map(|p| p.name.as_str()).collect();
@@ -248,11 +244,14 @@ fn load_policy_spec(spec: &str) -> std::result::Result<(Option<Scenario>, crate:
                     names.join(", ")
                 )
             })?;
-            Ok((Some(s), p))
+            Ok((Some(*s), p))
         }
-        _ => crate::model::scenario::load_policy_path(&path)
-            .map(|p| (None, p))
-            .map_err(|e| e.to_string()),
+        crate::model::scenario::AnyFile::Policy(p) => Ok((None, p)),
+        other => Err(format!(
+            "{}: a {}, not a policy; give a policy file or scenario.ron:<policy>",
+            path.display(),
+            other.kind_name()
+        )),
     }
 }
 

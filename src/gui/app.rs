@@ -13,10 +13,8 @@ use super::editor::Editor;
 use super::runner::{RunNews, Runner};
 use super::views::{Tab, Views};
 use crate::model::policy::Policy;
-use crate::model::scenario::{
-    FileKind, detect_kind, detect_kind_checked, load_policy_path, load_prices_path, load_traffic_path, read_text,
-};
-use crate::model::{LoadError, Scenario, load_scenario_path};
+use crate::model::scenario::{AnyFile, FileKind, file_kind, load_any};
+use crate::model::{LoadError, Scenario};
 use crate::sim::results::EngineChoice;
 
 const MAX_RECENT: usize = 8;
@@ -220,86 +218,78 @@ impl CostPlanApp {
     /// Opens a file of any kind: a scenario replaces the current one; a traffic profile or a
     /// price table replaces that part of it. On error nothing changes and the error is shown.
     pub fn open_path(&mut self, path: &Path) {
-        let text = match read_text(path) {
-            Ok(t) => t,
-            Err(m) => {
-                self.status = Some((format!("{}:1:1: {m}", path.display()), true));
-                return;
-            }
-        };
-        let kind = match detect_kind_checked(&path.display().to_string(), path, &text) {
-            Ok(k) => k,
+        let loaded = match load_any(path) {
+            Ok(f) => f,
             Err(e) => {
                 self.show_error(&e);
                 return;
             }
         };
-        match kind {
-            FileKind::Scenario => match load_scenario_path(path) {
-                Ok(s) => {
-                    self.doc = Document::new(s, Some(path.to_path_buf()));
-                    self.compare = CompareView::default();
-                    self.remember(path);
-                    self.status = Some((format!("Opened {}", path.display()), false));
-                    self.start_run();
-                }
-                Err(e) => self.show_error(&e),
-            },
-            FileKind::Traffic => match load_traffic_path(path) {
-                Ok(t) => {
-                    // The scenario now refers to the file it came from; saving leaves it as is.
-                    let v = self.doc.edit(|d| {
-                        d.traffic = t;
-                        d.file.traffic = crate::model::Source::File(absolute(path));
-                    });
-                    self.after_edit(v);
-                    self.status = Some((format!("Traffic profile from {}", path.display()), false));
-                }
-                Err(e) => self.show_error(&e),
-            },
-            FileKind::Prices => match load_prices_path(path) {
-                Ok(t) => {
-                    let v = self.doc.edit(|d| {
-                        d.prices = t;
-                        d.file.prices = crate::model::Source::File(absolute(path));
-                    });
-                    self.after_edit(v);
-                    self.status = Some((format!("Price table from {}", path.display()), false));
-                }
-                Err(e) => self.show_error(&e),
-            },
-            FileKind::Policy => self.add_compare_policy(path),
+        match loaded {
+            AnyFile::Scenario(s) => {
+                self.doc = Document::new(*s, Some(path.to_path_buf()));
+                self.compare = CompareView::default();
+                self.remember(path);
+                self.status = Some((format!("Opened {}", path.display()), false));
+                self.start_run();
+            }
+            AnyFile::Traffic(t) => {
+                // The scenario now refers to the file it came from; saving leaves it as is.
+                let v = self.doc.edit(|d| {
+                    d.traffic = t;
+                    d.file.traffic = crate::model::Source::File(absolute(path));
+                });
+                self.after_edit(v);
+                self.status = Some((format!("Traffic profile from {}", path.display()), false));
+            }
+            AnyFile::Prices(t, _) => {
+                let v = self.doc.edit(|d| {
+                    d.prices = t;
+                    d.file.prices = crate::model::Source::File(absolute(path));
+                });
+                self.after_edit(v);
+                self.status = Some((format!("Price table from {}", path.display()), false));
+            }
+            AnyFile::Policy(p) => self.add_compare_policies(path, vec![p]),
         }
     }
 
     /// Adds a policy from another file (a policy file, or every policy of a scenario) to the
     /// compare view.
     pub fn add_compare_policy(&mut self, path: &Path) {
-        let name = path
-            .file_name()
-            .map(|f| f.to_string_lossy().to_string())
-            .unwrap_or_default();
-        let text = read_text(path).unwrap_or_default();
-        let loaded: Result<Vec<Policy>, LoadError> = match detect_kind(path, &text) {
-            FileKind::Scenario => load_scenario_path(path).map(|s| s.policies),
-            _ => load_policy_path(path).map(|p| vec![p]),
-        };
-        match loaded {
-            Ok(ps) => {
-                // The first policy added becomes version B, so the comparison shows it at once.
-                let said = self.compare.add_external(&self.doc.scenario, &name, ps);
-                self.views.tab = Tab::Compare;
-                self.status = Some((said, false));
+        match load_any(path) {
+            Ok(AnyFile::Scenario(s)) => self.add_compare_policies(path, s.policies),
+            Ok(AnyFile::Policy(p)) => self.add_compare_policies(path, vec![p]),
+            Ok(other) => {
+                self.status = Some((
+                    format!(
+                        "{}: a {}, not a policy; pick a policy file or a scenario",
+                        path.display(),
+                        other.kind_name()
+                    ),
+                    true,
+                ))
             }
             Err(e) => self.show_error(&e),
         }
     }
 
+    /// Puts the policies loaded from `path` into the compare view; the first becomes version B,
+    /// so the comparison shows it at once.
+    fn add_compare_policies(&mut self, path: &Path, ps: Vec<Policy>) {
+        let name = path
+            .file_name()
+            .map(|f| f.to_string_lossy().to_string())
+            .unwrap_or_default();
+        let said = self.compare.add_external(&self.doc.scenario, &name, ps);
+        self.views.tab = Tab::Compare;
+        self.status = Some((said, false));
+    }
+
     /// Opens a file unless there are unsaved edits, in which case the user is asked first.
     pub fn request_open(&mut self, path: PathBuf) {
-        let is_scenario = read_text(&path)
-            .map(|t| detect_kind(&path, &t) == FileKind::Scenario)
-            .unwrap_or(false);
+        // A file that cannot be read or told apart opens (and says why) without asking.
+        let is_scenario = file_kind(&path).is_ok_and(|k| k == FileKind::Scenario);
         if self.doc.dirty && is_scenario {
             self.pending = Some(Pending::Open(path));
         } else {

@@ -11,7 +11,7 @@ use super::dist::{NonNegDist, ProbDist};
 use super::error::{Diagnostics, LoadError, SourceFile};
 use super::locate::{FieldPath, Pos};
 use super::policy::{Condition, OnBreach, Policy, Router};
-use super::prices::{ModelKind, PriceTable, file_date, import_litellm};
+use super::prices::{ImportStats, ModelKind, PriceTable, file_date, import_litellm};
 use super::ron_io::{FORMAT_VERSION, MAX_FILE_BYTES, NonNeg, Prob, check_version, parse_ron};
 use super::traffic::{TrafficProfile, nonneg_zero};
 
@@ -270,20 +270,37 @@ pub fn parse_prices_text(name: &str, text: &str, rel: &str) -> Result<PriceTable
 
 /// Loads a price table file: RON, or LiteLLM's JSON (by the `.json` extension).
 pub fn load_prices_path(path: &Path) -> Result<PriceTable, LoadError> {
+    let (name, text) = read_source(path)?;
+    Ok(prices_from(path, &SourceFile::new(&name, &text))?.0)
+}
+
+/// A file's name as messages show it, and its text (a read failure is a positioned error).
+fn read_source(path: &Path) -> Result<(String, String), LoadError> {
     let name = path.display().to_string();
     let text = read_text(path).map_err(|m| LoadError::one(&name, Pos { line: 1, col: 1 }, "", m))?;
-    let src = SourceFile::new(&name, &text);
+    Ok((name, text))
+}
+
+/// A price table from its text: LiteLLM's JSON (imported, with what the import kept and
+/// skipped) or CostPlan's RON.
+fn prices_from(path: &Path, src: &SourceFile) -> Result<(PriceTable, Option<ImportStats>), LoadError> {
     if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json")) {
-        Ok(import_litellm(&src, &file_date(path))?.0)
+        let (t, stats) = import_litellm(src, &file_date(path))?;
+        Ok((t, Some(stats)))
     } else {
-        PriceTable::from_ron(&src)
+        Ok((PriceTable::from_ron(src)?, None))
     }
+}
+
+/// The folder a file's relative references are resolved against.
+fn folder_of(path: &Path) -> Option<&Path> {
+    path.parent()
+        .map(|p| if p.as_os_str().is_empty() { Path::new(".") } else { p })
 }
 
 /// Loads a traffic profile file.
 pub fn load_traffic_path(path: &Path) -> Result<TrafficProfile, LoadError> {
-    let name = path.display().to_string();
-    let text = read_text(path).map_err(|m| LoadError::one(&name, Pos { line: 1, col: 1 }, "", m))?;
+    let (name, text) = read_source(path)?;
     TrafficProfile::from_ron(&SourceFile::new(&name, &text))
 }
 
@@ -304,19 +321,59 @@ pub fn parse_policy(src: &SourceFile) -> Result<Policy, LoadError> {
 
 /// Loads a policy file.
 pub fn load_policy_path(path: &Path) -> Result<Policy, LoadError> {
-    let name = path.display().to_string();
-    let text = read_text(path).map_err(|m| LoadError::one(&name, Pos { line: 1, col: 1 }, "", m))?;
+    let (name, text) = read_source(path)?;
     parse_policy(&SourceFile::new(&name, &text))
 }
 
 /// Loads a scenario file and everything it refers to.
 pub fn load_scenario_path(path: &Path) -> Result<Scenario, LoadError> {
-    let name = path.display().to_string();
-    let text = read_text(path).map_err(|m| LoadError::one(&name, Pos { line: 1, col: 1 }, "", m))?;
-    let dir = path
-        .parent()
-        .map(|p| if p.as_os_str().is_empty() { Path::new(".") } else { p });
-    Scenario::from_str(&text, &name, dir)
+    let (name, text) = read_source(path)?;
+    Scenario::from_str(&text, &name, folder_of(path))
+}
+
+/// Any file CostPlan reads, loaded and validated.
+#[derive(Clone, Debug)]
+pub enum AnyFile {
+    Scenario(Box<Scenario>),
+    Traffic(TrafficProfile),
+    /// With what the import kept and skipped, for LiteLLM's JSON.
+    Prices(PriceTable, Option<ImportStats>),
+    Policy(Policy),
+}
+
+impl AnyFile {
+    /// What the file is, in words.
+    pub fn kind_name(&self) -> &'static str {
+        match self {
+            AnyFile::Scenario(_) => "scenario",
+            AnyFile::Traffic(_) => "traffic profile",
+            AnyFile::Prices(..) => "price table",
+            AnyFile::Policy(_) => "policy",
+        }
+    }
+}
+
+/// Reads a file once, tells its kind from its content, and loads it: the one loader every
+/// front end opens files with.
+pub fn load_any(path: &Path) -> Result<AnyFile, LoadError> {
+    let (name, text) = read_source(path)?;
+    let src = SourceFile::new(&name, &text);
+    Ok(match detect_kind_checked(&name, path, &text)? {
+        FileKind::Scenario => AnyFile::Scenario(Box::new(Scenario::from_str(&text, &name, folder_of(path))?)),
+        FileKind::Traffic => AnyFile::Traffic(TrafficProfile::from_ron(&src)?),
+        FileKind::Prices => {
+            let (t, stats) = prices_from(path, &src)?;
+            AnyFile::Prices(t, stats)
+        }
+        FileKind::Policy => AnyFile::Policy(parse_policy(&src)?),
+    })
+}
+
+/// The kind of a file, from one read of its content (a file that cannot be read or told apart
+/// is an error).
+pub fn file_kind(path: &Path) -> Result<FileKind, LoadError> {
+    let (name, text) = read_source(path)?;
+    detect_kind_checked(&name, path, &text)
 }
 
 /// What kind of file a RON text is, judged by its top-level fields.

@@ -203,3 +203,50 @@ fn saving_an_edit_changes_only_that_value_and_keeps_every_comment() {
         assert_eq!(std::fs::read_to_string(&p).unwrap(), text, "{}", p.display());
     }
 }
+
+/// One loader for every front end: a file is read once, its kind told from its content, and it
+/// loads as that kind; a file of another kind given where a policy is wanted says what it is.
+#[test]
+fn load_any_reads_each_kind_once_and_says_what_a_file_is() {
+    use costplan::model::scenario::{AnyFile, load_any};
+    let root = crate::common::root();
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("v3.ron");
+    std::fs::write(
+        &policy,
+        "(format_version: 1, name: \"v3\", version: \"3\", router: Fixed(\"sonnet\"))",
+    )
+    .unwrap();
+    let cases = [
+        (root.join("scenarios/support-assistant.ron"), "scenario"),
+        (root.join("scenarios/traffic/support.ron"), "traffic profile"),
+        (root.join("assets/prices/default.ron"), "price table"),
+        (crate::common::litellm_json(), "price table"),
+        (policy.clone(), "policy"),
+    ];
+    for (path, kind) in &cases {
+        let f = load_any(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        assert_eq!(f.kind_name(), *kind, "{}", path.display());
+        if let AnyFile::Prices(_, stats) = &f {
+            assert_eq!(stats.is_some(), path.extension().is_some_and(|e| e == "json"));
+        }
+    }
+    // A missing file is a positioned error naming it.
+    let e = load_any(&dir.path().join("gone.ron")).unwrap_err().to_string();
+    assert!(e.contains("gone.ron:1:1: cannot read"), "{e}");
+    // `compare` with a traffic profile where a policy belongs says what it was given.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_costplan"))
+        .current_dir(&root)
+        .args([
+            "compare",
+            "scenarios/support-assistant.ron:sonnet-only",
+            "scenarios/traffic/support.ron",
+            "--runs",
+            "2",
+        ])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("a traffic profile, not a policy"), "{err}");
+}
