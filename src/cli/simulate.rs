@@ -246,7 +246,7 @@ fn load_policy_spec(spec: &str) -> std::result::Result<(Option<Scenario>, crate:
             })?;
             Ok((Some(*s), p))
         }
-        crate::model::scenario::AnyFile::Policy(p) => Ok((None, p)),
+        crate::model::scenario::AnyFile::Policy(p) => Ok((None, *p)),
         other => Err(format!(
             "{}: a {}, not a policy; give a policy file or scenario.ron:<policy>",
             path.display(),

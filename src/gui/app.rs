@@ -250,7 +250,7 @@ impl CostPlanApp {
                 self.after_edit(v);
                 self.status = Some((format!("Price table from {}", path.display()), false));
             }
-            AnyFile::Policy(p) => self.add_compare_policies(path, vec![p]),
+            AnyFile::Policy(p) => self.add_compare_policies(path, vec![*p]),
         }
     }
 
@@ -259,7 +259,7 @@ impl CostPlanApp {
     pub fn add_compare_policy(&mut self, path: &Path) {
         match load_any(path) {
             Ok(AnyFile::Scenario(s)) => self.add_compare_policies(path, s.policies),
-            Ok(AnyFile::Policy(p)) => self.add_compare_policies(path, vec![p]),
+            Ok(AnyFile::Policy(p)) => self.add_compare_policies(path, vec![*p]),
             Ok(other) => {
                 self.status = Some((
                     format!(

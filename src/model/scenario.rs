@@ -338,7 +338,7 @@ pub enum AnyFile {
     Traffic(TrafficProfile),
     /// With what the import kept and skipped, for LiteLLM's JSON.
     Prices(PriceTable, Option<ImportStats>),
-    Policy(Policy),
+    Policy(Box<Policy>),
 }
 
 impl AnyFile {
@@ -365,7 +365,7 @@ pub fn load_any(path: &Path) -> Result<AnyFile, LoadError> {
             let (t, stats) = prices_from(path, &src)?;
             AnyFile::Prices(t, stats)
         }
-        FileKind::Policy => AnyFile::Policy(parse_policy(&src)?),
+        FileKind::Policy => AnyFile::Policy(Box::new(parse_policy(&src)?)),
     })
 }
 
