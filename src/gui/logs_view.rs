@@ -253,7 +253,7 @@ pub fn calibration_series(b: &Backtest) -> CalibrationSeries {
 
 fn calibration(ui: &mut Ui, b: &Backtest) {
     ui.add_space(6.0);
-    ui.label(RichText::new(b.sentence()).strong());
+    ui.label(RichText::new(crate::report::backtest::sentence(b)).strong());
     for n in crate::report::backtest::notes(b) {
         ui.label(RichText::new(n).color(super::rgb(crate::report::theme::WARNING)));
     }

@@ -232,23 +232,3 @@ fn daily_bands(actual: &[f64], runs: &[crate::sim::metrics::RunMetrics], first_d
         })
         .collect()
 }
-
-impl Backtest {
-    /// The verdict in one sentence.
-    pub fn sentence(&self) -> String {
-        let t = &self.spend_usd;
-        format!(
-            "Over {} days from {}, the baseline {} simulates {} [{} – {}] against {} actually spent ({:+.1}% error of the median), {} the p5–p95 band; {:.0}% of days fall inside their daily band.",
-            self.days,
-            self.start_date,
-            self.policy,
-            crate::units::usd(t.simulated.p50),
-            crate::units::usd(t.simulated.p5),
-            crate::units::usd(t.simulated.p95),
-            crate::units::usd(t.actual),
-            t.error * 100.0,
-            if t.inside { "inside" } else { "outside" },
-            self.share_of_days_inside * 100.0
-        )
-    }
-}

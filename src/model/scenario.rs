@@ -153,16 +153,7 @@ pub struct AssumedWritePrice {
     pub write_usd_per_mtok: f64,
 }
 
-/// FNV-1a over bytes, continuing from `h`.
-pub fn fnv1a(mut h: u64, bytes: &[u8]) -> u64 {
-    for b in bytes {
-        h ^= *b as u64;
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    h
-}
-/// FNV-1a's starting value.
-pub const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+use crate::hash::{FNV_OFFSET, fnv1a};
 
 /// Reads a text file, refusing ones that are too large or not UTF-8.
 pub fn read_text(path: &Path) -> Result<String, String> {

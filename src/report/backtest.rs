@@ -13,6 +13,24 @@ fn count(x: f64) -> String {
     super::format::whole(x.max(0.0))
 }
 
+/// The verdict in one sentence.
+pub fn sentence(b: &Backtest) -> String {
+    let t = &b.spend_usd;
+    format!(
+        "Over {} days from {}, the baseline {} simulates {} [{} – {}] against {} actually spent ({:+.1}% error of the median), {} the p5–p95 band; {:.0}% of days fall inside their daily band.",
+        b.days,
+        b.start_date,
+        b.policy,
+        usd(t.simulated.p50),
+        usd(t.simulated.p5),
+        usd(t.simulated.p95),
+        usd(t.actual),
+        t.error * 100.0,
+        if t.inside { "inside" } else { "outside" },
+        b.share_of_days_inside * 100.0
+    )
+}
+
 /// The totals as rows: what, actual, simulated median [p5 – p95], error, inside.
 pub fn total_rows(b: &Backtest) -> Vec<[String; 5]> {
     let row = |what: &str, t: &BacktestTotal, f: &dyn Fn(f64) -> String| {
@@ -80,7 +98,7 @@ pub fn notes(b: &Backtest) -> Vec<String> {
 
 /// The backtest for the terminal.
 pub fn text(b: &Backtest) -> String {
-    let mut out = format!("Backtest of {} ({} runs)\n\n{}\n\n", b.scenario, b.runs, b.sentence());
+    let mut out = format!("Backtest of {} ({} runs)\n\n{}\n\n", b.scenario, b.runs, sentence(b));
     let header = ["total", "actual", "simulated p50 [p5 – p95]", "error", "band"].map(String::from);
     for r in std::iter::once(header).chain(total_rows(b)) {
         let _ = writeln!(out, "{:<14}  {:>16}  {:<40}  {:>7}  {}", r[0], r[1], r[2], r[3], r[4]);
@@ -124,7 +142,7 @@ pub fn html(b: &Backtest, version: &str) -> String {
         b.days,
         esc(&b.start_date),
         b.runs,
-        esc(&b.sentence())
+        esc(&sentence(b))
     );
     for n in notes(b) {
         let _ = writeln!(out, "<p>{}</p>", esc(&n));

@@ -350,7 +350,7 @@ pub fn spend_by(r: &Results, by_owner: bool) -> Result<String, String> {
 
 /// A chart file named by its content: `spend-over-time.svg` → `spend-over-time-1a2b3c4d.svg`.
 pub fn content_name(name: &str, svg: &str) -> String {
-    let hash = crate::model::scenario::fnv1a(crate::model::scenario::FNV_OFFSET, svg.as_bytes());
+    let hash = crate::hash::fnv1a(crate::hash::FNV_OFFSET, svg.as_bytes());
     let stem = name.strip_suffix(".svg").unwrap_or(name);
     format!("{stem}-{:08x}.svg", hash as u32)
 }

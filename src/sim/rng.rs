@@ -24,10 +24,7 @@ pub fn key(parent: u64, x: u64) -> u64 {
 
 /// The key of the child named `name` (for parameters, keyed by their path in the scenario).
 pub fn key_str(parent: u64, name: &str) -> u64 {
-    key(
-        parent,
-        crate::model::scenario::fnv1a(crate::model::scenario::FNV_OFFSET, name.as_bytes()),
-    )
+    key(parent, crate::hash::fnv1a(crate::hash::FNV_OFFSET, name.as_bytes()))
 }
 
 /// A generator seeded from a key, through SplitMix64 (portable, independent of rand's seeding).

@@ -378,21 +378,33 @@ fn a_scenario_fitted_from_its_logs_reproduces_their_spend() {
     assert_eq!(b.start_date, "2025-10-01");
     let actual: f64 = rows.iter().map(|r| r.cost_usd).sum();
     assert!((b.spend_usd.actual - actual).abs() < 1e-9);
-    assert!(b.spend_usd.inside, "{}", b.sentence());
-    assert!(b.spend_usd.error.abs() < 0.05, "{}", b.sentence());
+    assert!(b.spend_usd.inside, "{}", costplan::report::backtest::sentence(&b));
+    assert!(
+        b.spend_usd.error.abs() < 0.05,
+        "{}",
+        costplan::report::backtest::sentence(&b)
+    );
     assert!(
         b.requests.inside && b.prompt_tokens.inside && b.output_tokens.inside,
         "{b:#?}"
     );
-    assert!(b.share_of_days_inside >= 0.7, "{}", b.sentence());
-    assert!(b.sentence().contains("inside the p5–p95 band"));
+    assert!(
+        b.share_of_days_inside >= 0.7,
+        "{}",
+        costplan::report::backtest::sentence(&b)
+    );
+    assert!(costplan::report::backtest::sentence(&b).contains("inside the p5–p95 band"));
     assert!(b.unknown_models.is_empty());
     // Priced as gpt-4o (about 17× dearer), the same traffic misses the actual spend by far.
     let wrong = costplan::model::Scenario::from_str(&scenario("gpt-4o"), "fitted.ron", Some(dir.path())).unwrap();
     let w = backtest(&wrong, &logs, &SimOptions::default(), &Control::none())
         .unwrap()
         .unwrap();
-    assert!(!w.spend_usd.inside && w.spend_usd.error > 5.0, "{}", w.sentence());
+    assert!(
+        !w.spend_usd.inside && w.spend_usd.error > 5.0,
+        "{}",
+        costplan::report::backtest::sentence(&w)
+    );
     assert!(w.share_of_days_inside < 0.1);
 }
 
