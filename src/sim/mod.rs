@@ -9,6 +9,8 @@ pub mod engine;
 pub mod metrics;
 pub mod params;
 pub mod results;
+mod risk;
 pub mod rng;
 pub mod sensitivity;
+pub mod simulate;
 pub mod sweep;
