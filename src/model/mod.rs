@@ -14,6 +14,7 @@ pub mod policy;
 pub mod preserve;
 pub mod prices;
 pub mod ron_io;
+pub mod router;
 pub mod scenario;
 pub mod traffic;
 

@@ -7,72 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::dist::ProbDist;
 use super::ron_io::{NonNeg, Prob};
-
-/// When a routing rule applies.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub enum Condition {
-    /// The task belongs to this class.
-    Class(String),
-    /// The task's class is owned by this team or feature.
-    Owner(String),
-    /// The task's input (prefix included) has more tokens than this.
-    InputTokensAbove(u64),
-}
-
-/// One routing rule: the first that matches picks the model.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Rule {
-    pub when: Condition,
-    pub model: String,
-}
-
-fn yes() -> bool {
-    true
-}
-
-/// A judge between cascade stages: it escalates when it thinks the answer is bad.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Verifier {
-    /// The model (from the scenario's models) that judges; its price and latency apply.
-    pub model: String,
-    /// Probability that a bad answer is caught (and escalated).
-    pub recall: ProbDist,
-    /// Probability that a good answer is escalated anyway.
-    pub false_alarm_rate: ProbDist,
-    /// Whether the verifier reads the task's input (without the shared prefix) and the answer.
-    #[serde(default = "yes")]
-    pub reads_task: bool,
-    /// The verifier's own prompt, in tokens.
-    #[serde(default)]
-    pub extra_input_tokens: u64,
-    /// The verdict's length, in tokens.
-    #[serde(default)]
-    pub output_tokens: u64,
-}
-
-/// The most stages a cascade may have.
-pub const MAX_CASCADE_STAGES: usize = 6;
-
-/// Which model answers a task.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub enum Router {
-    /// Always this model.
-    Fixed(String),
-    /// The first matching rule's model, else `default`.
-    Rules { rules: Vec<Rule>, default: String },
-    /// Try the stages in order; a verifier escalates to the next stage.
-    Cascade { stages: Vec<String>, verifier: Verifier },
-    /// A RouteLLM-style router: sees the task's difficulty plus noise and sends the hardest
-    /// `strong_share` of tasks to `strong`.
-    Learned {
-        strong: String,
-        weak: String,
-        strong_share: Prob,
-        signal_noise: NonNeg,
-    },
-}
+pub use super::router::{Condition, ConditionKind, MAX_CASCADE_STAGES, Router, RouterKind, Rule, Verifier};
 
 fn five_ms() -> NonNeg {
     NonNeg::new(5.0).unwrap_or_default()
@@ -266,18 +201,7 @@ impl Policy {
     pub fn models_used<'a>(&'a self, default_model: &'a str) -> Vec<&'a str> {
         let mut out: Vec<&str> = match &self.router {
             None => vec![default_model],
-            Some(Router::Fixed(m)) => vec![m],
-            Some(Router::Rules { rules, default }) => rules
-                .iter()
-                .map(|r| r.model.as_str())
-                .chain([default.as_str()])
-                .collect(),
-            Some(Router::Cascade { stages, verifier }) => stages
-                .iter()
-                .map(String::as_str)
-                .chain([verifier.model.as_str()])
-                .collect(),
-            Some(Router::Learned { strong, weak, .. }) => vec![strong, weak],
+            Some(r) => r.models(),
         };
         if let Some(Budget {
             on_breach: OnBreach::Downgrade(m),
@@ -378,124 +302,8 @@ impl Policy {
     }
 }
 
-/// The kinds of router, for pickers and for "switch this policy's router to…".
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum RouterKind {
-    Fixed,
-    Rules,
-    Cascade,
-    Learned,
-}
-
-impl RouterKind {
-    pub const ALL: [RouterKind; 4] = [
-        RouterKind::Fixed,
-        RouterKind::Rules,
-        RouterKind::Cascade,
-        RouterKind::Learned,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            RouterKind::Fixed => "Fixed",
-            RouterKind::Rules => "Rules",
-            RouterKind::Cascade => "Cascade",
-            RouterKind::Learned => "Learned",
-        }
-    }
-}
-
-/// The kinds of rule condition, for pickers.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ConditionKind {
-    Class,
-    Owner,
-    InputTokensAbove,
-}
-
-impl ConditionKind {
-    pub const ALL: [ConditionKind; 3] = [
-        ConditionKind::Class,
-        ConditionKind::Owner,
-        ConditionKind::InputTokensAbove,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            ConditionKind::Class => "class is",
-            ConditionKind::Owner => "owner is",
-            ConditionKind::InputTokensAbove => "input above",
-        }
-    }
-}
-
-impl Condition {
-    pub fn kind(&self) -> ConditionKind {
-        match self {
-            Condition::Class(_) => ConditionKind::Class,
-            Condition::Owner(_) => ConditionKind::Owner,
-            Condition::InputTokensAbove(_) => ConditionKind::InputTokensAbove,
-        }
-    }
-
-    /// A condition of `kind` with a sensible value: the first class or owner, or 8,000 tokens.
-    pub fn suggested(kind: ConditionKind, classes: &[String], owners: &[String]) -> Condition {
-        match kind {
-            ConditionKind::Class => Condition::Class(classes.first().cloned().unwrap_or_default()),
-            ConditionKind::Owner => Condition::Owner(owners.first().cloned().unwrap_or_default()),
-            ConditionKind::InputTokensAbove => Condition::InputTokensAbove(8000),
-        }
-    }
-}
-
 // The suggested settings of each component, used when a tactic is switched on in the editor.
 // They are typical published figures, meant to be adjusted.
-
-impl Router {
-    pub fn kind(&self) -> RouterKind {
-        match self {
-            Router::Fixed(_) => RouterKind::Fixed,
-            Router::Rules { .. } => RouterKind::Rules,
-            Router::Cascade { .. } => RouterKind::Cascade,
-            Router::Learned { .. } => RouterKind::Learned,
-        }
-    }
-
-    /// A router of `kind` between a cheap and a dear model.
-    pub fn suggested(kind: RouterKind, cheap: &str, dear: &str) -> Router {
-        match kind {
-            RouterKind::Fixed => Router::Fixed(dear.to_string()),
-            RouterKind::Rules => Router::Rules {
-                rules: Vec::new(),
-                default: dear.to_string(),
-            },
-            RouterKind::Cascade => Router::Cascade {
-                stages: vec![cheap.to_string(), dear.to_string()],
-                verifier: Verifier::suggested(cheap),
-            },
-            RouterKind::Learned => Router::Learned {
-                strong: dear.to_string(),
-                weak: cheap.to_string(),
-                strong_share: Prob::new(0.3).unwrap_or_default(),
-                signal_noise: NonNeg::new(0.15).unwrap_or_default(),
-            },
-        }
-    }
-}
-
-impl Verifier {
-    /// A verifier on `model` catching 80 % of bad answers with 10 % false alarms.
-    pub fn suggested(model: &str) -> Verifier {
-        Verifier {
-            model: model.to_string(),
-            recall: ProbDist::fixed(0.8),
-            false_alarm_rate: ProbDist::fixed(0.1),
-            reads_task: true,
-            extra_input_tokens: 300,
-            output_tokens: 20,
-        }
-    }
-}
 
 impl ExactCache {
     pub fn suggested() -> ExactCache {

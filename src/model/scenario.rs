@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::dist::{NonNegDist, ProbDist};
 use super::error::{Diagnostics, LoadError, SourceFile};
 use super::locate::{FieldPath, Pos};
-use super::policy::{Condition, OnBreach, Policy, Router};
+use super::policy::{OnBreach, Policy};
 use super::prices::{ImportStats, ModelKind, PriceTable, file_date, import_litellm};
 use super::ron_io::{FORMAT_VERSION, MAX_FILE_BYTES, NonNeg, Prob, check_version, parse_ron};
 use super::traffic::{TrafficProfile, nonneg_zero};
@@ -626,7 +626,7 @@ impl Scenario {
     }
 }
 
-fn unknown<'a, S: AsRef<str> + 'a>(what: &str, name: &str, known: impl Iterator<Item = S>) -> String {
+pub(super) fn unknown<'a, S: AsRef<str> + 'a>(what: &str, name: &str, known: impl Iterator<Item = S>) -> String {
     let known: Vec<String> = known.map(|s| s.as_ref().to_string()).collect();
     if known.len() <= 12 {
         format!("unknown {what} {name:?}; expected one of: {}", known.join(", "))
@@ -916,7 +916,14 @@ fn validate_policy(
             "ms",
         );
     }
-    check_router(p, at, file, traffic, owners, d);
+    if let Some(r) = &p.router {
+        let known = super::router::Known {
+            models: file.models.keys().map(String::as_str).collect(),
+            classes: traffic.classes.iter().map(|c| c.name.as_str()).collect(),
+            owners,
+        };
+        r.check(&at.field("router"), &known, d);
+    }
     check_components(p, at, file, prices, traffic, d);
     if let Some(b) = &p.budget {
         let bat = at.field("budget");
@@ -926,96 +933,6 @@ fn validate_policy(
         for o in b.owner_caps_usd.keys() {
             if !owners.contains(o) {
                 d.push(&bat.field("owner_caps_usd").key(o), unknown("owner", o, owners.iter()));
-            }
-        }
-    }
-}
-
-/// The router's models, rule targets, cascade stages and verifier.
-fn check_router(
-    p: &Policy,
-    at: &FieldPath,
-    file: &ScenarioFile,
-    traffic: &TrafficProfile,
-    owners: &[String],
-    d: &mut Diagnostics,
-) {
-    if let Some(r) = &p.router {
-        let rat = at.field("router");
-        match r {
-            Router::Fixed(m) => check_model(d, file, rat.clone(), m),
-            Router::Rules { rules, default } => {
-                check_model(d, file, rat.field("default"), default);
-                for (i, rule) in rules.iter().enumerate() {
-                    let r_at = rat.field("rules").index(i);
-                    check_model(d, file, r_at.field("model"), &rule.model);
-                    match &rule.when {
-                        Condition::Class(c) if !traffic.classes.iter().any(|k| &k.name == c) => d.push(
-                            &r_at.field("when"),
-                            unknown("task class", c, traffic.classes.iter().map(|c| c.name.as_str())),
-                        ),
-                        Condition::Owner(o) if !owners.contains(o) => {
-                            d.push(&r_at.field("when"), unknown("owner", o, owners.iter()))
-                        }
-                        _ => {}
-                    }
-                }
-            }
-            Router::Cascade { stages, verifier } => {
-                if stages.len() < 2 {
-                    d.push(&rat.field("stages"), "a cascade needs at least two stages");
-                }
-                if stages.len() > super::policy::MAX_CASCADE_STAGES {
-                    d.push(
-                        &rat.field("stages"),
-                        format!(
-                            "a cascade has at most {} stages, found {}",
-                            super::policy::MAX_CASCADE_STAGES,
-                            stages.len()
-                        ),
-                    );
-                }
-                for (i, s) in stages.iter().enumerate() {
-                    check_model(d, file, rat.field("stages").index(i), s);
-                }
-                check_model(d, file, rat.field("verifier").field("model"), &verifier.model);
-                let tokens = (0.0, super::limits::MAX_TOKENS_PER_REQUEST);
-                let v_at = rat.field("verifier");
-                super::limits::check_value(
-                    d,
-                    &v_at.field("extra_input_tokens"),
-                    verifier.extra_input_tokens as f64,
-                    tokens,
-                    "tokens",
-                );
-                super::limits::check_value(
-                    d,
-                    &v_at.field("output_tokens"),
-                    verifier.output_tokens as f64,
-                    tokens,
-                    "tokens",
-                );
-            }
-            Router::Learned {
-                strong,
-                weak,
-                signal_noise,
-                ..
-            } => {
-                check_model(d, file, rat.field("strong"), strong);
-                check_model(d, file, rat.field("weak"), weak);
-                let (noise, at_noise) = (signal_noise.get(), rat.field("signal_noise"));
-                super::limits::check_value(d, &at_noise, noise, super::limits::SIGNAL_NOISE, "");
-                if noise > 0.0 && noise < super::limits::MIN_SIGNAL_NOISE {
-                    d.push(
-                        &at_noise,
-                        format!(
-                            "a signal noise above 0 must be at least {} (the router's threshold cannot be \
-                             calibrated below that); use 0 for a router that sees difficulty exactly, found {noise:e}",
-                            super::limits::MIN_SIGNAL_NOISE
-                        ),
-                    );
-                }
             }
         }
     }

@@ -225,3 +225,30 @@ fn removing_or_renaming_the_baseline_keeps_a_baseline() {
     assert_eq!(s.remove_policy(0), Err(EditError::Last("policy")));
     assert!(matches!(s.rename_policy(0, ""), Err(EditError::EmptyName)));
 }
+
+/// Each router kind lives in one place (model::router): the kind list is complete (every kind's
+/// suggested router reports that kind), each names the models it calls, and each validates in
+/// a scenario — or is refused there with the router's own path when it names a missing model.
+#[test]
+fn every_router_kind_round_trips_names_its_models_and_validates() {
+    use costplan::model::router::{Router, RouterKind};
+    let base = crate::common::ScenarioBuilder::new().build();
+    assert_eq!(RouterKind::ALL.len(), 4);
+    for &kind in RouterKind::ALL {
+        let r = Router::suggested(kind, "small", "big");
+        assert_eq!(r.kind(), kind, "{}", kind.name());
+        assert!(r.models().contains(&"big"), "{}: {:?}", kind.name(), r.models());
+        let mut s = base.clone();
+        s.policies[0].router = Some(r.clone());
+        s.validate_edited().unwrap_or_else(|e| panic!("{}: {e}", kind.name()));
+        // The same router naming a model the scenario lacks is refused at the router's path.
+        let renamed = Router::suggested(kind, "small", "gone");
+        let mut s = base.clone();
+        s.policies[0].router = Some(renamed);
+        let e = s.validate_edited().unwrap_err().to_string();
+        assert!(
+            e.contains("policies[0].router") && e.contains("unknown model \"gone\""),
+            "{e}"
+        );
+    }
+}

@@ -90,7 +90,9 @@ impl Editor {
 
     fn router_ui(&mut self, ui: &mut Ui, p: &mut Policy, base: &str, refs: &Refs) -> bool {
         let mut changed = false;
-        let kinds: Vec<Option<RouterKind>> = std::iter::once(None).chain(RouterKind::ALL.map(Some)).collect();
+        let kinds: Vec<Option<RouterKind>> = std::iter::once(None)
+            .chain(RouterKind::ALL.iter().copied().map(Some))
+            .collect();
         let name = |k: Option<RouterKind>| k.map_or("Default model", RouterKind::name).to_string();
         let current = p.router.as_ref().map(Router::kind);
         if let Some(k) = choice(ui, "Router", ("router_kind", base), current, &kinds, name) {
