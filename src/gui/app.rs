@@ -597,11 +597,9 @@ impl CostPlanApp {
                 }
             });
             ui.separator();
-            ui.selectable_value(&mut self.views.tab, Tab::Overview, "Overview");
-            ui.selectable_value(&mut self.views.tab, Tab::Charts, "Charts");
-            ui.selectable_value(&mut self.views.tab, Tab::Compare, "Compare");
-            ui.selectable_value(&mut self.views.tab, Tab::Sweep, "Sweep");
-            ui.selectable_value(&mut self.views.tab, Tab::Calibration, "Calibration");
+            for &tab in Tab::ALL {
+                ui.selectable_value(&mut self.views.tab, tab, tab.label());
+            }
         });
     }
 

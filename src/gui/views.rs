@@ -9,16 +9,33 @@ use crate::report::figures::KEY_FIGURES;
 use crate::report::format::usd;
 use crate::sim::results::Results;
 
-/// Which part of the results the centre shows.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Tab {
+/// Declares the tabs once: the enum, their order in the tab bar and their labels.
+macro_rules! tabs {
+    ($( $(#[$doc:meta])* $tab:ident ),* $(,)?) => {
+        /// Which part of the results the centre shows.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub enum Tab { $( $(#[$doc])* $tab ),* }
+
+        impl Tab {
+            /// Every tab, in the tab bar's order.
+            pub const ALL: &[Tab] = &[ $( Tab::$tab ),* ];
+
+            /// The tab's label in the tab bar.
+            pub fn label(self) -> &'static str {
+                match self { $( Tab::$tab => stringify!($tab) ),* }
+            }
+        }
+    };
+}
+
+tabs!(
     Overview,
     Charts,
     Compare,
     Sweep,
     /// The baseline against real logs (backtest).
     Calibration,
-}
+);
 
 /// The results views' own state.
 pub struct Views {
