@@ -3,10 +3,11 @@
 
 //!
 //! Layers point down only: `model` (files, validated types) ← `sim` (engine, results) ←
-//! `logs` (real traffic in: read, fit, backtest) ← `report` (words, tables, charts, reports) ← `cli` | `gui` ← `main`; `units`, `exit` and `hash`
-//! are leaves any layer may use. `tests/suite/layers.rs` checks it.
+//! `logs` (real traffic in: read, fit, backtest) ← `report` (words, tables, charts, reports) ← `cli` | `gui` ← `main`; `units`, `exit`, `hash` and
+//! `date` are leaves any layer may use. `tests/suite/layers.rs` checks it.
 
 pub mod cli;
+pub mod date;
 pub mod exit;
 #[cfg(feature = "gui")]
 pub mod gui;

@@ -12,6 +12,8 @@ mod billing;
 mod cli;
 #[path = "suite/common.rs"]
 mod common;
+#[path = "suite/dates.rs"]
+mod dates;
 #[path = "suite/decisions.rs"]
 mod decisions;
 #[path = "suite/determinism.rs"]

@@ -96,13 +96,12 @@ pub fn unix_day(t: f64) -> i64 {
 
 /// `YYYY-MM-DD` of a day number since 1970-01-01.
 pub fn date_of_day(day: i64) -> String {
-    let z = jiff::Timestamp::from_second(day * 86_400).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
-    z.to_zoned(jiff::tz::TimeZone::UTC).date().to_string()
+    crate::date::Date::from_unix_day(day).to_string()
 }
 
-/// Monday = 0 … Sunday = 6 for a day number since 1970-01-01 (a Thursday).
+/// Monday = 0 … Sunday = 6 for a day number since 1970-01-01.
 pub fn weekday_of_day(day: i64) -> usize {
-    (day + 3).rem_euclid(7) as usize
+    crate::date::Date::from_unix_day(day).weekday()
 }
 
 fn ols(xs: &[f64], ys: &[f64]) -> Option<(f64, f64, f64, f64, f64)> {

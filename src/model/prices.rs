@@ -203,25 +203,7 @@ pub struct PriceTable {
 
 /// Checks that `s` is a date written YYYY-MM-DD that exists (no 31 February).
 pub fn is_iso_date(s: &str) -> bool {
-    let b = s.as_bytes();
-    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
-        return false;
-    }
-    let num = |r: std::ops::Range<usize>| s.get(r).and_then(|t| t.parse::<u32>().ok());
-    let (Some(y), Some(m), Some(d)) = (num(0..4), num(5..7), num(8..10)) else {
-        return false;
-    };
-    if !(1..=12).contains(&m) || d == 0 {
-        return false;
-    }
-    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    let days_in_month = match m {
-        2 if leap => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    };
-    d <= days_in_month
+    crate::date::Date::parse(s).is_some()
 }
 
 impl PriceTable {
@@ -664,35 +646,9 @@ pub fn select_models(table: &PriceTable, ids: &[String]) -> Result<PriceTable, S
     })
 }
 
-/// (year, month 1–12, day 1–31) of a day counted from 1970-01-01 (civil-from-days, Howard
-/// Hinnant).
-pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = if m <= 2 { y + 1 } else { y };
-    (y, m as u32, d as u32)
-}
-
-/// A day counted from 1970-01-01 as YYYY-MM-DD.
-pub fn date_from_unix_days(days: i64) -> String {
-    let (y, m, d) = civil_from_days(days);
-    format!("{y:04}-{m:02}-{d:02}")
-}
-
 /// Today's date, YYYY-MM-DD (UTC).
 pub fn today() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    date_from_unix_days((secs / 86_400) as i64)
+    crate::date::Date::today().to_string()
 }
 
 impl ModelPrice {
@@ -712,9 +668,5 @@ pub fn file_date(path: &std::path::Path) -> String {
     let t = std::fs::metadata(path)
         .and_then(|m| m.modified())
         .unwrap_or_else(|_| std::time::SystemTime::now());
-    let secs = t
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    date_from_unix_days((secs / 86_400) as i64)
+    crate::date::Date::of_system_time(t).to_string()
 }

@@ -114,8 +114,8 @@ fn count(x: f64) -> String {
 
 /// The date `day` days after the scenario's start, or "day N".
 pub fn day_label(start: Option<&str>, day: f64) -> String {
-    match start.and_then(crate::sim::compile::days_from_date) {
-        Some(d0) if day.is_finite() => crate::model::prices::date_from_unix_days(d0 + day.round() as i64),
+    match start.and_then(crate::date::Date::parse) {
+        Some(d0) if day.is_finite() => crate::date::Date::from_unix_day(d0.unix_day() + day.round() as i64).to_string(),
         _ => format!("day {}", day.round() as i64 + 1),
     }
 }

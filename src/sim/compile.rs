@@ -1,6 +1,7 @@
 //! Turns a validated scenario into the engine's flat form: names become indices, prices become
 //! dollars per token with discounts applied, policies become small structs the hot loop reads.
 
+use crate::date::Date;
 use crate::model::Scenario;
 use crate::model::dist::{NonNegDist, ProbDist};
 use crate::model::policy::{Budget, BudgetPeriod, BudgetScope, Condition, OnBreach, Policy, Router};
@@ -272,51 +273,21 @@ pub const PROMPT_CACHE_DEFAULT_TTL_MIN: f64 = 5.0;
 /// The name of the spend bucket for classes without an owner.
 pub const UNOWNED: &str = "(unowned)";
 
-/// Days since 1970-01-01 of a YYYY-MM-DD date.
-pub fn days_from_date(date: &str) -> Option<i64> {
-    let y: i64 = date.get(0..4)?.parse().ok()?;
-    let m: i64 = date.get(5..7)?.parse().ok()?;
-    let d: i64 = date.get(8..10)?.parse().ok()?;
-    let y2 = if m <= 2 { y - 1 } else { y };
-    let era = y2.div_euclid(400);
-    let yoe = y2 - era * 400;
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    Some(era * 146_097 + doe - 719_468)
-}
-
-/// Day of the week (0 = Monday) of a YYYY-MM-DD date (1970-01-01 was a Thursday).
+/// Day of the week (0 = Monday) of a YYYY-MM-DD date.
 pub fn weekday_of(date: &str) -> Option<usize> {
-    days_from_date(date).map(|days| (days + 3).rem_euclid(7) as usize)
+    Date::parse(date).map(Date::weekday)
 }
 
 /// The full length in days of each budget period that [`budget_periods`] numbers (a calendar
 /// month's days, 30 for a block, 1 for a day), for periods `0..=last`.
 pub fn budget_period_lengths(period: BudgetPeriod, start_date: Option<&str>, periods: &[u32]) -> Vec<u32> {
     let n = periods.iter().copied().max().map_or(0, |m| m as usize + 1);
-    match (period, start_date.and_then(days_from_date)) {
+    match (period, start_date.and_then(Date::parse)) {
         (BudgetPeriod::Day, _) => vec![1; n],
-        (BudgetPeriod::Month, Some(d0)) => {
-            let (y0, m0, _) = crate::model::prices::civil_from_days(d0);
-            (0..n as i64)
-                .map(|k| {
-                    let months = i64::from(m0) - 1 + k;
-                    let (y, m) = (y0 + months.div_euclid(12), months.rem_euclid(12) + 1);
-                    days_in_month(y, m as u32)
-                })
-                .collect()
-        }
+        (BudgetPeriod::Month, Some(d0)) => (0..n as i64)
+            .map(|k| d0.first_of_month_after(k).days_in_month())
+            .collect(),
         (BudgetPeriod::Month, None) => vec![30; n],
-    }
-}
-
-/// Days in a calendar month.
-fn days_in_month(y: i64, m: u32) -> u32 {
-    match m {
-        4 | 6 | 9 | 11 => 30,
-        2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
-        2 => 28,
-        _ => 31,
     }
 }
 
@@ -324,15 +295,12 @@ fn days_in_month(y: i64, m: u32) -> u32 {
 /// months when the scenario has a start date (a cap resets on the 1st), else 30-day blocks.
 pub fn budget_periods(period: BudgetPeriod, start_date: Option<&str>, horizon_days: u32) -> Vec<u32> {
     let days = 0..horizon_days;
-    match (period, start_date.and_then(days_from_date)) {
+    match (period, start_date.and_then(Date::parse)) {
         (BudgetPeriod::Day, _) => days.collect(),
         (BudgetPeriod::Month, Some(d0)) => {
-            let month = |d: i64| {
-                let (y, m, _) = crate::model::prices::civil_from_days(d);
-                y * 12 + i64::from(m)
-            };
-            let m0 = month(d0);
-            days.map(|k| (month(d0 + i64::from(k)) - m0) as u32).collect()
+            let (first, m0) = (d0.unix_day(), d0.month_index());
+            days.map(|k| (Date::from_unix_day(first + i64::from(k)).month_index() - m0) as u32)
+                .collect()
         }
         (BudgetPeriod::Month, None) => days.map(|k| k / 30).collect(),
     }
