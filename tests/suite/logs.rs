@@ -335,23 +335,12 @@ fn timestamps_in_every_style_read_alike() {
     assert_eq!(parse_time(""), None);
 }
 
-/// A scenario fitted from a month of logs reproduces that month's spend within its band; a
-/// scenario with the wrong price does not.
-#[test]
-fn a_scenario_fitted_from_its_logs_reproduces_their_spend() {
-    use costplan::logs::backtest::backtest;
-    use costplan::sim::engine::Control;
-    use costplan::sim::results::SimOptions;
-    let s = SynthSpec::example(300.0);
-    let rows = generate(&s);
-    let logs = read(&write(&s, &rows, SynthFormat::LangfuseJsonl), "obs.jsonl").unwrap();
-    let f = fit(&logs, &FitOptions::default());
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("traffic.ron"), f.to_ron(&logs).unwrap()).unwrap();
+/// A month of the example logs as a scenario: the fitted `traffic.ron` beside it, one model priced
+/// as `price_key`, and a baseline "today" with one retry and the `extra` components.
+fn fitted_scenario(price_key: &str, extra: &str) -> String {
     let prices = crate::common::root().join("assets/prices/default.ron");
-    let scenario = |price_key: &str| {
-        format!(
-            r#"#![enable(implicit_some)]
+    format!(
+        r#"#![enable(implicit_some)]
 (
     format_version: 1,
     name: "fitted",
@@ -366,10 +355,25 @@ fn a_scenario_fitted_from_its_logs_reproduces_their_spend() {
     }},
     default_model: "gpt-4o-mini",
     baseline: "today",
-    policies: [Inline((name: "today", router: Fixed("gpt-4o-mini"), max_retries: 1))],
+    policies: [Inline((name: "today", router: Fixed("gpt-4o-mini"), max_retries: 1{extra}))],
 )"#
-        )
-    };
+    )
+}
+
+/// A scenario fitted from a month of logs reproduces that month's spend within its band; a
+/// scenario with the wrong price does not.
+#[test]
+fn a_scenario_fitted_from_its_logs_reproduces_their_spend() {
+    use costplan::logs::backtest::backtest;
+    use costplan::sim::engine::Control;
+    use costplan::sim::results::SimOptions;
+    let s = SynthSpec::example(300.0);
+    let rows = generate(&s);
+    let logs = read(&write(&s, &rows, SynthFormat::LangfuseJsonl), "obs.jsonl").unwrap();
+    let f = fit(&logs, &FitOptions::default());
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("traffic.ron"), f.to_ron(&logs).unwrap()).unwrap();
+    let scenario = |price_key: &str| fitted_scenario(price_key, "");
     let scn = costplan::model::Scenario::from_str(&scenario("gpt-4o-mini"), "fitted.ron", Some(dir.path())).unwrap();
     let b = backtest(&scn, &logs, &SimOptions::default(), &Control::none())
         .unwrap()
@@ -604,27 +608,7 @@ fn a_backtest_does_not_count_response_cache_hits_as_calls_or_tokens() {
     let f = fit(&logs, &FitOptions::default());
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("traffic.ron"), f.to_ron(&logs).unwrap()).unwrap();
-    let prices = crate::common::root().join("assets/prices/default.ron");
-    let text = format!(
-        r#"#![enable(implicit_some)]
-(
-    format_version: 1,
-    name: "fitted",
-    horizon_days: 30,
-    runs: 60,
-    seed: 3,
-    prices: File({prices:?}),
-    traffic: File("traffic.ron"),
-    models: {{
-        "gpt-4o-mini": (price_key: "gpt-4o-mini", success: {{"faq": Fixed(0.92), "billing": Fixed(0.88)}},
-                        ttft_ms: Fixed(400), output_tokens_per_s: Fixed(80)),
-    }},
-    default_model: "gpt-4o-mini",
-    baseline: "today",
-    policies: [Inline((name: "today", router: Fixed("gpt-4o-mini"), max_retries: 1,
-                       exact_cache: (hit_given_repeat: Fixed(1.0))))],
-)"#
-    );
+    let text = fitted_scenario("gpt-4o-mini", ", exact_cache: (hit_given_repeat: Fixed(1.0))");
     let scn = costplan::model::Scenario::from_str(&text, "fitted.ron", Some(dir.path())).unwrap();
     let b = backtest(&scn, &logs, &SimOptions::default(), &Control::none())
         .unwrap()
