@@ -610,7 +610,7 @@ impl Views {
         ));
         ui.label(
             egui::RichText::new(format!(
-                "Intervals are p5–p95 over {} runs · {} · this result took {:.2} s",
+                "Ranges are run-to-run (p5–p95) over {} runs; deltas are paired means · {} · this result took {:.2} s",
                 r.runs,
                 crate::report::format::engine_summary(&r.engine),
                 r.engine.wall_seconds
