@@ -43,6 +43,16 @@ fn sim_with(s: &Scenario, runs: u32, engine: EngineChoice, skip_attribution: boo
     simulate(s, &opts, &Control::none()).unwrap()
 }
 
+/// Every shipped scenario file (traffic profiles and other files beside them left out, by kind).
+fn shipped_scenarios() -> Vec<std::path::PathBuf> {
+    ron_files("scenarios")
+        .into_iter()
+        .filter(|p| {
+            costplan::model::scenario::file_kind(p).is_ok_and(|k| k == costplan::model::scenario::FileKind::Scenario)
+        })
+        .collect()
+}
+
 /// The bound on |mean difference| in standard errors (see the module's note).
 const Z_CRIT: f64 = 4.5;
 
@@ -160,8 +170,8 @@ fn sampled_agrees_with_exact_at_100x_volume() {
 #[test]
 #[ignore = "slow: every shipped scenario at 100× volume, more runs (cargo test -- --ignored)"]
 fn sampled_agrees_with_exact_at_100x_on_every_shipped_scenario() {
-    for path in ron_files("scenarios") {
-        if path.parent().is_some_and(|p| p.ends_with("traffic")) || path.ends_with("consumer-chat.ron") {
+    for path in shipped_scenarios() {
+        if path.ends_with("consumer-chat.ron") {
             continue;
         }
         let s = scaled(costplan::model::load_scenario_path(&path).unwrap(), 100.0, 2);
@@ -245,10 +255,7 @@ fn the_reported_sampling_error_matches_the_measured_one() {
 #[test]
 #[ignore = "slow: 200 full runs of every shipped scenario (cargo test --release -- --ignored)"]
 fn at_the_default_sample_the_noise_is_under_5_percent_of_the_spread_on_every_shipped_scenario() {
-    for path in ron_files("scenarios") {
-        if path.parent().is_some_and(|p| p.ends_with("traffic")) {
-            continue;
-        }
+    for path in shipped_scenarios() {
         let s = costplan::model::load_scenario_path(&path).unwrap();
         let r = sim_with(&s, 200, EngineChoice::Sampled(2000), true);
         let noise = r.engine.sampling_noise_share.unwrap();
