@@ -4,6 +4,7 @@
 //! Layer: the bottom of `model` ← `sim` ← `logs` ← `report` ← `cli` | `gui` ← `main`; it names
 //! no other layer (only the leaf `units`).
 
+mod checks;
 pub mod dist;
 pub mod edit;
 pub mod error;

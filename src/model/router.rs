@@ -197,7 +197,7 @@ pub struct Known<'a> {
 impl Known<'_> {
     fn model(&self, d: &mut Diagnostics, at: &FieldPath, m: &str) {
         if !self.models.contains(&m) {
-            d.push(at, super::scenario::unknown("model", m, self.models.iter()));
+            d.push(at, super::checks::unknown("model", m, self.models.iter()));
         }
     }
 }
@@ -261,11 +261,11 @@ fn check_rules(rules: &[Rule], default: &str, at: &FieldPath, known: &Known, d: 
         match &rule.when {
             Condition::Class(c) if !known.classes.contains(&c.as_str()) => d.push(
                 &r_at.field("when"),
-                super::scenario::unknown("task class", c, known.classes.iter()),
+                super::checks::unknown("task class", c, known.classes.iter()),
             ),
             Condition::Owner(o) if !known.owners.contains(o) => d.push(
                 &r_at.field("when"),
-                super::scenario::unknown("owner", o, known.owners.iter()),
+                super::checks::unknown("owner", o, known.owners.iter()),
             ),
             _ => {}
         }
