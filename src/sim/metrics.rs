@@ -168,12 +168,6 @@ impl<T> std::ops::Index<usize> for MetricMap<T> {
     }
 }
 
-impl<T> std::ops::IndexMut<usize> for MetricMap<T> {
-    fn index_mut(&mut self, i: usize) -> &mut T {
-        &mut self.0[i]
-    }
-}
-
 /// A per-run value of every metric.
 pub type MetricValues = MetricMap<f64>;
 
@@ -189,11 +183,6 @@ pub fn serialize_keyed<T: Serialize, S: serde::Serializer>(map: &MetricMap<T>, s
     let mut entries: Vec<(&str, &T)> = map.iter().map(|(m, v)| (m.key(), v)).collect();
     entries.sort_by_key(|(k, _)| *k);
     s.collect_map(entries)
-}
-
-/// Looks a metric up by key.
-pub fn metric_index(key: &str) -> Option<usize> {
-    METRICS.iter().position(|m| m.key == key)
 }
 
 /// The metrics of one policy in one run.

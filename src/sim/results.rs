@@ -264,6 +264,15 @@ pub struct BudgetRisk {
 /// The default risk a safe budget is for.
 pub use crate::model::scenario::DEFAULT_BUDGET_RISK;
 
+/// A run's spend in each budget period, `periods` giving each day's period.
+pub fn spend_per_period(r: &RunMetrics, periods: &[u32]) -> Vec<f64> {
+    let mut per = vec![0.0f64; periods.iter().copied().max().map_or(0, |m| m as usize + 1)];
+    for (usd, &k) in r.spend_by_day_usd.iter().zip(periods) {
+        per[k as usize] += usd;
+    }
+    per
+}
+
 /// The budget risk of one policy from its runs: `periods` gives each day's budget period and
 /// `lengths` each period's full length in days.
 pub fn budget_risk(
@@ -294,13 +303,8 @@ pub fn budget_risk(
         if whole_periods == 0 {
             return r.spend_by_day_usd.iter().sum::<f64>() * scale;
         }
-        let mut per = vec![0.0f64; n_periods];
-        for (d, usd) in r.spend_by_day_usd.iter().enumerate() {
-            if let Some(&k) = periods.get(d) {
-                per[k as usize] += usd;
-            }
-        }
-        per.iter()
+        spend_per_period(r, periods)
+            .iter()
             .zip(&whole)
             .filter(|(_, w)| **w)
             .map(|(x, _)| *x)

@@ -464,57 +464,44 @@ impl Summarise<'_> {
             .filter_map(|(q, b)| {
                 let periods =
                     super::compile::budget_periods(b.period, scn.file.start_date.as_deref(), self.horizon as u32);
-                let line = self.budget_line(b, runs_p, &periods);
-                let n_periods = periods.iter().copied().max().map_or(0, |k| k as usize + 1);
+                let cap_usd = self.cap_per_period_usd(b);
                 let over = runs_p
                     .iter()
-                    .filter(|r| {
-                        let mut per = vec![0.0f64; n_periods];
-                        for (usd, &k) in r.spend_by_day_usd.iter().zip(&periods) {
-                            per[k as usize] += usd;
-                        }
-                        per.iter().any(|x| *x > line.cap_usd)
-                    })
+                    .filter(|r| spend_per_period(r, &periods).iter().any(|x| *x > cap_usd))
                     .count();
                 (over > 0).then(|| CapExceedance {
                     policy: q.name.clone(),
-                    scope: line.scope,
-                    period: line.period,
-                    cap_usd: line.cap_usd,
+                    scope: scope_key(b),
+                    period: period_key(b),
+                    cap_usd,
                     share_of_runs: over as f64 / runs_p.len() as f64,
                 })
             })
             .collect()
     }
 
-    /// The budget as the report shows it: its cap per period, cumulative, and how often it breaks.
-    fn budget_line(&self, b: &crate::model::policy::Budget, runs_p: &[RunMetrics], risk_periods: &[u32]) -> BudgetLine {
-        let compiled = self.compiled;
-        let n_buckets = if b.scope == BudgetScope::PerOwner {
-            compiled.owners.len()
-        } else {
-            1
-        };
-        let cap: f64 = if b.scope == BudgetScope::PerOwner {
-            compiled
+    /// A budget's cap per period, summed over owners for a per-owner budget.
+    fn cap_per_period_usd(&self, b: &crate::model::policy::Budget) -> f64 {
+        if b.scope == BudgetScope::PerOwner {
+            self.compiled
                 .owners
                 .iter()
                 .map(|o| b.owner_caps_usd.get(o).map(|c| c.get()).unwrap_or(b.cap_usd.get()))
                 .sum()
         } else {
-            b.cap_usd.get() * n_buckets as f64
-        };
-        // The budget's periods, already worked out for its risk.
-        let periods = risk_periods;
+            b.cap_usd.get()
+        }
+    }
+
+    /// The budget as the report shows it: its cap per period, cumulative, and how often it breaks.
+    fn budget_line(&self, b: &crate::model::policy::Budget, runs_p: &[RunMetrics], risk_periods: &[u32]) -> BudgetLine {
+        let cap = self.cap_per_period_usd(b);
         BudgetLine {
-            scope: if b.scope == BudgetScope::PerOwner {
-                "per_owner"
-            } else {
-                "total"
-            },
-            period: if b.period == BudgetPeriod::Day { "day" } else { "month" },
+            scope: scope_key(b),
+            period: period_key(b),
             cap_usd: cap,
-            cumulative_cap_usd: periods.iter().map(|k| cap * f64::from(k + 1)).collect(),
+            // The budget's periods, already worked out for its risk.
+            cumulative_cap_usd: risk_periods.iter().map(|k| cap * f64::from(k + 1)).collect(),
             p_breach: runs_p
                 .iter()
                 .filter(|r| r.values[m::FIRST_BREACH_DAY].is_finite())
@@ -522,6 +509,20 @@ impl Summarise<'_> {
                 / runs_p.len() as f64,
         }
     }
+}
+
+/// A budget's scope as JSON writes it.
+fn scope_key(b: &crate::model::policy::Budget) -> &'static str {
+    if b.scope == BudgetScope::PerOwner {
+        "per_owner"
+    } else {
+        "total"
+    }
+}
+
+/// A budget's period as JSON writes it.
+fn period_key(b: &crate::model::policy::Budget) -> &'static str {
+    if b.period == BudgetPeriod::Day { "day" } else { "month" }
 }
 
 /// Which engine ran, how much of the traffic it simulated, its sampling noise and its time.
