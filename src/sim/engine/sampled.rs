@@ -60,11 +60,8 @@ pub(super) fn stratified_sample(c: &Compiled, rp: &RunParams, day_key: u64, k: u
     for &u in &class_u {
         sampled[class_of(c, u)] += 1;
     }
-    let mut prev = 0.0;
     let mut next_index = k as u64;
-    for (cls, class) in c.classes.iter().enumerate() {
-        let (lo, hi) = (prev, class.cum_share);
-        prev = hi;
+    for (cls, (lo, hi)) in class_slices(c).into_iter().enumerate() {
         let missing = MIN_PER_CLASS.saturating_sub(sampled[cls]);
         if hi <= lo || missing == 0 {
             continue;
@@ -113,48 +110,46 @@ pub(super) fn stratified_sample(c: &Compiled, rp: &RunParams, day_key: u64, k: u
 /// The sampled engine's post-stratification of one day's sample by task class: each sampled
 /// task of class c stands for `n_c / k_c` tasks, where `n_c = n · share_c` is the class's
 /// expected count and `k_c` its count in the sample — so that the sample's class mix adds no
-/// noise. When a class with traffic is missing from the sample, every task stands for `n / k`.
+/// noise.
 struct Strata {
     /// Per class: the weight of each of its sampled tasks.
     weight: Vec<f64>,
     /// Per class: (tasks represented, tasks sampled).
     counts: Vec<(f64, f64)>,
-    /// Whether every class with traffic is in the sample (else one stratum: the day).
-    stratified: bool,
+}
+
+/// Each class's slice `[lo, hi)` of the unit interval its class uniform falls in (its share of
+/// traffic is `hi − lo`).
+fn class_slices(c: &Compiled) -> Vec<(f64, f64)> {
+    let mut prev = 0.0;
+    c.classes
+        .iter()
+        .map(|k| {
+            let slice = (prev, k.cum_share);
+            prev = k.cum_share;
+            slice
+        })
+        .collect()
 }
 
 impl Strata {
     fn new(c: &Compiled, sample: &[(TaskDraws, usize)], n: u64) -> Strata {
-        let (nf, kf) = (n as f64, sample.len() as f64);
+        let nf = n as f64;
         let mut sampled = vec![0.0f64; c.classes.len()];
         for (d, _) in sample {
             sampled[d.class] += 1.0;
         }
-        let mut prev = 0.0;
-        let shares: Vec<f64> = c
-            .classes
+        // Every class with traffic is in the sample (`MIN_PER_CLASS`): each is its own stratum.
+        let counts: Vec<(f64, f64)> = class_slices(c)
             .iter()
-            .map(|k| {
-                let share = k.cum_share - prev;
-                prev = k.cum_share;
-                share
-            })
+            .zip(&sampled)
+            .map(|(&(lo, hi), k)| (nf * (hi - lo), *k))
             .collect();
-        let stratified = shares.iter().zip(&sampled).all(|(s, k)| *s <= 0.0 || *k > 0.0);
-        let counts: Vec<(f64, f64)> = if stratified {
-            shares.iter().zip(&sampled).map(|(s, k)| (nf * s, *k)).collect()
-        } else {
-            sampled.iter().map(|k| (nf * k / kf, *k)).collect()
-        };
         let weight = counts
             .iter()
             .map(|(n_c, k_c)| if *k_c > 0.0 { n_c / k_c } else { 0.0 })
             .collect();
-        Strata {
-            weight,
-            counts,
-            stratified,
-        }
+        Strata { weight, counts }
     }
 
     /// The variance the sample adds to the day's spend. Within a class whose every replicate
@@ -171,10 +166,6 @@ impl Strata {
             let var = (sumsq - sum * sum / k).max(0.0) / (k - 1.0);
             n * n / k * var * (1.0 - (k / n).min(1.0))
         };
-        if !self.stratified {
-            let n = self.counts.iter().map(|c| c.0).sum();
-            return iid(n, groups);
-        }
         self.counts
             .iter()
             .zip(groups.chunks_exact(STRAT_GROUPS))
