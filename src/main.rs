@@ -1,38 +1,23 @@
-//! Chooses the window or the command line; nothing else.
+//! Chooses the window or the command line; nothing else. Every failure comes back as one
+//! `exit::Failure`, printed and mapped to the exit code here, in one place.
 
 use std::process::ExitCode;
 
 use clap::Parser;
+use costplan::exit::Failure;
 
 fn main() -> ExitCode {
     match run() {
-        Ok(code) => code,
-        // `costplan simulate … | head`: the reader has what it wanted; end quietly, as grep does.
-        Err(e) if costplan::cli::is_broken_pipe(&e) => ExitCode::SUCCESS,
-        // A command's own failure: its message as it is, and its exit code.
-        Err(e) if e.downcast_ref::<costplan::cli::CliError>().is_some() => {
-            let code = e
-                .downcast_ref::<costplan::cli::CliError>()
-                .map_or(costplan::cli::EXIT_FAILURE, |c| c.exit_code());
-            eprintln!("{e}");
-            ExitCode::from(code)
-        }
+        Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e:#}");
-            ExitCode::from(costplan::cli::EXIT_FAILURE)
+            e.report();
+            ExitCode::from(e.exit_code())
         }
     }
 }
 
-fn run() -> anyhow::Result<ExitCode> {
-    let cli = match costplan::cli::Cli::try_parse() {
-        Ok(cli) => cli,
-        Err(e) => {
-            let code = if e.use_stderr() { costplan::cli::EXIT_INVALID } else { 0 };
-            let _ = e.print();
-            return Ok(ExitCode::from(code));
-        }
-    };
+fn run() -> Result<(), Failure> {
+    let cli = costplan::cli::Cli::try_parse().map_err(Failure::Usage)?;
     if cli.command.is_none() {
         return open_window(cli.file);
     }
@@ -40,12 +25,13 @@ fn run() -> anyhow::Result<ExitCode> {
 }
 
 #[cfg(feature = "gui")]
-fn open_window(file: Option<std::path::PathBuf>) -> anyhow::Result<ExitCode> {
+fn open_window(file: Option<std::path::PathBuf>) -> Result<(), Failure> {
     costplan::gui::run(file)
 }
 
 #[cfg(not(feature = "gui"))]
-fn open_window(_file: Option<std::path::PathBuf>) -> anyhow::Result<ExitCode> {
-    eprintln!("this costplan was built without the window (feature `gui`); try `costplan simulate <scenario>`");
-    Ok(ExitCode::from(costplan::cli::EXIT_INVALID))
+fn open_window(_file: Option<std::path::PathBuf>) -> Result<(), Failure> {
+    Err(Failure::Invalid(
+        "this costplan was built without the window (feature `gui`); try `costplan simulate <scenario>`".into(),
+    ))
 }

@@ -1,13 +1,13 @@
 //! The command-line front end: `validate`, `prices import`, `simulate`, `compare`, `report`.
 //!
-//! Exit codes: 0 success (also when the reader of standard output goes away, as in `| head`);
-//! 1 a run or I/O failed; 2 an input file is invalid or the command line is wrong.
+//! Every command returns [`CmdResult`]; `main` maps the failure to the exit code (see `exit`):
+//! 0 success (also when the reader of standard output goes away, as in `| head`); 1 a run or
+//! I/O failed; 2 an input file is invalid or the command line is wrong.
 //!
 //! Layer: a front end over `model`, `sim`, `logs` and `report`; it never names `gui`.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
@@ -16,17 +16,12 @@ use crate::model::error::SourceFile;
 use crate::model::prices::{import_litellm, select_models};
 use crate::model::scenario::read_text;
 
-/// Why a command failed: the message, and whether its input was invalid (exit 2) or the run
-/// or I/O failed (exit 1). Commands return it; only `main` prints it and picks the exit code.
-#[derive(Debug, thiserror::Error)]
-pub enum CliError {
-    /// An input file is invalid, or the command line is wrong (exit 2).
-    #[error("{0}")]
-    Invalid(String),
-    /// A run or I/O failed (exit 1).
-    #[error("{0}")]
-    Failed(String),
-}
+/// Why a command failed (the process's one failure type, from the leaf `exit` module, which the
+/// window returns too).
+pub use crate::exit::Failure as CliError;
+
+/// What every command returns: nothing on success, else why it failed (`main` picks the code).
+pub type CmdResult = std::result::Result<(), CliError>;
 
 /// Checks before any work that `path` can be written; an output that cannot be is a failed
 /// I/O operation (exit 1) for every command alike.
@@ -34,21 +29,6 @@ pub fn check_output(path: &Path, what: &str) -> std::result::Result<(), CliError
     crate::model::io::check_writable(path)
         .map_err(|e| CliError::Failed(format!("{}: cannot write {what}: {e}", path.display())))
 }
-
-impl CliError {
-    /// The exit code for this error.
-    pub fn exit_code(&self) -> u8 {
-        match self {
-            CliError::Invalid(_) => EXIT_INVALID,
-            CliError::Failed(_) => EXIT_FAILURE,
-        }
-    }
-}
-
-/// Exit code: an input file is invalid, or the command line is wrong.
-pub const EXIT_INVALID: u8 = crate::exit::INVALID;
-/// Exit code: a run or I/O failed.
-pub const EXIT_FAILURE: u8 = crate::exit::FAILURE;
 
 /// CostPlan — plan the cost of LLM-backed products before you spend.
 #[derive(Debug, Parser)]
@@ -117,7 +97,7 @@ pub mod traffic;
 
 /// Writes `text` to standard output and flushes it. A reader that went away (a closed pipe, as
 /// in `costplan simulate … | head`) is reported as an [`std::io::ErrorKind::BrokenPipe`] error,
-/// which [`is_broken_pipe`] recognises so that `main` can end quietly; any other write error
+/// which `exit::Failure` turns into a quiet end; any other write error
 /// (a full disk, a closed stdout) says what failed.
 pub fn emit(text: &str) -> Result<()> {
     let mut out = std::io::stdout().lock();
@@ -126,17 +106,10 @@ pub fn emit(text: &str) -> Result<()> {
         .context("writing to standard output")
 }
 
-/// Whether an error comes from writing to a pipe whose reader has gone.
-pub fn is_broken_pipe(e: &anyhow::Error) -> bool {
-    e.chain()
-        .filter_map(|c| c.downcast_ref::<std::io::Error>())
-        .any(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
-}
-
 /// Runs the command line; `None` means no subcommand (the caller opens the window).
-pub fn run(cli: Cli) -> Result<ExitCode> {
+pub fn run(cli: Cli) -> CmdResult {
     match cli.command {
-        None => Ok(ExitCode::SUCCESS),
+        None => Ok(()),
         Some(Command::Validate { files }) => validate(&files),
         Some(Command::Prices {
             command:
@@ -217,7 +190,7 @@ fn assumed_note(models: &[&str]) -> String {
     )
 }
 
-fn validate(files: &[PathBuf]) -> Result<ExitCode> {
+fn validate(files: &[PathBuf]) -> CmdResult {
     let mut bad = 0;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
@@ -234,13 +207,13 @@ fn validate(files: &[PathBuf]) -> Result<ExitCode> {
     }
     if bad > 0 {
         // Each file's problems are printed above as they are found; the error sums them up.
-        Err(CliError::Invalid(format!("{bad} of {} file(s) invalid", files.len())).into())
+        Err(CliError::Invalid(format!("{bad} of {} file(s) invalid", files.len())))
     } else {
-        Ok(ExitCode::SUCCESS)
+        Ok(())
     }
 }
 
-fn prices_import(json: &Path, models: &[String], output: Option<&Path>, as_of: Option<&str>) -> Result<ExitCode> {
+fn prices_import(json: &Path, models: &[String], output: Option<&Path>, as_of: Option<&str>) -> CmdResult {
     let name = json.display().to_string();
     if let Some(out) = output
         && same_file(json, out)
@@ -248,13 +221,12 @@ fn prices_import(json: &Path, models: &[String], output: Option<&Path>, as_of: O
         return Err(CliError::Invalid(format!(
             "{}: the output would overwrite the LiteLLM file being read; choose another -o",
             out.display()
-        ))
-        .into());
+        )));
     }
     let text = match read_text(json) {
         Ok(t) => t,
         Err(m) => {
-            return Err(CliError::Invalid(format!("{name}:1:1: {m}")).into());
+            return Err(CliError::Invalid(format!("{name}:1:1: {m}")));
         }
     };
     let date = as_of
@@ -263,7 +235,7 @@ fn prices_import(json: &Path, models: &[String], output: Option<&Path>, as_of: O
     let (table, stats) = match import_litellm(&SourceFile::new(&name, &text), &date) {
         Ok(x) => x,
         Err(e) => {
-            return Err(CliError::Invalid(e.to_string()).into());
+            return Err(CliError::Invalid(e.to_string()));
         }
     };
     let table = if models.is_empty() {
@@ -272,7 +244,7 @@ fn prices_import(json: &Path, models: &[String], output: Option<&Path>, as_of: O
         match select_models(&table, models) {
             Ok(t) => t,
             Err(m) => {
-                return Err(CliError::Invalid(format!("{name}: {m}")).into());
+                return Err(CliError::Invalid(format!("{name}: {m}")));
             }
         }
     };
@@ -289,13 +261,14 @@ fn prices_import(json: &Path, models: &[String], output: Option<&Path>, as_of: O
             "{name}: the imported table would be {} MB, above the {} MB CostPlan reads back; pick models with --models",
             text.len() / (1024 * 1024),
             crate::model::ron_io::MAX_FILE_BYTES / (1024 * 1024)
-        ))
-        .into());
+        )));
     }
     // Never write a table CostPlan itself would refuse.
     let out_name = output.map_or_else(|| "<stdout>".to_string(), |p| p.display().to_string());
     if let Err(e) = crate::model::prices::PriceTable::from_ron(&SourceFile::new(&out_name, &text)) {
-        anyhow::bail!("the imported table does not load back (a bug; please report it): {e}");
+        return Err(CliError::Failed(format!(
+            "error: the imported table does not load back (a bug; please report it): {e}"
+        )));
     }
     match output {
         Some(path) => {
@@ -310,7 +283,7 @@ fn prices_import(json: &Path, models: &[String], output: Option<&Path>, as_of: O
         }
         None => emit(&text)?,
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(())
 }
 
 /// Whether two paths name the same existing file.

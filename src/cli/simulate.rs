@@ -1,10 +1,8 @@
 //! `costplan simulate`, `compare` and `report`.
 
 use std::path::PathBuf;
-use std::process::ExitCode;
 
 use super::CliError;
-use anyhow::Result;
 
 use crate::model::{LoadError, Scenario, load_scenario_path};
 use crate::sim::engine::Control;
@@ -188,7 +186,7 @@ pub fn load(path: &std::path::Path) -> std::result::Result<Scenario, CliError> {
 }
 
 /// Runs `simulate`.
-pub fn simulate(args: &SimulateArgs) -> Result<ExitCode> {
+pub fn simulate(args: &SimulateArgs) -> super::CmdResult {
     let scn = load(&args.scenario)?;
     for p in &args.policies {
         if !scn.policies.iter().any(|q| &q.name == p) {
@@ -197,8 +195,7 @@ pub fn simulate(args: &SimulateArgs) -> Result<ExitCode> {
                 "{}: unknown policy {p:?}; expected one of: {}",
                 args.scenario.display(),
                 names.join(", ")
-            ))
-            .into());
+            )));
         }
     }
     let opts = SimOptions {
@@ -210,16 +207,16 @@ pub fn simulate(args: &SimulateArgs) -> Result<ExitCode> {
         budget_risk: args.budget_risk,
     };
     args.engine.refuse_huge_work(&scn, &opts)?;
-    let results = run_sim(&scn, &opts, &Control::none())?;
+    let results = run_sim(&scn, &opts, &Control::none()).map_err(anyhow::Error::from)?;
     if args.json {
         super::emit(&format!(
             "{}\n",
-            serde_json::to_string_pretty(&crate::report::risks::worded(&results))?
+            serde_json::to_string_pretty(&crate::report::risks::worded(&results)).map_err(anyhow::Error::from)?
         ))?;
     } else {
         super::emit(&crate::report::table::render(&results))?;
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(())
 }
 /// Splits `file.ron:policy` (the policy may be omitted for a policy file).
 fn split_spec(spec: &str) -> (PathBuf, Option<String>) {
@@ -256,24 +253,23 @@ fn load_policy_spec(spec: &str) -> std::result::Result<(Option<Scenario>, crate:
 }
 
 /// Runs `compare`: two policy versions on the first file's traffic, paired.
-pub fn compare(args: &CompareArgs) -> Result<ExitCode> {
+pub fn compare(args: &CompareArgs) -> super::CmdResult {
     let (scn, a) = match load_policy_spec(&args.a) {
         Ok((Some(s), p)) => (s, p),
         Ok((None, _)) => {
             return Err(CliError::Invalid(format!(
                 "{}: the first argument must name a scenario file and a policy (scenario.ron:policy)",
                 args.a
-            ))
-            .into());
+            )));
         }
         Err(m) => {
-            return Err(CliError::Invalid(m.to_string()).into());
+            return Err(CliError::Invalid(m.to_string()));
         }
     };
     let b = match load_policy_spec(&args.b) {
         Ok((_, p)) => p,
         Err(m) => {
-            return Err(CliError::Invalid(m.to_string()).into());
+            return Err(CliError::Invalid(m.to_string()));
         }
     };
     let pair = match crate::sim::results::pair_scenario(&scn, &a, &b) {
@@ -282,8 +278,7 @@ pub fn compare(args: &CompareArgs) -> Result<ExitCode> {
             return Err(CliError::Invalid(format!(
                 "{}: policy {:?} does not fit this scenario:\n{e}",
                 args.b, b.name
-            ))
-            .into());
+            )));
         }
     };
     let opts = SimOptions {
@@ -293,7 +288,7 @@ pub fn compare(args: &CompareArgs) -> Result<ExitCode> {
         ..Default::default()
     };
     args.engine.refuse_huge_work(&pair, &opts)?;
-    let r = run_sim(&pair, &opts, &Control::none())?;
+    let r = run_sim(&pair, &opts, &Control::none()).map_err(anyhow::Error::from)?;
     if args.json {
         let changed: Vec<serde_json::Value> = a
             .differing_tactics(&b)
@@ -304,15 +299,16 @@ pub fn compare(args: &CompareArgs) -> Result<ExitCode> {
             "{}\n",
             serde_json::to_string_pretty(
                 &serde_json::json!({"changed": changed, "results": crate::report::risks::worded(&r)})
-            )?
+            )
+            .map_err(anyhow::Error::from)?
         ))?;
     } else {
         super::emit(&crate::report::table::render_compare(&a, &b, &r))?;
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(())
 }
 /// Runs `report`.
-pub fn report(args: &ReportArgs) -> Result<ExitCode> {
+pub fn report(args: &ReportArgs) -> super::CmdResult {
     let Some(format) = args
         .format
         .map(FormatArg::format)
@@ -321,8 +317,7 @@ pub fn report(args: &ReportArgs) -> Result<ExitCode> {
         return Err(CliError::Invalid(format!(
             "{}: cannot tell the format from the extension; use --format html|md|csv|json",
             args.output.display()
-        ))
-        .into());
+        )));
     };
     let scn = load(&args.scenario)?;
     // Output paths are checked before the simulation, not after minutes of work.
@@ -341,11 +336,11 @@ pub fn report(args: &ReportArgs) -> Result<ExitCode> {
         ..Default::default()
     };
     args.engine.refuse_huge_work(&scn, &opts)?;
-    let results = run_sim(&scn, &opts, &Control::none())?;
+    let results = run_sim(&scn, &opts, &Control::none()).map_err(anyhow::Error::from)?;
     for p in crate::report::write(&scn, &results, format, &args.output)? {
         eprintln!("wrote {}", p.display());
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(())
 }
 
 /// `--budget-risk`: a share above 0 and below 1.

@@ -2,9 +2,8 @@
 //! and the cheapest setting that keeps the quality guardrail (goal seek).
 
 use std::path::PathBuf;
-use std::process::ExitCode;
 
-use anyhow::{Context, Result};
+use anyhow::Context;
 
 use super::CliError;
 use super::simulate::{EngineArgs, load};
@@ -55,14 +54,13 @@ pub struct SweepArgs {
 }
 
 /// Runs `costplan sweep`.
-pub fn run(args: &SweepArgs) -> Result<ExitCode> {
+pub fn run(args: &SweepArgs) -> super::CmdResult {
     let scn = load(&args.scenario)?;
     if !(0.0..=1.0).contains(&args.confidence) {
         return Err(CliError::Invalid(format!(
             "--confidence must be between 0 and 1, found {}",
             args.confidence
-        ))
-        .into());
+        )));
     }
     if let Some(b) = args.within_budget
         && !(b.is_finite() && (0.0..=crate::model::limits::MAX_USD).contains(&b))
@@ -70,8 +68,7 @@ pub fn run(args: &SweepArgs) -> Result<ExitCode> {
         return Err(CliError::Invalid(format!(
             "--within-budget must be a number of US dollars from 0 to {}, found {b}",
             crate::model::limits::MAX_USD
-        ))
-        .into());
+        )));
     }
     if let Some(path) = &args.report {
         super::check_output(path, "the sweep report")?;
@@ -85,9 +82,9 @@ pub fn run(args: &SweepArgs) -> Result<ExitCode> {
     let r = match sweep(&scn, &args.policy, &args.set, &opts, &Control::none()) {
         Ok(Ok(r)) => r,
         Ok(Err(msg)) => {
-            return Err(CliError::Invalid(format!("{}: {msg}", args.scenario.display())).into());
+            return Err(CliError::Invalid(format!("{}: {msg}", args.scenario.display())));
         }
-        Err(_) => return Err(CliError::Failed("the run was cancelled".into()).into()),
+        Err(_) => return Err(CliError::Failed("the run was cancelled".into())),
     };
     let goal = match args.within_budget {
         Some(budget_usd) => Goal::BestQualityWithinBudget {
@@ -101,9 +98,9 @@ pub fn run(args: &SweepArgs) -> Result<ExitCode> {
     let answer = match goal_seek(&scn, &r, goal, args.bisect, &opts, &Control::none()) {
         Ok(Ok(a)) => a,
         Ok(Err(msg)) => {
-            return Err(CliError::Invalid(format!("{}: {msg}", args.scenario.display())).into());
+            return Err(CliError::Invalid(format!("{}: {msg}", args.scenario.display())));
         }
-        Err(_) => return Err(CliError::Failed("the run was cancelled".into()).into()),
+        Err(_) => return Err(CliError::Failed("the run was cancelled".into())),
     };
     if let Some(path) = &args.report {
         let page = report::sweep::html(scn.name(), &r, &answer, env!("CARGO_PKG_VERSION"));
@@ -112,9 +109,9 @@ pub fn run(args: &SweepArgs) -> Result<ExitCode> {
     }
     if args.json {
         let v = serde_json::json!({ "sweep": &r, "goal_seek": &answer });
-        super::emit(&(serde_json::to_string_pretty(&v)? + "\n"))?;
-        return Ok(ExitCode::SUCCESS);
+        super::emit(&(serde_json::to_string_pretty(&v).map_err(anyhow::Error::from)? + "\n"))?;
+        return Ok(());
     }
     super::emit(&report::sweep::text(&r, &answer))?;
-    Ok(ExitCode::SUCCESS)
+    Ok(())
 }

@@ -3,9 +3,8 @@
 //! (the baseline simulated over the logs' own dates against what they say was spent).
 
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 
-use anyhow::{Context, Result};
+use anyhow::Context;
 
 use super::CliError;
 use super::simulate::{EngineArgs, load};
@@ -137,16 +136,19 @@ fn print_skipped(logs: &crate::logs::Logs) {
 }
 
 /// Runs `costplan traffic …`.
-pub fn run(cmd: &TrafficCommand) -> Result<ExitCode> {
+pub fn run(cmd: &TrafficCommand) -> super::CmdResult {
     match cmd {
         TrafficCommand::Fit(a) => fit_cmd(a),
         TrafficCommand::Synth(a) => synth_cmd(a),
     }
 }
 
-fn fit_cmd(a: &FitArgs) -> Result<ExitCode> {
+fn fit_cmd(a: &FitArgs) -> super::CmdResult {
     if a.files.iter().any(|f| f == &a.output) {
-        return Err(CliError::Invalid(format!("{}: the output would overwrite an input", a.output.display())).into());
+        return Err(CliError::Invalid(format!(
+            "{}: the output would overwrite an input",
+            a.output.display()
+        )));
     }
     super::check_output(&a.output, "the fitted profile")?;
     let logs = read_logs(&a.files)?;
@@ -163,7 +165,7 @@ fn fit_cmd(a: &FitArgs) -> Result<ExitCode> {
     let text = match f.to_checked_ron(&logs, &a.output.display().to_string()) {
         Ok(t) => t,
         Err(e) => {
-            return Err(CliError::Invalid(format!("{e} (nothing written)")).into());
+            return Err(CliError::Invalid(format!("{e} (nothing written)")));
         }
     };
     crate::model::io::write_atomic(&a.output, text.as_bytes())
@@ -179,16 +181,15 @@ fn fit_cmd(a: &FitArgs) -> Result<ExitCode> {
         f.profile.classes.len(),
         f.class_by
     );
-    Ok(ExitCode::SUCCESS)
+    Ok(())
 }
 
-fn synth_cmd(a: &SynthArgs) -> Result<ExitCode> {
+fn synth_cmd(a: &SynthArgs) -> super::CmdResult {
     if !(a.tasks_per_day.is_finite() && (1.0..=1_000_000.0).contains(&a.tasks_per_day)) {
         return Err(CliError::Invalid(format!(
             "--tasks-per-day must be from 1 to 1,000,000, found {}",
             a.tasks_per_day
-        ))
-        .into());
+        )));
     }
     let mut spec = SynthSpec::example(a.tasks_per_day);
     spec.days = a.days;
@@ -203,11 +204,11 @@ fn synth_cmd(a: &SynthArgs) -> Result<ExitCode> {
         rows.len(),
         a.days
     );
-    Ok(ExitCode::SUCCESS)
+    Ok(())
 }
 
 /// Runs `costplan backtest`.
-pub fn backtest_cmd(a: &BacktestArgs) -> Result<ExitCode> {
+pub fn backtest_cmd(a: &BacktestArgs) -> super::CmdResult {
     let scn = load(&a.scenario)?;
     if let Some(path) = &a.report {
         super::check_output(path, "the backtest report")?;
@@ -223,9 +224,9 @@ pub fn backtest_cmd(a: &BacktestArgs) -> Result<ExitCode> {
     let b = match backtest(&scn, &logs, &opts, &Control::none()) {
         Ok(Ok(b)) => b,
         Ok(Err(msg)) => {
-            return Err(CliError::Invalid(format!("{}: {msg}", a.scenario.display())).into());
+            return Err(CliError::Invalid(format!("{}: {msg}", a.scenario.display())));
         }
-        Err(_) => return Err(CliError::Failed("the run was cancelled".into()).into()),
+        Err(_) => return Err(CliError::Failed("the run was cancelled".into())),
     };
     if let Some(path) = &a.report {
         let page = crate::report::backtest::html(&b, env!("CARGO_PKG_VERSION"));
@@ -233,9 +234,9 @@ pub fn backtest_cmd(a: &BacktestArgs) -> Result<ExitCode> {
         eprintln!("wrote {}", path.display());
     }
     if a.json {
-        super::emit(&(serde_json::to_string_pretty(&b)? + "\n"))?;
+        super::emit(&(serde_json::to_string_pretty(&b).map_err(anyhow::Error::from)? + "\n"))?;
     } else {
         super::emit(&crate::report::backtest::text(&b))?;
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(())
 }

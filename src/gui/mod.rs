@@ -21,7 +21,6 @@ pub mod views;
 pub mod worker;
 
 use std::path::PathBuf;
-use std::process::ExitCode;
 
 pub use app::CostPlanApp;
 
@@ -30,14 +29,15 @@ pub fn rgb((r, g, b): crate::report::theme::Rgb) -> egui::Color32 {
     egui::Color32::from_rgb(r, g, b)
 }
 
-/// Opens the window (or explains in one line why it cannot).
-pub fn run(file: Option<PathBuf>) -> anyhow::Result<ExitCode> {
+/// Opens the window, or says in one line why it cannot (the process's one failure type, which
+/// `main` maps to the exit code as it does for every command).
+pub fn run(file: Option<PathBuf>) -> Result<(), crate::exit::Failure> {
+    use crate::exit::Failure;
     #[cfg(target_os = "linux")]
     if std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none() {
-        eprintln!(
-            "costplan: no display found (DISPLAY and WAYLAND_DISPLAY are unset); for headless use try `costplan simulate <scenario>`"
-        );
-        return Ok(ExitCode::from(crate::exit::INVALID));
+        return Err(Failure::Invalid(
+            "costplan: no display found (DISPLAY and WAYLAND_DISPLAY are unset); for headless use try `costplan simulate <scenario>`".into(),
+        ));
     }
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
@@ -47,15 +47,14 @@ pub fn run(file: Option<PathBuf>) -> anyhow::Result<ExitCode> {
         persist_window: true,
         ..Default::default()
     };
-    match eframe::run_native(
+    eframe::run_native(
         "CostPlan",
         options,
         Box::new(move |cc| Ok(Box::new(CostPlanApp::new(cc, file)))),
-    ) {
-        Ok(()) => Ok(ExitCode::SUCCESS),
-        Err(e) => {
-            eprintln!("costplan: cannot open a window ({e}); for headless use try `costplan simulate <scenario>`");
-            Ok(ExitCode::from(crate::exit::FAILURE))
-        }
-    }
+    )
+    .map_err(|e| {
+        Failure::Failed(format!(
+            "costplan: cannot open a window ({e}); for headless use try `costplan simulate <scenario>`"
+        ))
+    })
 }

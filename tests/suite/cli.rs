@@ -629,3 +629,30 @@ fn an_unwritable_output_is_exit_1_for_every_command() {
         assert!(err.contains("no-such-folder"), "{what}: {err}");
     }
 }
+
+/// One failure type, one place that picks the exit code: a failure wrapped in context keeps its
+/// kind, a closed pipe ends quietly, anything else is a failed run (1) with its causes.
+#[test]
+fn failures_map_to_exit_codes_in_one_place() {
+    use anyhow::Context;
+    use costplan::exit::{FAILURE, Failure, INVALID, SUCCESS};
+    let invalid: anyhow::Error = Failure::Invalid("a.ron:1:1: bad".into()).into();
+    let f = Failure::from(invalid.context("while loading"));
+    assert_eq!(f.exit_code(), INVALID);
+    assert_eq!(f.to_string(), "a.ron:1:1: bad");
+
+    let pipe = std::io::Error::new(std::io::ErrorKind::BrokenPipe, "gone");
+    let f = Failure::from(anyhow::Error::from(pipe).context("writing to standard output"));
+    assert!(matches!(f, Failure::BrokenPipe));
+    assert_eq!(f.exit_code(), SUCCESS);
+
+    let full = std::io::Error::new(std::io::ErrorKind::StorageFull, "disk full");
+    let f = Failure::from(anyhow::Error::from(full).context("writing to standard output"));
+    assert_eq!(f.exit_code(), FAILURE);
+    assert_eq!(f.to_string(), "error: writing to standard output: disk full");
+
+    let usage = <costplan::cli::Cli as clap::Parser>::try_parse_from(["costplan", "simulate"]).unwrap_err();
+    assert_eq!(Failure::Usage(usage).exit_code(), INVALID);
+    let help = <costplan::cli::Cli as clap::Parser>::try_parse_from(["costplan", "--help"]).unwrap_err();
+    assert_eq!(Failure::Usage(help).exit_code(), SUCCESS);
+}
