@@ -4,7 +4,9 @@
 
 use egui::Ui;
 
-use super::worker::{Job, JobMessage};
+use super::command::{Command, DialogPurpose};
+use super::job::{Job, Waker};
+use super::sim_job::{self, SimMessage};
 use crate::model::Scenario;
 use crate::model::policy::{Policy, Tactic};
 use crate::report::format::{delta, p_better, value};
@@ -14,24 +16,13 @@ use crate::sim::results::{Results, SimOptions};
 /// The longest text a cell of the "What changed" table shows.
 const CELL_CHARS: usize = 60;
 
-/// What the view asks the app to do.
-#[derive(Debug, PartialEq)]
-pub enum CompareCommand {
-    /// Simulate the chosen pair.
-    Run,
-    /// Pick a policy from another file.
-    PickFile,
-    /// The user cancelled the comparison.
-    Cancelled,
-}
-
 #[derive(Default)]
 pub struct CompareView {
     /// Policies from other files: (label, policy).
     pub external: Vec<(String, Policy)>,
     pub a: usize,
     pub b: usize,
-    pub job: Option<Job>,
+    pub job: Option<Job<SimMessage>>,
     pub results: Option<Results>,
     /// The pair the results are for (or being computed for).
     pub ran: Option<(usize, usize)>,
@@ -60,7 +51,7 @@ impl CompareView {
     }
 
     /// Starts the paired simulation of the chosen pair on `s`'s traffic.
-    pub fn run(&mut self, s: &Scenario, repaint: impl Fn() + Send + Sync + 'static) -> Result<(), String> {
+    pub fn run(&mut self, s: &Scenario, waker: Waker) -> Result<(), String> {
         let choices = self.choices(s);
         let (Some(a), Some(b)) = (choices.get(self.a), choices.get(self.b)) else {
             return Ok(());
@@ -68,22 +59,27 @@ impl CompareView {
         self.ran = Some((self.a, self.b));
         let pair = crate::sim::results::pair_scenario(s, &a.1, &b.1).map_err(|e| e.to_string())?;
         self.results = None;
-        self.job = Some(Job::start(pair, SimOptions::default(), repaint));
+        self.job = Some(
+            sim_job::start(pair, SimOptions::default(), waker)
+                .map_err(|e| format!("The comparison could not start: {e}"))?,
+        );
         Ok(())
     }
 
     pub fn poll(&mut self) {
         if let Some(job) = &mut self.job {
-            while let Some(msg) = job.poll() {
-                if let JobMessage::Done(r) | JobMessage::Preview(r) = msg {
+            for msg in job.poll() {
+                if let SimMessage::Done(r) | SimMessage::Preview(r) = msg {
                     self.results = Some(*r);
                 }
             }
         }
     }
 
-    pub fn ui(&mut self, ui: &mut Ui, s: &Scenario) -> Option<CompareCommand> {
-        let mut command = None;
+    /// Draws the view; what it asks for (run the pair, pick a file) comes back as commands.
+    pub fn ui(&mut self, ui: &mut Ui, s: &Scenario) -> Vec<Command> {
+        self.poll();
+        let mut commands = Vec::new();
         let choices = self.choices(s);
         if choices.len() < 2 {
             ui.label("Add a second policy to compare.");
@@ -94,20 +90,20 @@ impl CompareView {
         }
         self.b = self.b.min(choices.len().saturating_sub(1));
         if self.pickers(ui, &choices) {
-            command = Some(CompareCommand::PickFile);
+            commands.push(Command::OpenDialog(DialogPurpose::ComparePolicy));
         }
         let (Some(a), Some(b)) = (choices.get(self.a), choices.get(self.b)) else {
-            return command;
+            return commands;
         };
         if self.ran != Some((self.a, self.b)) && self.a != self.b {
             // A new pair: simulate it at once, both versions on the same tasks.
-            command = Some(CompareCommand::Run);
+            commands.push(Command::RunCompare);
         }
         ui.heading("What changed");
         changed_table(ui, a, b);
         ui.separator();
         if self.progress(ui) {
-            command = Some(CompareCommand::Cancelled);
+            commands.push(Command::say("Comparison cancelled"));
         }
         if let Some(r) = &self.results {
             ui.heading("Every figure, paired");
@@ -115,9 +111,9 @@ impl CompareView {
         } else if self.a == self.b {
             ui.label("Choose two different versions: both are then simulated on the same tasks.");
         } else if self.job.is_none() && ui.button("Run the comparison").clicked() {
-            command = Some(CompareCommand::Run);
+            commands.push(Command::RunCompare);
         }
-        command
+        commands
     }
 
     /// The two version pickers and "Policy from another file…"; returns whether that was clicked.
@@ -142,7 +138,7 @@ impl CompareView {
 
     /// The running comparison's progress and Cancel; returns whether it was cancelled.
     fn progress(&mut self, ui: &mut Ui) -> bool {
-        let Some(job) = self.job.as_ref().filter(|j| !j.finished) else {
+        let Some(job) = self.job.as_ref().filter(|j| !j.finished()) else {
             return false;
         };
         let (d, t) = job.progress();

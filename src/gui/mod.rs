@@ -1,24 +1,28 @@
 //! The desktop app (eframe/egui): the scenario editor on the left, results against the baseline
-//! in the centre, simulations on a background thread. Made of small parts: the `Document`
-//! (draft, valid scenario, file, undo), the `Runner` (background simulation and the figures on
-//! screen), one struct per view (`Views` for Overview and Charts, `CompareView`, `SweepView`,
-//! `LogsView`) that returns commands the app applies after drawing, and the `Editor` (one file
-//! per section).
+//! in the centre, work on background jobs. Made of small parts: the `Document` (draft, valid
+//! scenario, file, undo), the `Runner` (the background simulation and the figures on screen),
+//! one struct per view (`ResultsView` for Overview and Charts, `CompareView`, `SweepView`,
+//! `CalibrationView`, all owned by `tabs::Views`) whose `ui` returns [`command::Command`]s that
+//! the app applies after the frame, one [`job::Job`] type for everything off the UI thread, and
+//! the `Editor` (one file per section).
 //!
 //! Layer: a front end over `model`, `sim`, `logs` and `report` (the only layer that names
 //! egui, eframe and rfd); it never names `cli`. Built only with the default `gui` feature.
 
 pub mod app;
+pub mod calibration_view;
+pub mod command;
 pub mod compare_view;
 pub mod document;
 pub mod editor;
-pub mod logs_view;
+pub mod job;
 pub mod path_dialog;
+pub mod results_view;
 pub mod runner;
+pub mod sim_job;
 pub mod sweep_view;
+pub mod tabs;
 pub use crate::report::series;
-pub mod views;
-pub mod worker;
 
 use std::path::PathBuf;
 

@@ -4,7 +4,8 @@
 
 use std::time::{Duration, Instant};
 
-use super::worker::{Job, JobMessage};
+use super::job::{Job, Waker};
+use super::sim_job::{self, SimMessage};
 use crate::model::Scenario;
 use crate::sim::results::{EngineChoice, Results, SimOptions, WorkEstimate, estimate_work};
 
@@ -26,7 +27,7 @@ pub struct Runner {
     pub engine: EngineChoice,
     /// The last result of a finished run (restored when a run is cancelled mid-preview).
     last_complete: Option<Results>,
-    job: Option<Job>,
+    job: Option<Job<SimMessage>>,
     due: Option<Instant>,
 }
 
@@ -39,19 +40,22 @@ pub enum RunNews {
 }
 
 impl Runner {
-    /// Starts simulating `scenario` (cancelling any running job).
-    pub fn start(&mut self, scenario: &Scenario, repaint: impl Fn() + Send + Sync + 'static) {
-        if let Some(j) = self.job.take() {
-            j.cancel();
-        }
+    /// Starts simulating `scenario` (cancelling any running job); an error says the thread
+    /// could not start.
+    pub fn start(&mut self, scenario: &Scenario, waker: Waker) -> Result<(), String> {
+        // Dropping the running job cancels it.
+        self.job = None;
+        self.due = None;
         self.stale = true;
         let opts = SimOptions {
             engine: self.engine,
             ..SimOptions::default()
         };
         self.estimate = Some(estimate_work(scenario, &opts));
-        self.job = Some(Job::start(scenario.clone(), opts, repaint));
-        self.due = None;
+        let job = sim_job::start(scenario.clone(), opts, waker)
+            .map_err(|e| format!("The simulation could not start: {e}"))?;
+        self.job = Some(job);
+        Ok(())
     }
 
     /// Marks the figures stale and runs again after the debounce (see [`Runner::due_in`]).
@@ -71,7 +75,7 @@ impl Runner {
     }
 
     pub fn running(&self) -> bool {
-        self.job.as_ref().is_some_and(|j| !j.finished)
+        self.job.as_ref().is_some_and(|j| !j.finished())
     }
 
     /// Runs done and total of the current pass.
@@ -94,19 +98,19 @@ impl Runner {
     pub fn poll(&mut self) -> RunNews {
         let mut news = RunNews::Nothing;
         let Some(job) = &mut self.job else { return news };
-        while let Some(msg) = job.poll() {
+        for msg in job.poll() {
             match msg {
-                JobMessage::Preview(r) => {
+                SimMessage::Preview(r) => {
                     self.results = Some(*r);
                     self.preview = true;
                 }
-                JobMessage::Done(r) => {
+                SimMessage::Done(r) => {
                     self.last_complete = Some((*r).clone());
                     self.results = Some(*r);
                     self.preview = false;
                     self.stale = false;
                 }
-                JobMessage::Cancelled => {
+                SimMessage::Cancelled => {
                     // A preview is not a result to plan on: show the last complete one again.
                     if self.preview {
                         self.results = self.last_complete.clone();
@@ -114,7 +118,7 @@ impl Runner {
                     }
                     news = RunNews::Cancelled;
                 }
-                JobMessage::Failed(e) => news = RunNews::Failed(e),
+                SimMessage::Failed(e) => news = RunNews::Failed(e),
             }
         }
         news

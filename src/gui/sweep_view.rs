@@ -6,23 +6,16 @@
 use egui::{Color32, RichText, Ui};
 use egui_plot::{Legend, Line, PlotPoints, Points, VLine};
 
-use crate::gui::worker::{Job, JobMessage};
+use super::command::Command;
+use super::job::{Job, waker};
+use super::sim_job::{self, SimMessage};
 use crate::model::{Policy, Scenario};
 use crate::sim::results::SimOptions;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{Receiver, channel};
 
 use crate::sim::engine::Control;
 use crate::sim::sweep::{
     BISECTION_STEPS, Goal, GoalAnswer, Knob, SweepResult, SweepSpec, goal_seek, sweep_points, sweep_scenario,
 };
-
-/// What the view asks the app to do.
-pub enum SweepCommand {
-    /// Add this policy version to the scenario.
-    AddPolicy(Box<Policy>),
-}
 
 /// The view's state.
 pub struct SweepView {
@@ -31,7 +24,7 @@ pub struct SweepView {
     pub from: f64,
     pub to: f64,
     pub points: usize,
-    job: Option<(Job, SweepSpec, String)>,
+    job: Option<(Job<SimMessage>, SweepSpec, String)>,
     pub result: Option<SweepResult>,
     pub problem: Option<String>,
     /// Which goal the goal seek pursues: a budget over the horizon in US dollars, or `None` for
@@ -44,17 +37,10 @@ pub struct SweepView {
     goal_job: Option<GoalJob>,
 }
 
-/// The goal seek running beside the window (bisection simulates a few settings).
+/// The goal seek running beside the window (bisection simulates a few settings), for `goal`.
 struct GoalJob {
     goal: Goal,
-    cancel: Arc<AtomicBool>,
-    rx: Receiver<Result<GoalAnswer, String>>,
-}
-
-impl Drop for GoalJob {
-    fn drop(&mut self) {
-        self.cancel.store(true, Ordering::Relaxed);
-    }
+    job: Job<Result<GoalAnswer, String>>,
 }
 
 impl Default for SweepView {
@@ -105,17 +91,12 @@ pub fn new_version(p: &Policy, knob: Knob, x: f64) -> Result<Policy, String> {
 }
 
 impl SweepView {
-    /// Draws the view; `repaint` wakes the window when the sweep's simulation has news.
-    pub fn ui(
-        &mut self,
-        ui: &mut Ui,
-        scn: &Scenario,
-        repaint: impl Fn() + Send + Sync + Clone + 'static,
-    ) -> Option<SweepCommand> {
-        let mut command = None;
+    /// Draws the view; a point made a policy version comes back as a command.
+    pub fn ui(&mut self, ui: &mut Ui, scn: &Scenario) -> Vec<Command> {
+        let mut commands = Vec::new();
         self.poll(scn);
         if scn.policies.is_empty() {
-            return None;
+            return commands;
         }
         self.policy = self.policy.min(scn.policies.len() - 1);
         let policy = &scn.policies[self.policy];
@@ -160,16 +141,16 @@ impl SweepView {
             let l = ui.label("Points");
             ui.add(egui::DragValue::new(&mut self.points).range(2..=crate::sim::sweep::MAX_SWEEP_POINTS))
                 .labelled_by(l.id);
-            let running = self.job.as_ref().is_some_and(|(j, _, _)| !j.finished);
+            let running = self.job.as_ref().is_some_and(|(j, _, _)| !j.finished());
             if running {
                 if ui.button("Cancel sweep").clicked() {
                     self.job = None;
                 }
             } else if ui.button("Run the sweep").clicked() {
-                self.start(scn, repaint.clone());
+                self.start(scn, ui.ctx());
             }
         });
-        if let Some((j, _, _)) = self.job.as_ref().filter(|(j, _, _)| !j.finished) {
+        if let Some((j, _, _)) = self.job.as_ref().filter(|(j, _, _)| !j.finished()) {
             let (d, t) = j.progress();
             ui.add(
                 egui::ProgressBar::new(if t > 0 { d as f32 / t as f32 } else { 0.0 })
@@ -184,11 +165,13 @@ impl SweepView {
         if let Some(p) = &self.problem {
             ui.label(RichText::new(p).color(super::rgb(crate::report::theme::WORSE)));
         }
-        self.goal_controls(ui, scn, &repaint);
-        if let Some(r) = &self.result {
-            command = frontier(ui, r, &scn.policies, self.knob, self.answer.as_ref(), self.goal());
+        self.goal_controls(ui, scn);
+        if let Some(r) = &self.result
+            && let Some(p) = frontier(ui, r, &scn.policies, self.knob, self.answer.as_ref(), self.goal())
+        {
+            commands.push(Command::AddPolicyVersion(Box::new(p)));
         }
-        command
+        commands
     }
 
     /// The goal the goal seek pursues.
@@ -206,7 +189,7 @@ impl SweepView {
 
     /// The goal picker (cheapest within the quality guardrail, or best quality within a
     /// budget), the confidence, and the answer with its bisection's progress.
-    fn goal_controls(&mut self, ui: &mut Ui, scn: &Scenario, repaint: &(impl Fn() + Send + Sync + 'static + Clone)) {
+    fn goal_controls(&mut self, ui: &mut Ui, scn: &Scenario) {
         let before = self.goal();
         ui.horizontal_wrapped(|ui| {
             let l = ui.label("Goal");
@@ -262,9 +245,9 @@ impl SweepView {
             self.goal_job = None;
         }
         self.poll_goal();
-        let sweeping = self.job.as_ref().is_some_and(|(j, _, _)| !j.finished);
+        let sweeping = self.job.as_ref().is_some_and(|(j, _, _)| !j.finished());
         if self.answer.is_none() && self.goal_job.is_none() && !sweeping && self.result.is_some() {
-            self.start_goal_seek(scn, repaint.clone());
+            self.start_goal_seek(scn, ui.ctx());
         }
         match (&self.answer, &self.goal_job, &self.result) {
             (Some(a), _, Some(r)) => {
@@ -282,46 +265,41 @@ impl SweepView {
         }
     }
 
-    fn start_goal_seek(&mut self, scn: &Scenario, repaint: impl Fn() + Send + Sync + 'static) {
+    fn start_goal_seek(&mut self, scn: &Scenario, ctx: &egui::Context) {
         let Some(r) = self.result.clone() else { return };
         let goal = self.goal();
-        let cancel = Arc::new(AtomicBool::new(false));
-        let (tx, rx) = channel();
-        let (c2, scn) = (cancel.clone(), scn.clone());
-        let spawned = std::thread::Builder::new()
-            .name("costplan-goal-seek".into())
-            .spawn(move || {
-                let ctl = Control {
-                    cancel: &c2,
-                    progress: &|_, _| {},
-                };
-                if let Ok(answer) = goal_seek(&scn, &r, goal, BISECTION_STEPS, &SimOptions::default(), &ctl) {
-                    let _ = tx.send(answer);
-                    repaint();
-                }
-            });
-        if spawned.is_ok() {
-            self.goal_job = Some(GoalJob { goal, cancel, rx });
+        let scn = scn.clone();
+        let job = Job::spawn("costplan-goal-seek", waker(Some(ctx)), move |w| {
+            let ctl = Control {
+                cancel: w.cancel_flag(),
+                progress: &|_, _| {},
+            };
+            if let Ok(answer) = goal_seek(&scn, &r, goal, BISECTION_STEPS, &SimOptions::default(), &ctl) {
+                w.send(answer);
+            }
+        });
+        match job {
+            Ok(job) => self.goal_job = Some(GoalJob { goal, job }),
+            Err(e) => self.problem = Some(format!("The goal seek could not start: {e}")),
         }
     }
 
     fn poll_goal(&mut self) {
-        let Some(job) = &self.goal_job else { return };
-        match job.rx.try_recv() {
-            Ok(Ok(a)) if a.goal == job.goal => {
-                self.answer = Some(a);
-                self.goal_job = None;
+        let Some(g) = &mut self.goal_job else { return };
+        let goal = g.goal;
+        for msg in g.job.poll() {
+            match msg {
+                Ok(a) if a.goal == goal => self.answer = Some(a),
+                Ok(_) => {}
+                Err(e) => self.problem = Some(e),
             }
-            Ok(Err(e)) => {
-                self.problem = Some(e);
-                self.goal_job = None;
-            }
-            Ok(Ok(_)) | Err(std::sync::mpsc::TryRecvError::Disconnected) => self.goal_job = None,
-            Err(std::sync::mpsc::TryRecvError::Empty) => {}
+        }
+        if self.goal_job.as_ref().is_some_and(|g| g.job.finished()) {
+            self.goal_job = None;
         }
     }
 
-    fn start(&mut self, scn: &Scenario, repaint: impl Fn() + Send + Sync + 'static) {
+    fn start(&mut self, scn: &Scenario, ctx: &egui::Context) {
         let spec = SweepSpec {
             knob: self.knob,
             from: self.from,
@@ -336,7 +314,10 @@ impl SweepView {
                     skip_attribution: true,
                     ..Default::default()
                 };
-                self.job = Some((Job::start(s, opts, repaint), spec, name));
+                match sim_job::start(s, opts, waker(Some(ctx))) {
+                    Ok(job) => self.job = Some((job, spec, name)),
+                    Err(e) => self.problem = Some(format!("The sweep could not start: {e}")),
+                }
             }
             Err(e) => self.problem = Some(e),
         }
@@ -344,16 +325,16 @@ impl SweepView {
 
     fn poll(&mut self, scn: &Scenario) {
         let Some((job, spec, name)) = &mut self.job else { return };
-        while let Some(msg) = job.poll() {
+        for msg in job.poll() {
             match msg {
-                JobMessage::Preview(r) | JobMessage::Done(r) => {
+                SimMessage::Preview(r) | SimMessage::Done(r) => {
                     self.result = Some(sweep_points(scn, name, spec, &r));
                     // A new grid: its goal seek starts once the sweep is done.
                     self.answer = None;
                     self.goal_job = None;
                 }
-                JobMessage::Cancelled => {}
-                JobMessage::Failed(e) => self.problem = Some(e),
+                SimMessage::Cancelled => {}
+                SimMessage::Failed(e) => self.problem = Some(e),
             }
         }
     }
@@ -368,7 +349,7 @@ fn frontier(
     knob: Knob,
     answer: Option<&GoalAnswer>,
     goal: Goal,
-) -> Option<SweepCommand> {
+) -> Option<Policy> {
     let found = answer.and_then(|a| a.point.as_ref());
     let best = found.map(|p| p.value);
     // The answer bisection found between the grid's settings is listed (and drawn) with them.
@@ -386,7 +367,7 @@ fn frontier_plot(
     found: Option<&crate::sim::sweep::SweepPoint>,
 ) {
     let guard = (r.baseline_success_rate.mean - r.max_success_drop) * 100.0;
-    crate::gui::views::plot(ui, "sweep_frontier")
+    crate::gui::results_view::plot(ui, "sweep_frontier")
         .legend(Legend::default().background_alpha(0.85))
         .height(260.0)
         .x_axis_label("success rate (%)")
@@ -463,7 +444,7 @@ fn points_table(
     policies: &[Policy],
     knob: Knob,
     goal: Goal,
-) -> Option<SweepCommand> {
+) -> Option<Policy> {
     let mut command = None;
     egui::Grid::new("sweep_points").striped(true).show(ui, |ui| {
         for h in [
@@ -497,7 +478,7 @@ fn points_table(
                 && let Some(base) = policies.iter().find(|q| q.name == r.policy)
                 && let Ok(q) = new_version(base, knob, p.value)
             {
-                command = Some(SweepCommand::AddPolicy(Box::new(q)));
+                command = Some(q);
             }
             ui.end_row();
         }

@@ -634,7 +634,6 @@ fn an_unwritable_output_is_exit_1_for_every_command() {
 /// kind, a closed pipe ends quietly, anything else is a failed run (1) with its causes.
 #[test]
 fn failures_map_to_exit_codes_in_one_place() {
-    use anyhow::Context;
     use costplan::exit::{FAILURE, Failure, INVALID, SUCCESS};
     let invalid: anyhow::Error = Failure::Invalid("a.ron:1:1: bad".into()).into();
     let f = Failure::from(invalid.context("while loading"));

@@ -39,7 +39,7 @@ fn wait(h: &mut Harness<'static, CostPlanApp>, what: &str, done: impl Fn(&CostPl
 /// dialog is tried first where a session bus exists; it fails at once here.
 fn type_in_file_dialog(h: &mut Harness<'static, CostPlanApp>, path: &std::path::Path) {
     let start = Instant::now();
-    while h.state().path_dialog.is_none() {
+    while h.state().files.path_dialog.is_none() {
         assert!(start.elapsed() < Duration::from_secs(10), "no file dialog appeared");
         std::thread::sleep(Duration::from_millis(20));
         h.step();
@@ -129,7 +129,7 @@ fn opening_a_bad_file_leaves_the_scenario_and_results_untouched() {
     assert_eq!(h.state().doc.scenario, scenario);
     assert_eq!(serde_json::to_string(&h.state().runner.results).unwrap(), results);
     assert!(!h.state().running(), "no new simulation");
-    let (msg, is_err) = h.state().status.clone().unwrap();
+    let (msg, is_err) = h.state().chrome.status.clone().unwrap();
     assert!(is_err);
     assert!(
         msg.contains("unknown-model.ron:29:31: policies[1].router: unknown model \"gpt-9\""),
@@ -413,7 +413,7 @@ fn policy_components_are_edited_in_place() {
 
 #[test]
 fn the_window_refines_in_passes_ending_with_the_engine_asked_for() {
-    use costplan::gui::worker::{LIVE_SAMPLE_PER_DAY, PREVIEW_RUNS, PREVIEW_SAMPLE_PER_DAY, passes};
+    use costplan::gui::sim_job::{LIVE_SAMPLE_PER_DAY, PREVIEW_RUNS, PREVIEW_SAMPLE_PER_DAY, passes};
     use costplan::sim::results::{EngineChoice, SimOptions};
     let s = costplan::model::Scenario::bundled_default().unwrap();
     let p = passes(&s, &SimOptions::default());
@@ -470,14 +470,14 @@ fn cancel_keeps_the_last_complete_result_and_says_so() {
         "the full result, not the 8-run preview"
     );
     assert!(!a.runner.preview && a.runner.stale);
-    let (msg, _) = a.status.clone().unwrap();
+    let (msg, _) = a.chrome.status.clone().unwrap();
     assert!(msg.contains("cancelled"), "{msg}");
 }
 
 #[test]
 fn long_runs_show_the_time_left_from_the_pace_so_far() {
     use costplan::gui::app::duration_words;
-    use costplan::gui::worker::eta;
+    use costplan::gui::sim_job::eta;
     use std::time::Duration;
     assert_eq!(eta(0, 200, 5_000), None, "no pace before the first run");
     assert_eq!(eta(50, 200, 5_000), Some(Duration::from_millis(15_000)));
@@ -521,18 +521,18 @@ fn the_title_names_the_file_and_marks_unsaved_changes_and_help_explains() {
     h.state_mut().doc.dirty = true;
     assert!(h.state().window_title().contains("• unsaved"));
     // The first-run hint is one line and goes away when dismissed.
-    h.state_mut().show_hint = true;
+    h.state_mut().chrome.show_hint = true;
     h.run_ok();
     h.get_by_label_contains("Edit anything on the left");
     h.get_by_label("Got it").click();
     h.run_ok();
-    assert!(!h.state().show_hint);
+    assert!(!h.state().chrome.show_hint);
     assert!(h.query_by_label_contains("Edit anything on the left").is_none());
     h.get_by_label("Help").click();
     h.run_ok();
     h.get_by_label("About CostPlan").click();
     h.run_ok();
-    assert!(h.state().show_about);
+    assert!(h.state().chrome.show_about);
     h.get_by_label_contains("Plan the cost of LLM-backed products");
 }
 
@@ -577,16 +577,16 @@ fn a_policy_from_another_file_is_selected_compared_at_once_and_can_be_cancelled(
     h.state_mut().add_compare_policy(&path);
     h.run_ok();
     let a = h.state();
-    let b = a.compare.choices(&a.doc.scenario)[a.compare.b].0.clone();
+    let b = a.views.compare.choices(&a.doc.scenario)[a.views.compare.b].0.clone();
     assert_eq!(b, "from-file (candidate.ron)", "the added policy is version B");
-    let (msg, is_err) = a.status.clone().unwrap();
+    let (msg, is_err) = a.chrome.status.clone().unwrap();
     assert!(!is_err && msg.contains("Added 1 policy from candidate.ron"), "{msg}");
     // The comparison starts by itself, with progress and a way to stop it.
     h.step();
     h.get_by_label_contains("comparing on the same tasks");
     h.get_by_label("Cancel comparison").click();
     h.run_ok();
-    assert!(h.state().compare.job.is_none());
+    assert!(h.state().views.compare.job.is_none());
     h.get_by_label("Run the comparison");
     assert!(h.query_by_label_contains("Press Compare").is_none());
 }
@@ -610,7 +610,7 @@ fn save_from_the_quit_prompt_saves_through_the_in_window_dialog_or_stays_open() 
             h.get_by_label("Cancel").click();
             h.run_ok();
             assert!(!h.state().closing(), "the window stays open");
-            let (msg, _) = h.state().status.clone().unwrap();
+            let (msg, _) = h.state().chrome.status.clone().unwrap();
             assert!(msg.contains("Not saved; the window stays open"), "{msg}");
             assert!(!target.exists());
         } else {
@@ -633,7 +633,7 @@ fn key_figure_columns_fit_a_1024_wide_window() {
             .build_eframe(|cc| CostPlanApp::new(cc, None));
         h.state_mut().doc.scenario.file.runs = 12;
         h.state_mut().doc.draft.file.runs = 12;
-        h.state_mut().show_hint = false;
+        h.state_mut().chrome.show_hint = false;
         h.state_mut().start_run();
         wait(&mut h, "results", finished);
         for (_, title) in costplan::report::figures::KEY_FIGURES {
@@ -652,13 +652,13 @@ fn key_figure_columns_fit_a_1024_wide_window() {
 fn a_moved_chart_offers_reset_view() {
     let mut h = harness();
     wait(&mut h, "results", finished);
-    h.state_mut().show_hint = false;
+    h.state_mut().chrome.show_hint = false;
     h.get_by_label("Charts").click();
     h.run_ok();
     assert!(h.query_by_label("Reset view").is_none(), "nothing to reset yet");
     // What a drag or Ctrl+wheel leaves in the plot's memory.
     let ctx = h.ctx.clone();
-    let id = costplan::gui::views::plot_id("quality_vs_cost");
+    let id = costplan::gui::results_view::plot_id("quality_vs_cost");
     let mut mem = egui_plot::PlotMemory::load(&ctx, id).expect("the chart was drawn");
     mem.auto_bounds = egui::Vec2b::new(false, false);
     mem.store(&ctx, id);
@@ -684,7 +684,7 @@ fn the_charts_view_shows_what_drives_the_spread() {
     h.state_mut().doc = costplan::gui::document::Document::new(quick, None);
     h.state_mut().start_run();
     wait(&mut h, "results", finished);
-    h.state_mut().show_hint = false;
+    h.state_mut().chrome.show_hint = false;
     h.get_by_label("Charts").click();
     h.run_ok();
     h.get_by_label("What drives the spread");
@@ -692,7 +692,7 @@ fn the_charts_view_shows_what_drives_the_spread() {
     h.get_by_label("spend over the horizon").click();
     h.run_ok();
     assert_eq!(
-        h.state().views.drivers_output,
+        h.state().views.results.drivers_output,
         costplan::sim::sensitivity::Output::Spend
     );
 }
@@ -701,7 +701,7 @@ fn the_charts_view_shows_what_drives_the_spread() {
 fn a_sweep_in_the_window_draws_the_frontier_and_a_point_becomes_a_new_version() {
     let mut h = harness();
     wait(&mut h, "results", finished);
-    h.state_mut().show_hint = false;
+    h.state_mut().chrome.show_hint = false;
     h.get_by_label("Sweep").click();
     h.run_ok();
     let i = h
@@ -712,18 +712,18 @@ fn a_sweep_in_the_window_draws_the_frontier_and_a_point_becomes_a_new_version() 
         .iter()
         .position(|p| p.name == "learned-router")
         .unwrap();
-    h.state_mut().sweep.policy = i;
-    h.state_mut().sweep.points = 3;
+    h.state_mut().views.sweep.policy = i;
+    h.state_mut().views.sweep.points = 3;
     h.run_ok();
     h.get_by_label("Knob");
     h.get_by_label("Run the sweep").click();
     h.run_ok();
     wait(&mut h, "the sweep", |a| {
-        a.sweep.result.as_ref().is_some_and(|r| r.runs >= 12)
+        a.views.sweep.result.as_ref().is_some_and(|r| r.runs >= 12)
     });
     h.run_ok();
-    assert_eq!(h.state().sweep.result.as_ref().unwrap().points.len(), 3);
-    let answered = |a: &CostPlanApp| a.sweep.answer.is_some();
+    assert_eq!(h.state().views.sweep.result.as_ref().unwrap().points.len(), 3);
+    let answered = |a: &CostPlanApp| a.views.sweep.answer.is_some();
     wait(&mut h, "the goal seek", answered);
     h.run_ok();
     h.get_by_label_contains("keeps the quality guardrail (at most");
@@ -732,7 +732,7 @@ fn a_sweep_in_the_window_draws_the_frontier_and_a_point_becomes_a_new_version() 
     h.run_ok();
     h.get_by_label("best quality within a budget").click();
     h.run_ok();
-    assert!(h.state().sweep.budget_usd.is_some());
+    assert!(h.state().views.sweep.budget_usd.is_some());
     wait(&mut h, "the goal seek", answered);
     h.run_ok();
     h.get_by_label_contains("Best success rate whose spend over the horizon stays within");
@@ -759,7 +759,7 @@ fn traffic_imported_from_logs_and_the_calibration_view() {
     let logs = root().join("scenarios/from-logs/spend-logs.csv");
     let mut h = harness();
     wait(&mut h, "results", finished);
-    h.state_mut().show_hint = false;
+    h.state_mut().chrome.show_hint = false;
     let pick = |h: &mut Harness<'static, CostPlanApp>| {
         type_in_file_dialog(h, &logs);
         h.get_by_label("Open").click();
@@ -776,7 +776,7 @@ fn traffic_imported_from_logs_and_the_calibration_view() {
     let a = h.state();
     let names: Vec<&str> = a.doc.draft.traffic.classes.iter().map(|c| c.name.as_str()).collect();
     assert_eq!(names, ["faq", "billing"]);
-    let (msg, error) = a.status.clone().unwrap();
+    let (msg, error) = a.chrome.status.clone().unwrap();
     assert!(
         !error && msg.contains("Traffic fitted from") && msg.contains("check them in Models"),
         "{msg}"
@@ -791,14 +791,14 @@ fn traffic_imported_from_logs_and_the_calibration_view() {
     h.run_ok();
     pick(&mut h);
     wait(&mut h, "the backtest", |a| {
-        a.logs.backtest.is_some() || a.logs.problem.is_some()
+        a.views.calibration.backtest.is_some() || a.views.calibration.problem.is_some()
     });
     h.run_ok();
-    let b = h.state().logs.backtest.as_ref().expect("a backtest");
+    let b = h.state().views.calibration.backtest.as_ref().expect("a backtest");
     assert_eq!(b.days, 30);
     assert!(h.query_all_by_label_contains("actually spent").next().is_some());
     h.get_by_label("error of the median");
-    let s = costplan::gui::logs_view::calibration_series(b);
+    let s = costplan::gui::calibration_view::calibration_series(b);
     assert_eq!(s.median.len(), 30);
     assert_eq!((s.p5.len(), s.p95.len()), (30, 30));
     assert!(s.p5.iter().zip(&s.p95).all(|(lo, hi)| lo <= hi));
@@ -992,4 +992,76 @@ fn the_start_date_and_discounts_are_edited_in_the_scenario_section() {
     retype(&mut h, "Start date", "");
     assert_eq!(h.state().doc.draft.file.start_date, None, "empty means none");
     assert!(h.state().doc.errors.is_empty());
+}
+
+/// One job type for all background work: messages arrive in order, the job is finished only
+/// once its work returned and every message was taken, and dropping it cancels the work.
+#[test]
+fn a_job_sends_in_order_finishes_and_is_cancelled_when_dropped() {
+    use costplan::gui::job::{Job, waker};
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let mut job: Job<u32> = Job::spawn("test-job", waker(None), |w| {
+        for i in 0..5 {
+            w.progress(i + 1, 5);
+            w.send(i as u32);
+        }
+    })
+    .unwrap();
+    let mut got = Vec::new();
+    let start = Instant::now();
+    while !job.finished() {
+        assert!(start.elapsed() < Duration::from_secs(10), "the job never finished");
+        got.extend(job.poll());
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    assert_eq!(got, vec![0, 1, 2, 3, 4]);
+    assert_eq!(job.progress(), (5, 5));
+
+    // A job that waits for its cancel flag ends once the window drops it.
+    let saw_cancel = Arc::new(AtomicBool::new(false));
+    let seen = saw_cancel.clone();
+    let job: Job<()> = Job::spawn("test-cancel", waker(None), move |w| {
+        let start = Instant::now();
+        while !w.cancel_flag().load(Ordering::Relaxed) && start.elapsed() < Duration::from_secs(10) {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        seen.store(w.cancel_flag().load(Ordering::Relaxed), Ordering::Relaxed);
+    })
+    .unwrap();
+    drop(job);
+    let start = Instant::now();
+    while !saw_cancel.load(Ordering::Relaxed) {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "dropping the job did not cancel it"
+        );
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
+
+/// A view never acts on the app while drawing: clicking in the Compare view returns commands
+/// (pick a policy file; run the pair), and the view's scenario is untouched.
+#[test]
+fn views_return_commands_instead_of_acting() {
+    use costplan::gui::command::{Command, DialogPurpose};
+    use costplan::gui::compare_view::CompareView;
+    let scn = costplan::model::Scenario::bundled_default().unwrap();
+    let mut view = CompareView::default();
+    let mut got: Vec<Command> = Vec::new();
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1200.0, 800.0))
+        .build_ui(|ui| got.extend(view.ui(ui, &scn)));
+    h.run();
+    h.get_by_label("Policy from another file…").click();
+    h.run();
+    drop(h);
+    assert!(
+        got.iter()
+            .any(|c| matches!(c, Command::OpenDialog(DialogPurpose::ComparePolicy))),
+        "{got:?}"
+    );
+    // A new pair is simulated at once: the view asks, the app starts it.
+    assert!(got.iter().any(|c| matches!(c, Command::RunCompare)), "{got:?}");
+    assert!(view.job.is_none(), "the view started work itself");
 }

@@ -1,5 +1,5 @@
-//! The centre: key figures against the baseline, charts (egui_plot) and risk flags; and the
-//! compare view of two policy versions.
+//! The Overview and Charts tabs: key figures against the baseline, risk flags and charts
+//! (egui_plot), drawn from the results on screen.
 
 use egui::{Color32, RichText, Ui};
 use egui_plot::{Bar, BarChart, BoxElem, BoxPlot, BoxSpread, FilledArea, Legend, Line, Plot, PlotPoints, Points};
@@ -9,37 +9,8 @@ use crate::report::figures::KEY_FIGURES;
 use crate::report::format::usd;
 use crate::sim::results::Results;
 
-/// Declares the tabs once: the enum, their order in the tab bar and their labels.
-macro_rules! tabs {
-    ($( $(#[$doc:meta])* $tab:ident ),* $(,)?) => {
-        /// Which part of the results the centre shows.
-        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-        pub enum Tab { $( $(#[$doc])* $tab ),* }
-
-        impl Tab {
-            /// Every tab, in the tab bar's order.
-            pub const ALL: &[Tab] = &[ $( Tab::$tab ),* ];
-
-            /// The tab's label in the tab bar.
-            pub fn label(self) -> &'static str {
-                match self { $( Tab::$tab => stringify!($tab) ),* }
-            }
-        }
-    };
-}
-
-tabs!(
-    Overview,
-    Charts,
-    Compare,
-    Sweep,
-    /// The baseline against real logs (backtest).
-    Calibration,
-);
-
-/// The results views' own state.
-pub struct Views {
-    pub tab: Tab,
+/// The Overview and Charts tabs' own state.
+pub struct ResultsView {
     pub attribution: Attribution,
     pub saving_of: SavingOf,
     pub savings_policy: usize,
@@ -48,10 +19,9 @@ pub struct Views {
     pub drivers_output: crate::sim::sensitivity::Output,
 }
 
-impl Default for Views {
+impl Default for ResultsView {
     fn default() -> Self {
-        Views {
-            tab: Tab::Overview,
+        ResultsView {
             attribution: Attribution::Shapley,
             saving_of: SavingOf::TotalCost,
             savings_policy: 1,
@@ -293,7 +263,7 @@ pub fn quality_vs_cost(ui: &mut Ui, r: &Results) {
         });
 }
 
-impl Views {
+impl ResultsView {
     /// Savings by tactic with p5–p95 whiskers, for the chosen candidate.
     pub fn savings_chart(&mut self, ui: &mut Ui, r: &Results) {
         if r.policies.len() < 2 {
@@ -496,7 +466,7 @@ pub fn budget_risk(ui: &mut Ui, r: &Results) {
         });
 }
 
-impl Views {
+impl ResultsView {
     /// The policy and output the tornado is for.
     fn drivers_pickers(&mut self, ui: &mut Ui, r: &Results) {
         use crate::sim::sensitivity::Output;
@@ -595,7 +565,7 @@ impl Views {
     }
 }
 
-impl Views {
+impl ResultsView {
     /// The Overview tab: key figures, risk flags, spend, a defensible budget, savings by tactic.
     pub fn overview(&mut self, ui: &mut Ui, results: Option<&Results>, preview: bool) {
         let Some(r) = results else {

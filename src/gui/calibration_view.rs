@@ -1,15 +1,14 @@
-//! Real logs in the window: File ▸ Import traffic from logs… fits a traffic profile on a
-//! background thread and offers it as the scenario's traffic; the Calibration view backtests
+//! The Calibration view, and real logs in the window: File ▸ Import traffic from logs… fits a
+//! traffic profile as a background job and offers it as the scenario's traffic; the Calibration view backtests
 //! the baseline against a log file — actual daily spend over the simulated band, and totals.
 
 use std::path::PathBuf;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{Receiver, TryRecvError, channel};
 
 use egui::{RichText, Ui};
 use egui_plot::{FilledArea, Legend, Line, PlotPoints, Points};
 
+use super::command::{Command, DialogPurpose};
+use super::job::{Job, Waker};
 use crate::logs::backtest::{Backtest, backtest};
 use crate::logs::fit::{FitOptions, fit};
 use crate::logs::read::read_files;
@@ -18,6 +17,7 @@ use crate::sim::engine::Control;
 use crate::sim::results::SimOptions;
 
 /// A fitted profile ready to use, with a summary of where it came from.
+#[derive(Debug)]
 pub struct Fitted {
     pub profile: TrafficProfile,
     pub summary: String,
@@ -29,67 +29,41 @@ enum Outcome {
     Failed(String),
 }
 
-/// Reading and fitting (or backtesting) on a named thread.
+/// Reading and fitting (or backtesting) as a job, with what it is doing in words.
 struct LogJob {
     what: String,
-    cancel: Arc<AtomicBool>,
-    rx: Receiver<Outcome>,
-}
-
-impl Drop for LogJob {
-    fn drop(&mut self) {
-        self.cancel.store(true, Ordering::Relaxed);
-    }
-}
-
-/// What the view asks the app to do after the frame.
-pub enum LogsCommand {
-    /// Use this profile as the scenario's traffic.
-    UseTraffic(Box<Fitted>),
-    /// Pick a log file to backtest against.
-    PickBacktestFile,
+    job: Job<Outcome>,
 }
 
 /// The Calibration view's and the import's state.
 #[derive(Default)]
-pub struct LogsView {
+pub struct CalibrationView {
     job: Option<LogJob>,
     pub backtest: Option<Backtest>,
     pub problem: Option<String>,
-    /// A fitted profile waiting to be applied by the app.
-    pub fitted: Option<Box<Fitted>>,
 }
 
+/// Starts `work` as the job doing `what` on the thread `costplan-logs`.
 fn spawn(
-    what: &str,
-    repaint: impl Fn() + Send + 'static,
-    work: impl FnOnce(&AtomicBool) -> Option<Outcome> + Send + 'static,
-) -> Option<LogJob> {
-    let cancel = Arc::new(AtomicBool::new(false));
-    let (tx, rx) = channel();
-    let c2 = cancel.clone();
-    std::thread::Builder::new()
-        .name("costplan-logs".into())
-        .spawn(move || {
-            if let Some(o) = work(&c2) {
-                let _ = tx.send(o);
-            }
-            repaint();
-        })
-        .ok()
-        .map(|_| LogJob {
-            what: what.to_string(),
-            cancel,
-            rx,
-        })
+    what: String,
+    waker: Waker,
+    work: impl FnOnce(&std::sync::atomic::AtomicBool) -> Option<Outcome> + Send + 'static,
+) -> Result<LogJob, String> {
+    let job = Job::spawn("costplan-logs", waker, move |w| {
+        if let Some(o) = work(w.cancel_flag()) {
+            w.send(o);
+        }
+    })
+    .map_err(|e| format!("Reading the logs could not start: {e}"))?;
+    Ok(LogJob { what, job })
 }
 
-impl LogsView {
+impl CalibrationView {
     /// Starts fitting a traffic profile to `files`.
-    pub fn start_import(&mut self, files: Vec<PathBuf>, repaint: impl Fn() + Send + 'static) {
+    pub fn start_import(&mut self, files: Vec<PathBuf>, waker: Waker) {
         self.problem = None;
         let what = format!("Fitting traffic from {}…", names(&files));
-        self.job = spawn(&what, repaint, move |_| {
+        let job = spawn(what, waker, move |_| {
             let paths: Vec<&std::path::Path> = files.iter().map(PathBuf::as_path).collect();
             Some(match read_files(&paths) {
                 Err(e) => Outcome::Failed(e.to_string()),
@@ -116,14 +90,23 @@ impl LogsView {
                 }
             })
         });
+        self.started(job);
+    }
+
+    /// Keeps a started job, or says why it could not start.
+    fn started(&mut self, job: Result<LogJob, String>) {
+        match job {
+            Ok(j) => self.job = Some(j),
+            Err(e) => self.problem = Some(e),
+        }
     }
 
     /// Starts backtesting `scn`'s baseline against `files`.
-    pub fn start_backtest(&mut self, scn: &Scenario, files: Vec<PathBuf>, repaint: impl Fn() + Send + 'static) {
+    pub fn start_backtest(&mut self, scn: &Scenario, files: Vec<PathBuf>, waker: Waker) {
         self.problem = None;
         let scn = scn.clone();
         let what = format!("Backtesting against {}…", names(&files));
-        self.job = spawn(&what, repaint, move |cancel| {
+        let job = spawn(what, waker, move |cancel| {
             let paths: Vec<&std::path::Path> = files.iter().map(PathBuf::as_path).collect();
             let logs = match read_files(&paths) {
                 Ok(l) => l,
@@ -139,6 +122,7 @@ impl LogsView {
                 Err(_) => None,
             }
         });
+        self.started(job);
     }
 
     /// Whether a job is running.
@@ -146,31 +130,30 @@ impl LogsView {
         self.job.is_some()
     }
 
-    /// Takes a finished job's outcome.
-    pub fn poll(&mut self) {
-        let Some(job) = &self.job else { return };
-        match job.rx.try_recv() {
-            Ok(Outcome::Fitted(f)) => {
-                self.fitted = Some(f);
-                self.job = None;
+    /// Takes a finished job's outcome: a fitted profile becomes a command to use it; a problem
+    /// is shown in the view, or as a command for the status bar when the view is not showing.
+    pub fn poll(&mut self, showing: bool) -> Vec<Command> {
+        let mut commands = Vec::new();
+        let Some(j) = &mut self.job else { return commands };
+        for outcome in j.job.poll() {
+            match outcome {
+                Outcome::Fitted(f) => commands.push(Command::UseTraffic(f)),
+                Outcome::Backtested(b) => self.backtest = Some(*b),
+                Outcome::Failed(e) => self.problem = Some(e),
             }
-            Ok(Outcome::Backtested(b)) => {
-                self.backtest = Some(*b);
-                self.job = None;
-            }
-            Ok(Outcome::Failed(e)) => {
-                self.problem = Some(e);
-                self.job = None;
-            }
-            Err(TryRecvError::Disconnected) => self.job = None,
-            Err(TryRecvError::Empty) => {}
         }
+        if j.job.finished() {
+            self.job = None;
+        }
+        if !showing && let Some(e) = self.problem.take() {
+            commands.push(Command::warn(e));
+        }
+        commands
     }
 
     /// The Calibration view.
-    pub fn ui(&mut self, ui: &mut Ui) -> Option<LogsCommand> {
-        self.poll();
-        let mut command = None;
+    pub fn ui(&mut self, ui: &mut Ui) -> Vec<Command> {
+        let mut commands = self.poll(true);
         ui.label(
             "Check the baseline against what was actually spent: the scenario's baseline is simulated over the logs' own dates and their daily spend is drawn over the simulated band.",
         );
@@ -179,7 +162,7 @@ impl LogsView {
                 .add_enabled(!self.busy(), egui::Button::new("Backtest against logs…"))
                 .clicked()
             {
-                command = Some(LogsCommand::PickBacktestFile);
+                commands.push(Command::OpenDialog(DialogPurpose::BacktestLogs));
             }
             if let Some(job) = &self.job {
                 ui.spinner();
@@ -195,7 +178,7 @@ impl LogsView {
         if let Some(b) = &self.backtest {
             calibration(ui, b);
         }
-        command
+        commands
     }
 }
 
@@ -268,7 +251,7 @@ fn calibration(ui: &mut Ui, b: &Backtest) {
         .copied()
         .chain(s.inside.iter().chain(&s.outside).map(|p| p[1]))
         .fold(0.0f64, f64::max);
-    crate::gui::views::plot(ui, "calibration")
+    crate::gui::results_view::plot(ui, "calibration")
         .legend(Legend::default().background_alpha(0.85))
         .height(280.0)
         .x_axis_label("day")
