@@ -83,8 +83,21 @@ impl Date {
     }
 }
 
+/// `YYYY-MM-DD`; a width and alignment (`{:<12}`) pad it as they would the text.
 impl std::fmt::Display for Date {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{:04}-{:02}-{:02}", self.0.year(), self.0.month(), self.0.day())
+        f.pad(&format!(
+            "{:04}-{:02}-{:02}",
+            self.0.year(),
+            self.0.month(),
+            self.0.day()
+        ))
+    }
+}
+
+/// Written as the text `YYYY-MM-DD` (JSON and CSV show dates as the files do).
+impl serde::Serialize for Date {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
     }
 }

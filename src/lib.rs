@@ -3,7 +3,7 @@
 
 //!
 //! Layers point down only: `model` (files, validated types) ← `sim` (engine, results) ←
-//! `logs` (real traffic in: read, fit, backtest) ← `report` (words, tables, charts, reports) ← `cli` | `gui` ← `main`; `units`, `exit`, `hash` and
+//! `logs` (real traffic in: read, fit, backtest) ← `report` (words, tables, charts, reports) ← `cli` | `gui` ← `main`; `exit`, `hash` and
 //! `date` are leaves any layer may use. `tests/suite/layers.rs` checks it.
 
 pub mod cli;
@@ -16,4 +16,3 @@ pub mod logs;
 pub mod model;
 pub mod report;
 pub mod sim;
-pub mod units;

@@ -242,7 +242,7 @@ fn calibration(ui: &mut Ui, b: &Backtest) {
     }
     let s = calibration_series(b);
     let grey = super::rgb(crate::report::theme::NEUTRAL);
-    let dates: Vec<String> = b.daily.iter().map(|d| d.date.clone()).collect();
+    let dates: Vec<String> = b.daily.iter().map(|d| d.date.to_string()).collect();
     // Dots in the text colour (dark on light, light on dark); room above the band for the legend.
     let ink = ui.visuals().strong_text_color();
     let top = s

@@ -135,8 +135,7 @@ fn usd_axis(mark: egui_plot::GridMark, _range: &std::ops::RangeInclusive<f64>) -
 }
 
 /// Spend over the horizon: median and p5–p95 band per policy, and the budget lines.
-pub fn spend_chart(ui: &mut Ui, r: &Results, start: Option<&str>) {
-    let start = start.map(str::to_string);
+pub fn spend_chart(ui: &mut Ui, r: &Results, start: Option<crate::date::Date>) {
     plot(ui, "spend_over_time")
         .legend(
             Legend::default()
@@ -156,7 +155,7 @@ pub fn spend_chart(ui: &mut Ui, r: &Results, start: Option<&str>) {
             } => Some(format!(
                 "{plot_name}: {} by {}",
                 usd(position.y),
-                crate::report::risks::day_label(start.as_deref(), position.x - 1.0)
+                crate::report::risks::day_label(start, position.x - 1.0)
             )),
             egui_plot::HoverPosition::Elsewhere { .. } => None,
         })
@@ -593,7 +592,7 @@ impl ResultsView {
         risk_flags(ui, r);
         ui.separator();
         ui.heading("Spend over the horizon");
-        spend_chart(ui, r, r.start_date.as_deref());
+        spend_chart(ui, r, r.start_date);
         ui.heading("A budget you can defend");
         budget_risk(ui, r);
         ui.heading("Savings by tactic");

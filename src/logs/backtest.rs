@@ -14,7 +14,7 @@ use crate::sim::results::{SimOptions, simulate, split};
 /// One day: what was spent and what the simulation says.
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct BacktestDay {
-    pub date: String,
+    pub date: crate::date::Date,
     pub actual_spend_usd: f64,
     pub simulated_p5_usd: f64,
     pub simulated_p50_usd: f64,
@@ -54,7 +54,7 @@ impl BacktestTotal {
 pub struct Backtest {
     pub scenario: String,
     pub policy: String,
-    pub start_date: String,
+    pub start_date: crate::date::Date,
     pub days: usize,
     pub runs: u32,
     pub daily: Vec<BacktestDay>,
@@ -117,7 +117,7 @@ pub fn backtest(
 
     let base = scn.policies[scn.baseline].clone();
     let mut s = scn.clone();
-    s.file.start_date = Some(date_of_day(first));
+    s.file.start_date = Some(date_of_day(first).to_string());
     s.file.horizon_days = days as u32;
     s.policies = vec![base.clone()];
     let s = match s.validate_edited() {

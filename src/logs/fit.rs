@@ -70,9 +70,9 @@ pub struct ModelStats {
 pub struct Fit {
     pub profile: TrafficProfile,
     /// The first day of the logs (`YYYY-MM-DD`): the profile's volume is the volume on that day.
-    pub start_date: String,
+    pub start_date: crate::date::Date,
     /// The last day of the logs.
-    pub end_date: String,
+    pub end_date: crate::date::Date,
     pub days: usize,
     /// Tasks (requests less retries) per day, from the first day.
     pub tasks_by_day: Vec<f64>,
@@ -95,8 +95,8 @@ pub fn unix_day(t: f64) -> i64 {
 }
 
 /// `YYYY-MM-DD` of a day number since 1970-01-01.
-pub fn date_of_day(day: i64) -> String {
-    crate::date::Date::from_unix_day(day).to_string()
+pub fn date_of_day(day: i64) -> crate::date::Date {
+    crate::date::Date::from_unix_day(day)
 }
 
 /// Monday = 0 … Sunday = 6 for a day number since 1970-01-01.

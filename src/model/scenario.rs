@@ -143,6 +143,14 @@ pub struct Scenario {
     pub content_hash: u64,
 }
 
+impl Scenario {
+    /// The first day of the horizon, when the file gives one (validated at load, so a date
+    /// that does not parse cannot reach here from a loaded scenario).
+    pub fn start_date(&self) -> Option<crate::date::Date> {
+        self.file.start_date.as_deref().and_then(crate::date::Date::parse)
+    }
+}
+
 /// A policy whose prompt-cache TTL is longer than 5 minutes calls a model whose price entry has
 /// no 1-hour cache-write price: its writes are billed at this (5-minute) write price.
 #[derive(Clone, Debug, PartialEq, Serialize)]

@@ -140,7 +140,7 @@ pub fn html(b: &Backtest, version: &str) -> String {
         esc(&b.scenario),
         esc(&b.policy),
         b.days,
-        esc(&b.start_date),
+        b.start_date,
         b.runs,
         esc(&sentence(b))
     );

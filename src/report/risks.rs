@@ -1,8 +1,8 @@
 //! Risk flags in words: the one-line finding and why it matters, made from the figures the
 //! simulation found (`sim::results::RiskFacts`). The only place a flag's sentence is written.
 
+use super::format::{usd, whole};
 use crate::sim::results::{FlagWords, Results, RiskFacts, RiskFlag};
-use crate::units::{usd, whole};
 
 /// The results with every flag's words filled in, for writing as JSON.
 pub fn worded(r: &Results) -> Results {
@@ -80,8 +80,8 @@ pub fn message(f: &RiskFlag) -> String {
         } => format!(
             "the budget is exhausted in {:.0}% of runs; median first breach {} (soft alert {})",
             p_breach * 100.0,
-            day_label(start_date.as_deref(), *first_breach_day),
-            day_label(start_date.as_deref(), *first_alert_day)
+            day_label(*start_date, *first_breach_day),
+            day_label(*start_date, *first_alert_day)
         ),
     }
 }
@@ -113,8 +113,8 @@ fn count(x: f64) -> String {
 }
 
 /// The date `day` days after the scenario's start, or "day N".
-pub fn day_label(start: Option<&str>, day: f64) -> String {
-    match start.and_then(crate::date::Date::parse) {
+pub fn day_label(start: Option<crate::date::Date>, day: f64) -> String {
+    match start {
         Some(d0) if day.is_finite() => crate::date::Date::from_unix_day(d0.unix_day() + day.round() as i64).to_string(),
         _ => format!("day {}", day.round() as i64 + 1),
     }

@@ -57,10 +57,7 @@ pub fn subtitle(r: &Results) -> String {
         "CostPlan planning report · {} runs × {} days{} · seed {}",
         r.runs,
         r.horizon_days,
-        r.start_date
-            .as_deref()
-            .map(|d| format!(" from {d}"))
-            .unwrap_or_default(),
+        r.start_date.map(|d| format!(" from {d}")).unwrap_or_default(),
         r.seed
     )
 }

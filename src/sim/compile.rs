@@ -273,16 +273,11 @@ pub const PROMPT_CACHE_DEFAULT_TTL_MIN: f64 = 5.0;
 /// The name of the spend bucket for classes without an owner.
 pub const UNOWNED: &str = "(unowned)";
 
-/// Day of the week (0 = Monday) of a YYYY-MM-DD date.
-pub fn weekday_of(date: &str) -> Option<usize> {
-    Date::parse(date).map(Date::weekday)
-}
-
 /// The full length in days of each budget period that [`budget_periods`] numbers (a calendar
 /// month's days, 30 for a block, 1 for a day), for periods `0..=last`.
-pub fn budget_period_lengths(period: BudgetPeriod, start_date: Option<&str>, periods: &[u32]) -> Vec<u32> {
+pub fn budget_period_lengths(period: BudgetPeriod, start_date: Option<Date>, periods: &[u32]) -> Vec<u32> {
     let n = periods.iter().copied().max().map_or(0, |m| m as usize + 1);
-    match (period, start_date.and_then(Date::parse)) {
+    match (period, start_date) {
         (BudgetPeriod::Day, _) => vec![1; n],
         (BudgetPeriod::Month, Some(d0)) => (0..n as i64)
             .map(|k| d0.first_of_month_after(k).days_in_month())
@@ -293,9 +288,9 @@ pub fn budget_period_lengths(period: BudgetPeriod, start_date: Option<&str>, per
 
 /// The budget period of each day of a horizon: one per day for `Day`; for `Month`, calendar
 /// months when the scenario has a start date (a cap resets on the 1st), else 30-day blocks.
-pub fn budget_periods(period: BudgetPeriod, start_date: Option<&str>, horizon_days: u32) -> Vec<u32> {
+pub fn budget_periods(period: BudgetPeriod, start_date: Option<Date>, horizon_days: u32) -> Vec<u32> {
     let days = 0..horizon_days;
-    match (period, start_date.and_then(Date::parse)) {
+    match (period, start_date) {
         (BudgetPeriod::Day, _) => days.collect(),
         (BudgetPeriod::Month, Some(d0)) => {
             let (first, m0) = (d0.unix_day(), d0.month_index());
@@ -430,7 +425,7 @@ impl Names<'_> {
         })
     }
 
-    fn budget(&self, p: &Policy, b: &Budget, f: &crate::model::ScenarioFile) -> Result<BudgetC, CompileError> {
+    fn budget(&self, p: &Policy, b: &Budget, scn: &Scenario) -> Result<BudgetC, CompileError> {
         let per_owner = b.scope == BudgetScope::PerOwner;
         let caps_usd = if per_owner {
             self.owners
@@ -442,7 +437,7 @@ impl Names<'_> {
         };
         Ok(BudgetC {
             per_owner,
-            period_of_day: budget_periods(b.period, f.start_date.as_deref(), f.horizon_days),
+            period_of_day: budget_periods(b.period, scn.start_date(), scn.file.horizon_days),
             caps_usd,
             on_breach: match &b.on_breach {
                 OnBreach::Downgrade(m) => BreachC::Downgrade(self.model(&p.name, m)?),
@@ -535,7 +530,7 @@ fn compile_policy(
 ) -> Result<PolicyC, CompileError> {
     let f = &scn.file;
     let router = names.router(p, default_model)?;
-    let budget = p.budget.as_ref().map(|b| names.budget(p, b, f)).transpose()?;
+    let budget = p.budget.as_ref().map(|b| names.budget(p, b, scn)).transpose()?;
     let semantic_cache = match &p.semantic_cache {
         None => None,
         Some(s) => {
@@ -610,7 +605,7 @@ impl Compiled {
             models,
             policies,
             horizon_days: f.horizon_days,
-            start_weekday: f.start_date.as_deref().and_then(weekday_of).unwrap_or(0),
+            start_weekday: scn.start_date().map_or(0, Date::weekday),
             weekday_factors: scn.traffic.weekday_factors(),
             requests_per_day: scn.traffic.requests_per_day.clone(),
             growth_per_month: scn.traffic.growth_per_month.clone(),

@@ -141,7 +141,7 @@ pub enum RiskFacts {
         /// Median day index (from 0) of the first breach and of the first soft alert.
         first_breach_day: f64,
         first_alert_day: f64,
-        start_date: Option<String>,
+        start_date: Option<crate::date::Date>,
     },
 }
 
@@ -430,7 +430,7 @@ pub struct Results {
     pub runs: u32,
     pub horizon_days: u32,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub start_date: Option<String>,
+    pub start_date: Option<crate::date::Date>,
     /// FNV-1a hash of the scenario and every file it refers to.
     pub scenario_hash: String,
     pub owners: Vec<String>,

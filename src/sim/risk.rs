@@ -63,7 +63,7 @@ pub(super) fn risk_flags(
                 p_breach: b.p_breach,
                 first_breach_day: day,
                 first_alert_day: alert,
-                start_date: scn.file.start_date.clone(),
+                start_date: scn.start_date(),
             },
         ));
     }

@@ -102,12 +102,7 @@ pub fn expected_tasks_per_run(scn: &Scenario) -> f64 {
     let volume = t.requests_per_day.0.mean().max(0.0);
     let growth = (1.0 + t.growth_per_month.mean()).max(0.0);
     let weekdays = t.weekday_factors();
-    let start = scn
-        .file
-        .start_date
-        .as_deref()
-        .and_then(super::compile::weekday_of)
-        .unwrap_or(0);
+    let start = scn.start_date().map_or(0, crate::date::Date::weekday);
     (0..scn.file.horizon_days as usize)
         .map(|d| volume * growth.powf(d as f64 / 30.0) * weekdays[(start + d) % 7])
         .sum()
@@ -307,7 +302,7 @@ pub fn simulate(scn: &Scenario, opts: &SimOptions, ctl: &Control) -> Result<Resu
         seed,
         runs,
         horizon_days: scn.file.horizon_days,
-        start_date: scn.file.start_date.clone(),
+        start_date: scn.start_date(),
         scenario_hash: format!("{:016x}", scn.content_hash),
         owners: compiled.owners.clone(),
         models: compiled.models.iter().map(|md| md.name.clone()).collect(),
@@ -419,7 +414,7 @@ impl Summarise<'_> {
             Some(b) => (if b.period == BudgetPeriod::Day { "day" } else { "month" }, b.period),
             None => ("month", BudgetPeriod::Month),
         };
-        let start = scn.file.start_date.as_deref();
+        let start = scn.start_date();
         let risk_periods = super::compile::budget_periods(kind, start, horizon as u32);
         let lengths = super::compile::budget_period_lengths(kind, start, &risk_periods);
         let budget_risk = budget_risk(
@@ -462,8 +457,7 @@ impl Summarise<'_> {
             .filter(|q| q.name != p.name)
             .filter_map(|q| q.budget.as_ref().map(|b| (q, b)))
             .filter_map(|(q, b)| {
-                let periods =
-                    super::compile::budget_periods(b.period, scn.file.start_date.as_deref(), self.horizon as u32);
+                let periods = super::compile::budget_periods(b.period, scn.start_date(), self.horizon as u32);
                 let cap_usd = self.cap_per_period_usd(b);
                 let over = runs_p
                     .iter()

@@ -880,7 +880,7 @@ fn risk_checks_skipped_without_attribution_are_named() {
 fn monthly_budgets_follow_calendar_months() {
     use costplan::model::policy::BudgetPeriod;
     use costplan::sim::compile::budget_periods;
-    let p = budget_periods(BudgetPeriod::Month, Some("2026-12-15"), 60);
+    let p = budget_periods(BudgetPeriod::Month, costplan::date::Date::parse("2026-12-15"), 60);
     assert_eq!(
         (p[16], p[17], p[47], p[48]),
         (0, 1, 1, 2),

@@ -68,3 +68,12 @@ fn only_a_real_day_written_yyyy_mm_dd_parses() {
         assert!(Date::parse(bad).is_none(), "{bad:?}");
     }
 }
+
+/// A date pads like the text it is written as, so tables of dates stay aligned.
+#[test]
+fn a_date_pads_like_its_text() {
+    let d = costplan::date::Date::parse("2025-10-01").unwrap();
+    assert_eq!(format!("[{d:<12}]"), "[2025-10-01  ]");
+    assert_eq!(format!("[{d:>12}]"), "[  2025-10-01]");
+    assert_eq!(serde_json::to_string(&d).unwrap(), "\"2025-10-01\"");
+}

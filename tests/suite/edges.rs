@@ -524,12 +524,12 @@ fn huge_amounts_are_never_printed_as_a_saturated_integer() {
     use costplan::report::format::value;
     use costplan::sim::metrics::Unit;
     for text in [
-        costplan::units::usd(3.9e305),
+        costplan::report::format::usd(3.9e305),
         value(Unit::Usd, 3.9e305),
         value(Unit::Count, 2e19),
     ] {
         assert!(!text.contains("18,446,744"), "{text}");
         assert!(text.contains("e"), "{text}");
     }
-    assert_eq!(costplan::units::usd(1_234_567.4), "$1,234,567");
+    assert_eq!(costplan::report::format::usd(1_234_567.4), "$1,234,567");
 }

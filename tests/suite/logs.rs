@@ -379,7 +379,7 @@ fn a_scenario_fitted_from_its_logs_reproduces_their_spend() {
         .unwrap()
         .unwrap();
     assert_eq!(b.days, 30);
-    assert_eq!(b.start_date, "2025-10-01");
+    assert_eq!(b.start_date.to_string(), "2025-10-01");
     let actual: f64 = rows.iter().map(|r| r.cost_usd).sum();
     assert!((b.spend_usd.actual - actual).abs() < 1e-9);
     assert!(b.spend_usd.inside, "{}", costplan::report::backtest::sentence(&b));
@@ -513,7 +513,7 @@ fn hand_written_fixtures_in_every_format_normalise_alike() {
         (40.0, 50000.0, 20000.0)
     );
     assert_eq!(
-        costplan::logs::fit::date_of_day(costplan::logs::fit::unix_day(r.start_unix_s)),
+        costplan::logs::fit::date_of_day(costplan::logs::fit::unix_day(r.start_unix_s)).to_string(),
         "2025-10-06"
     );
     assert_eq!(key(&u, r, "project").as_deref(), Some("proj_support"));
