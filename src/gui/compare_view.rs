@@ -196,7 +196,7 @@ fn figures_table(ui: &mut Ui, r: &Results) {
         ui.strong("B − A (mean, run-to-run range)");
         ui.strong("P(B better)");
         ui.end_row();
-        for &m in Metric::ALL {
+        for m in r.metrics_shown() {
             let def = m.def();
             ui.label(def.label);
             ui.label(value(def.unit, pa.metric(m).p50));

@@ -714,6 +714,7 @@ fn fit_class(input: &ClassRows<'_>, opts: &FitOptions, name: &str, share: f64) -
             ProbDist::fixed(0.0)
         },
         batchable: false,
+        session: None,
     };
     (class, fin, fout)
 }

@@ -223,6 +223,9 @@ pub(super) fn validate_policy(
         r.check(&at.field("router"), &known, d);
     }
     check_components(p, at, file, prices, traffic, d);
+    if let Some(c) = &p.compaction {
+        check_compaction(c, &at.field("compaction"), file, d);
+    }
     if let Some(b) = &p.budget {
         let bat = at.field("budget");
         if let OnBreach::Downgrade(m) = &b.on_breach {
@@ -233,6 +236,38 @@ pub(super) fn validate_policy(
                 d.push(&bat.field("owner_caps_usd").key(o), unknown("owner", o, owners.iter()));
             }
         }
+    }
+}
+
+/// Compaction: a trigger and a summary that make the history shorter, a model that exists.
+fn check_compaction(c: &crate::model::policy::Compaction, at: &FieldPath, file: &ScenarioFile, d: &mut Diagnostics) {
+    use crate::model::policy::CompactionMethod;
+    let tokens = (1.0, crate::model::limits::MAX_TOKENS_PER_REQUEST);
+    crate::model::limits::check_value(
+        d,
+        &at.field("trigger_tokens"),
+        c.trigger_tokens as f64,
+        tokens,
+        "tokens",
+    );
+    match &c.method {
+        CompactionMethod::Summarise { model, summary_tokens } => {
+            check_model(d, file, at.field("method").field("model"), model);
+            if *summary_tokens == 0 || *summary_tokens >= c.trigger_tokens {
+                d.push(
+                    &at.field("method").field("summary_tokens"),
+                    format!(
+                        "expected a summary shorter than the trigger ({} tokens) and above 0, found {summary_tokens}",
+                        c.trigger_tokens
+                    ),
+                );
+            }
+        }
+        CompactionMethod::KeepLastTurns(0) => d.push(
+            &at.field("method"),
+            "expected to keep at least 1 turn (KeepLastTurns(0) would drop the whole history)",
+        ),
+        CompactionMethod::KeepLastTurns(_) => {}
     }
 }
 

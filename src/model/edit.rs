@@ -95,6 +95,7 @@ impl TaskClass {
             near_repeat_rate: ProbDist::fixed(0.0),
             retry_on_failure: ProbDist::fixed(0.0),
             batchable: false,
+            session: None,
         }
     }
 }

@@ -10,6 +10,12 @@ use super::locate::FieldPath;
 pub const MAX_REQUESTS_PER_DAY: f64 = 1e9;
 /// Tokens of one kind in one request (input, shared prefix, output, reasoning, a verifier's).
 pub const MAX_TOKENS_PER_REQUEST: f64 = 1e7;
+/// Turns of one session (a conversation or an agent run).
+pub const MAX_TURNS_PER_SESSION: f64 = 1000.0;
+/// Tool steps within one turn of an agent session.
+pub const MAX_TOOL_STEPS_PER_TURN: f64 = 200.0;
+/// The think time between two turns: a week, in seconds.
+pub const MAX_THINK_TIME_S: f64 = 604_800.0;
 /// Growth per month, as a fraction (−1: traffic stops; 2: it triples every month).
 pub const GROWTH_PER_MONTH: (f64, f64) = (-1.0, 2.0);
 /// The standard deviation of the log of a day's volume factor.

@@ -42,13 +42,61 @@ pub struct SemanticCache {
     pub lookup_latency_ms: NonNeg,
 }
 
-/// Provider prompt caching of each class's shared prefix.
+/// Provider prompt caching of each class's shared prefix (and, in sessions, of the history).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct PromptCaching {
     /// The cache's time to live; the scenario's value when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ttl_minutes: Option<NonNeg>,
+    /// What a session's calls mark for caching (single requests cache their shared prefix
+    /// whatever the strategy).
+    #[serde(default, skip_serializing_if = "CacheStrategy::is_default")]
+    pub strategy: CacheStrategy,
+}
+
+/// Where a session's calls put their cache breakpoints — the three strategies published agent
+/// caching studies compare.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum CacheStrategy {
+    /// Only the shared prefix (system prompt, tool schemas) is cached.
+    #[default]
+    SystemPrompt,
+    /// The whole prompt is cached at every call: the next call reads what this one sent
+    /// (within the TTL) and writes only its new suffix.
+    FullHistory,
+    /// The history up to the turn's user input is cached; the tool calls and results of the
+    /// turn's agent loop are not (they are sent uncached until the next turn's write).
+    NoToolResults,
+}
+
+impl CacheStrategy {
+    fn is_default(&self) -> bool {
+        *self == CacheStrategy::SystemPrompt
+    }
+}
+
+/// Keep a session's history short once it grows past a size.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Compaction {
+    /// Compact before a turn whose history is longer than this.
+    pub trigger_tokens: u64,
+    pub method: CompactionMethod,
+    /// A compacted session's success probability drops by this much (absolute), from the
+    /// first compaction on.
+    #[serde(default)]
+    pub success_penalty: Prob,
+}
+
+/// How a long history is made short.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum CompactionMethod {
+    /// A model call reads the history (with the shared prefix) and writes a summary of
+    /// `summary_tokens`, which replaces it; billed, with its latency.
+    Summarise { model: String, summary_tokens: u64 },
+    /// Drop all but the last `n` turns.
+    KeepLastTurns(u32),
 }
 
 /// Truncate long inputs.
@@ -146,6 +194,8 @@ pub struct Policy {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub context_cap: Option<ContextCap>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compaction: Option<Compaction>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub budget: Option<Budget>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub batch: Option<Batch>,
@@ -162,6 +212,7 @@ pub enum Tactic {
     SemanticCache,
     PromptCaching,
     ContextCap,
+    Compaction,
     Budget,
     Batch,
     MaxRetries,
@@ -169,12 +220,13 @@ pub enum Tactic {
 
 impl Tactic {
     /// Every tactic, in policy order.
-    pub const ALL: [Tactic; 8] = [
+    pub const ALL: [Tactic; 9] = [
         Tactic::Router,
         Tactic::ExactCache,
         Tactic::SemanticCache,
         Tactic::PromptCaching,
         Tactic::ContextCap,
+        Tactic::Compaction,
         Tactic::Budget,
         Tactic::Batch,
         Tactic::MaxRetries,
@@ -188,6 +240,7 @@ impl Tactic {
             Tactic::SemanticCache => "semantic_cache",
             Tactic::PromptCaching => "prompt_caching",
             Tactic::ContextCap => "context_cap",
+            Tactic::Compaction => "compaction",
             Tactic::Budget => "budget",
             Tactic::Batch => "batch",
             Tactic::MaxRetries => "max_retries",
@@ -210,6 +263,13 @@ impl Policy {
         {
             out.push(m);
         }
+        if let Some(Compaction {
+            method: CompactionMethod::Summarise { model, .. },
+            ..
+        }) = &self.compaction
+        {
+            out.push(model);
+        }
         out.sort_unstable();
         out.dedup();
         out
@@ -227,6 +287,7 @@ impl Policy {
             semantic_cache: None,
             prompt_caching: None,
             context_cap: None,
+            compaction: None,
             budget: None,
             batch: None,
             max_retries: None,
@@ -241,6 +302,7 @@ impl Policy {
             Tactic::SemanticCache => self.semantic_cache == other.semantic_cache,
             Tactic::PromptCaching => self.prompt_caching == other.prompt_caching,
             Tactic::ContextCap => self.context_cap == other.context_cap,
+            Tactic::Compaction => self.compaction == other.compaction,
             Tactic::Budget => self.budget == other.budget,
             Tactic::Batch => self.batch == other.batch,
             Tactic::MaxRetries => self.max_retries.unwrap_or(0) == other.max_retries.unwrap_or(0),
@@ -263,6 +325,7 @@ impl Policy {
             Tactic::SemanticCache => self.semantic_cache = from.semantic_cache.clone(),
             Tactic::PromptCaching => self.prompt_caching = from.prompt_caching.clone(),
             Tactic::ContextCap => self.context_cap = from.context_cap.clone(),
+            Tactic::Compaction => self.compaction = from.compaction.clone(),
             Tactic::Budget => self.budget = from.budget.clone(),
             Tactic::Batch => self.batch = from.batch.clone(),
             Tactic::MaxRetries => self.max_retries = from.max_retries,
@@ -295,6 +358,7 @@ impl Policy {
             Tactic::SemanticCache => t(&self.semantic_cache),
             Tactic::PromptCaching => t(&self.prompt_caching),
             Tactic::ContextCap => t(&self.context_cap),
+            Tactic::Compaction => t(&self.compaction),
             Tactic::Budget => t(&self.budget),
             Tactic::Batch => t(&self.batch),
             Tactic::MaxRetries => self.max_retries.unwrap_or(0).to_string(),

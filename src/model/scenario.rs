@@ -409,7 +409,7 @@ const TRAFFIC_FIELDS: [&str; 5] = [
     "classes",
 ];
 /// Top-level fields that only a policy has.
-const POLICY_FIELDS: [&str; 10] = [
+const POLICY_FIELDS: [&str; 11] = [
     "version",
     "notes",
     "router",
@@ -417,6 +417,7 @@ const POLICY_FIELDS: [&str; 10] = [
     "semantic_cache",
     "prompt_caching",
     "context_cap",
+    "compaction",
     "budget",
     "batch",
     "max_retries",

@@ -51,6 +51,41 @@ pub struct TaskClass {
     /// Offline work that may go through a batch API (not latency-sensitive).
     #[serde(default)]
     pub batchable: bool,
+    /// A conversation or an agent loop: each task is a session of turns whose history grows
+    /// (absent: each task is one request). With a session, `input_tokens` is the new user input
+    /// of each turn and `output_tokens` each turn's answer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session: Option<Session>,
+}
+
+fn one_turn() -> NonNegDist {
+    NonNegDist::fixed(1.0)
+}
+
+/// A session: turns that each re-send the whole conversation so far (the shared prefix, every
+/// earlier user input, answer, tool call and tool result) plus the new input.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Session {
+    /// Turns per session (rounded; at least 1).
+    #[serde(default = "one_turn")]
+    pub turns: NonNegDist,
+    /// The user's think time between the end of one turn and the next, in seconds.
+    #[serde(default = "nonneg_zero")]
+    pub think_time_s: NonNegDist,
+    /// Agent tool steps per turn (rounded): each is a model call whose output is a tool call,
+    /// followed by the tool's result; the turn's answer comes after the last step.
+    #[serde(default = "nonneg_zero")]
+    pub tool_steps_per_turn: NonNegDist,
+    /// Output tokens of each tool call.
+    #[serde(default = "nonneg_zero")]
+    pub tool_call_tokens: NonNegDist,
+    /// Tokens of each tool result (appended to the history as input).
+    #[serde(default = "nonneg_zero")]
+    pub tool_result_tokens: NonNegDist,
+    /// The model's context window: the oldest history is dropped to fit (counted as truncated).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context_window_tokens: Option<u64>,
 }
 
 /// How many tasks arrive, and of which classes.
@@ -192,6 +227,9 @@ impl TrafficProfile {
                 tokens,
                 "tokens",
             );
+            if let Some(s) = &c.session {
+                s.check_bounds(d, &here.field("session"));
+            }
         }
     }
 
@@ -220,6 +258,65 @@ impl TrafficProfile {
             }
         }
         out
+    }
+}
+
+impl Session {
+    /// Turns, think time, tool steps and token sizes within their bounds.
+    fn check_bounds(&self, d: &mut Diagnostics, at: &FieldPath) {
+        let tokens = (0.0, limits::MAX_TOKENS_PER_REQUEST);
+        limits::check_dist(
+            d,
+            &at.field("turns"),
+            &self.turns.0,
+            (0.0, limits::MAX_TURNS_PER_SESSION),
+            "turns",
+        );
+        if self.turns.0.support().1 < 0.5 {
+            d.push(&at.field("turns"), "a session needs at least one turn");
+        }
+        limits::check_dist(
+            d,
+            &at.field("think_time_s"),
+            &self.think_time_s.0,
+            (0.0, limits::MAX_THINK_TIME_S),
+            "seconds",
+        );
+        limits::check_dist(
+            d,
+            &at.field("tool_steps_per_turn"),
+            &self.tool_steps_per_turn.0,
+            (0.0, limits::MAX_TOOL_STEPS_PER_TURN),
+            "tool steps",
+        );
+        limits::check_dist(
+            d,
+            &at.field("tool_call_tokens"),
+            &self.tool_call_tokens.0,
+            tokens,
+            "tokens",
+        );
+        limits::check_dist(
+            d,
+            &at.field("tool_result_tokens"),
+            &self.tool_result_tokens.0,
+            tokens,
+            "tokens",
+        );
+        if let Some(w) = self.context_window_tokens {
+            limits::check_value(
+                d,
+                &at.field("context_window_tokens"),
+                w as f64,
+                (1.0, limits::MAX_TOKENS_PER_REQUEST),
+                "tokens",
+            );
+        }
+    }
+
+    /// Expected model calls per session (turns × (tool steps + the answer)), for work estimates.
+    pub fn expected_calls(&self) -> f64 {
+        self.turns.0.mean().max(1.0) * (1.0 + self.tool_steps_per_turn.0.mean().max(0.0))
     }
 }
 

@@ -447,9 +447,10 @@ fn figures_section(r: &Results) -> Section {
     }
     let mut all_header = vec!["Metric".to_string()];
     all_header.extend(r.policies.iter().map(|p| p.name.clone()));
-    let all_rows = Metric::ALL
-        .iter()
-        .map(|&m| {
+    let all_rows = r
+        .metrics_shown()
+        .into_iter()
+        .map(|m| {
             let mut row: Vec<Cell> = vec![m.def().label.into()];
             row.extend(r.policies.iter().map(|p| figure(m, &p.name, "mean", p.metric(m).mean)));
             row
@@ -866,9 +867,10 @@ fn method(scn: &Scenario, r: &Results) -> Section {
     ];
     blocks.push(Block::Table {
         header: vec!["Metric".into(), "Key".into(), "Unit".into(), "Definition".into()],
-        rows: Metric::ALL
-            .iter()
-            .map(|&metric| {
+        rows: r
+            .metrics_shown()
+            .into_iter()
+            .map(|metric| {
                 let m = metric.def();
                 let unit = match m.unit {
                     Unit::Usd => "US dollars",

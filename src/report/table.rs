@@ -145,7 +145,7 @@ pub fn render_compare(a: &crate::model::Policy, b: &crate::model::Policy, r: &Re
         "\n{:<46} {:>16} {:>16}  {:<52} P(B better)",
         "metric (p50)", "A", "B", "B − A: mean ± 90% margin [run range]"
     );
-    for &m in crate::sim::metrics::Metric::ALL {
+    for m in r.metrics_shown() {
         let def = m.def();
         let (ma, mb) = (pa.metric(m), pb.metric(m));
         let d = pb.delta(m).unwrap_or_default();

@@ -120,6 +120,8 @@ pub struct ClassC {
     pub near_repeat_rate: ProbDist,
     pub retry_on_failure: ProbDist,
     pub batchable: bool,
+    /// A session class: each task is a conversation or an agent run of several turns.
+    pub session: Option<crate::model::traffic::Session>,
 }
 
 /// A model, compiled.
@@ -214,12 +216,30 @@ pub struct PolicyC {
     /// Prompt-cache writes are billed at the 1-hour price (TTL above 5 minutes).
     pub prompt_cache_1h: bool,
     pub context_cap: Option<(u64, f64)>,
+    /// Where session calls put their prompt-cache breakpoints.
+    pub cache_strategy: crate::model::policy::CacheStrategy,
+    pub compaction: Option<CompactionC>,
     pub budget: Option<BudgetC>,
     pub batch_share: Option<ProbDist>,
     pub max_retries: u32,
     /// The policy's own strongest model (the learned router's strong model, a cascade's last
     /// stage, the priciest model a fixed or rule router can pick), for `strong_model_share`.
     pub strong_model: usize,
+}
+
+/// Compaction, compiled.
+#[derive(Clone, Debug)]
+pub struct CompactionC {
+    pub trigger_tokens: u64,
+    pub method: CompactionMethodC,
+    pub success_penalty: f64,
+}
+
+/// How a long history is made short (the summary's model as an index).
+#[derive(Clone, Copy, Debug)]
+pub enum CompactionMethodC {
+    Summarise { model: usize, summary_tokens: u64 },
+    KeepLastTurns(u32),
 }
 
 /// The model of `candidates` with the highest list price (input + output per token).
@@ -481,6 +501,7 @@ fn compile_classes(scn: &Scenario, owners: &[String]) -> Vec<ClassC> {
                 near_repeat_rate: c.near_repeat_rate.clone(),
                 retry_on_failure: c.retry_on_failure.clone(),
                 batchable: c.batchable,
+                session: c.session.clone(),
             }
         })
         .collect()
@@ -570,6 +591,25 @@ fn compile_policy(
             .context_cap
             .as_ref()
             .map(|c| (c.max_input_tokens, c.success_penalty.get())),
+        cache_strategy: p.prompt_caching.as_ref().map(|pc| pc.strategy).unwrap_or_default(),
+        compaction: p
+            .compaction
+            .as_ref()
+            .map(|c| -> Result<CompactionC, CompileError> {
+                use crate::model::policy::CompactionMethod;
+                Ok(CompactionC {
+                    trigger_tokens: c.trigger_tokens,
+                    method: match &c.method {
+                        CompactionMethod::Summarise { model, summary_tokens } => CompactionMethodC::Summarise {
+                            model: names.model(&p.name, model)?,
+                            summary_tokens: *summary_tokens,
+                        },
+                        CompactionMethod::KeepLastTurns(n) => CompactionMethodC::KeepLastTurns(*n),
+                    },
+                    success_penalty: c.success_penalty.get(),
+                })
+            })
+            .transpose()?,
         budget,
         batch_share: p.batch.as_ref().map(|b| b.share.clone()),
         max_retries: p.max_retries.unwrap_or(0),

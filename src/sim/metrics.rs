@@ -63,6 +63,19 @@ impl Metric {
     pub fn index(self) -> usize {
         self as usize
     }
+
+    /// Whether the metric is about sessions only (left out of tables for scenarios without
+    /// session classes, where it is 0 or undefined).
+    pub fn session_only(self) -> bool {
+        matches!(
+            self,
+            Metric::Sessions
+                | Metric::TurnsPerSession
+                | Metric::CostPerSession
+                | Metric::HistoryShare
+                | Metric::Compactions
+        )
+    }
 }
 
 metrics! {
@@ -130,6 +143,20 @@ metrics! {
         "Share of spend on task classes without an owner.";
     STRONG_SHARE / StrongShare = "strong_model_share", "Share of routed tasks sent to the policy's strongest model", Ratio, true,
         "Share of the tasks that reached a model which called the policy's own strongest model: the learned router's strong model, a cascade's last stage, the priciest model a fixed or rule router can pick.";
+    PROMPT_CACHE_READ_SHARE / PromptCacheReadShare = "prompt_cache_read_share", "Prompt-cache read share of input", Ratio, false,
+        "Share of all input tokens (uncached, prompt-cache reads and writes) served from the provider's prompt cache.";
+    PROMPT_CACHE_WRITE_SHARE / PromptCacheWriteShare = "prompt_cache_write_share", "Prompt-cache write share of input", Ratio, true,
+        "Share of all input tokens written to the provider's prompt cache (billed at the write price, above the input price on explicit-caching providers).";
+    SESSIONS / Sessions = "sessions", "Sessions", Count, false,
+        "Tasks of session classes (conversations and agent runs) that arrived over the horizon; each is one task of many turns.";
+    TURNS_PER_SESSION / TurnsPerSession = "turns_per_session", "Turns per session", Count, false,
+        "Turns run per session (a session the budget gate stops ends early).";
+    COST_PER_SESSION / CostPerSession = "cost_per_session_usd", "Cost per session", Usd, true,
+        "Spend on session classes divided by sessions: every turn, tool step, retry and compaction of a conversation or agent run.";
+    HISTORY_SHARE / HistoryShare = "history_share", "History share of session input", Ratio, true,
+        "Share of the input tokens of session calls that is history (earlier turns, and this turn's tool calls and results so far) rather than the shared prefix or the turn's new input: the oversized-context share that compaction and truncation cut.";
+    COMPACTIONS / Compactions = "compactions", "Compactions", Count, true,
+        "Times a session's history was compacted (summarised by a billed model call, or cut to its last turns).";
 }
 
 /// One value per metric: a total map, indexed by [`Metric`] (or its `usize` constant), so no

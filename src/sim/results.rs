@@ -442,6 +442,17 @@ pub struct Results {
 
 impl Results {
     /// The baseline's results.
+    /// The metrics worth a row in a table: all, less the session metrics when no policy saw a
+    /// session.
+    pub fn metrics_shown(&self) -> Vec<Metric> {
+        let sessions = self.policies.iter().any(|p| p.metric(Metric::Sessions).mean > 0.0);
+        Metric::ALL
+            .iter()
+            .copied()
+            .filter(|m| sessions || !m.session_only())
+            .collect()
+    }
+
     pub fn baseline(&self) -> &PolicyResult {
         &self.policies[0]
     }

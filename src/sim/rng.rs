@@ -69,4 +69,11 @@ pub mod tag {
     pub const WARM_KEEP: u64 = 0x4B45_4550_0000_0000;
     /// The sampled engine's extra tasks of a class the day's hypercube left short.
     pub const EXTRA: u64 = 0x4558_5452_0000_0000;
+    /// A session's turns: turn `k` draws from `key(task ^ TURN, k)`, the turn count from
+    /// `key(task ^ TURN, u64::MAX)`.
+    pub const TURN: u64 = 0x5455_524E_0000_0000;
+    /// A turn's agent tool step `j`: `key(turn ^ TOOL_STEP, j)`.
+    pub const TOOL_STEP: u64 = 0x544F_4F4C_0000_0000;
+    /// A session's compaction call before a turn: `key(turn ^ COMPACTION, 0)`.
+    pub const COMPACTION: u64 = 0x434F_4D50_0000_0000;
 }

@@ -9,6 +9,7 @@ use rayon::prelude::*;
 
 mod draws;
 mod sampled;
+mod session;
 
 pub use draws::parameter_uniform;
 use draws::{AttemptDraws, CACHED_MODELS, CallCache, PolParams, Repeat, RunParams, TaskDraws, class_of, tokens};
@@ -89,6 +90,18 @@ struct Acc {
     sampling_var_usd2: f64,
     /// Tasks simulated, unweighted.
     tasks_simulated: f64,
+    /// Sessions: how many started, their turns, their spend, the history part of their calls'
+    /// input and all that input, and the compactions.
+    sessions: f64,
+    session_successes: f64,
+    turns: f64,
+    session_cost: f64,
+    history_tokens: f64,
+    session_input_tokens: f64,
+    compactions: f64,
+    /// Per turn number (from 0; the last bin holds every later turn): calls, input tokens of
+    /// those calls, and the spend of those turns. Empty without session classes.
+    by_turn: Vec<[f64; 3]>,
 }
 
 impl Acc {
@@ -121,6 +134,18 @@ impl Acc {
             first_alert: None,
             sampling_var_usd2: 0.0,
             tasks_simulated: 0.0,
+            sessions: 0.0,
+            session_successes: 0.0,
+            turns: 0.0,
+            session_cost: 0.0,
+            history_tokens: 0.0,
+            session_input_tokens: 0.0,
+            compactions: 0.0,
+            by_turn: if c.classes.iter().any(|k| k.session.is_some()) {
+                vec![[0.0; 3]; session::MAX_TURN_BINS]
+            } else {
+                Vec::new()
+            },
         }
     }
 }
@@ -155,6 +180,14 @@ struct PState {
     /// Sampled engine: per class and replicate group (`class * STRAT_GROUPS + group`), the sum,
     /// sum of squares and count of the sampled tasks' cost today.
     day_cost: Vec<(f64, f64, f64)>,
+    /// The session being worked on: its prompt-cache entry per model (expiry minute, tokens
+    /// cached), swapped in from the session for its turn.
+    sess_cache: Vec<(f64, u64)>,
+    /// The session turn's bin in `Acc::by_turn`, while a session turn is worked on.
+    turn_bin: Option<usize>,
+    /// Sampled engine with sessions: per day sampled and stratum, the sum, sum of squares and
+    /// count of the cost of the sessions drawn from it (added when each session ends).
+    session_day_cost: Vec<Vec<(f64, f64, f64)>>,
 }
 
 /// What the budget gate lets a task (or a retry) do.
@@ -166,6 +199,7 @@ enum Gate {
 }
 
 /// What is fixed about one task while a policy works on it.
+#[derive(Clone, Copy)]
 struct Ctx<'a> {
     c: &'a Compiled,
     rp: &'a RunParams,
@@ -190,6 +224,11 @@ struct Ctx<'a> {
     /// Sampled engine: the share of this class's simulated calls that warm the cache (1 when
     /// exact).
     warm_keep: f64,
+    /// A session turn: the length of the body (history and the turn's user input) that the
+    /// `NoToolResults` cache strategy writes; `None` for a single request.
+    sess: Option<u64>,
+    /// A session turn's new user input (the rest of a call's body is history).
+    new_input: u64,
 }
 
 impl Ctx<'_> {
@@ -279,8 +318,22 @@ impl Ctx<'_> {
         } else {
             (1.0, 1.0)
         };
-        let mut cost = uncached_in as f64 * rates.input * bin + output as f64 * rates.output * bout;
         let w = self.w;
+        if self.sess.is_some() && uncached_in + prefix > 0 {
+            // A session's prompt: the body (history and new input) may be cached too.
+            let (cost, efficiency_tokens) = self.session_prompt(st, model, uncached_in, prefix, rates, bin, call_key);
+            return self.bill_output(
+                st,
+                model,
+                (cost, efficiency_tokens),
+                (uncached_in + prefix, output),
+                &rates,
+                bout,
+                call_key,
+                cacheable,
+            );
+        }
+        let mut cost = uncached_in as f64 * rates.input * bin + output as f64 * rates.output * bout;
         let mut efficiency_tokens = (uncached_in + output) as f64;
         st.acc.tokens[T_INPUT] += uncached_in as f64 * w;
         st.acc.tokens[T_OUTPUT] += output as f64 * w;
@@ -335,6 +388,47 @@ impl Ctx<'_> {
         st.acc.calls += w;
         self.spend(st, cost, Some(model));
         (uncached_in + prefix + output + reasoning, latency)
+    }
+
+    /// A session call's output and reasoning billed on top of its input's `(cost,
+    /// efficiency tokens)`; returns (tokens billed, latency in ms) as [`Ctx::call`] does.
+    #[allow(clippy::too_many_arguments)]
+    fn bill_output(
+        &self,
+        st: &mut PState,
+        model: usize,
+        (input_cost, input_efficiency): (f64, f64),
+        (input, output): (u64, u64),
+        rates: &super::compile::Rates,
+        bout: f64,
+        call_key: u64,
+        cacheable: bool,
+    ) -> (u64, f64) {
+        let w = self.w;
+        let mut cost = input_cost + output as f64 * rates.output * bout;
+        let mut efficiency_tokens = input_efficiency + output as f64;
+        st.acc.tokens[T_OUTPUT] += output as f64 * w;
+        let mut reasoning = 0u64;
+        let mut latency = 0.0;
+        if self.c.models[model].has_reasoning || self.interactive {
+            let (r, ttft, tps) = self.call_draws(model, call_key, cacheable);
+            reasoning = r;
+            cost += reasoning as f64 * rates.reasoning * bout;
+            st.acc.tokens[T_REASONING] += reasoning as f64 * w;
+            efficiency_tokens += reasoning as f64;
+            if self.interactive {
+                latency = ttft + (output + reasoning) as f64 / tps * 1000.0;
+            }
+        }
+        st.acc.efficiency_tokens += efficiency_tokens * w;
+        st.acc.calls += w;
+        if let Some(bin) = st.turn_bin {
+            let b = &mut st.acc.by_turn[bin];
+            b[0] += w;
+            b[1] += input as f64 * w;
+        }
+        self.spend(st, cost, Some(model));
+        (input + output + reasoning, latency)
     }
 
     /// The model a non-cascade router picks.
@@ -473,7 +567,9 @@ impl Ctx<'_> {
                     };
                     let v_in = if v.reads_task { self.input_var + self.output } else { 0 } + v.extra_input_tokens;
                     let v_key = key(attempt_key, tag::VERIFIER_CALL + k as u64);
-                    let (vtok, vlat) = self.call(st, v.model, v_in, 0, v.output_tokens, v_key, false);
+                    // The verifier reads the answer, not the session's prompt.
+                    let plain = Ctx { sess: None, ..*self };
+                    let (vtok, vlat) = plain.call(st, v.model, v_in, 0, v.output_tokens, v_key, false);
                     latency += vlat;
                     if escalate {
                         st.acc.escalations += self.w;
@@ -608,6 +704,8 @@ fn simulate_task(
         w,
         unsampled_per_min,
         warm_keep,
+        sess: None,
+        new_input: 0,
     };
 
     st.task_routed = false;
@@ -653,8 +751,34 @@ fn simulate_task(
 /// the policy's limit, each attempt a fresh difficulty draw; retries bypass the caches but pass
 /// the budget gate again. The task's latency is everything the user waits for: every attempt.
 #[inline(always)]
-fn finish(ctx: &Ctx, st: &mut PState, d: &TaskDraws, mut ok: bool, mut forced: Option<usize>, mut latency_ms: f64) {
-    let mut retry_u = d.first.retry;
+fn finish(ctx: &Ctx, st: &mut PState, d: &TaskDraws, ok: bool, forced: Option<usize>, latency_ms: f64) {
+    let (ok, latency_ms) = retries(ctx, st, d.key, d.first.retry, (ok, latency_ms), forced);
+    if ctx.interactive {
+        st.acc.latency.record(latency_ms, ctx.w);
+    }
+    if st.task_routed {
+        st.acc.routed_tasks += ctx.w;
+        if st.task_strong {
+            st.acc.strong_tasks += ctx.w;
+        }
+    }
+    if ok {
+        st.acc.successes += ctx.w;
+    }
+}
+
+/// The retries of a failed first attempt (see [`finish`]); returns the final (success,
+/// latency in ms) with every attempt's latency added.
+#[inline(always)]
+fn retries(
+    ctx: &Ctx,
+    st: &mut PState,
+    task_key: u64,
+    first_retry_u: f64,
+    (mut ok, mut latency_ms): (bool, f64),
+    mut forced: Option<usize>,
+) -> (bool, f64) {
+    let mut retry_u = first_retry_u;
     let mut k = 0;
     while !ok && k < ctx.pol.max_retries && retry_u < ctx.rp.retry[ctx.class] {
         match ctx.gate(st) {
@@ -672,25 +796,14 @@ fn finish(ctx: &Ctx, st: &mut PState, d: &TaskDraws, mut ok: bool, mut forced: O
         }
         k += 1;
         st.acc.retries += ctx.w;
-        let mut rng = rng_from(key(d.key ^ tag::ATTEMPT, tag::RETRY_DRAWS + k as u64));
+        let mut rng = rng_from(key(task_key ^ tag::ATTEMPT, tag::RETRY_DRAWS + k as u64));
         let att = AttemptDraws::draw(&mut rng);
         let (r_ok, lat) = ctx.attempt(st, &att, k as u64, forced);
         latency_ms += lat;
         ok = r_ok;
         retry_u = att.retry;
     }
-    if ctx.interactive {
-        st.acc.latency.record(latency_ms, ctx.w);
-    }
-    if st.task_routed {
-        st.acc.routed_tasks += ctx.w;
-        if st.task_strong {
-            st.acc.strong_tasks += ctx.w;
-        }
-    }
-    if ok {
-        st.acc.successes += ctx.w;
-    }
+    (ok, latency_ms)
 }
 
 /// Simulates run `run` of the compiled scenario for every policy; one result per policy.
@@ -702,6 +815,17 @@ pub fn run_one(c: &Compiled, seed: u64, run: u64, cancel: &AtomicBool) -> Result
         .collect();
     let mut states: Vec<PState> = c.policies.iter().map(|p| PState::new(c, p)).collect();
     let mut clock_min = 0.0f64;
+    // Session turns queued across days (only for scenarios with session classes).
+    let mut sessions = session::any(c).then(session::Sessions::default);
+    // Sampled engine with sessions: each day's strata, for the variance of the sessions' cost,
+    // known only once they end.
+    let mut day_strata: Vec<Option<sampled::Strata>> = Vec::new();
+    if sessions.is_some() && c.sample_per_day.is_some() {
+        day_strata.resize_with(c.horizon_days as usize, || None);
+        for st in &mut states {
+            st.session_day_cost = vec![vec![(0.0, 0.0, 0.0); c.classes.len() * STRAT_GROUPS]; c.horizon_days as usize];
+        }
+    }
     for day in 0..c.horizon_days as usize {
         if cancel.load(Ordering::Relaxed) {
             return Err(Cancelled);
@@ -718,6 +842,23 @@ pub fn run_one(c: &Compiled, seed: u64, run: u64, cancel: &AtomicBool) -> Result
         // by before the next day's first task.
         if n == 0 {
             clock_min += 1440.0;
+        } else if k == n && sessions.is_some() {
+            let r = session::RunCtx { c, rp: &rp, pps: &pps };
+            let sessions = sessions.as_mut().expect("checked");
+            let mean_gap = 1440.0 / n as f64;
+            for i in 0..n {
+                let d = TaskDraws::draw(c, &rp, key(day_key, i));
+                clock_min += d.gap * mean_gap;
+                // Turns of earlier sessions due before this arrival go first.
+                sessions.run_until(&r, &mut states, clock_min, day);
+                if c.classes[d.class].session.is_some() {
+                    sessions.start(&r, &mut states, &d, clock_min, day, Sampling::EXACT);
+                    continue;
+                }
+                for ((p, pp), st) in c.policies.iter().zip(&pps).zip(states.iter_mut()) {
+                    simulate_task(c, &rp, p, pp, st, &d, clock_min, day, Sampling::EXACT);
+                }
+            }
         } else if k == n {
             let mean_gap = if n > 0 { 1440.0 / n as f64 } else { 0.0 };
             for i in 0..n {
@@ -737,9 +878,30 @@ pub fn run_one(c: &Compiled, seed: u64, run: u64, cancel: &AtomicBool) -> Result
                 n,
                 k,
             };
-            day_ctx.sampled(&mut states, &mut clock_min);
+            let strata = day_ctx.sampled(&mut states, &mut clock_min, sessions.as_mut());
+            if sessions.is_some() {
+                day_strata[day] = Some(strata);
+            }
+        }
+        if let Some(sessions) = sessions.as_mut() {
+            let r = session::RunCtx { c, rp: &rp, pps: &pps };
+            // Turns after the day's last arrival and before midnight; the rest run tomorrow.
+            // The horizon's last day runs every turn left, so each session is billed whole.
+            let until = if day + 1 == c.horizon_days as usize {
+                f64::INFINITY
+            } else {
+                clock_min
+            };
+            sessions.run_until(&r, &mut states, until, day);
         }
         end_day(&mut states, day);
+    }
+    for st in &mut states {
+        for (strata, sums) in day_strata.iter().zip(&st.session_day_cost) {
+            if let Some(strata) = strata {
+                st.acc.sampling_var_usd2 += strata.variance(sums);
+            }
+        }
     }
     Ok(states
         .into_iter()
@@ -765,6 +927,9 @@ impl PState {
             class_tasks: vec![0.0; c.classes.len()],
             task_no: 0,
             day_cost: vec![(0.0, 0.0, 0.0); c.classes.len() * STRAT_GROUPS],
+            sess_cache: Vec::new(),
+            turn_bin: None,
+            session_day_cost: Vec::new(),
         }
     }
 }
@@ -880,6 +1045,19 @@ fn metric_value(metric: Metric, a: &Acc, unowned_usd: f64, has_budget: bool) -> 
         Metric::UnownedSpendShare if a.cost > 0.0 => unowned_usd / a.cost,
         Metric::UnownedSpendShare => 0.0,
         Metric::StrongShare => ratio(a.strong_tasks, a.routed_tasks),
+        Metric::PromptCacheReadShare => ratio(
+            a.tokens[T_READ],
+            a.tokens[T_INPUT] + a.tokens[T_READ] + a.tokens[T_WRITE],
+        ),
+        Metric::PromptCacheWriteShare => ratio(
+            a.tokens[T_WRITE],
+            a.tokens[T_INPUT] + a.tokens[T_READ] + a.tokens[T_WRITE],
+        ),
+        Metric::Sessions => a.sessions,
+        Metric::TurnsPerSession => ratio(a.turns, a.sessions),
+        Metric::CostPerSession => ratio(a.session_cost, a.sessions),
+        Metric::HistoryShare => ratio(a.history_tokens, a.session_input_tokens),
+        Metric::Compactions => a.compactions,
     }
 }
 

@@ -111,7 +111,7 @@ pub(super) fn stratified_sample(c: &Compiled, rp: &RunParams, day_key: u64, k: u
 /// task of class c stands for `n_c / k_c` tasks, where `n_c = n · share_c` is the class's
 /// expected count and `k_c` its count in the sample — so that the sample's class mix adds no
 /// noise.
-struct Strata {
+pub(super) struct Strata {
     /// Per class: the weight of each of its sampled tasks.
     weight: Vec<f64>,
     /// Per class: (tasks represented, tasks sampled).
@@ -157,7 +157,7 @@ impl Strata {
     /// independent Latin hypercube, so this captures what stratification removed); otherwise
     /// from the tasks' sample variance, as for independent draws (then conservative). Without
     /// replacement: times `1 − k/n`.
-    fn variance(&self, groups: &[(f64, f64, f64)]) -> f64 {
+    pub(super) fn variance(&self, groups: &[(f64, f64, f64)]) -> f64 {
         let iid = |n: f64, g: &[(f64, f64, f64)]| {
             let (sum, sumsq, k) = g.iter().fold((0.0, 0.0, 0.0), |a, b| (a.0 + b.0, a.1 + b.1, a.2 + b.2));
             if k <= 1.0 {
@@ -217,7 +217,14 @@ pub(super) struct Day<'a> {
 impl Day<'_> {
     /// The stratified sample, each task weighted by its class's stratum, with the day's sampling
     /// variance of cost added to each policy's.
-    pub(super) fn sampled(&self, states: &mut [PState], clock_min: &mut f64) {
+    /// Sessions sampled today start here and run their turns through `sessions` (their whole
+    /// cost enters the sampling variance when they end, with the day's strata returned).
+    pub(super) fn sampled(
+        &self,
+        states: &mut [PState],
+        clock_min: &mut f64,
+        mut sessions: Option<&mut super::session::Sessions>,
+    ) -> Strata {
         let c = self.c;
         let sample = stratified_sample(c, self.rp, self.day_key, self.k as usize);
         let strata = Strata::new(c, &sample, self.n);
@@ -225,17 +232,37 @@ impl Day<'_> {
             .counts
             .iter()
             .zip(&strata.weight)
-            .map(|(&(n_c, k_c), &w)| Sampling {
+            .zip(&c.classes)
+            .map(|((&(n_c, k_c), &w), class)| Sampling {
                 w,
-                unsampled_per_min: (n_c - k_c).max(0.0) / 1440.0,
+                // A session's calls arrive at the class's prefix stream many times: its
+                // unsimulated sessions make that many arrivals each.
+                unsampled_per_min: (n_c - k_c).max(0.0) / 1440.0
+                    * class
+                        .session
+                        .as_ref()
+                        .map_or(1.0, crate::model::traffic::Session::expected_calls),
                 warm_keep: if k_c > n_c { n_c / k_c } else { 1.0 },
             })
             .collect();
         // The sample's arrivals spread over the day (a rare class's extra tasks included).
         let mean_gap = 1440.0 / sample.len() as f64;
+        let r = super::session::RunCtx {
+            c,
+            rp: self.rp,
+            pps: self.pps,
+        };
         for (d, group) in &sample {
             *clock_min += d.gap * mean_gap;
             let smp = sampling[d.class];
+            if let Some(sessions) = sessions.as_deref_mut() {
+                sessions.run_until(&r, states, *clock_min, self.day);
+                if c.classes[d.class].session.is_some() {
+                    let origin = (self.day, d.class * STRAT_GROUPS + group);
+                    sessions.start_sampled(&r, states, d, (*clock_min, self.day), smp, origin);
+                    continue;
+                }
+            }
             for ((p, pp), st) in c.policies.iter().zip(self.pps).zip(states.iter_mut()) {
                 st.task_no += 1;
                 let before = st.acc.cost;
@@ -252,5 +279,6 @@ impl Day<'_> {
             st.acc.sampling_var_usd2 += strata.variance(&st.day_cost);
             st.day_cost.iter_mut().for_each(|x| *x = (0.0, 0.0, 0.0));
         }
+        strata
     }
 }
