@@ -49,3 +49,5 @@ mod report;
 mod risks;
 #[path = "suite/sampled.rs"]
 mod sampled;
+#[path = "suite/sessions.rs"]
+mod sessions;

@@ -314,6 +314,11 @@ impl Session {
         }
     }
 
+    /// Expected turns per session (at least 1).
+    pub fn expected_turns(&self) -> f64 {
+        self.turns.0.mean().max(1.0)
+    }
+
     /// Expected model calls per session (turns × (tool steps + the answer)), for work estimates.
     pub fn expected_calls(&self) -> f64 {
         self.turns.0.mean().max(1.0) * (1.0 + self.tool_steps_per_turn.0.mean().max(0.0))

@@ -144,8 +144,12 @@ fn sampled_agrees_with_exact_on_every_shipped_scenario_at_1x_and_10x() {
         };
         for &(factor, days, runs) in cases {
             let s = scaled(base.clone(), factor, days);
+            // The default sample, or a quarter of a smaller day (the coding agent's 1,500
+            // sessions a day), so that the sampled engine samples.
+            let per_day = costplan::sim::results::expected_tasks_per_run(&s) / f64::from(days);
+            let k = (per_day / 4.0).clamp(100.0, 2000.0) as u32;
             let exact = sim(&s, runs, EngineChoice::Exact);
-            let sampled = sim(&s, runs, EngineChoice::Sampled(2000));
+            let sampled = sim(&s, runs, EngineChoice::Sampled(k));
             assert_eq!(sampled.engine.name, "sampled");
             assert!(
                 sampled.engine.share_simulated < 1.0,

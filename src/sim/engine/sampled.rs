@@ -235,13 +235,14 @@ impl Day<'_> {
             .zip(&c.classes)
             .map(|((&(n_c, k_c), &w), class)| Sampling {
                 w,
-                // A session's calls arrive at the class's prefix stream many times: its
+                // A session reaches the class's prefix stream once per turn (its tool steps
+                // follow at once, so they warm nothing the turn's first call did not): its
                 // unsimulated sessions make that many arrivals each.
                 unsampled_per_min: (n_c - k_c).max(0.0) / 1440.0
                     * class
                         .session
                         .as_ref()
-                        .map_or(1.0, crate::model::traffic::Session::expected_calls),
+                        .map_or(1.0, crate::model::traffic::Session::expected_turns),
                 warm_keep: if k_c > n_c { n_c / k_c } else { 1.0 },
             })
             .collect();
