@@ -10,7 +10,6 @@ use super::sim_job::{self, SimMessage};
 use crate::model::Scenario;
 use crate::model::policy::{Policy, Tactic};
 use crate::report::format::{delta, p_better, value};
-use crate::sim::metrics::Metric;
 use crate::sim::results::{Results, SimOptions};
 
 /// The longest text a cell of the "What changed" table shows.

@@ -230,6 +230,9 @@ pub struct RunMetrics {
     pub sampling_se_cost_usd: f64,
     /// Tasks simulated (the sampled engine simulates fewer than `values[TASKS]`).
     pub tasks_simulated: f64,
+    /// Session turns by turn number (from 0; the last bin holds every later turn): calls,
+    /// their input tokens, the turns' spend, and the turns. Empty without session classes.
+    pub by_turn: Vec<[f64; 4]>,
 }
 
 /// Mean and percentiles across runs.

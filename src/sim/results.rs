@@ -375,8 +375,46 @@ pub struct PolicyResult {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub risk_flags_not_evaluated: Vec<RiskKind>,
     /// Per-run metrics (not in JSON: the CSV report carries them).
+    /// Session turns by turn number: what the history's growth does to each call and turn.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub by_turn: Vec<TurnFigures>,
     #[serde(skip)]
     pub runs: Vec<RunMetrics>,
+}
+
+/// One turn number of a policy's sessions, as means over the runs.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct TurnFigures {
+    /// The turn's number, from 1 (the last row holds every later turn too).
+    pub turn: u32,
+    /// Turns run with this number per run (sessions that got this far).
+    pub turns_per_run: f64,
+    /// Input tokens per model call in these turns (prefix, history and new input).
+    pub input_tokens_per_call: f64,
+    /// Model calls per turn (tool steps, the answer, retries, compaction).
+    pub calls_per_turn: f64,
+    /// Spend per turn of this number.
+    pub cost_per_turn_usd: f64,
+}
+
+/// The per-turn figures of a policy's runs: means over runs of each turn number's totals
+/// (turn numbers no session reached are left out).
+pub fn turn_figures(runs: &[RunMetrics]) -> Vec<TurnFigures> {
+    let bins = runs.iter().map(|r| r.by_turn.len()).max().unwrap_or(0);
+    let n = runs.len().max(1) as f64;
+    (0..bins)
+        .filter_map(|b| {
+            let sum = |i: usize| runs.iter().map(|r| r.by_turn.get(b).map_or(0.0, |x| x[i])).sum::<f64>() / n;
+            let (calls, input, cost, turns) = (sum(0), sum(1), sum(2), sum(3));
+            (turns > 0.0).then(|| TurnFigures {
+                turn: b as u32 + 1,
+                turns_per_run: turns,
+                input_tokens_per_call: if calls > 0.0 { input / calls } else { 0.0 },
+                calls_per_turn: calls / turns,
+                cost_per_turn_usd: cost / turns,
+            })
+        })
+        .collect()
 }
 
 impl PolicyResult {

@@ -67,9 +67,10 @@ const LIVE_PASS_MIN_WORK: f64 = 5e6;
 /// an earlier one, or be no quicker than the last, are left out.
 pub fn live_passes(scn: &Scenario, opts: &SimOptions) -> Vec<SimOptions> {
     let full_runs = opts.runs.unwrap_or(scn.file.runs);
-    let tasks_per_run = expected_tasks_per_run(scn);
+    let per_task = work_per_task(scn);
+    let tasks_per_run = expected_tasks_per_run(scn) * per_task;
     let last = opts.clone();
-    let sampled_work = |runs: u32, k: u32| f64::from(runs) * f64::from(k) * f64::from(scn.file.horizon_days);
+    let sampled_work = |runs: u32, k: u32| f64::from(runs) * f64::from(k) * f64::from(scn.file.horizon_days) * per_task;
     let exact_work = f64::from(full_runs) * tasks_per_run;
     let mut out = Vec::new();
     if full_runs > PREVIEW_RUNS {
@@ -106,6 +107,23 @@ pub fn expected_tasks_per_run(scn: &Scenario) -> f64 {
     (0..scn.file.horizon_days as usize)
         .map(|d| volume * growth.powf(d as f64 / 30.0) * weekdays[(start + d) % 7])
         .sum()
+}
+
+/// The work of one task relative to a single request: a session weighs its expected model
+/// calls (turns × (tool steps + the answer)), so that estimates and the engine choice see what
+/// an agent loop costs to simulate.
+pub fn work_per_task(scn: &Scenario) -> f64 {
+    scn.traffic
+        .classes
+        .iter()
+        .map(|c| {
+            c.share.get()
+                * c.session
+                    .as_ref()
+                    .map_or(1.0, crate::model::traffic::Session::expected_calls)
+        })
+        .sum::<f64>()
+        .max(1.0)
 }
 
 /// Which simulated policy each subset of a candidate's differing tactics maps to.
@@ -182,7 +200,7 @@ fn sample_per_day(scn: &Scenario, opts: &SimOptions, policies: usize, runs: u32)
         EngineChoice::Sampled(k) => Some(u64::from(k.max(1))),
         EngineChoice::Auto => {
             let per_run = expected_tasks_per_run(scn);
-            let work = per_run * policies as f64 * f64::from(runs);
+            let work = per_run * work_per_task(scn) * policies as f64 * f64::from(runs);
             let per_day = per_run / f64::from(scn.file.horizon_days.max(1));
             (work > AUTO_EXACT_MAX_TASK_SIMULATIONS && f64::from(DEFAULT_SAMPLE_PER_DAY) < per_day / 4.0)
                 .then_some(u64::from(DEFAULT_SAMPLE_PER_DAY))
@@ -193,7 +211,8 @@ fn sample_per_day(scn: &Scenario, opts: &SimOptions, policies: usize, runs: u32)
 /// What a simulation will cost, estimated before it runs.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct WorkEstimate {
-    /// Task simulations (tasks simulated × policies, attribution variants included).
+    /// Task simulations (tasks simulated × policies, attribution variants included; a session
+    /// counts as its expected model calls).
     pub task_simulations: f64,
     /// Policies simulated, attribution variants included.
     pub policies_simulated: usize,
@@ -236,7 +255,7 @@ pub fn estimate_work(scn: &Scenario, opts: &SimOptions) -> WorkEstimate {
     let floats = crate::sim::metrics::N_METRICS + scn.file.horizon_days as usize + owners + scn.file.models.len() + 3;
     let per_run_policy = (floats * 8 + 4 * 24 + 64) as f64;
     let shown = plan(scn, opts).shown.len();
-    let task_simulations = simulated_per_run * policies as f64 * f64::from(runs);
+    let task_simulations = simulated_per_run * work_per_task(scn) * policies as f64 * f64::from(runs);
     WorkEstimate {
         task_simulations,
         policies_simulated: policies,
@@ -358,6 +377,7 @@ impl Summarise<'_> {
             } else {
                 Vec::new()
             },
+            by_turn: super::results::turn_figures(&runs_p),
             runs: runs_p,
         }
     }

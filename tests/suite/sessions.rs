@@ -207,6 +207,31 @@ fn compaction_makes_the_token_counts_its_rule_says() {
         mean(&keep, Metric::TokensInput),
         1_500.0 + 5.0 * 2_500.0,
     );
+
+    // Inside an agent's tool loop: three steps of 100 + 900 tokens after a 500-token request;
+    // before the third step the history (2,000) passes 1,800 and the prompt so far (2,500 after
+    // the 1,000-token prefix) is summarised into 300.
+    let agent = one_session(
+        "turns: Fixed(1), think_time_s: Fixed(0), tool_steps_per_turn: Fixed(3), tool_call_tokens: Fixed(100), \
+         tool_result_tokens: Fixed(900)",
+        1000,
+        500,
+        200,
+        r#"Inline((name: "base", router: Fixed("big"),
+            compaction: (trigger_tokens: 1800, method: Summarise(model: "small", summary_tokens: 300))))"#,
+    );
+    close("in the loop: compactions", mean(&agent, Metric::Compactions), 1.0);
+    // "big" reads 1,500, 2,500, then 1,300 and 2,300 after the summary; "small" reads 3,500.
+    close(
+        "in the loop: input",
+        mean(&agent, Metric::TokensInput),
+        7_600.0 + 3_500.0,
+    );
+    close(
+        "in the loop: cost",
+        mean(&agent, Metric::CostTotal),
+        7_600.0 * IN + 500.0 * OUT + 3_500.0 * 1e-6 + 300.0 * 5e-6,
+    );
 }
 
 /// A context window drops the oldest history so the prompt fits, and says so.

@@ -100,8 +100,8 @@ struct Acc {
     session_input_tokens: f64,
     compactions: f64,
     /// Per turn number (from 0; the last bin holds every later turn): calls, input tokens of
-    /// those calls, and the spend of those turns. Empty without session classes.
-    by_turn: Vec<[f64; 3]>,
+    /// those calls, the spend of those turns, and the turns. Empty without session classes.
+    by_turn: Vec<[f64; 4]>,
 }
 
 impl Acc {
@@ -142,7 +142,7 @@ impl Acc {
             session_input_tokens: 0.0,
             compactions: 0.0,
             by_turn: if c.classes.iter().any(|k| k.session.is_some()) {
-                vec![[0.0; 3]; session::MAX_TURN_BINS]
+                vec![[0.0; 4]; session::MAX_TURN_BINS]
             } else {
                 Vec::new()
             },
@@ -991,6 +991,7 @@ fn finish_run(c: &Compiled, st: PState, has_budget: bool) -> RunMetrics {
     RunMetrics {
         values: v,
         spend_by_day_usd: a.spend_day,
+        by_turn: a.by_turn,
         spend_by_owner_usd: a.spend_owner,
         spend_by_model_usd: a.spend_model,
         spend_embedding_usd: a.spend_embedding,

@@ -310,6 +310,7 @@ fn run_turn(
         sp.cost += spent;
         st.acc.session_cost += spent;
         st.acc.by_turn[bin][2] += spent;
+        st.acc.by_turn[bin][3] += live.sampling.w;
         st.acc.turns += live.sampling.w;
     }
 }
@@ -353,20 +354,30 @@ fn policy_turn(mut ctx: Ctx, st: &mut PState, sp: &mut SessPol, turn: &TurnDraws
         (0, Some(d)) => ctx.cached_answer(st, d, forced),
         _ => Err(None),
     };
-    let (ok, lat, tool_tokens) = match cached {
-        Ok((ok, lat)) => (ok, lat, 0),
+    // The prompt so far (history, the turn's input, its tool calls and results), and the part
+    // of it that is the turn's own input (until a compaction folds it into the summary).
+    let mut body = turn_start;
+    let mut new_input = turn.input;
+    let mut compacted_mid_turn = false;
+    let (ok, lat) = match cached {
+        Ok(answer) => answer,
         Err(lookup) => {
             let tools_model = tool_model(&ctx, &turn.att, forced);
-            let mut body = turn_start;
             for (j, &(call, result)) in turn.steps.iter().enumerate() {
+                if j > 0 {
+                    compacted_mid_turn |= compact_loop(&mut ctx, st, sp, prefix, (&mut body, &mut new_input));
+                }
                 let call_key = key(turn.key ^ tag::TOOL_STEP, j as u64);
                 let (_, l) = ctx.call(st, tools_model, body, prefix, call, call_key, false);
                 latency_ms += l;
                 body += call + result;
             }
+            if !turn.steps.is_empty() {
+                compacted_mid_turn |= compact_loop(&mut ctx, st, sp, prefix, (&mut body, &mut new_input));
+            }
             ctx.input_var = body;
             let (ok, l) = ctx.attempt(st, &turn.att, 0, forced);
-            (ok, l + lookup.unwrap_or(0.0), body - turn_start)
+            (ok, l + lookup.unwrap_or(0.0))
         }
     };
     let (ok, lat) = retries(&ctx, st, turn.key, turn.att.retry, (ok, lat), forced);
@@ -374,10 +385,53 @@ fn policy_turn(mut ctx: Ctx, st: &mut PState, sp: &mut SessPol, turn: &TurnDraws
     if ctx.interactive {
         st.acc.latency.record(latency_ms, w);
     }
-    let added = turn.input + tool_tokens + turn.output;
-    sp.history += added;
-    sp.turn_tokens.push_back(added);
+    if compacted_mid_turn {
+        // The summary replaced everything before it: the history restarts from it.
+        sp.history = body + turn.output;
+        sp.turn_tokens.clear();
+        sp.turn_tokens.push_back(sp.history);
+    } else {
+        let added = body - sp.history + turn.output;
+        sp.history += added;
+        sp.turn_tokens.push_back(added);
+    }
     sp.ok = ok;
+}
+
+/// Compaction inside an agent's tool loop: once the history (all of the prompt but the turn's
+/// own input) passes the trigger, a summary call replaces the whole prompt so far. `KeepLastTurns`
+/// acts between turns only (the turn under way is never dropped). Returns whether it compacted.
+fn compact_loop(
+    ctx: &mut Ctx,
+    st: &mut PState,
+    sp: &mut SessPol,
+    prefix: u64,
+    (body, new_input): (&mut u64, &mut u64),
+) -> bool {
+    let Some(cmp) = &ctx.pol.compaction else { return false };
+    let CompactionMethodC::Summarise { model, summary_tokens } = cmp.method else {
+        return false;
+    };
+    if *body - *new_input <= cmp.trigger_tokens {
+        return false;
+    }
+    let reader = Ctx {
+        sess: Some(0),
+        new_input: *new_input,
+        ..*ctx
+    };
+    let call_key = key(ctx.task_key ^ tag::COMPACTION, *body);
+    reader.call(st, model, *body, prefix, summary_tokens, call_key, false);
+    st.acc.compactions += ctx.w;
+    sp.penalty = sp.penalty.max(cmp.success_penalty);
+    ctx.penalty = ctx.penalty.max(sp.penalty);
+    st.sess_cache.iter_mut().for_each(|e| *e = (f64::NEG_INFINITY, 0));
+    *body = summary_tokens;
+    *new_input = 0;
+    // The summary is the new start of the prompt: "no tool results" caches up to it.
+    ctx.sess = Some(summary_tokens);
+    ctx.new_input = 0;
+    true
 }
 
 /// The model that makes a turn's tool calls: the router's pick (a cascade's first stage).
