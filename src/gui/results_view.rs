@@ -262,6 +262,34 @@ pub fn quality_vs_cost(ui: &mut Ui, r: &Results) {
         });
 }
 
+/// Sessions: cost per turn by turn number, one line per policy (the history's growth, and
+/// what caching and compaction do to it).
+pub fn cost_by_turn(ui: &mut Ui, r: &Results) {
+    plot(ui, "cost_by_turn")
+        .legend(Legend::default().background_alpha(0.85))
+        .height(220.0)
+        .x_axis_label("turn of the session")
+        .y_axis_label("cost per turn")
+        .y_axis_formatter(usd_axis)
+        .label_formatter(|h| match h {
+            egui_plot::HoverPosition::NearDataPoint {
+                plot_name, position, ..
+            } => Some(format!("{plot_name}: turn {:.0} · {}", position.x, usd(position.y))),
+            egui_plot::HoverPosition::Elsewhere { .. } => None,
+        })
+        .show(ui, |plot| {
+            for (i, p) in r.policies.iter().enumerate() {
+                let pts = series::cost_by_turn(p);
+                plot.line(Line::new(p.name.clone(), PlotPoints::from(pts.clone())).color(colour(i)));
+                plot.points(
+                    Points::new(p.name.clone(), PlotPoints::from(pts))
+                        .color(colour(i))
+                        .radius(3.0),
+                );
+            }
+        });
+}
+
 impl ResultsView {
     /// Savings by tactic with p5–p95 whiskers, for the chosen candidate.
     pub fn savings_chart(&mut self, ui: &mut Ui, r: &Results) {
@@ -607,6 +635,10 @@ impl ResultsView {
         };
         ui.heading("Cost per successful outcome");
         cps_distribution(ui, r);
+        if r.policies.iter().any(|p| !p.by_turn.is_empty()) {
+            ui.heading("Cost per turn by turn number (sessions)");
+            cost_by_turn(ui, r);
+        }
         ui.heading("Quality versus cost (one point per run)");
         quality_vs_cost(ui, r);
         ui.heading("Spend by owner");

@@ -369,6 +369,20 @@ impl Policy {
 // The suggested settings of each component, used when a tactic is switched on in the editor.
 // They are typical published figures, meant to be adjusted.
 
+impl Compaction {
+    /// Summarise with `model` into 4,000 tokens once the history passes 50,000.
+    pub fn suggested(model: &str) -> Compaction {
+        Compaction {
+            trigger_tokens: 50_000,
+            method: CompactionMethod::Summarise {
+                model: model.to_string(),
+                summary_tokens: 4_000,
+            },
+            success_penalty: Prob::new(0.01).unwrap_or_default(),
+        }
+    }
+}
+
 impl ExactCache {
     pub fn suggested() -> ExactCache {
         ExactCache {

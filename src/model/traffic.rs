@@ -262,6 +262,19 @@ impl TrafficProfile {
 }
 
 impl Session {
+    /// A chat of a few turns a minute or two apart, without tools: to be adjusted.
+    pub fn suggested() -> Session {
+        Session {
+            turns: NonNegDist::try_from(super::dist::DistSpec::LogNormal(3.0, 12.0)).unwrap_or_else(|_| one_turn()),
+            think_time_s: NonNegDist::try_from(super::dist::DistSpec::LogNormal(45.0, 300.0))
+                .unwrap_or_else(|_| nonneg_zero()),
+            tool_steps_per_turn: nonneg_zero(),
+            tool_call_tokens: nonneg_zero(),
+            tool_result_tokens: nonneg_zero(),
+            context_window_tokens: None,
+        }
+    }
+
     /// Turns, think time, tool steps and token sizes within their bounds.
     fn check_bounds(&self, d: &mut Diagnostics, at: &FieldPath) {
         let tokens = (0.0, limits::MAX_TOKENS_PER_REQUEST);

@@ -269,6 +269,49 @@ pub fn spend_over_time(r: &Results) -> Result<String, String> {
     })
 }
 
+/// Cost per turn by turn number, one line per policy (sessions only).
+pub fn cost_by_turn(r: &Results) -> Result<String, String> {
+    let lines: Vec<Vec<[f64; 2]>> = r.policies.iter().map(series::cost_by_turn).collect();
+    svg(|root| {
+        let x1 = lines.iter().flatten().map(|p| p[0]).fold(1.0, f64::max);
+        let (_, y1) = range(lines.iter().flatten().map(|p| p[1]), true);
+        let mut chart = ChartBuilder::on(&root)
+            .margin(12)
+            .caption(
+                "Cost per turn by turn number (mean; the last point holds later turns)",
+                (FONT, 16),
+            )
+            .x_label_area_size(36)
+            .y_label_area_size(70)
+            .build_cartesian_2d(0.5..x1 + 0.5, 0.0..y1)
+            .map_err(err)?;
+        chart
+            .configure_mesh()
+            .x_desc("turn of the session")
+            .y_desc("cost per turn (US$)")
+            .x_label_formatter(&|v| format!("{v:.0}"))
+            .y_label_formatter(&|v| usd_axis_label(*v, y1))
+            .draw()
+            .map_err(err)?;
+        for (i, p) in r.policies.iter().enumerate() {
+            let c = colour(i);
+            chart
+                .draw_series(LineSeries::new(
+                    lines[i].iter().map(|q| (q[0], q[1])),
+                    c.stroke_width(2),
+                ))
+                .map_err(err)?
+                .label(p.name.clone())
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], c.stroke_width(2)));
+            chart
+                .draw_series(lines[i].iter().map(|q| Circle::new((q[0], q[1]), 3, c.filled())))
+                .map_err(err)?;
+        }
+        legend(&mut chart, SeriesLabelPosition::UpperLeft)?;
+        Ok(())
+    })
+}
+
 /// Quality versus cost: one point per run per policy.
 pub fn quality_vs_cost(r: &Results) -> Result<String, String> {
     let pts: Vec<Vec<[f64; 2]>> = r.policies.iter().map(series::quality_vs_cost).collect();
@@ -514,6 +557,13 @@ pub fn all(r: &Results) -> Vec<(String, String, Result<String, String>)> {
                 savings(r, i, Attribution::Shapley, SavingOf::TotalCost),
             ));
         }
+    }
+    if r.policies.iter().any(|p| !p.by_turn.is_empty()) {
+        out.push((
+            "cost-by-turn.svg".to_string(),
+            "Cost per turn by turn number".to_string(),
+            cost_by_turn(r),
+        ));
     }
     out.push((
         "quality-vs-cost.svg".to_string(),

@@ -70,6 +70,7 @@ pub fn value(unit: Unit, x: f64) -> String {
         Unit::Ratio => pct(x),
         Unit::Ms => format!("{}{} ms", if x < 0.0 { "-" } else { "" }, whole(x.abs())),
         Unit::Count => whole(x.max(0.0)),
+        Unit::Average => format!("{x:.2}"),
         Unit::PerMtok => format!("{x:.1}/Mtok"),
         Unit::Day => format!("day {:.0}", x + 1.0),
     }
@@ -87,6 +88,7 @@ pub fn delta(unit: Unit, x: f64) -> String {
         Unit::Ratio => format!("{sign}{:.2} pt", a * 100.0),
         Unit::Ms => format!("{sign}{} ms", whole(a)),
         Unit::Count => format!("{sign}{}", whole(a)),
+        Unit::Average => format!("{sign}{a:.2}"),
         Unit::PerMtok => format!("{sign}{a:.1}/Mtok"),
         Unit::Day => format!("{sign}{a:.0} d"),
     }

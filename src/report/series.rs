@@ -23,6 +23,23 @@ pub fn spend_band(p: &PolicyResult) -> SpendBand {
     }
 }
 
+/// A policy's cost per turn by turn number, `[turn, usd]` (empty without sessions). The last
+/// point holds every later turn too.
+pub fn cost_by_turn(p: &PolicyResult) -> Vec<[f64; 2]> {
+    p.by_turn
+        .iter()
+        .map(|t| [f64::from(t.turn), t.cost_per_turn_usd])
+        .collect()
+}
+
+/// A policy's input tokens per call by turn number, `[turn, tokens]`: the history's growth.
+pub fn input_by_turn(p: &PolicyResult) -> Vec<[f64; 2]> {
+    p.by_turn
+        .iter()
+        .map(|t| [f64::from(t.turn), t.input_tokens_per_call])
+        .collect()
+}
+
 /// The budget as a cumulative line `[day, usd]`, if the policy has one.
 pub fn budget_line(p: &PolicyResult) -> Option<Vec<[f64; 2]>> {
     p.budget.as_ref().map(|b| {

@@ -300,9 +300,12 @@ fn figure(metric: Metric, policy: &str, stat: &'static str, x: f64) -> Cell {
 
 /// Builds every section of the report. Charts are referred to by index into `chart_titles`.
 pub fn sections(scn: &Scenario, r: &Results, chart_titles: &[String]) -> Vec<Section> {
-    vec![
-        summary_section(r),
-        figures_section(r),
+    let sessions = sessions_section(r);
+    let mut out = vec![summary_section(r), figures_section(r)];
+    if !sessions.blocks.is_empty() {
+        out.push(sessions);
+    }
+    out.extend([
         charts_section(chart_titles),
         savings_section(r),
         risks_section(r),
@@ -310,7 +313,8 @@ pub fn sections(scn: &Scenario, r: &Results, chart_titles: &[String]) -> Vec<Sec
         assumptions(scn),
         method(scn, r),
         reproducibility_section(r),
-    ]
+    ]);
+    out
 }
 
 /// The executive summary: the recommendation, its spend, budget, saving, trade-offs and risks.
@@ -464,6 +468,78 @@ fn figures_section(r: &Results) -> Section {
     Section {
         id: "figures",
         title: "Figures".into(),
+        blocks,
+    }
+}
+
+/// Sessions: what each policy does to a conversation or agent run, and the growth by turn.
+/// Empty (and left out) without session classes.
+fn sessions_section(r: &Results) -> Section {
+    let mut blocks = Vec::new();
+    if r.policies.iter().any(|p| !p.by_turn.is_empty()) {
+        blocks.push(Block::Para(
+            "Each call of a session re-sends the shared prefix and the whole history so far; provider prompt caching serves what was sent within its TTL. Means across runs."
+                .into(),
+        ));
+        let keys = [
+            Metric::CostPerSession,
+            Metric::TurnsPerSession,
+            Metric::PromptCacheReadShare,
+            Metric::PromptCacheWriteShare,
+            Metric::HistoryShare,
+            Metric::Compactions,
+        ];
+        let mut header = vec!["Policy".to_string()];
+        header.extend(keys.iter().map(|m| m.def().label.to_string()));
+        let rows = r
+            .policies
+            .iter()
+            .map(|p| {
+                let mut row: Vec<Cell> = vec![p.name.clone().into()];
+                row.extend(keys.iter().map(|&m| figure(m, &p.name, "mean", p.metric(m).mean)));
+                row
+            })
+            .collect();
+        blocks.push(Block::Table { header, rows });
+        let mut header = vec!["Turn".to_string(), "Turns per run".to_string()];
+        for p in &r.policies {
+            header.push(format!("{}: input tokens per call", p.name));
+            header.push(format!("{}: cost per turn", p.name));
+        }
+        let base = &r.policies[0].by_turn;
+        let rows = base
+            .iter()
+            .enumerate()
+            .map(|(i, t)| {
+                let last = i + 1 == crate::sim::results::MAX_TURN_ROWS;
+                let mut row: Vec<Cell> = vec![
+                    if last {
+                        format!("{}+", t.turn)
+                    } else {
+                        t.turn.to_string()
+                    }
+                    .into(),
+                    super::format::whole(t.turns_per_run).into(),
+                ];
+                for p in &r.policies {
+                    let f = p.by_turn.iter().find(|x| x.turn == t.turn);
+                    row.push(
+                        f.map_or("–".to_string(), |f| super::format::whole(f.input_tokens_per_call))
+                            .into(),
+                    );
+                    row.push(
+                        f.map_or("–".to_string(), |f| super::format::usd(f.cost_per_turn_usd))
+                            .into(),
+                    );
+                }
+                row
+            })
+            .collect();
+        blocks.push(Block::Table { header, rows });
+    }
+    Section {
+        id: "sessions",
+        title: "Sessions".into(),
         blocks,
     }
 }
@@ -878,6 +954,7 @@ fn method(scn: &Scenario, r: &Results) -> Section {
                     Unit::Ms => "milliseconds",
                     Unit::Count => "count",
                     Unit::PerMtok => "per 1M tokens",
+                    Unit::Average => "mean count",
                     Unit::Day => "day",
                 };
                 vec![m.label.into(), m.key.into(), unit.into(), definition(metric).into()]

@@ -12,6 +12,8 @@ pub enum Unit {
     Count,
     /// Successful outcomes per million billed tokens.
     PerMtok,
+    /// A count averaged over tasks (turns per session): shown with two decimals.
+    Average,
     Day,
 }
 
@@ -149,7 +151,7 @@ metrics! {
         "Share of all input tokens written to the provider's prompt cache (billed at the write price, above the input price on explicit-caching providers).";
     SESSIONS / Sessions = "sessions", "Sessions", Count, false,
         "Tasks of session classes (conversations and agent runs) that arrived over the horizon; each is one task of many turns.";
-    TURNS_PER_SESSION / TurnsPerSession = "turns_per_session", "Turns per session", Count, false,
+    TURNS_PER_SESSION / TurnsPerSession = "turns_per_session", "Turns per session", Average, false,
         "Turns run per session (a session the budget gate stops ends early).";
     COST_PER_SESSION / CostPerSession = "cost_per_session_usd", "Cost per session", Usd, true,
         "Spend on session classes divided by sessions: every turn, tool step, retry and compaction of a conversation or agent run.";

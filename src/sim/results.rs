@@ -382,6 +382,9 @@ pub struct PolicyResult {
     pub runs: Vec<RunMetrics>,
 }
 
+/// Turn rows the results keep: the last holds every later turn.
+pub const MAX_TURN_ROWS: usize = 64;
+
 /// One turn number of a policy's sessions, as means over the runs.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TurnFigures {

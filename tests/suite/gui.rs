@@ -1065,3 +1065,45 @@ fn views_return_commands_instead_of_acting() {
     assert!(got.iter().any(|c| matches!(c, Command::RunCompare)), "{got:?}");
     assert!(view.job.is_none(), "the view started work itself");
 }
+
+/// Sessions in the window: the coding agent opens with its session class and cache strategies
+/// in the editor, the Charts view draws cost per turn, and switching compaction on in a policy
+/// is an edit that runs again.
+#[test]
+fn sessions_are_edited_and_charted_in_the_window() {
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1400.0, 2400.0))
+        .build_eframe(|cc| CostPlanApp::new(cc, None));
+    let mut agent = costplan::model::load_scenario_path(&root().join("scenarios/coding-agent.ron")).unwrap();
+    agent.file.runs = 3;
+    agent.file.horizon_days = 2;
+    let agent = agent.validate_edited().unwrap();
+    h.state_mut().doc = costplan::gui::document::Document::new(agent, None);
+    h.state_mut().start_run();
+    wait(&mut h, "results", finished);
+    h.state_mut().chrome.show_hint = false;
+    h.get_by_label("Charts").click();
+    h.run_ok();
+    h.get_by_label("Cost per turn by turn number (sessions)");
+    let r = h.state().runner.results.clone().unwrap();
+    assert!(r.policies.iter().all(|p| p.by_turn.len() >= 2), "turns charted");
+    // The editor: the class's session and the policy's cache strategy are there to edit.
+    h.get_by_label("Class agent-task").click();
+    h.run_ok();
+    assert!(
+        h.query_all_by_label("Sessions (a conversation or an agent loop per task)")
+            .count()
+            > 0,
+        "the session toggle is in the class"
+    );
+    h.get_by_label("Policy system-prompt-cache (baseline)").click();
+    h.run_ok();
+    h.get_by_label("Compaction (sessions)").click();
+    h.run_ok();
+    let p = &h.state().doc.draft.policies[0];
+    assert!(p.compaction.is_some(), "compaction switched on in the draft");
+    assert!(
+        h.query_all_by_label("  summary model").count() > 0,
+        "the summary model is picked in place"
+    );
+}

@@ -58,6 +58,7 @@ impl Editor {
                 changed |= self.router_ui(ui, &mut s.policies[i], &base, refs);
                 changed |= self.caches_ui(ui, &mut s.policies[i], &base, refs);
                 changed |= self.limits_ui(ui, &mut s.policies[i], &base, refs);
+                changed |= self.compaction_ui(ui, &mut s.policies[i], &base, refs);
                 changed |= self.policy_actions(ui, s, i, &name, is_baseline);
             });
         changed
@@ -189,7 +190,88 @@ impl Editor {
             if let Some(ttl) = &mut pc.ttl_minutes {
                 changed |= nonneg_field(ui, "  time to live", ttl, 1.0, " min", 100_000.0);
             }
+            use crate::model::policy::CacheStrategy;
+            let words = |c: CacheStrategy| {
+                match c {
+                    CacheStrategy::SystemPrompt => "system prompt only",
+                    CacheStrategy::FullHistory => "full history",
+                    CacheStrategy::NoToolResults => "history without tool results",
+                }
+                .to_string()
+            };
+            if let Some(c) = choice(
+                ui,
+                "  sessions cache",
+                (base, "cache_strategy"),
+                pc.strategy,
+                &[
+                    CacheStrategy::SystemPrompt,
+                    CacheStrategy::FullHistory,
+                    CacheStrategy::NoToolResults,
+                ],
+                words,
+            ) {
+                pc.strategy = c;
+                changed = true;
+            }
         }
+        changed
+    }
+
+    /// Compaction of long session histories: a summary by a model, or the last turns only.
+    fn compaction_ui(&mut self, ui: &mut Ui, p: &mut Policy, base: &str, refs: &Refs) -> bool {
+        use crate::model::policy::{Compaction, CompactionMethod};
+        let first_model = refs.models.first().cloned().unwrap_or_default();
+        let mut changed = toggle(ui, &mut p.compaction, "Compaction (sessions)", || {
+            Compaction::suggested(&first_model)
+        });
+        let Some(c) = &mut p.compaction else { return changed };
+        let at = format!("{base}.compaction");
+        changed |= int(ui, "  when history passes", &mut c.trigger_tokens, " tok", 10_000_000);
+        let summarise = matches!(c.method, CompactionMethod::Summarise { .. });
+        if let Some(s) = choice(
+            ui,
+            "  how",
+            (base, "compaction_method"),
+            summarise,
+            &[true, false],
+            |s| {
+                if s {
+                    "summarise with a model"
+                } else {
+                    "keep the last turns"
+                }
+                .to_string()
+            },
+        ) {
+            c.method = if s {
+                CompactionMethod::Summarise {
+                    model: first_model.clone(),
+                    summary_tokens: (c.trigger_tokens / 10).max(1),
+                }
+            } else {
+                CompactionMethod::KeepLastTurns(4)
+            };
+            changed = true;
+        }
+        match &mut c.method {
+            CompactionMethod::Summarise { model, summary_tokens } => {
+                changed |= model_row(ui, "  summary model", (base, "compaction_model"), &refs.models, model);
+                changed |= int(ui, "  summary", summary_tokens, " tok", 10_000_000);
+            }
+            CompactionMethod::KeepLastTurns(n) => {
+                let mut k = u64::from(*n);
+                if int(ui, "  turns kept", &mut k, "", 1000) {
+                    *n = k as u32;
+                    changed = true;
+                }
+            }
+        }
+        changed |= prob_field(ui, "  success penalty", &mut c.success_penalty, 0.005, "");
+        show_errors(ui, refs.errors, &format!("{at}.method.summary_tokens"));
+        show_errors(ui, refs.errors, &format!("{at}.method.model"));
+        show_errors(ui, refs.errors, &format!("{at}.method"));
+        show_errors(ui, refs.errors, &format!("{at}.trigger_tokens"));
         changed
     }
 

@@ -3,7 +3,7 @@
 
 use egui::{RichText, Ui};
 
-use super::fields::{error_text, int, nonneg_field, prob_field, show_errors};
+use super::fields::{error_text, int, nonneg_field, prob_field, show_errors, toggle};
 use super::{Confirm, Editor, Refs};
 use crate::model::Scenario;
 use crate::model::traffic::TaskClass;
@@ -106,6 +106,49 @@ impl Editor {
         );
         changed |= ui.checkbox(&mut c.batchable, "Batchable (offline)").changed();
         show_errors(ui, refs.errors, &f("near_repeat_rate"));
+        changed |= toggle(
+            ui,
+            &mut c.session,
+            "Sessions (a conversation or an agent loop per task)",
+            crate::model::traffic::Session::suggested,
+        );
+        if let Some(s) = &mut c.session {
+            changed |= self.session_fields(ui, s, &f("session"), refs);
+        }
+        changed
+    }
+
+    /// A session class's turns, think time, agent tool steps and context window.
+    fn session_fields(&mut self, ui: &mut Ui, s: &mut crate::model::traffic::Session, at: &str, refs: &Refs) -> bool {
+        let f = |k: &str| format!("{at}.{k}");
+        let mut changed = self.dist(ui, "  turns per session", &f("turns"), &mut s.turns, "");
+        changed |= self.dist(ui, "  think time", &f("think_time_s"), &mut s.think_time_s, " s");
+        changed |= self.dist(
+            ui,
+            "  tool steps per turn",
+            &f("tool_steps_per_turn"),
+            &mut s.tool_steps_per_turn,
+            "",
+        );
+        changed |= self.dist(
+            ui,
+            "  tool call",
+            &f("tool_call_tokens"),
+            &mut s.tool_call_tokens,
+            " tok",
+        );
+        changed |= self.dist(
+            ui,
+            "  tool result",
+            &f("tool_result_tokens"),
+            &mut s.tool_result_tokens,
+            " tok",
+        );
+        changed |= toggle(ui, &mut s.context_window_tokens, "  context window", || 200_000);
+        if let Some(w) = &mut s.context_window_tokens {
+            changed |= int(ui, "  window", w, " tok", 10_000_000);
+        }
+        show_errors(ui, refs.errors, &f("context_window_tokens"));
         changed
     }
 

@@ -327,7 +327,7 @@ impl Ctx<'_> {
                 model,
                 (cost, efficiency_tokens),
                 (uncached_in + prefix, output),
-                &rates,
+                rates,
                 bout,
                 call_key,
                 cacheable,
@@ -816,16 +816,8 @@ pub fn run_one(c: &Compiled, seed: u64, run: u64, cancel: &AtomicBool) -> Result
     let mut states: Vec<PState> = c.policies.iter().map(|p| PState::new(c, p)).collect();
     let mut clock_min = 0.0f64;
     // Session turns queued across days (only for scenarios with session classes).
-    let mut sessions = session::any(c).then(session::Sessions::default);
-    // Sampled engine with sessions: each day's strata, for the variance of the sessions' cost,
-    // known only once they end.
-    let mut day_strata: Vec<Option<sampled::Strata>> = Vec::new();
-    if sessions.is_some() && c.sample_per_day.is_some() {
-        day_strata.resize_with(c.horizon_days as usize, || None);
-        for st in &mut states {
-            st.session_day_cost = vec![vec![(0.0, 0.0, 0.0); c.classes.len() * STRAT_GROUPS]; c.horizon_days as usize];
-        }
-    }
+    let mut sessions = session::SessionRun::new(c, &mut states);
+    let r = session::RunCtx { c, rp: &rp, pps: &pps };
     for day in 0..c.horizon_days as usize {
         if cancel.load(Ordering::Relaxed) {
             return Err(Cancelled);
@@ -842,23 +834,8 @@ pub fn run_one(c: &Compiled, seed: u64, run: u64, cancel: &AtomicBool) -> Result
         // by before the next day's first task.
         if n == 0 {
             clock_min += 1440.0;
-        } else if k == n && sessions.is_some() {
-            let r = session::RunCtx { c, rp: &rp, pps: &pps };
-            let sessions = sessions.as_mut().expect("checked");
-            let mean_gap = 1440.0 / n as f64;
-            for i in 0..n {
-                let d = TaskDraws::draw(c, &rp, key(day_key, i));
-                clock_min += d.gap * mean_gap;
-                // Turns of earlier sessions due before this arrival go first.
-                sessions.run_until(&r, &mut states, clock_min, day);
-                if c.classes[d.class].session.is_some() {
-                    sessions.start(&r, &mut states, &d, clock_min, day, Sampling::EXACT);
-                    continue;
-                }
-                for ((p, pp), st) in c.policies.iter().zip(&pps).zip(states.iter_mut()) {
-                    simulate_task(c, &rp, p, pp, st, &d, clock_min, day, Sampling::EXACT);
-                }
-            }
+        } else if let (true, Some(sessions)) = (k == n, sessions.as_mut()) {
+            sessions.exact_day(&r, &mut states, (day_key, day, n), &mut clock_min);
         } else if k == n {
             let mean_gap = if n > 0 { 1440.0 / n as f64 } else { 0.0 };
             for i in 0..n {
@@ -878,30 +855,18 @@ pub fn run_one(c: &Compiled, seed: u64, run: u64, cancel: &AtomicBool) -> Result
                 n,
                 k,
             };
-            let strata = day_ctx.sampled(&mut states, &mut clock_min, sessions.as_mut());
-            if sessions.is_some() {
-                day_strata[day] = Some(strata);
+            let strata = day_ctx.sampled(&mut states, &mut clock_min, sessions.as_mut().map(|s| &mut s.sessions));
+            if let Some(sessions) = sessions.as_mut() {
+                sessions.day_strata[day] = Some(strata);
             }
         }
         if let Some(sessions) = sessions.as_mut() {
-            let r = session::RunCtx { c, rp: &rp, pps: &pps };
-            // Turns after the day's last arrival and before midnight; the rest run tomorrow.
-            // The horizon's last day runs every turn left, so each session is billed whole.
-            let until = if day + 1 == c.horizon_days as usize {
-                f64::INFINITY
-            } else {
-                clock_min
-            };
-            sessions.run_until(&r, &mut states, until, day);
+            sessions.end_of_day(&r, &mut states, day, clock_min);
         }
         end_day(&mut states, day);
     }
-    for st in &mut states {
-        for (strata, sums) in day_strata.iter().zip(&st.session_day_cost) {
-            if let Some(strata) = strata {
-                st.acc.sampling_var_usd2 += strata.variance(sums);
-            }
-        }
+    if let Some(sessions) = &sessions {
+        sessions.add_sampling_variance(&mut states);
     }
     Ok(states
         .into_iter()

@@ -17,7 +17,7 @@ use crate::sim::compile::{ClassC, CompactionMethodC, Compiled, Rates, RouterC};
 use crate::sim::rng::{key, rng_from, tag};
 
 /// Turns are tallied by number up to this bin; later turns share the last one.
-pub(super) const MAX_TURN_BINS: usize = 64;
+pub(super) const MAX_TURN_BINS: usize = crate::sim::results::MAX_TURN_ROWS;
 
 /// The random numbers of one turn, shared by every policy.
 struct TurnDraws {
@@ -130,6 +130,80 @@ pub(super) struct Sessions {
     /// (minute as ordered bits, sequence, slot) of each session's next turn.
     queue: BinaryHeap<Reverse<(u64, u64, usize)>>,
     seq: u64,
+}
+
+/// The sessions of one run, and (sampled engine) each day's strata for the variance of the
+/// cost of the sessions drawn that day, known once they end.
+pub(super) struct SessionRun {
+    pub(super) sessions: Sessions,
+    pub(super) day_strata: Vec<Option<super::sampled::Strata>>,
+}
+
+impl SessionRun {
+    /// `None` for a scenario without session classes.
+    pub(super) fn new(c: &Compiled, states: &mut [PState]) -> Option<SessionRun> {
+        if !any(c) {
+            return None;
+        }
+        let days = c.horizon_days as usize;
+        let mut day_strata = Vec::new();
+        if c.sample_per_day.is_some() {
+            day_strata.resize_with(days, || None);
+            for st in states.iter_mut() {
+                st.session_day_cost = vec![vec![(0.0, 0.0, 0.0); c.classes.len() * super::STRAT_GROUPS]; days];
+            }
+        }
+        Some(SessionRun {
+            sessions: Sessions::default(),
+            day_strata,
+        })
+    }
+
+    /// An exact day of `n` arrivals: queued turns due before each arrival run first; a session
+    /// class's arrival starts a session, any other is simulated as a request.
+    pub(super) fn exact_day(
+        &mut self,
+        r: &RunCtx,
+        states: &mut [PState],
+        (day_key, day, n): (u64, usize, u64),
+        clock_min: &mut f64,
+    ) {
+        let mean_gap = 1440.0 / n as f64;
+        for i in 0..n {
+            let d = TaskDraws::draw(r.c, r.rp, key(day_key, i));
+            *clock_min += d.gap * mean_gap;
+            self.sessions.run_until(r, states, *clock_min, day);
+            if r.c.classes[d.class].session.is_some() {
+                self.sessions.start(r, states, &d, *clock_min, day, Sampling::EXACT);
+                continue;
+            }
+            for ((p, pp), st) in r.c.policies.iter().zip(r.pps).zip(states.iter_mut()) {
+                super::simulate_task(r.c, r.rp, p, pp, st, &d, *clock_min, day, Sampling::EXACT);
+            }
+        }
+    }
+
+    /// The day's end: turns after its last arrival run today, the rest tomorrow; the horizon's
+    /// last day runs every turn left, so each session is billed whole.
+    pub(super) fn end_of_day(&mut self, r: &RunCtx, states: &mut [PState], day: usize, clock_min: f64) {
+        let until = if day + 1 == r.c.horizon_days as usize {
+            f64::INFINITY
+        } else {
+            clock_min
+        };
+        self.sessions.run_until(r, states, until, day);
+    }
+
+    /// Sampled engine: each day's share of the variance from the sessions drawn that day.
+    pub(super) fn add_sampling_variance(&self, states: &mut [PState]) {
+        for st in states.iter_mut() {
+            for (strata, sums) in self.day_strata.iter().zip(&st.session_day_cost) {
+                if let Some(strata) = strata {
+                    st.acc.sampling_var_usd2 += strata.variance(sums);
+                }
+            }
+        }
+    }
 }
 
 /// What a session's turns need from the run.
