@@ -76,13 +76,14 @@ fn draw_turn(class: &ClassC, first: Option<&TaskDraws>, session_key: u64, k: u32
     }
 }
 
-/// Turns in a session: the class's distribution, rounded, at least 1.
-fn draw_turns(class: &ClassC, session_key: u64) -> u32 {
+/// Turns in a session: the class's distribution at the task's batch uniform (a session is never
+/// sent to a batch API, and the sampled engine stratifies that uniform, so the turn count — what
+/// a session's cost varies with most — is stratified too), rounded, at least 1.
+fn draw_turns(class: &ClassC, d: &TaskDraws) -> u32 {
     let s = class.session.as_ref().expect("a session class");
-    let mut rng = rng_from(key(session_key ^ tag::TURN, u64::MAX));
     s.turns
         .0
-        .sample(&mut rng)
+        .quantile(d.batch_u)
         .clamp(1.0, crate::model::limits::MAX_TURNS_PER_SESSION)
         .round() as u32
 }
@@ -254,7 +255,7 @@ impl Sessions {
         let mut live = Live {
             task_key: d.key,
             class: d.class,
-            turns: draw_turns(class, d.key),
+            turns: draw_turns(class, d),
             next: 0,
             sampling: smp,
             pols: vec![
