@@ -415,15 +415,16 @@ fn policy_turn(mut ctx: Ctx, st: &mut PState, sp: &mut SessPol, turn: &TurnDraws
         }
     }
     let prefix = ctx.c.classes[ctx.class].prefix_tokens;
+    // The user waits for a compaction's summary call too.
+    let mut latency_ms = 0.0;
     if k > 0 {
-        compact(&ctx, st, sp, prefix);
+        latency_ms += compact(&ctx, st, sp, prefix);
         ctx.penalty = sp.penalty;
     }
     fit_window(&mut ctx, st, sp, prefix, turn.input);
     let turn_start = sp.history + turn.input;
     ctx.sess = Some(turn_start);
     ctx.input_var = turn_start;
-    let mut latency_ms = 0.0;
     // A first turn the exact or semantic cache answers makes no model call.
     let cached = match (k, first) {
         (0, Some(d)) => ctx.cached_answer(st, d, forced),
@@ -439,16 +440,22 @@ fn policy_turn(mut ctx: Ctx, st: &mut PState, sp: &mut SessPol, turn: &TurnDraws
         Err(lookup) => {
             let tools_model = tool_model(&ctx, &turn.att, forced);
             for (j, &(call, result)) in turn.steps.iter().enumerate() {
-                if j > 0 {
-                    compacted_mid_turn |= compact_loop(&mut ctx, st, sp, prefix, (&mut body, &mut new_input));
+                if j > 0
+                    && let Some(l) = compact_loop(&mut ctx, st, sp, prefix, (&mut body, &mut new_input))
+                {
+                    compacted_mid_turn = true;
+                    latency_ms += l;
                 }
                 let call_key = key(turn.key ^ tag::TOOL_STEP, j as u64);
                 let (_, l) = ctx.call(st, tools_model, body, prefix, call, call_key, false);
                 latency_ms += l;
                 body += call + result;
             }
-            if !turn.steps.is_empty() {
-                compacted_mid_turn |= compact_loop(&mut ctx, st, sp, prefix, (&mut body, &mut new_input));
+            if !turn.steps.is_empty()
+                && let Some(l) = compact_loop(&mut ctx, st, sp, prefix, (&mut body, &mut new_input))
+            {
+                compacted_mid_turn = true;
+                latency_ms += l;
             }
             ctx.input_var = body;
             let (ok, l) = ctx.attempt(st, &turn.att, 0, forced);
@@ -475,20 +482,21 @@ fn policy_turn(mut ctx: Ctx, st: &mut PState, sp: &mut SessPol, turn: &TurnDraws
 
 /// Compaction inside an agent's tool loop: once the history (all of the prompt but the turn's
 /// own input) passes the trigger, a summary call replaces the whole prompt so far. `KeepLastTurns`
-/// acts between turns only (the turn under way is never dropped). Returns whether it compacted.
+/// acts between turns only (the turn under way is never dropped). Returns the summary call's
+/// latency when it compacted.
 fn compact_loop(
     ctx: &mut Ctx,
     st: &mut PState,
     sp: &mut SessPol,
     prefix: u64,
     (body, new_input): (&mut u64, &mut u64),
-) -> bool {
-    let Some(cmp) = &ctx.pol.compaction else { return false };
+) -> Option<f64> {
+    let cmp = ctx.pol.compaction.as_ref()?;
     let CompactionMethodC::Summarise { model, summary_tokens } = cmp.method else {
-        return false;
+        return None;
     };
     if *body - *new_input <= cmp.trigger_tokens {
-        return false;
+        return None;
     }
     let reader = Ctx {
         sess: Some(0),
@@ -496,7 +504,7 @@ fn compact_loop(
         ..*ctx
     };
     let call_key = key(ctx.task_key ^ tag::COMPACTION, *body);
-    reader.call(st, model, *body, prefix, summary_tokens, call_key, false);
+    let (_, latency_ms) = reader.call(st, model, *body, prefix, summary_tokens, call_key, false);
     st.acc.compactions += ctx.w;
     sp.penalty = sp.penalty.max(cmp.success_penalty);
     ctx.penalty = ctx.penalty.max(sp.penalty);
@@ -506,7 +514,7 @@ fn compact_loop(
     // The summary is the new start of the prompt: "no tool results" caches up to it.
     ctx.sess = Some(summary_tokens);
     ctx.new_input = 0;
-    true
+    Some(latency_ms)
 }
 
 /// The model that makes a turn's tool calls: the router's pick (a cascade's first stage).
@@ -520,12 +528,13 @@ fn tool_model(ctx: &Ctx, att: &AttemptDraws, forced: Option<usize>) -> usize {
 
 /// Compaction before a turn whose history passed the trigger: a billed summary call that
 /// replaces the history, or dropping all but the last turns. The prompt changes, so the
-/// session's cache entries are gone.
-fn compact(ctx: &Ctx, st: &mut PState, sp: &mut SessPol, prefix: u64) {
-    let Some(cmp) = &ctx.pol.compaction else { return };
+/// session's cache entries are gone. Returns the summary call's latency (0 without one).
+fn compact(ctx: &Ctx, st: &mut PState, sp: &mut SessPol, prefix: u64) -> f64 {
+    let Some(cmp) = &ctx.pol.compaction else { return 0.0 };
     if sp.history <= cmp.trigger_tokens {
-        return;
+        return 0.0;
     }
+    let mut latency_ms = 0.0;
     match cmp.method {
         CompactionMethodC::Summarise { model, summary_tokens } => {
             // The summariser reads the history (from the cache where warm) and writes nothing
@@ -536,7 +545,9 @@ fn compact(ctx: &Ctx, st: &mut PState, sp: &mut SessPol, prefix: u64) {
                 ..*ctx
             };
             let call_key = key(ctx.task_key ^ tag::COMPACTION, 0);
-            reader.call(st, model, sp.history, prefix, summary_tokens, call_key, false);
+            latency_ms = reader
+                .call(st, model, sp.history, prefix, summary_tokens, call_key, false)
+                .1;
             sp.history = summary_tokens;
             sp.turn_tokens.clear();
             sp.turn_tokens.push_back(summary_tokens);
@@ -552,6 +563,7 @@ fn compact(ctx: &Ctx, st: &mut PState, sp: &mut SessPol, prefix: u64) {
     st.acc.compactions += ctx.w;
     sp.penalty = sp.penalty.max(cmp.success_penalty);
     st.sess_cache.iter_mut().for_each(|e| *e = (f64::NEG_INFINITY, 0));
+    latency_ms
 }
 
 /// The context window and the policy's context cap: the oldest history goes until the prompt
