@@ -434,6 +434,91 @@ fn class_provenance(
     note(assumed, "classes[].batchable", "not in the logs: false".into());
 }
 
+/// What a fit says it fitted or assumed: (field, how).
+type Notes = Vec<(String, String)>;
+
+/// Makes each class whose tasks are sessions of more than one call a session class: turns,
+/// think time, tool steps and per-turn tokens from its sessions, and a shared prefix that
+/// reproduces the first calls' logged cache reads; says how sessions were formed.
+fn sessionise(
+    logs: &Logs,
+    s: &super::sessions::Sessions,
+    sized: &[(String, Vec<usize>, f64)],
+    (classes, token_fits): (&mut [TaskClass], &mut [(String, TokenFit, TokenFit)]),
+    (fitted, assumed): (&mut Notes, &mut Notes),
+) {
+    use super::sessions::{count_dist, measure};
+    let records = &logs.records;
+    let mut class_of = vec![usize::MAX; records.len()];
+    for (ci, (_, idx, _)) in sized.iter().enumerate() {
+        for &i in idx {
+            class_of[i] = ci;
+        }
+    }
+    let mut any = false;
+    for (ci, class) in classes.iter_mut().enumerate() {
+        let mine: Vec<&Vec<usize>> = s.rows.iter().filter(|rows| class_of[rows[0]] == ci).collect();
+        if mine.is_empty() || mine.iter().map(|r| r.len()).sum::<usize>() < mine.len() * 6 / 5 {
+            continue;
+        }
+        // The shared prefix: what a session's first call reads when the cache is warm — the
+        // mean of the first calls' reads (the median of a skewed read can fall below the
+        // provider's minimum and read nothing at all).
+        let probe = measure(records, mine.iter().copied(), 0.0);
+        let prefix = if probe.first_reads.is_empty() {
+            0.0
+        } else {
+            (probe.first_reads.iter().sum::<f64>() / probe.first_reads.len() as f64).round()
+        };
+        let mut st = measure(records, mine.iter().copied(), prefix);
+        let fin = fit_tokens(&mut st.input_tokens);
+        let fout = fit_tokens(&mut st.output_tokens);
+        let think = fit_tokens(&mut st.think_s);
+        let steps = count_dist(&mut st.tool_steps);
+        let calls = fit_tokens(&mut st.tool_call_tokens);
+        let results = fit_tokens(&mut st.tool_result_tokens);
+        let turns = count_dist(&mut st.turns);
+        class.shared_prefix_tokens = prefix as u64;
+        class.input_tokens = nonneg(fin.spec.clone());
+        class.output_tokens = nonneg(fout.spec.clone());
+        class.session = Some(crate::model::traffic::Session {
+            turns: nonneg(turns),
+            think_time_s: nonneg(think.spec),
+            tool_steps_per_turn: nonneg(steps),
+            tool_call_tokens: nonneg(calls.spec),
+            tool_result_tokens: nonneg(results.spec),
+            context_window_tokens: None,
+        });
+        let min = crate::model::prices::ASSUMED_PROMPT_CACHE_MIN_TOKENS;
+        if prefix > 0.0 && (prefix as u64) < min {
+            assumed.push((
+                format!("classes[{ci}].shared_prefix_tokens"),
+                format!(
+                    "{prefix:.0} tokens (the mean first-call cache read) is below {min} tokens, the most common provider minimum: such a prefix is not cached on its own"
+                ),
+            ));
+        } else if prefix == 0.0 {
+            assumed.push((
+                format!("classes[{ci}].shared_prefix_tokens"),
+                "no session's first call read the provider cache: 0".into(),
+            ));
+        }
+        token_fits[ci] = (token_fits[ci].0.clone(), fin, fout);
+        any = true;
+    }
+    if any {
+        fitted.push((
+            "classes[].session".into(),
+            format!(
+                "{}; {} sessions; calls under {} s apart are one turn's agent steps, longer pauses the user's think time; input per turn is what a turn's first call adds to what the previous turn sent and received",
+                s.formed.words(),
+                s.rows.len(),
+                super::sessions::TURN_GAP_S
+            ),
+        ));
+    }
+}
+
 /// Fits a traffic profile to the records.
 pub fn fit(logs: &Logs, opts: &FitOptions) -> Fit {
     let records = &logs.records;
@@ -447,7 +532,17 @@ pub fn fit(logs: &Logs, opts: &FitOptions) -> Fit {
     };
     let (failed, retried) = retries.counts(0..records.len());
     let is_retry = &retries.is_retry;
-    let tasks_of = |i: usize| if is_retry[i] { 0.0 } else { records[i].requests };
+    // Conversations and agent runs: a session is one task (its first request counts it).
+    let sessions = if per_request {
+        super::sessions::form(records, is_retry, super::key_index("user").unwrap_or(4))
+    } else {
+        None
+    };
+    let tasks_of = |i: usize| match &sessions {
+        _ if is_retry[i] => 0.0,
+        Some(s) if s.member[i] => f64::from(u8::from(s.starts[i])),
+        _ => records[i].requests,
+    };
 
     // Daily task counts.
     let first_day = records.iter().map(|r| unix_day(r.start_unix_s)).min().unwrap_or(0);
@@ -462,7 +557,16 @@ pub fn fit(logs: &Logs, opts: &FitOptions) -> Fit {
     // Classes.
     let class_by = choose_class_key(records, opts.class_by.as_deref());
     let sized = group_classes(logs, &class_by, &tasks_of);
-    let (classes, token_fits) = fit_classes(logs, opts, &sized, &retries);
+    let (mut classes, mut token_fits) = fit_classes(logs, opts, &sized, &retries);
+    if let Some(s) = &sessions {
+        sessionise(
+            logs,
+            s,
+            &sized,
+            (&mut classes, &mut token_fits),
+            (&mut fitted, &mut assumed),
+        );
+    }
     fitted.push((
         "classes".into(),
         format!("{} classes by {class_by}, shares from task counts", classes.len()),

@@ -11,6 +11,7 @@
 pub mod backtest;
 pub mod fit;
 pub mod read;
+pub mod sessions;
 pub mod synth;
 
 use std::collections::HashMap;

@@ -365,3 +365,169 @@ fn the_sampled_engine_samples_sessions_and_agrees_with_the_exact_engine() {
         }
     }
 }
+
+/// A month of generated multi-turn LiteLLM spend logs with known sessions (2–3 tool steps a
+/// turn, think times of 30 s plus an exponential, a 3,000-token system prompt), their cache reads
+/// and writes replayed as the provider bills full-history caching with a 5-minute TTL. The fit
+/// forms the sessions by their id and recovers turns and tool steps; the scenario built on the
+/// fitted profile reproduces the logs' cache-read and write shares within 2 points and their
+/// spend within 3 %.
+#[test]
+fn a_month_of_multi_turn_logs_fits_sessions_that_reproduce_its_cache_and_spend() {
+    use costplan::logs::Logs;
+    use costplan::logs::fit::{FitOptions, fit};
+    use costplan::logs::read::read_from;
+    use rand::RngExt;
+
+    let mut rng = costplan::sim::rng::rng_from(7);
+    let (prefix, min) = (3000.0f64, 1024.0f64);
+    let t_start = 1_759_276_800.0; // 2025-10-01 00:00:00 UTC
+    // Every call: (start s, session, prompt tokens, output tokens).
+    let mut calls: Vec<(f64, usize, f64, f64)> = Vec::new();
+    let mut turns_total = 0usize;
+    for day in 0..30u32 {
+        for k in 0..200usize {
+            let session = day as usize * 200 + k;
+            let mut t = t_start + f64::from(day) * 86_400.0 + rng.random::<f64>() * 86_400.0;
+            let turns = rng.random_range(1..=6);
+            turns_total += turns;
+            let mut sent = prefix;
+            for turn in 0..turns {
+                if turn > 0 {
+                    t += 30.0 - 90.0 * (1.0f64 - rng.random::<f64>()).ln();
+                }
+                let mut prompt = sent + f64::from(rng.random_range(100..500));
+                let mut at = t;
+                for _ in 0..rng.random_range(2..=3) {
+                    calls.push((at, session, prompt, 80.0));
+                    prompt += 80.0 + 600.0;
+                    at += 3.0;
+                }
+                let out = f64::from(rng.random_range(100..400));
+                calls.push((at, session, prompt, out));
+                sent = prompt + out;
+            }
+        }
+    }
+    calls.sort_by(|a, b| a.0.total_cmp(&b.0));
+    // The provider's replay: the prefix's entry shared by all, each session's own entry.
+    let ttl = 300.0;
+    let mut prefix_warm_until = f64::NEG_INFINITY;
+    let mut entry: Vec<(f64, f64)> = vec![(f64::NEG_INFINITY, 0.0); 6000];
+    let (mut read_total, mut write_total, mut input_total, mut spend_total) = (0.0, 0.0, 0.0, 0.0);
+    let mut rows = String::new();
+    for (n, &(t, s, prompt, out)) in calls.iter().enumerate() {
+        let hit = entry[s].0 >= t && entry[s].1 >= min && entry[s].1 <= prompt;
+        let read = if hit {
+            entry[s].1
+        } else if prefix_warm_until >= t {
+            prefix
+        } else {
+            0.0
+        };
+        let write = if prompt >= min && prompt > read {
+            prompt - read
+        } else {
+            0.0
+        };
+        if hit {
+            entry[s].0 = t + ttl;
+        }
+        prefix_warm_until = t + ttl;
+        if write > 0.0 {
+            entry[s] = (t + ttl, prompt);
+        }
+        let spend = (prompt - read - write) * 3e-6 + read * 0.3e-6 + write * 3.75e-6 + out * 15e-6;
+        read_total += read;
+        write_total += write;
+        input_total += prompt;
+        spend_total += spend;
+        let when = |x: f64| {
+            let secs = x.floor() as i64;
+            let d = costplan::date::Date::of_unix_seconds(x);
+            let s_of_day = secs.rem_euclid(86_400);
+            format!(
+                "{d} {:02}:{:02}:{:02}.{:03}",
+                s_of_day / 3600,
+                s_of_day / 60 % 60,
+                s_of_day % 60,
+                ((x - secs as f64) * 1000.0) as i64
+            )
+        };
+        rows.push_str(&format!(
+            r#"{{"request_id":"r-{n}","startTime":"{}","endTime":"{}","model":"big","prompt_tokens":{prompt},"completion_tokens":{out},"spend":{spend},"status":"success","session_id":"s-{s}","end_user":"u-{s}","request_tags":["c"],"metadata":{{"additional_usage_values":{{"cache_read_input_tokens":{read},"cache_creation_input_tokens":{write}}}}}}}"#,
+            when(t),
+            when(t + 2.0)
+        ));
+        rows.push('\n');
+    }
+    // LiteLLM writes a session id of its own for every request unless the caller sets one:
+    // then the sessions are formed by user and the gap between requests.
+    let own_ids: String = rows
+        .lines()
+        .enumerate()
+        .map(|(n, l)| {
+            let i = l.find("\"session_id\":\"").unwrap() + 14;
+            let j = i + l[i..].find('"').unwrap();
+            format!("{}own-{n}{}\n", &l[..i], &l[j..])
+        })
+        .collect();
+    for (rows, how) in [(&rows, "session or trace id"), (&own_ids, "by user")] {
+        let mut logs = Logs::default();
+        read_from(std::io::Cursor::new(rows.as_bytes()), "generated.jsonl", &mut logs).unwrap();
+        let f = fit(&logs, &FitOptions::default());
+        let class = &f.profile.classes[0];
+        let session = class.session.as_ref().expect("sessions found");
+        assert!(
+            f.fitted
+                .iter()
+                .any(|(field, said)| field == "classes[].session" && said.contains(how)),
+            "{:?}",
+            f.fitted
+        );
+        // Known: 1–6 turns (mean 3.5), 2–3 tool steps (mean 2.5).
+        let turns_mean = session.turns.0.mean();
+        assert!((turns_mean - 3.5).abs() < 0.1, "turns per session {turns_mean}");
+        let steps = session.tool_steps_per_turn.0.mean();
+        assert!((steps - 2.5).abs() < 0.05, "tool steps {steps}");
+        assert_eq!(class.shared_prefix_tokens, 3000, "the prefix the first calls read");
+
+        let mut s = ScenarioBuilder::new()
+            .days(30)
+            .runs(6)
+            .policies(r#"Inline((name: "base", router: Fixed("big"), prompt_caching: (strategy: FullHistory)))"#)
+            .build();
+        s.traffic = f.profile.clone();
+        // The builder's models know the class as "c".
+        s.traffic.classes[0].name = "c".into();
+        let s = s.validate_edited().unwrap();
+        let r = crate::common::run(&s);
+        let p = r.baseline();
+        let sessions_logged = 6000.0;
+        assert!(
+            (p.metric(Metric::Sessions).mean / sessions_logged - 1.0).abs() < 0.03,
+            "sessions {} vs 6,000",
+            p.metric(Metric::Sessions).mean
+        );
+        let read_share = read_total / input_total;
+        let write_share = write_total / input_total;
+        let sim_read = p.metric(Metric::PromptCacheReadShare).mean;
+        let sim_write = p.metric(Metric::PromptCacheWriteShare).mean;
+        assert!(
+            (sim_read - read_share).abs() < 0.02,
+            "read share: simulated {sim_read:.4}, logs {read_share:.4}"
+        );
+        assert!(
+            (sim_write - write_share).abs() < 0.02,
+            "write share: simulated {sim_write:.4}, logs {write_share:.4}"
+        );
+        let spend = p.metric(Metric::CostTotal).mean;
+        eprintln!(
+            "read share {sim_read:.4} (logs {read_share:.4}), write share {sim_write:.4} (logs {write_share:.4}), spend {spend:.2} (logs {spend_total:.2})"
+        );
+        assert!(
+            (spend / spend_total - 1.0).abs() < 0.03,
+            "spend: simulated {spend:.2}, logs {spend_total:.2} ({turns_total} turns)"
+        );
+    }
+}
