@@ -66,6 +66,12 @@ pub struct Backtest {
     pub requests: BacktestTotal,
     pub prompt_tokens: BacktestTotal,
     pub output_tokens: BacktestTotal,
+    /// Prompt tokens read from and written to the provider's prompt cache, when the logs give
+    /// either (the part of a conversation's history the cache served, and what it wrote).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cache_read_tokens: Option<BacktestTotal>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cache_write_tokens: Option<BacktestTotal>,
     /// Requests answered from the gateway's response cache, against the simulated exact and
     /// semantic cache hits; when the logs mark hits.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -148,6 +154,8 @@ pub fn backtest(
         requests: t.requests,
         prompt_tokens: t.prompt_tokens,
         output_tokens: t.output_tokens,
+        cache_read_tokens: t.cache_read_tokens,
+        cache_write_tokens: t.cache_write_tokens,
         response_cache_hits: t.response_cache_hits,
         daily,
         rows_without_cost: without_cost,
@@ -174,6 +182,8 @@ struct Totals {
     requests: BacktestTotal,
     prompt_tokens: BacktestTotal,
     output_tokens: BacktestTotal,
+    cache_read_tokens: Option<BacktestTotal>,
+    cache_write_tokens: Option<BacktestTotal>,
     response_cache_hits: Option<BacktestTotal>,
 }
 
@@ -184,7 +194,22 @@ fn totals(records: &[super::Record], runs: &[crate::sim::metrics::RunMetrics]) -
     let sum = |f: &dyn Fn(&super::Record) -> f64| records.iter().filter(|r| !hit(r)).map(f).sum::<f64>();
     let sim = |f: &dyn Fn(&crate::sim::metrics::RunMetrics) -> f64| runs.iter().map(f).collect::<Vec<f64>>();
     let marks_hits = records.iter().any(|r| r.cache_hit.is_some());
+    let gives_cache = records
+        .iter()
+        .any(|r| r.usage.cache_read_tokens > 0.0 || r.usage.cache_write_tokens > 0.0);
     Totals {
+        cache_read_tokens: gives_cache.then(|| {
+            BacktestTotal::of(
+                sum(&|r| r.usage.cache_read_tokens),
+                sim(&|x| x.values[m::TOKENS_CACHE_READ]).into_iter(),
+            )
+        }),
+        cache_write_tokens: gives_cache.then(|| {
+            BacktestTotal::of(
+                sum(&|r| r.usage.cache_write_tokens),
+                sim(&|x| x.values[m::TOKENS_CACHE_WRITE]).into_iter(),
+            )
+        }),
         requests: BacktestTotal::of(sum(&|r| r.requests), sim(&|x| x.values[m::MODEL_CALLS]).into_iter()),
         prompt_tokens: BacktestTotal::of(
             sum(&|r| r.usage.prompt_tokens),

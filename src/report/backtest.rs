@@ -57,6 +57,12 @@ pub fn total_rows(b: &Backtest) -> Vec<[String; 5]> {
         row("prompt tokens", &b.prompt_tokens, &count),
         row("output tokens", &b.output_tokens, &count),
     ];
+    if let Some(t) = &b.cache_read_tokens {
+        rows.push(row("prompt-cache reads", t, &count));
+    }
+    if let Some(t) = &b.cache_write_tokens {
+        rows.push(row("prompt-cache writes", t, &count));
+    }
     if let Some(h) = &b.response_cache_hits {
         rows.push(row("cache hits", h, &count));
     }

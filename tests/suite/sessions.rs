@@ -525,6 +525,22 @@ fn a_month_of_multi_turn_logs_fits_sessions_that_reproduce_its_cache_and_spend()
         eprintln!(
             "read share {sim_read:.4} (logs {read_share:.4}), write share {sim_write:.4} (logs {write_share:.4}), spend {spend:.2} (logs {spend_total:.2})"
         );
+        // The backtest compares the prompt-cache reads and writes too.
+        let b = costplan::logs::backtest::backtest(
+            &s,
+            &logs,
+            &SimOptions {
+                runs: Some(4),
+                ..Default::default()
+            },
+            &Control::none(),
+        )
+        .unwrap()
+        .unwrap();
+        for (what, t) in [("reads", &b.cache_read_tokens), ("writes", &b.cache_write_tokens)] {
+            let t = t.as_ref().expect("the logs give cache tokens");
+            assert!(t.error.abs() < 0.05, "backtest cache {what}: {:+.3}", t.error);
+        }
         assert!(
             (spend / spend_total - 1.0).abs() < 0.03,
             "spend: simulated {spend:.2}, logs {spend_total:.2} ({turns_total} turns)"
