@@ -319,20 +319,54 @@ impl Ctx<'_> {
             (1.0, 1.0)
         };
         let w = self.w;
-        if self.sess.is_some() && uncached_in + prefix > 0 {
+        let (mut cost, mut efficiency_tokens) = if self.sess.is_some() && uncached_in + prefix > 0 {
             // A session's prompt: the body (history and new input) may be cached too.
-            let (cost, efficiency_tokens) = self.session_prompt(st, model, uncached_in, prefix, rates, bin, call_key);
-            return self.bill_output(
-                st,
-                model,
-                (cost, efficiency_tokens),
-                (uncached_in + prefix, output),
-                rates,
-                bout,
-                call_key,
-                cacheable,
-            );
+            let (input_cost, input_efficiency) =
+                self.session_prompt(st, model, uncached_in, prefix, rates, bin, call_key);
+            st.acc.tokens[T_OUTPUT] += output as f64 * w;
+            if let Some(b) = st.turn_bin {
+                st.acc.by_turn[b][0] += w;
+                st.acc.by_turn[b][1] += (uncached_in + prefix) as f64 * w;
+            }
+            (
+                input_cost + output as f64 * rates.output * bout,
+                input_efficiency + output as f64,
+            )
+        } else {
+            self.request_input(st, model, (uncached_in, prefix, output), (rates, bin, bout), call_key)
+        };
+        let mut reasoning = 0u64;
+        let mut latency = 0.0;
+        if mdl.has_reasoning || self.interactive {
+            let (r, ttft, tps) = self.call_draws(model, call_key, cacheable);
+            reasoning = r;
+            cost += reasoning as f64 * rates.reasoning * bout;
+            st.acc.tokens[T_REASONING] += reasoning as f64 * w;
+            efficiency_tokens += reasoning as f64;
+            if self.interactive {
+                latency = ttft + (output + reasoning) as f64 / tps * 1000.0;
+            }
         }
+        st.acc.efficiency_tokens += efficiency_tokens * w;
+        st.acc.calls += w;
+        self.spend(st, cost, Some(model));
+        (uncached_in + prefix + output + reasoning, latency)
+    }
+
+    /// A single request's input and output: the uncached part, and the class's prefix read from
+    /// or written to the provider's prompt cache by its warmth; returns (cost, efficiency tokens)
+    /// before reasoning.
+    #[inline(always)]
+    fn request_input(
+        &self,
+        st: &mut PState,
+        model: usize,
+        (uncached_in, prefix, output): (u64, u64, u64),
+        (rates, bin, bout): (&super::compile::Rates, f64, f64),
+        call_key: u64,
+    ) -> (f64, f64) {
+        let w = self.w;
+        let price = &self.c.models[model].price;
         let mut cost = uncached_in as f64 * rates.input * bin + output as f64 * rates.output * bout;
         let mut efficiency_tokens = (uncached_in + output) as f64;
         st.acc.tokens[T_INPUT] += uncached_in as f64 * w;
@@ -372,63 +406,7 @@ impl Ctx<'_> {
                 }
             }
         }
-        let mut reasoning = 0u64;
-        let mut latency = 0.0;
-        if mdl.has_reasoning || self.interactive {
-            let (r, ttft, tps) = self.call_draws(model, call_key, cacheable);
-            reasoning = r;
-            cost += reasoning as f64 * rates.reasoning * bout;
-            st.acc.tokens[T_REASONING] += reasoning as f64 * w;
-            efficiency_tokens += reasoning as f64;
-            if self.interactive {
-                latency = ttft + (output + reasoning) as f64 / tps * 1000.0;
-            }
-        }
-        st.acc.efficiency_tokens += efficiency_tokens * w;
-        st.acc.calls += w;
-        self.spend(st, cost, Some(model));
-        (uncached_in + prefix + output + reasoning, latency)
-    }
-
-    /// A session call's output and reasoning billed on top of its input's `(cost,
-    /// efficiency tokens)`; returns (tokens billed, latency in ms) as [`Ctx::call`] does.
-    #[allow(clippy::too_many_arguments)]
-    fn bill_output(
-        &self,
-        st: &mut PState,
-        model: usize,
-        (input_cost, input_efficiency): (f64, f64),
-        (input, output): (u64, u64),
-        rates: &super::compile::Rates,
-        bout: f64,
-        call_key: u64,
-        cacheable: bool,
-    ) -> (u64, f64) {
-        let w = self.w;
-        let mut cost = input_cost + output as f64 * rates.output * bout;
-        let mut efficiency_tokens = input_efficiency + output as f64;
-        st.acc.tokens[T_OUTPUT] += output as f64 * w;
-        let mut reasoning = 0u64;
-        let mut latency = 0.0;
-        if self.c.models[model].has_reasoning || self.interactive {
-            let (r, ttft, tps) = self.call_draws(model, call_key, cacheable);
-            reasoning = r;
-            cost += reasoning as f64 * rates.reasoning * bout;
-            st.acc.tokens[T_REASONING] += reasoning as f64 * w;
-            efficiency_tokens += reasoning as f64;
-            if self.interactive {
-                latency = ttft + (output + reasoning) as f64 / tps * 1000.0;
-            }
-        }
-        st.acc.efficiency_tokens += efficiency_tokens * w;
-        st.acc.calls += w;
-        if let Some(bin) = st.turn_bin {
-            let b = &mut st.acc.by_turn[bin];
-            b[0] += w;
-            b[1] += input as f64 * w;
-        }
-        self.spend(st, cost, Some(model));
-        (input + output + reasoning, latency)
+        (cost, efficiency_tokens)
     }
 
     /// The model a non-cascade router picks.
