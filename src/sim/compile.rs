@@ -33,6 +33,10 @@ pub struct PriceC {
     /// prices gets the base ones scaled by its input (cache) or output (reasoning) ratio.
     pub tiers: Vec<(u64, Rates)>,
     pub prompt_cache_min_tokens: u64,
+    /// Automatic prefix caching (no write price in the table: OpenAI, Gemini's implicit cache):
+    /// nothing is billed as a write, and a session's cached prefix is matched in steps of this
+    /// many tokens (128 for OpenAI, 1 otherwise). `None` for explicit caching (Anthropic).
+    pub automatic_cache_step: Option<u64>,
 }
 
 impl PriceC {
@@ -90,6 +94,10 @@ impl PriceC {
             batch_output_ratio: ratio(p.batch_output_usd_per_mtok, output),
             tiers,
             prompt_cache_min_tokens: p.cache_min_tokens().0,
+            automatic_cache_step: p
+                .cache_write_usd_per_mtok
+                .is_none()
+                .then_some(if p.provider.eq_ignore_ascii_case("openai") { 128 } else { 1 }),
         }
     }
 

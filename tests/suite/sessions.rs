@@ -547,3 +547,36 @@ fn a_month_of_multi_turn_logs_fits_sessions_that_reproduce_its_cache_and_spend()
         );
     }
 }
+
+/// OpenAI-style automatic caching: no write price, so nothing is billed as a write, and the
+/// previous prompt is matched in 128-token steps.
+#[test]
+fn automatic_caching_matches_in_128_token_steps_and_bills_no_writes() {
+    let text = ScenarioBuilder::new()
+        .volume("Fixed(1)")
+        .days(1)
+        .runs(1)
+        .class(
+            "input_tokens: Fixed(500), shared_prefix_tokens: 2000, output_tokens: Fixed(300), \
+             session: (turns: Fixed(3), think_time_s: Fixed(0))",
+        )
+        .policies(r#"Inline((name: "base", router: Fixed("big"), prompt_caching: (strategy: FullHistory)))"#)
+        .text()
+        .replace(
+            r#""big": (provider: "acme", input_usd_per_mtok: 3.0, output_usd_per_mtok: 15.0,
+                    cache_read_usd_per_mtok: 0.3, cache_write_usd_per_mtok: 3.75,"#,
+            r#""big": (provider: "openai", input_usd_per_mtok: 3.0, output_usd_per_mtok: 15.0,
+                    cache_read_usd_per_mtok: 0.3,"#,
+        );
+    assert!(text.contains(r#""big": (provider: "openai""#), "the price entry was replaced");
+    let r = crate::common::run(&crate::common::scenario(&text));
+    // Prompts 2,500, 3,300, 4,100: reads ⌊2,500/128⌋·128 = 2,432 and ⌊3,300/128⌋·128 = 3,200.
+    close("reads", mean(&r, Metric::TokensCacheRead), 2_432.0 + 3_200.0);
+    close("writes", mean(&r, Metric::TokensCacheWrite), 0.0);
+    close("uncached", mean(&r, Metric::TokensInput), 2_500.0 + 868.0 + 900.0);
+    close(
+        "cost",
+        mean(&r, Metric::CostTotal),
+        4_268.0 * IN + 5_632.0 * READ + 900.0 * OUT,
+    );
+}

@@ -641,7 +641,10 @@ impl Ctx<'_> {
         let idx = self.class * self.c.models.len() + model;
         let prefix_cacheable = prefix > 0 && prefix >= min;
         let prefix_warm = prefix_cacheable && (st.warm_until[idx] >= t || self.warmed_unseen(st, idx, ttl, call_key));
-        let (expires, len) = st.sess_cache.get(model).copied().unwrap_or((f64::NEG_INFINITY, 0));
+        let step = self.c.models[model].price.automatic_cache_step;
+        let (expires, entry) = st.sess_cache.get(model).copied().unwrap_or((f64::NEG_INFINITY, 0));
+        // Automatic caching matches the prefix in steps (OpenAI: 128 tokens).
+        let len = step.map_or(entry, |s| entry / s.max(1) * s.max(1));
         let session_hit = expires >= t && len > 0 && len >= min && len <= total;
         let read = if session_hit {
             len
@@ -655,11 +658,9 @@ impl Ctx<'_> {
             CacheStrategy::FullHistory => total,
             CacheStrategy::NoToolResults => prefix + body.min(self.sess.unwrap_or(0)),
         };
-        let write = if write_to >= min && write_to > read {
-            write_to - read
-        } else {
-            0
-        };
+        let stored = write_to >= min && write_to > read;
+        // Automatic caching stores the prompt without billing a write: it is plain input.
+        let write = if stored && step.is_none() { write_to - read } else { 0 };
         let uncached = total - read - write;
         if session_hit {
             st.sess_cache[model].0 = t + ttl;
@@ -670,10 +671,10 @@ impl Ctx<'_> {
             st.class_tasks[self.class] += 1.0;
         }
         let keeps = self.warm_keep >= 1.0 || crate::sim::rng::unit_from_key(call_key ^ tag::WARM_KEEP) < self.warm_keep;
-        if prefix_cacheable && (read > 0 || write > 0) && keeps {
+        if prefix_cacheable && (read > 0 || stored) && keeps {
             st.warm_until[idx] = t + ttl;
         }
-        if write > 0 && write_to > prefix && model < st.sess_cache.len() {
+        if stored && write_to > prefix && model < st.sess_cache.len() {
             st.sess_cache[model] = (t + ttl, write_to);
         }
         let write_rate = if self.pol.prompt_cache_1h {
