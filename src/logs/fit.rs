@@ -611,6 +611,57 @@ pub fn fit(logs: &Logs, opts: &FitOptions) -> Fit {
 
 type Volume = (Vec<f64>, (crate::model::Dist, Option<(f64, f64)>), NonNegDist, f64);
 
+/// The first and last day of an export are often cut short: one with under a quarter of the
+/// median day's tasks is left out of the trend (and said so), so that a few requests after the
+/// last midnight do not read as a collapse in volume.
+fn partial_edge_days(by_day: &[f64], first_day: i64, assumed: &mut Notes) -> Vec<usize> {
+    let mut positive: Vec<f64> = by_day.iter().copied().filter(|x| *x > 0.0).collect();
+    if positive.len() < MIN_DAYS_FOR_WEEK {
+        return Vec::new();
+    }
+    positive.sort_by(f64::total_cmp);
+    let median = positive[positive.len() / 2];
+    let last = by_day.len() - 1;
+    let mut out = Vec::new();
+    for (d, which) in [(0, "first"), (last, "last")] {
+        if by_day[d] > 0.0 && by_day[d] < 0.25 * median && !out.contains(&d) {
+            assumed.push((
+                "growth_per_month".into(),
+                format!(
+                    "the {which} day ({}) has {:.0} tasks, under a quarter of the median day's {:.0}: taken as a day the export cut short and left out of the trend",
+                    date_of_day(first_day + d as i64),
+                    by_day[d],
+                    median
+                ),
+            ));
+            out.push(d);
+        }
+    }
+    out
+}
+
+/// The fitted growth as a distribution inside its documented bounds (its 0.01th to 99.99th
+/// percentiles within −100 % to +200 % a month): a trend that noisy is said to be one.
+fn growth_within_bounds(g: f64, se_g: f64, assumed: &mut Notes) -> crate::model::Dist {
+    let (lo, hi) = crate::model::limits::GROWTH_PER_MONTH;
+    // z of the 99.99th percentile, and a margin for rounding.
+    const Z: f64 = 3.8;
+    let mean = g.clamp(lo + 0.01, hi - 0.01);
+    let sd = se_g.max(1e-6).min((mean - lo).min(hi - mean) / Z);
+    if mean != g || sd < se_g.max(1e-6) {
+        assumed.push((
+            "growth_per_month".into(),
+            format!(
+                "the trend ({:+.1}% ± {:.1}% a month) is beyond what a month's growth can be: kept within −100% to +200%",
+                g * 100.0,
+                se_g * 100.0
+            ),
+        ));
+    }
+    crate::model::Dist::try_from(DistSpec::Normal(round_sig(mean), round_sig(sd)))
+        .unwrap_or_else(|_| crate::model::Dist::fixed(0.0))
+}
+
 /// Weekly pattern, growth per month (with its standard error), the volume on the first day
 /// (with the standard error of its level) and day noise, from daily task counts.
 fn fit_volume(
@@ -620,7 +671,11 @@ fn fit_volume(
     assumed: &mut Vec<(String, String)>,
 ) -> Volume {
     let days = by_day.len();
-    let xs: Vec<f64> = (0..days).filter(|&d| by_day[d] > 0.0).map(|d| d as f64).collect();
+    let partial = partial_edge_days(by_day, first_day, assumed);
+    let xs: Vec<f64> = (0..days)
+        .filter(|&d| by_day[d] > 0.0 && !partial.contains(&d))
+        .map(|d| d as f64)
+        .collect();
     let ys: Vec<f64> = xs.iter().map(|&d| by_day[d as usize].ln()).collect();
     let enough = days >= MIN_DAYS_FOR_WEEK && xs.len() >= MIN_DAYS_FOR_WEEK;
     let weekly = weekly_pattern(&xs, &ys, first_day, enough, fitted, assumed);
@@ -652,8 +707,7 @@ fn fit_volume(
                 ),
             ));
             fitted.push(("day_noise_sd".into(), "sd of the log residuals".into()));
-            let growth = crate::model::Dist::try_from(DistSpec::Normal(round_sig(g), round_sig(se_g.max(1e-6))))
-                .unwrap_or_else(|_| crate::model::Dist::fixed(0.0));
+            let growth = growth_within_bounds(g, se_g, assumed);
             (weekly, (growth, Some((g, se_g))), level_dist(level, se_a), sd)
         }
         None => {

@@ -21,6 +21,9 @@ pub enum Formed {
     /// By user, a new session after [`SESSION_GAP_S`] without a request (every request had its
     /// own id, as LiteLLM writes by default, or none).
     UserGap,
+    /// By growing input: a request whose provider cache read is exactly an earlier request's
+    /// prompt (within an hour) continues that request's session.
+    GrowingInput,
 }
 
 impl Formed {
@@ -32,6 +35,7 @@ impl Formed {
                 "sessions by user, a new one after {} min without a request (no session id groups requests)",
                 SESSION_GAP_S / 60.0
             ),
+            Formed::GrowingInput => "sessions by growing input: a request whose cache read equals an earlier prompt within an hour continues it (no session id or user groups requests)".to_string(),
         }
     }
 }
@@ -72,7 +76,7 @@ pub fn form(records: &[Record], is_retry: &[bool], user_key: usize) -> Option<Se
                 .collect(),
         )
     } else {
-        return None;
+        (Formed::GrowingInput, growing_input(records, &rows)?)
     };
     keyed.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)).then(a.2.cmp(&b.2)));
     let mut sessions: Vec<Vec<usize>> = Vec::new();
@@ -108,6 +112,42 @@ pub fn form(records: &[Record], is_retry: &[bool], user_key: usize) -> Option<Se
         starts,
         member,
     })
+}
+
+/// Chains of requests whose cache read is an earlier request's whole prompt (what a
+/// conversation's next call reads under full-history caching), keyed by the chain's first
+/// request; `None` when no request continues another.
+fn growing_input(records: &[Record], rows: &[usize]) -> Option<Vec<(u64, f64, usize)>> {
+    let mut order = rows.to_vec();
+    order.sort_by(|&a, &b| records[a].start_unix_s.total_cmp(&records[b].start_unix_s));
+    // Open chains by their last prompt's size: (time of the last request, chain key).
+    let mut open: std::collections::HashMap<u64, Vec<(f64, u64)>> = std::collections::HashMap::new();
+    let mut out = Vec::with_capacity(order.len());
+    let mut linked = 0usize;
+    for &i in &order {
+        let r = &records[i];
+        let read = r.usage.cache_read_tokens.round() as u64;
+        let mut chain = None;
+        if read > 0
+            && let Some(cands) = open.get_mut(&read)
+        {
+            // The most recent chain that sent exactly this prompt within the hour.
+            cands.retain(|(t, _)| r.start_unix_s - t <= 3600.0);
+            chain = cands.pop().map(|(_, k)| k);
+        }
+        let key = match chain {
+            Some(k) => {
+                linked += 1;
+                k
+            }
+            None => i as u64,
+        };
+        out.push((key, r.start_unix_s, i));
+        open.entry(r.usage.prompt_tokens.round() as u64)
+            .or_default()
+            .push((r.start_unix_s, key));
+    }
+    (linked * 10 >= order.len()).then_some(out)
 }
 
 /// The per-turn measures of a set of sessions, for the session class's fit.

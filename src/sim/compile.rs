@@ -94,10 +94,13 @@ impl PriceC {
             batch_output_ratio: ratio(p.batch_output_usd_per_mtok, output),
             tiers,
             prompt_cache_min_tokens: p.cache_min_tokens().0,
-            automatic_cache_step: p
-                .cache_write_usd_per_mtok
-                .is_none()
-                .then_some(if p.provider.eq_ignore_ascii_case("openai") { 128 } else { 1 }),
+            automatic_cache_step: p.cache_write_usd_per_mtok.is_none().then_some(
+                if p.provider.eq_ignore_ascii_case("openai") {
+                    128
+                } else {
+                    1
+                },
+            ),
         }
     }
 

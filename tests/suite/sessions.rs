@@ -369,9 +369,10 @@ fn the_sampled_engine_samples_sessions_and_agrees_with_the_exact_engine() {
 /// A month of generated multi-turn LiteLLM spend logs with known sessions (2–3 tool steps a
 /// turn, think times of 30 s plus an exponential, a 3,000-token system prompt), their cache reads
 /// and writes replayed as the provider bills full-history caching with a 5-minute TTL. The fit
-/// forms the sessions by their id and recovers turns and tool steps; the scenario built on the
+/// forms the sessions by their id — or, with LiteLLM's id per request, by user and gap, or with
+/// neither, by growing input — and recovers turns and tool steps; the scenario built on the
 /// fitted profile reproduces the logs' cache-read and write shares within 2 points and their
-/// spend within 3 %.
+/// spend within 3 %, and the backtest their cache reads and writes.
 #[test]
 fn a_month_of_multi_turn_logs_fits_sessions_that_reproduce_its_cache_and_spend() {
     use costplan::logs::Logs;
@@ -472,7 +473,14 @@ fn a_month_of_multi_turn_logs_fits_sessions_that_reproduce_its_cache_and_spend()
             format!("{}own-{n}{}\n", &l[..i], &l[j..])
         })
         .collect();
-    for (rows, how) in [(&rows, "session or trace id"), (&own_ids, "by user")] {
+    // Without a user either, sessions are chained by growing input: a call whose cache read is
+    // an earlier call's whole prompt continues it (a session whose turn came back cold splits).
+    let anonymous = own_ids.replace("\"end_user\":\"u-", "\"nobody\":\"u-");
+    for (rows, how, whole) in [
+        (&rows, "session or trace id", true),
+        (&own_ids, "by user", true),
+        (&anonymous, "growing input", false),
+    ] {
         let mut logs = Logs::default();
         read_from(std::io::Cursor::new(rows.as_bytes()), "generated.jsonl", &mut logs).unwrap();
         let f = fit(&logs, &FitOptions::default());
@@ -487,7 +495,11 @@ fn a_month_of_multi_turn_logs_fits_sessions_that_reproduce_its_cache_and_spend()
         );
         // Known: 1–6 turns (mean 3.5), 2–3 tool steps (mean 2.5).
         let turns_mean = session.turns.0.mean();
-        assert!((turns_mean - 3.5).abs() < 0.1, "turns per session {turns_mean}");
+        eprintln!("{how}: turns per session {turns_mean:.3}");
+        assert!(
+            (turns_mean - 3.5).abs() < 0.1 || !whole,
+            "turns per session {turns_mean}"
+        );
         let steps = session.tool_steps_per_turn.0.mean();
         assert!((steps - 2.5).abs() < 0.05, "tool steps {steps}");
         assert_eq!(class.shared_prefix_tokens, 3000, "the prefix the first calls read");
@@ -505,7 +517,7 @@ fn a_month_of_multi_turn_logs_fits_sessions_that_reproduce_its_cache_and_spend()
         let p = r.baseline();
         let sessions_logged = 6000.0;
         assert!(
-            (p.metric(Metric::Sessions).mean / sessions_logged - 1.0).abs() < 0.03,
+            (p.metric(Metric::Sessions).mean / sessions_logged - 1.0).abs() < 0.03 || !whole,
             "sessions {} vs 6,000",
             p.metric(Metric::Sessions).mean
         );
@@ -539,7 +551,11 @@ fn a_month_of_multi_turn_logs_fits_sessions_that_reproduce_its_cache_and_spend()
         .unwrap();
         for (what, t) in [("reads", &b.cache_read_tokens), ("writes", &b.cache_write_tokens)] {
             let t = t.as_ref().expect("the logs give cache tokens");
-            assert!(t.error.abs() < 0.05, "backtest cache {what}: {:+.3}", t.error);
+            // Chaining by growing input splits a session whose turn came back cold: its
+            // writes are matched less closely (measured +6.9 %).
+            let tolerance = if whole { 0.05 } else { 0.10 };
+            eprintln!("{how}: backtest cache {what} {:+.3}", t.error);
+            assert!(t.error.abs() < tolerance, "backtest cache {what}: {:+.3}", t.error);
         }
         assert!(
             (spend / spend_total - 1.0).abs() < 0.03,
@@ -568,7 +584,10 @@ fn automatic_caching_matches_in_128_token_steps_and_bills_no_writes() {
             r#""big": (provider: "openai", input_usd_per_mtok: 3.0, output_usd_per_mtok: 15.0,
                     cache_read_usd_per_mtok: 0.3,"#,
         );
-    assert!(text.contains(r#""big": (provider: "openai""#), "the price entry was replaced");
+    assert!(
+        text.contains(r#""big": (provider: "openai""#),
+        "the price entry was replaced"
+    );
     let r = crate::common::run(&crate::common::scenario(&text));
     // Prompts 2,500, 3,300, 4,100: reads ⌊2,500/128⌋·128 = 2,432 and ⌊3,300/128⌋·128 = 3,200.
     close("reads", mean(&r, Metric::TokensCacheRead), 2_432.0 + 3_200.0);
