@@ -599,3 +599,43 @@ fn automatic_caching_matches_in_128_token_steps_and_bills_no_writes() {
         4_268.0 * IN + 5_632.0 * READ + 900.0 * OUT,
     );
 }
+
+/// Routers and budgets work turn by turn: a rule on input size sends the long later turns of a
+/// conversation to another model; a spent budget rejects the next turn and ends the session.
+#[test]
+fn routers_and_budgets_act_on_each_turn() {
+    let session = "turns: Fixed(4), think_time_s: Fixed(0)";
+    // Prompts 1,500, 2,500, 3,500, 4,500: the last two are above 3,000 and go to "small".
+    let routed = one_session(
+        session,
+        1000,
+        500,
+        500,
+        r#"Inline((name: "base", router: Rules(rules: [(when: InputTokensAbove(3000), model: "small")], default: "big")))"#,
+    );
+    close(
+        "routed by size",
+        mean(&routed, Metric::CostTotal),
+        4_000.0 * IN + 1_000.0 * OUT + 8_000.0 * 1e-6 + 1_000.0 * 5e-6,
+    );
+
+    // A daily cap below two sessions' spend: the gate rejects a turn once it is spent, and the
+    // session ends there (counted once as rejected).
+    let s = ScenarioBuilder::new()
+        .volume("Fixed(20)")
+        .days(1)
+        .runs(1)
+        .class("input_tokens: Fixed(500), shared_prefix_tokens: 1000, output_tokens: Fixed(500), session: (turns: Fixed(4), think_time_s: Fixed(60))")
+        .policies(
+            r#"Inline((name: "base", router: Fixed("big"))),
+               Inline((name: "capped", router: Fixed("big"), budget: (scope: Total, period: Day, cap_usd: 0.05, on_breach: Reject)))"#,
+        )
+        .build();
+    let r = crate::common::run(&s);
+    let capped = &r.policies[1];
+    assert!(capped.metric(Metric::RejectedTasks).mean > 0.0);
+    assert!(capped.metric(Metric::RejectedTasks).mean <= 20.0, "a session is rejected once");
+    assert!(capped.metric(Metric::TurnsPerSession).mean < 4.0, "rejected sessions end early");
+    assert!(capped.metric(Metric::CostTotal).mean < r.policies[0].metric(Metric::CostTotal).mean);
+    assert!(capped.metric(Metric::SuccessRate).mean < r.policies[0].metric(Metric::SuccessRate).mean);
+}
