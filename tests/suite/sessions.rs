@@ -634,8 +634,14 @@ fn routers_and_budgets_act_on_each_turn() {
     let r = crate::common::run(&s);
     let capped = &r.policies[1];
     assert!(capped.metric(Metric::RejectedTasks).mean > 0.0);
-    assert!(capped.metric(Metric::RejectedTasks).mean <= 20.0, "a session is rejected once");
-    assert!(capped.metric(Metric::TurnsPerSession).mean < 4.0, "rejected sessions end early");
+    assert!(
+        capped.metric(Metric::RejectedTasks).mean <= 20.0,
+        "a session is rejected once"
+    );
+    assert!(
+        capped.metric(Metric::TurnsPerSession).mean < 4.0,
+        "rejected sessions end early"
+    );
     assert!(capped.metric(Metric::CostTotal).mean < r.policies[0].metric(Metric::CostTotal).mean);
     assert!(capped.metric(Metric::SuccessRate).mean < r.policies[0].metric(Metric::SuccessRate).mean);
 }

@@ -260,7 +260,7 @@ impl Day<'_> {
                 sessions.run_until(&r, states, *clock_min, self.day);
                 if c.classes[d.class].session.is_some() {
                     let origin = (self.day, d.class * STRAT_GROUPS + group);
-                    sessions.start_sampled(&r, states, d, (*clock_min, self.day), smp, origin);
+                    sessions.start(&r, states, d, (*clock_min, self.day), smp, Some(origin));
                     continue;
                 }
             }

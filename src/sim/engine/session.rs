@@ -175,7 +175,8 @@ impl SessionRun {
             *clock_min += d.gap * mean_gap;
             self.sessions.run_until(r, states, *clock_min, day);
             if r.c.classes[d.class].session.is_some() {
-                self.sessions.start(r, states, &d, *clock_min, day, Sampling::EXACT);
+                self.sessions
+                    .start(r, states, &d, (*clock_min, day), Sampling::EXACT, None);
                 continue;
             }
             for ((p, pp), st) in r.c.policies.iter().zip(r.pps).zip(states.iter_mut()) {
@@ -215,33 +216,9 @@ pub(super) struct RunCtx<'a> {
 }
 
 impl Sessions {
-    /// Starts the session of task `d` at minute `t`: its first turn now, the rest queued.
+    /// Starts the session of task `d` at minute `t` of `day`: its first turn now, the rest
+    /// queued. `origin` is the sampled engine's (day, stratum) the session was drawn from.
     pub(super) fn start(
-        &mut self,
-        r: &RunCtx,
-        states: &mut [PState],
-        d: &TaskDraws,
-        t: f64,
-        day: usize,
-        smp: Sampling,
-    ) {
-        self.start_from(r, states, d, (t, day), smp, None);
-    }
-
-    /// [`Sessions::start`] for a session the sampled engine drew from stratum `origin`.
-    pub(super) fn start_sampled(
-        &mut self,
-        r: &RunCtx,
-        states: &mut [PState],
-        d: &TaskDraws,
-        (t, day): (f64, usize),
-        smp: Sampling,
-        origin: (usize, usize),
-    ) {
-        self.start_from(r, states, d, (t, day), smp, Some(origin));
-    }
-
-    fn start_from(
         &mut self,
         r: &RunCtx,
         states: &mut [PState],
