@@ -80,6 +80,10 @@ pub struct Backtest {
     pub rows_without_cost: u64,
     /// Models in the logs that the scenario does not have.
     pub unknown_models: Vec<String>,
+    /// Dated model ids in the logs taken as the scenario's model of the same name:
+    /// (logged id, model or price key).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub dated_models: Vec<(String, String)>,
     /// Rows priced in another currency (left out of the actual spend), by currency.
     pub other_currencies: Vec<(String, u64)>,
 }
@@ -119,7 +123,7 @@ pub fn backtest(
             "no row of the logs gives its cost (spend, totalCost): there is nothing to backtest against".into(),
         ));
     }
-    let unknown = unknown_models(scn, logs);
+    let (unknown, dated) = unknown_models(scn, logs);
 
     let base = scn.policies[scn.baseline].clone();
     let mut s = scn.clone();
@@ -160,21 +164,29 @@ pub fn backtest(
         daily,
         rows_without_cost: without_cost,
         unknown_models: unknown,
+        dated_models: dated,
         other_currencies: logs.other_currencies.iter().map(|(c, n)| (c.clone(), *n)).collect(),
     }))
 }
 
 /// Models in the logs that the scenario does not have (neither by name nor by price key).
-fn unknown_models(scn: &Scenario, logs: &Logs) -> Vec<String> {
-    let mut unknown: Vec<String> = logs
-        .records
-        .iter()
-        .map(|r| logs.symbols.name(r.model).to_string())
-        .filter(|m| !scn.file.models.contains_key(m) && !scn.file.models.values().any(|p| &p.price_key == m))
-        .collect();
-    unknown.sort();
-    unknown.dedup();
-    unknown
+/// Models in the logs the scenario lacks, and dated ids taken as its models (a snapshot date
+/// dropped: `claude-sonnet-4-5-20250929` → `claude-sonnet-4-5`).
+fn unknown_models(scn: &Scenario, logs: &Logs) -> (Vec<String>, Vec<(String, String)>) {
+    let known = |m: &str| scn.file.models.contains_key(m) || scn.file.models.values().any(|p| p.price_key == m);
+    let mut ids: Vec<&str> = logs.records.iter().map(|r| logs.symbols.name(r.model)).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut unknown = Vec::new();
+    let mut dated = Vec::new();
+    for id in ids {
+        match super::models::resolve(id, known) {
+            None => unknown.push(id.to_string()),
+            Some(m) if m != id => dated.push((id.to_string(), m.to_string())),
+            Some(_) => {}
+        }
+    }
+    (unknown, dated)
 }
 
 /// The totals besides spend, actual against simulated.

@@ -988,9 +988,13 @@ impl Fit {
         }
         line("per model (for the scenario's model profiles):".into());
         for m in &self.models {
+            let name = match super::models::undated(&m.model) {
+                Some(u) => format!("{} (a dated snapshot of {u}: price it as {u})", m.model),
+                None => m.model.clone(),
+            };
             line(format!(
                 "  {}: {} requests; ttft_ms median {}; output_tokens_per_s median {}; reasoning tokens mean {:.0}; failures {}; cost {}",
-                m.model,
+                name,
                 m.requests,
                 m.ttft_ms_median.map_or("—".into(), |x| format!("{x:.0}")),
                 m.output_tokens_per_s_median.map_or("—".into(), |x| format!("{x:.1}")),

@@ -10,6 +10,7 @@
 
 pub mod backtest;
 pub mod fit;
+pub mod models;
 pub mod read;
 pub mod sessions;
 pub mod synth;

@@ -99,6 +99,13 @@ pub fn notes(b: &Backtest) -> Vec<String> {
             b.unknown_models.join(", ")
         ));
     }
+    if !b.dated_models.is_empty() {
+        let pairs: Vec<String> = b.dated_models.iter().map(|(id, m)| format!("{id} → {m}")).collect();
+        n.push(format!(
+            "Dated model ids taken as the scenario's models (snapshot date dropped): {}.",
+            pairs.join(", ")
+        ));
+    }
     n
 }
 

@@ -629,3 +629,49 @@ fn a_backtest_does_not_count_response_cache_hits_as_calls_or_tokens() {
     let text = costplan::report::backtest::text(&b);
     assert!(text.contains("cache hits") && text.contains("response cache"), "{text}");
 }
+
+/// Dated snapshot ids (`gpt-4o-mini-2024-07-18`, `claude-sonnet-4-5-20250929`, Vertex's
+/// `@20250929`, OpenAI's `-0613`) are the model without the date: the backtest takes them as the
+/// scenario's model and says so, with the same spend as undated ids.
+#[test]
+fn dated_model_ids_map_to_their_model_and_the_mapping_is_reported() {
+    use costplan::logs::models::{resolve, undated};
+    assert_eq!(undated("gpt-4o-2024-08-06"), Some("gpt-4o"));
+    assert_eq!(undated("claude-sonnet-4-5-20250929"), Some("claude-sonnet-4-5"));
+    assert_eq!(undated("claude-sonnet-4-5@20250929"), Some("claude-sonnet-4-5"));
+    assert_eq!(undated("gpt-4-0613"), Some("gpt-4"));
+    assert_eq!(undated("gpt-4o-mini"), None);
+    assert_eq!(undated("claude-sonnet-4-5"), None, "4-5 is a version, not a date");
+    assert_eq!(undated("model-20251399"), None, "not a calendar date");
+    assert_eq!(resolve("gpt-4o-2024-08-06", |m| m == "gpt-4o"), Some("gpt-4o"));
+    assert_eq!(
+        resolve("gpt-4o-2024-08-06", |m| m == "gpt-4o-2024-08-06"),
+        Some("gpt-4o-2024-08-06")
+    );
+    assert_eq!(resolve("mystery-2024-08-06", |m| m == "gpt-4o"), None);
+
+    let root = crate::common::root();
+    let csv = std::fs::read_to_string(root.join("scenarios/from-logs/spend-logs.csv")).unwrap();
+    let dated = csv.replace(",gpt-4o-mini,gpt-4o-mini,", ",gpt-4o-mini-2024-07-18,gpt-4o-mini,");
+    assert_ne!(csv, dated, "the fixture's model column was rewritten");
+    let scn = costplan::model::load_scenario_path(&root.join("scenarios/from-logs/scenario.ron")).unwrap();
+    let bt = |text: &str| {
+        let logs = read(text, "spend-logs.csv").unwrap();
+        let opts = costplan::sim::results::SimOptions {
+            runs: Some(4),
+            ..Default::default()
+        };
+        costplan::logs::backtest::backtest(&scn, &logs, &opts, &costplan::sim::engine::Control::none())
+            .unwrap()
+            .unwrap()
+    };
+    let (plain, b) = (bt(&csv), bt(&dated));
+    assert!(b.unknown_models.is_empty(), "{:?}", b.unknown_models);
+    assert_eq!(
+        b.dated_models,
+        vec![("gpt-4o-mini-2024-07-18".to_string(), "gpt-4o-mini".to_string())]
+    );
+    assert_eq!(b.spend_usd, plain.spend_usd);
+    let notes = costplan::report::backtest::notes(&b).join(" ");
+    assert!(notes.contains("gpt-4o-mini-2024-07-18 → gpt-4o-mini"), "{notes}");
+}
