@@ -544,15 +544,12 @@ pub fn fit(logs: &Logs, opts: &FitOptions) -> Fit {
         _ => records[i].requests,
     };
 
-    // Daily task counts.
-    let first_day = records.iter().map(|r| unix_day(r.start_unix_s)).min().unwrap_or(0);
-    let last_day = records.iter().map(|r| unix_day(r.start_unix_s)).max().unwrap_or(0);
-    let days = (last_day - first_day + 1).max(1) as usize;
-    let mut by_day = vec![0.0f64; days];
-    for (i, r) in records.iter().enumerate() {
-        by_day[(unix_day(r.start_unix_s) - first_day) as usize] += tasks_of(i);
-    }
-    let (weekly_pattern, growth, level, day_noise) = fit_volume(&by_day, first_day, &mut fitted, &mut assumed);
+    // Daily task counts over the time the logs cover (strays and partial days said).
+    let daily = super::coverage::daily_counts(records, &tasks_of, per_request, &mut assumed);
+    let (first_day, last_day) = (daily.first_day, daily.last_day);
+    let days = daily.by_day.len();
+    let (weekly_pattern, growth, level, day_noise) = fit_volume(&daily, &mut fitted, &mut assumed);
+    let by_day = daily.by_day;
 
     // Classes.
     let class_by = choose_class_key(records, opts.class_by.as_deref());
@@ -611,35 +608,6 @@ pub fn fit(logs: &Logs, opts: &FitOptions) -> Fit {
 
 type Volume = (Vec<f64>, (crate::model::Dist, Option<(f64, f64)>), NonNegDist, f64);
 
-/// The first and last day of an export are often cut short: one with under a quarter of the
-/// median day's tasks is left out of the trend (and said so), so that a few requests after the
-/// last midnight do not read as a collapse in volume.
-fn partial_edge_days(by_day: &[f64], first_day: i64, assumed: &mut Notes) -> Vec<usize> {
-    let mut positive: Vec<f64> = by_day.iter().copied().filter(|x| *x > 0.0).collect();
-    if positive.len() < MIN_DAYS_FOR_WEEK {
-        return Vec::new();
-    }
-    positive.sort_by(f64::total_cmp);
-    let median = positive[positive.len() / 2];
-    let last = by_day.len() - 1;
-    let mut out = Vec::new();
-    for (d, which) in [(0, "first"), (last, "last")] {
-        if by_day[d] > 0.0 && by_day[d] < 0.25 * median && !out.contains(&d) {
-            assumed.push((
-                "growth_per_month".into(),
-                format!(
-                    "the {which} day ({}) has {:.0} tasks, under a quarter of the median day's {:.0}: taken as a day the export cut short and left out of the trend",
-                    date_of_day(first_day + d as i64),
-                    by_day[d],
-                    median
-                ),
-            ));
-            out.push(d);
-        }
-    }
-    out
-}
-
 /// The fitted growth as a distribution inside its documented bounds (its 0.01th to 99.99th
 /// percentiles within −100 % to +200 % a month): a trend that noisy is said to be one.
 fn growth_within_bounds(g: f64, se_g: f64, assumed: &mut Notes) -> crate::model::Dist {
@@ -664,19 +632,18 @@ fn growth_within_bounds(g: f64, se_g: f64, assumed: &mut Notes) -> crate::model:
 
 /// Weekly pattern, growth per month (with its standard error), the volume on the first day
 /// (with the standard error of its level) and day noise, from daily task counts.
-fn fit_volume(
-    by_day: &[f64],
-    first_day: i64,
-    fitted: &mut Vec<(String, String)>,
-    assumed: &mut Vec<(String, String)>,
-) -> Volume {
+fn fit_volume(daily: &super::coverage::DailyCounts, fitted: &mut Notes, assumed: &mut Notes) -> Volume {
+    let (by_day, first_day, coverage) = (&daily.by_day, daily.first_day, &daily.coverage);
     let days = by_day.len();
-    let partial = partial_edge_days(by_day, first_day, assumed);
+    // Days with traffic that the logs cover at least half of, each scaled to a whole day.
     let xs: Vec<f64> = (0..days)
-        .filter(|&d| by_day[d] > 0.0 && !partial.contains(&d))
+        .filter(|&d| by_day[d] > 0.0 && coverage[d] >= 0.5)
         .map(|d| d as f64)
         .collect();
-    let ys: Vec<f64> = xs.iter().map(|&d| by_day[d as usize].ln()).collect();
+    let ys: Vec<f64> = xs
+        .iter()
+        .map(|&d| (by_day[d as usize] / coverage[d as usize]).ln())
+        .collect();
     let enough = days >= MIN_DAYS_FOR_WEEK && xs.len() >= MIN_DAYS_FOR_WEEK;
     let weekly = weekly_pattern(&xs, &ys, first_day, enough, fitted, assumed);
     let adj: Vec<f64> = xs
@@ -710,8 +677,34 @@ fn fit_volume(
             let growth = growth_within_bounds(g, se_g, assumed);
             (weekly, (growth, Some((g, se_g))), level_dist(level, se_a), sd)
         }
+        None if daily.covered_days() < 1.0 => {
+            // Under a day of logs: a day's volume scaled from the hours covered, uncertain.
+            let covered = daily.covered_days();
+            let mean = by_day.iter().sum::<f64>() / covered;
+            assumed.push((
+                "requests_per_day".into(),
+                format!(
+                    "the logs cover {:.1} hours, under a day: the day's volume is their count scaled to 24 hours (traffic assumed even over the day, no time-of-day shape), with a wide uncertainty (×/÷ 2.3 at 90 %)",
+                    covered * 24.0
+                ),
+            ));
+            assumed.push((
+                "growth_per_month".into(),
+                "under a day of logs: no trend can be told (0)".into(),
+            ));
+            assumed.push((
+                "day_noise_sd".into(),
+                "under a day of logs: day-to-day noise cannot be told; 0.2 assumed".into(),
+            ));
+            (
+                weekly,
+                (crate::model::Dist::fixed(0.0), None),
+                level_dist(mean, 0.5),
+                0.2,
+            )
+        }
         None => {
-            let mean = by_day.iter().sum::<f64>() / days.max(1) as f64;
+            let mean = by_day.iter().sum::<f64>() / daily.covered_days().max(1e-9);
             let n = days as f64;
             let sd_log = if ys.len() >= 2 {
                 let m = ys.iter().sum::<f64>() / ys.len() as f64;

@@ -9,6 +9,7 @@
 //! `report` and the front ends.
 
 pub mod backtest;
+pub mod coverage;
 pub mod fit;
 pub mod models;
 pub mod read;

@@ -675,3 +675,83 @@ fn dated_model_ids_map_to_their_model_and_the_mapping_is_reported() {
     let notes = costplan::report::backtest::notes(&b).join(" ");
     assert!(notes.contains("gpt-4o-mini-2024-07-18 → gpt-4o-mini"), "{notes}");
 }
+
+/// LiteLLM spend-log rows (JSON Lines) at the given unix times, 1,000 prompt and 200 output
+/// tokens each, for the coverage tests.
+fn rows_at(times: &[f64]) -> String {
+    times
+        .iter()
+        .enumerate()
+        .map(|(n, &t)| {
+            let d = costplan::date::Date::of_unix_seconds(t);
+            let s = (t.floor() as i64).rem_euclid(86_400);
+            format!(
+                "{{\"request_id\":\"r-{n}\",\"startTime\":\"{d} {:02}:{:02}:{:02}\",\"model\":\"gpt-4o-mini\",\"prompt_tokens\":1000,\"completion_tokens\":200,\"spend\":0.0003,\"status\":\"success\"}}\n",
+                s / 3600,
+                s / 60 % 60,
+                s % 60
+            )
+        })
+        .collect()
+}
+
+/// What the logs cover decides the volume: an hour of logs is scaled to a day (and said so,
+/// with a wide band) wherever midnight falls; an export cut mid-day does not bend the trend; a
+/// stray row with a typo'd year is left out and named; days without a row are named.
+#[test]
+fn the_volume_follows_the_time_the_logs_cover() {
+    let day0 = 1_759_276_800.0; // 2025-10-01 00:00 UTC
+    let fit_of = |times: &[f64]| {
+        let logs = read(&rows_at(times), "spend.jsonl").unwrap();
+        fit(&logs, &FitOptions::default())
+    };
+    let said = |f: &costplan::logs::fit::Fit, what: &str| f.assumed.iter().any(|(_, how)| how.contains(what));
+    // 800 requests evenly over one hour, at 10:00 and across midnight.
+    for start in [day0 + 10.0 * 3600.0, day0 + 23.5 * 3600.0] {
+        let times: Vec<f64> = (0..800).map(|i| start + f64::from(i) * 4.5).collect();
+        let f = fit_of(&times);
+        let level = f.profile.requests_per_day.0.quantile(0.5);
+        assert!(
+            (level / 19_200.0 - 1.0).abs() < 0.01,
+            "an hour of 800 requests is {level} a day (want about 19,200)"
+        );
+        assert!(said(&f, "under a day"), "{:?}", f.assumed);
+        assert!(
+            f.profile.requests_per_day.0.quantile(0.95) / level > 2.0,
+            "the band is wide"
+        );
+    }
+    // 30 flat days of 2,000 a day, the export cut at 06:00 of a 31st.
+    let mut times: Vec<f64> = (0..60_000).map(|i| day0 + f64::from(i) * 43.2).collect();
+    times.extend((0..500).map(|i| day0 + 30.0 * 86_400.0 + f64::from(i) * 43.2));
+    let f = fit_of(&times);
+    let g = f.profile.growth_per_month.mean();
+    assert!(g.abs() < 0.02, "flat traffic cut at 06:00 reads as {g:+.3} a month");
+    assert!(said(&f, "the last day"), "{:?}", f.assumed);
+    // The same with one row dated 1991.
+    let mut stray = times.clone();
+    stray.push(662_688_000.0); // 1991-01-01
+    let g_stray = fit_of(&stray);
+    let (a, b) = (
+        f.profile.requests_per_day.0.quantile(0.5),
+        g_stray.profile.requests_per_day.0.quantile(0.5),
+    );
+    assert!(
+        (a / b - 1.0).abs() < 1e-6,
+        "a stray row moved the volume from {a} to {b}"
+    );
+    assert!(
+        said(&g_stray, "strays") && said(&g_stray, "1991-01-01"),
+        "{:?}",
+        g_stray.assumed
+    );
+    // Three days without a row in the middle.
+    let gappy: Vec<f64> = times
+        .iter()
+        .copied()
+        .filter(|t| !(day0 + 10.0 * 86_400.0..day0 + 13.0 * 86_400.0).contains(t))
+        .collect();
+    let f = fit_of(&gappy);
+    assert!(said(&f, "3 day(s) inside the period without a row"), "{:?}", f.assumed);
+    assert!(f.profile.growth_per_month.mean().abs() < 0.02);
+}
