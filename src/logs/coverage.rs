@@ -39,34 +39,7 @@ pub fn daily_counts(
     per_request: bool,
     notes: &mut Vec<(String, String)>,
 ) -> DailyCounts {
-    // Rows per day, and the clusters of days no more than STRAY_GAP_DAYS apart.
-    let mut days: Vec<(i64, usize)> = Vec::new();
-    let mut sorted: Vec<i64> = records.iter().map(|r| unix_day(r.start_unix_s)).collect();
-    sorted.sort_unstable();
-    for d in sorted {
-        match days.last_mut() {
-            Some((last, n)) if *last == d => *n += 1,
-            _ => days.push((d, 1)),
-        }
-    }
-    let mut clusters: Vec<(i64, i64, usize)> = Vec::new();
-    for &(d, n) in &days {
-        match clusters.last_mut() {
-            Some((_, hi, rows)) if d - *hi <= STRAY_GAP_DAYS => {
-                *hi = d;
-                *rows += n;
-            }
-            _ => clusters.push((d, d, n)),
-        }
-    }
-    let total = records.len().max(1);
-    let main = clusters.iter().copied().max_by_key(|c| c.2).unwrap_or((0, 0, 0));
-    let others: usize = total - main.2;
-    let (first_day, last_day) = if others > 0 && others * 100 < total {
-        (main.0, main.1)
-    } else {
-        (clusters.first().map_or(0, |c| c.0), clusters.last().map_or(0, |c| c.1))
-    };
+    let (first_day, last_day) = main_period(records);
     let n_days = (last_day - first_day + 1).max(1) as usize;
     let mut by_day = vec![0.0f64; n_days];
     let mut strays = Vec::new();
@@ -81,62 +54,117 @@ pub fn daily_counts(
         first_s = first_s.min(r.start_unix_s);
         last_s = last_s.max(r.start_unix_s);
     }
-    if !strays.is_empty() {
-        let shown: Vec<String> = strays
-            .iter()
-            .take(3)
-            .map(|&i| date_of_day(unix_day(records[i].start_unix_s)).to_string())
-            .collect();
+    note_strays(records, &strays, notes);
+    let coverage = if per_request && first_s.is_finite() {
+        edge_coverage((first_day, last_day), (first_s, last_s), notes)
+    } else {
+        vec![1.0; n_days]
+    };
+    note_empty_days(&by_day, first_day, notes);
+    DailyCounts {
+        first_day,
+        last_day,
+        by_day,
+        coverage,
+        strays,
+    }
+}
+
+/// The first and last day of the bulk of the logs: the days with rows, in clusters no more than
+/// [`STRAY_GAP_DAYS`] apart; the largest cluster when the others hold under 1 % of the rows.
+fn main_period(records: &[Record]) -> (i64, i64) {
+    let mut sorted: Vec<i64> = records.iter().map(|r| unix_day(r.start_unix_s)).collect();
+    sorted.sort_unstable();
+    // (first day, last day, rows) of each cluster.
+    let mut clusters: Vec<(i64, i64, usize)> = Vec::new();
+    for d in sorted {
+        match clusters.last_mut() {
+            Some((_, hi, rows)) if d - *hi <= STRAY_GAP_DAYS => {
+                *hi = d;
+                *rows += 1;
+            }
+            _ => clusters.push((d, d, 1)),
+        }
+    }
+    let total = records.len().max(1);
+    let main = clusters.iter().copied().max_by_key(|c| c.2).unwrap_or((0, 0, 0));
+    let others = total - main.2;
+    if others > 0 && others * 100 < total {
+        (main.0, main.1)
+    } else {
+        (clusters.first().map_or(0, |c| c.0), clusters.last().map_or(0, |c| c.1))
+    }
+}
+
+fn note_strays(records: &[Record], strays: &[usize], notes: &mut Vec<(String, String)>) {
+    if strays.is_empty() {
+        return;
+    }
+    let shown: Vec<String> = strays
+        .iter()
+        .take(3)
+        .map(|&i| date_of_day(unix_day(records[i].start_unix_s)).to_string())
+        .collect();
+    notes.push((
+        "requests_per_day".into(),
+        format!(
+            "{} row(s) dated far from the rest ({}{}) left out as strays (a clock or typo'd date?)",
+            strays.len(),
+            shown.join(", "),
+            if strays.len() > 3 { ", …" } else { "" }
+        ),
+    ));
+}
+
+/// Each day's covered share: the first from its first row to midnight, the last from midnight
+/// to its last row (one day: the span between them); at least [`FULL_DAY_SHARE`] counts whole.
+fn edge_coverage(
+    (first_day, last_day): (i64, i64),
+    (first_s, last_s): (f64, f64),
+    notes: &mut Vec<(String, String)>,
+) -> Vec<f64> {
+    let n_days = (last_day - first_day + 1).max(1) as usize;
+    let mut coverage = vec![1.0f64; n_days];
+    let day_s = 86_400.0;
+    let minute = 1.0 / 1440.0;
+    if n_days == 1 {
+        coverage[0] = ((last_s - first_s) / day_s).clamp(minute, 1.0);
+    } else {
+        coverage[0] = (((first_day + 1) as f64 * day_s - first_s) / day_s).clamp(minute, 1.0);
+        coverage[n_days - 1] = ((last_s - last_day as f64 * day_s) / day_s).clamp(minute, 1.0);
+    }
+    // A first row minutes after midnight is traffic that had not started, not a cut export.
+    for c in &mut coverage {
+        if *c >= FULL_DAY_SHARE {
+            *c = 1.0;
+        }
+    }
+    let mut partial: Vec<String> = [(0, "first"), (n_days - 1, "last")]
+        .iter()
+        .filter(|&&(d, _)| coverage[d] < 1.0)
+        .map(|&(d, which)| {
+            format!(
+                "the {which} day {:.0}% ({} h)",
+                coverage[d] * 100.0,
+                (coverage[d] * 240.0).round() / 10.0
+            )
+        })
+        .collect();
+    partial.dedup();
+    if !partial.is_empty() {
         notes.push((
             "requests_per_day".into(),
             format!(
-                "{} row(s) dated far from the rest ({}{}) left out as strays (a clock or typo'd date?)",
-                strays.len(),
-                shown.join(", "),
-                if strays.len() > 3 { ", …" } else { "" }
+                "the logs cover {} (from the first row's time to the last's): their counts are scaled to whole days, assuming traffic spread evenly over the day",
+                partial.join(" and ")
             ),
         ));
     }
-    let mut coverage = vec![1.0f64; n_days];
-    if per_request && first_s.is_finite() {
-        let day_s = 86_400.0;
-        let minute = 1.0 / 1440.0;
-        if n_days == 1 {
-            coverage[0] = ((last_s - first_s) / day_s).clamp(minute, 1.0);
-        } else {
-            coverage[0] = (((first_day + 1) as f64 * day_s - first_s) / day_s).clamp(minute, 1.0);
-            coverage[n_days - 1] = ((last_s - last_day as f64 * day_s) / day_s).clamp(minute, 1.0);
-        }
-        // A first row minutes after midnight is traffic that had not started, not a cut export.
-        for c in &mut coverage {
-            if *c >= FULL_DAY_SHARE {
-                *c = 1.0;
-            }
-        }
-        let partial: Vec<String> = [(0, "first"), (n_days - 1, "last")]
-            .iter()
-            .filter(|&&(d, _)| coverage[d] < 1.0)
-            .map(|&(d, which)| {
-                format!(
-                    "the {which} day {:.0}% ({} h)",
-                    coverage[d] * 100.0,
-                    (coverage[d] * 24.0 * 10.0).round() / 10.0
-                )
-            })
-            .collect();
-        if !partial.is_empty() {
-            let mut partial = partial;
-            partial.dedup();
-            notes.push((
-                "requests_per_day".into(),
-                format!(
-                    "the logs cover {} (from the first row's time to the last's): their counts are scaled to whole days, assuming traffic spread evenly over the day",
-                    partial.join(" and ")
-                ),
-            ));
-        }
-    }
-    let empty: Vec<String> = (1..n_days.saturating_sub(1))
+    coverage
+}
+
+fn note_empty_days(by_day: &[f64], first_day: i64, notes: &mut Vec<(String, String)>) {
+    let empty: Vec<String> = (1..by_day.len().saturating_sub(1))
         .filter(|&d| by_day[d] == 0.0)
         .map(|d| date_of_day(first_day + d as i64).to_string())
         .collect();
@@ -150,12 +178,5 @@ pub fn daily_counts(
                 if empty.len() > 3 { ", …" } else { "" }
             ),
         ));
-    }
-    DailyCounts {
-        first_day,
-        last_day,
-        by_day,
-        coverage,
-        strays,
     }
 }

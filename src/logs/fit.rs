@@ -608,6 +608,33 @@ pub fn fit(logs: &Logs, opts: &FitOptions) -> Fit {
 
 type Volume = (Vec<f64>, (crate::model::Dist, Option<(f64, f64)>), NonNegDist, f64);
 
+/// The volume of logs that cover under a day: their count scaled to 24 hours, uncertain.
+fn under_a_day(daily: &super::coverage::DailyCounts, weekly: Vec<f64>, assumed: &mut Notes) -> Volume {
+    let covered = daily.covered_days();
+    let mean = daily.by_day.iter().sum::<f64>() / covered;
+    assumed.push((
+        "requests_per_day".into(),
+        format!(
+            "the logs cover {:.1} hours, under a day: the day's volume is their count scaled to 24 hours (traffic assumed even over the day, no time-of-day shape), with a wide uncertainty (×/÷ 2.3 at 90 %)",
+            covered * 24.0
+        ),
+    ));
+    assumed.push((
+        "growth_per_month".into(),
+        "under a day of logs: no trend can be told (0)".into(),
+    ));
+    assumed.push((
+        "day_noise_sd".into(),
+        "under a day of logs: day-to-day noise cannot be told; 0.2 assumed".into(),
+    ));
+    (
+        weekly,
+        (crate::model::Dist::fixed(0.0), None),
+        level_dist(mean, 0.5),
+        0.2,
+    )
+}
+
 /// The fitted growth as a distribution inside its documented bounds (its 0.01th to 99.99th
 /// percentiles within −100 % to +200 % a month): a trend that noisy is said to be one.
 fn growth_within_bounds(g: f64, se_g: f64, assumed: &mut Notes) -> crate::model::Dist {
@@ -677,32 +704,7 @@ fn fit_volume(daily: &super::coverage::DailyCounts, fitted: &mut Notes, assumed:
             let growth = growth_within_bounds(g, se_g, assumed);
             (weekly, (growth, Some((g, se_g))), level_dist(level, se_a), sd)
         }
-        None if daily.covered_days() < 1.0 => {
-            // Under a day of logs: a day's volume scaled from the hours covered, uncertain.
-            let covered = daily.covered_days();
-            let mean = by_day.iter().sum::<f64>() / covered;
-            assumed.push((
-                "requests_per_day".into(),
-                format!(
-                    "the logs cover {:.1} hours, under a day: the day's volume is their count scaled to 24 hours (traffic assumed even over the day, no time-of-day shape), with a wide uncertainty (×/÷ 2.3 at 90 %)",
-                    covered * 24.0
-                ),
-            ));
-            assumed.push((
-                "growth_per_month".into(),
-                "under a day of logs: no trend can be told (0)".into(),
-            ));
-            assumed.push((
-                "day_noise_sd".into(),
-                "under a day of logs: day-to-day noise cannot be told; 0.2 assumed".into(),
-            ));
-            (
-                weekly,
-                (crate::model::Dist::fixed(0.0), None),
-                level_dist(mean, 0.5),
-                0.2,
-            )
-        }
+        None if daily.covered_days() < 1.0 => under_a_day(daily, weekly, assumed),
         None => {
             let mean = by_day.iter().sum::<f64>() / daily.covered_days().max(1e-9);
             let n = days as f64;
