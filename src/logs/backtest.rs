@@ -29,13 +29,20 @@ pub struct BacktestTotal {
     pub simulated: Summary,
     /// (simulated median − actual) / actual.
     pub error: f64,
-    /// Whether the actual total lies in the simulated p5–p95 band.
+    /// Whether the actual total lies in the simulated p5–p95 band (with no spread: equals it).
     pub inside: bool,
+    /// The simulation gives the same total in every run (a fully fixed profile): the band has no
+    /// width, so "inside" is a point comparison.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub no_spread: bool,
 }
 
 impl BacktestTotal {
     fn of(actual: f64, runs: impl Iterator<Item = f64>) -> BacktestTotal {
         let simulated = Summary::of(runs);
+        // Percentiles interpolate, so equal runs may differ in the last bit: compare to 1e-9.
+        let tol = 1e-9 * actual.abs().max(simulated.p50.abs()).max(1.0);
+        let no_spread = simulated.p95 - simulated.p5 <= tol;
         BacktestTotal {
             actual,
             error: if actual > 0.0 {
@@ -43,7 +50,12 @@ impl BacktestTotal {
             } else {
                 f64::NAN
             },
-            inside: simulated.p5 <= actual && actual <= simulated.p95,
+            inside: if no_spread {
+                (simulated.p50 - actual).abs() <= tol
+            } else {
+                simulated.p5 - tol <= actual && actual <= simulated.p95 + tol
+            },
+            no_spread,
             simulated,
         }
     }

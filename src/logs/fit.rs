@@ -771,10 +771,12 @@ fn weekly_pattern(
 
 /// The volume as a log-normal around `level` with `se_log` the standard error of its log.
 fn level_dist(level: f64, se_log: f64) -> NonNegDist {
-    let level = round_sig(level.max(0.0));
+    let level = level.max(0.0);
     if se_log > 1e-4 && level > 0.0 {
+        let level = round_sig(level);
         nonneg(DistSpec::LogNormal(level, round_sig(level * (1.645 * se_log).exp())))
     } else {
+        // A volume known exactly keeps its digits: rounded, a known count would backtest as off.
         NonNegDist::fixed(level)
     }
 }

@@ -26,7 +26,13 @@ pub fn sentence(b: &Backtest) -> String {
         usd(t.simulated.p95),
         usd(t.actual),
         t.error * 100.0,
-        if t.inside { "inside" } else { "outside" },
+        match (t.no_spread, t.inside) {
+            (true, true) =>
+                "equal to the simulated total (which has no spread: every run gives the same, so this is a point comparison)",
+            (true, false) => "different from the simulated total (which has no spread: every run gives the same)",
+            (false, true) => "inside",
+            (false, false) => "outside",
+        },
         b.share_of_days_inside * 100.0
     )
 }
@@ -48,7 +54,13 @@ pub fn total_rows(b: &Backtest) -> Vec<[String; 5]> {
             } else {
                 "—".into()
             },
-            if t.inside { "inside" } else { "OUTSIDE" }.to_string(),
+            match (t.no_spread, t.inside) {
+                (true, true) => "equal (no spread)",
+                (true, false) => "DIFFERS (no spread)",
+                (false, true) => "inside",
+                (false, false) => "OUTSIDE",
+            }
+            .to_string(),
         ]
     };
     let mut rows = vec![

@@ -755,3 +755,46 @@ fn the_volume_follows_the_time_the_logs_cover() {
     assert!(said(&f, "3 day(s) inside the period without a row"), "{:?}", f.assumed);
     assert!(f.profile.growth_per_month.mean().abs() < 0.02);
 }
+
+/// A volume known exactly keeps its digits, and a backtest whose simulation has no spread says
+/// so: 10,007 requests on each of two whole days fit as exactly 10,007 a day (not 10,010), and
+/// the backtest of the same logs finds the request count equal, a point comparison.
+#[test]
+fn an_exact_count_fits_exactly_and_a_band_without_width_is_named() {
+    let day0 = 1_759_276_800.0; // 2025-10-01 00:00 UTC
+    let times: Vec<f64> = (0..20_014)
+        .map(|i| day0 + f64::from(i) * (172_800.0 / 20_014.0))
+        .collect();
+    let logs = read(&rows_at(&times), "spend.jsonl").unwrap();
+    let f = fit(&logs, &FitOptions::default());
+    assert_eq!(spec_of(&f.profile.requests_per_day), DistSpec::Fixed(10_007.0));
+    let mut s = crate::common::ScenarioBuilder::new()
+        .days(2)
+        .runs(3)
+        .policies(r#"Inline((name: "base", router: Fixed("big")))"#)
+        .build();
+    s.traffic = f.profile.clone();
+    s.traffic.classes[0].name = "c".into();
+    s.file.models.insert("gpt-4o-mini".into(), s.file.models["big"].clone());
+    let s = s.validate_edited().unwrap();
+    let b = costplan::logs::backtest::backtest(
+        &s,
+        &logs,
+        &costplan::sim::results::SimOptions {
+            runs: Some(3),
+            ..Default::default()
+        },
+        &costplan::sim::engine::Control::none(),
+    )
+    .unwrap()
+    .unwrap();
+    assert!(b.requests.no_spread, "{:?}", b.requests);
+    assert_eq!(b.requests.actual, 20_014.0);
+    assert!(b.requests.inside, "an exactly known count is equal: {:?}", b.requests);
+    let rows = costplan::report::backtest::total_rows(&b);
+    assert!(
+        rows.iter()
+            .any(|r| r[0] == "model calls" && r[4] == "equal (no spread)"),
+        "{rows:?}"
+    );
+}
