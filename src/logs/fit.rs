@@ -461,15 +461,7 @@ fn sessionise(
         if mine.is_empty() || mine.iter().map(|r| r.len()).sum::<usize>() < mine.len() * 6 / 5 {
             continue;
         }
-        // The shared prefix: what a session's first call reads when the cache is warm — the
-        // mean of the first calls' reads (the median of a skewed read can fall below the
-        // provider's minimum and read nothing at all).
-        let probe = measure(records, mine.iter().copied(), 0.0);
-        let prefix = if probe.first_reads.is_empty() {
-            0.0
-        } else {
-            (probe.first_reads.iter().sum::<f64>() / probe.first_reads.len() as f64).round()
-        };
+        let prefix = super::sessions::shared_prefix(records, mine.iter().copied());
         let mut st = measure(records, mine.iter().copied(), prefix);
         let fin = fit_tokens(&mut st.input_tokens);
         let fout = fit_tokens(&mut st.output_tokens);

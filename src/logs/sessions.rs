@@ -161,9 +161,17 @@ pub struct TurnStats {
     /// New user input per turn (the first turn's beyond the shared prefix).
     pub input_tokens: Vec<f64>,
     pub output_tokens: Vec<f64>,
-    /// Cache reads of sessions' first calls that read one (what the shared prefix reproduces).
-    pub first_reads: Vec<f64>,
-    pub first_calls: usize,
+}
+
+/// The shared prefix that reproduces the logged cache reads of sessions' first calls: what a
+/// warm cache serves a new session — the mean of those reads (the median of a skewed read can
+/// fall below the provider's minimum and read nothing at all); 0 when none reads the cache.
+pub fn shared_prefix<'a>(records: &[Record], sessions: impl Iterator<Item = &'a Vec<usize>>) -> f64 {
+    let (sum, n) = sessions
+        .map(|s| records[s[0]].usage.cache_read_tokens)
+        .filter(|read| *read > 0.0)
+        .fold((0.0, 0.0), |(sum, n), read| (sum + read, n + 1.0));
+    if n > 0.0 { (sum / n).round() } else { 0.0 }
 }
 
 /// Splits each session into turns and measures them; `prefix` is the shared prefix taken off the
@@ -173,11 +181,6 @@ pub fn measure<'a>(records: &[Record], sessions: impl Iterator<Item = &'a Vec<us
     for s in sessions {
         let turns = split_turns(records, s);
         st.turns.push(turns.len() as f64);
-        st.first_calls += 1;
-        let first = &records[s[0]];
-        if first.usage.cache_read_tokens > 0.0 {
-            st.first_reads.push(first.usage.cache_read_tokens);
-        }
         let mut prev_end: Option<f64> = None;
         let mut prev_start: Option<f64> = None;
         for turn in &turns {

@@ -251,7 +251,7 @@ impl Sessions {
         }
         let turn = draw_turn(class, Some(d), d.key, 0);
         run_turn(r, states, &mut live, &turn, Some(d), t, day);
-        self.after_turn(r, states, live, t + turn.think_min);
+        self.after_turn(states, live, t + turn.think_min);
     }
 
     /// Runs every queued turn due by minute `until`, in time order, billed on `day`.
@@ -269,12 +269,12 @@ impl Sessions {
             let class = &r.c.classes[live.class];
             let turn = draw_turn(class, None, live.task_key, live.next);
             run_turn(r, states, &mut live, &turn, None, t, day);
-            self.after_turn(r, states, live, t + turn.think_min);
+            self.after_turn(states, live, t + turn.think_min);
         }
     }
 
     /// Queues the session's next turn at minute `next_t`, or ends it.
-    fn after_turn(&mut self, r: &RunCtx, states: &mut [PState], mut live: Live, next_t: f64) {
+    fn after_turn(&mut self, states: &mut [PState], mut live: Live, next_t: f64) {
         live.next += 1;
         if live.next < live.turns && live.pols.iter().any(|p| !p.ended) {
             let slot = self.free.pop().unwrap_or_else(|| {
@@ -306,7 +306,6 @@ impl Sessions {
                 }
             }
         }
-        let _ = r;
     }
 }
 
@@ -457,6 +456,15 @@ fn policy_turn(mut ctx: Ctx, st: &mut PState, sp: &mut SessPol, turn: &TurnDraws
     sp.ok = ok;
 }
 
+/// The model that makes a turn's tool calls: the router's pick (a cascade's first stage).
+fn tool_model(ctx: &Ctx, att: &AttemptDraws, forced: Option<usize>) -> usize {
+    match (&ctx.pol.router, forced) {
+        (_, Some(m)) => m,
+        (RouterC::Cascade(stages, _), None) => stages[0],
+        (RouterC::Fixed(_) | RouterC::Rules(..) | RouterC::Learned { .. }, None) => ctx.pick(att, None),
+    }
+}
+
 /// Compaction inside an agent's tool loop: once the history (all of the prompt but the turn's
 /// own input) passes the trigger, a summary call replaces the whole prompt so far. `KeepLastTurns`
 /// acts between turns only (the turn under way is never dropped). Returns the summary call's
@@ -475,17 +483,8 @@ fn compact_loop(
     if *body - *new_input <= cmp.trigger_tokens {
         return None;
     }
-    let reader = Ctx {
-        sess: Some(0),
-        new_input: *new_input,
-        ..*ctx
-    };
-    let call_key = key(ctx.task_key ^ tag::COMPACTION, *body);
-    let (_, latency_ms) = reader.call(st, model, *body, prefix, summary_tokens, call_key, false);
-    st.acc.compactions += ctx.w;
-    sp.penalty = sp.penalty.max(cmp.success_penalty);
+    let latency_ms = summarise(ctx, st, sp, (model, summary_tokens), (prefix, *body, *new_input), *body);
     ctx.penalty = ctx.penalty.max(sp.penalty);
-    st.sess_cache.iter_mut().for_each(|e| *e = (f64::NEG_INFINITY, 0));
     *body = summary_tokens;
     *new_input = 0;
     // The summary is the new start of the prompt: "no tool results" caches up to it.
@@ -494,40 +493,21 @@ fn compact_loop(
     Some(latency_ms)
 }
 
-/// The model that makes a turn's tool calls: the router's pick (a cascade's first stage).
-fn tool_model(ctx: &Ctx, att: &AttemptDraws, forced: Option<usize>) -> usize {
-    match (&ctx.pol.router, forced) {
-        (_, Some(m)) => m,
-        (RouterC::Cascade(stages, _), None) => stages[0],
-        (RouterC::Fixed(_) | RouterC::Rules(..) | RouterC::Learned { .. }, None) => ctx.pick(att, None),
-    }
-}
-
 /// Compaction before a turn whose history passed the trigger: a billed summary call that
-/// replaces the history, or dropping all but the last turns. The prompt changes, so the
-/// session's cache entries are gone. Returns the summary call's latency (0 without one).
+/// replaces the history, or dropping all but the last turns. Returns the summary call's latency
+/// (0 without one).
 fn compact(ctx: &Ctx, st: &mut PState, sp: &mut SessPol, prefix: u64) -> f64 {
     let Some(cmp) = &ctx.pol.compaction else { return 0.0 };
     if sp.history <= cmp.trigger_tokens {
         return 0.0;
     }
-    let mut latency_ms = 0.0;
     match cmp.method {
         CompactionMethodC::Summarise { model, summary_tokens } => {
-            // The summariser reads the history (from the cache where warm) and writes nothing
-            // new to it: its prompt is never sent again.
-            let reader = Ctx {
-                sess: Some(0),
-                new_input: 0,
-                ..*ctx
-            };
-            let call_key = key(ctx.task_key ^ tag::COMPACTION, 0);
-            latency_ms = reader
-                .call(st, model, sp.history, prefix, summary_tokens, call_key, false)
-                .1;
+            let latency_ms = summarise(ctx, st, sp, (model, summary_tokens), (prefix, sp.history, 0), 0);
             sp.history = summary_tokens;
             sp.turn_tokens.clear();
             sp.turn_tokens.push_back(summary_tokens);
+            latency_ms
         }
         CompactionMethodC::KeepLastTurns(n) => {
             while sp.turn_tokens.len() > n as usize {
@@ -535,12 +515,47 @@ fn compact(ctx: &Ctx, st: &mut PState, sp: &mut SessPol, prefix: u64) -> f64 {
                     sp.history -= old;
                 }
             }
+            compacted(ctx, st, sp);
+            0.0
         }
     }
-    st.acc.compactions += ctx.w;
-    sp.penalty = sp.penalty.max(cmp.success_penalty);
-    st.sess_cache.iter_mut().for_each(|e| *e = (f64::NEG_INFINITY, 0));
+}
+
+/// A compaction's summary call on `model`: it reads the prompt so far (`body` tokens after the
+/// `prefix`, `new_input` of them the turn's own) — from the cache where warm, like any session
+/// call — and answers `summary_tokens`; `salt` keys its draws. Returns its latency.
+fn summarise(
+    ctx: &Ctx,
+    st: &mut PState,
+    sp: &mut SessPol,
+    (model, summary_tokens): (usize, u64),
+    (prefix, body, new_input): (u64, u64, u64),
+    salt: u64,
+) -> f64 {
+    let reader = Ctx {
+        sess: Some(0),
+        new_input,
+        ..*ctx
+    };
+    let call_key = key(ctx.task_key ^ tag::COMPACTION, salt);
+    let (_, latency_ms) = reader.call(st, model, body, prefix, summary_tokens, call_key, false);
+    compacted(ctx, st, sp);
     latency_ms
+}
+
+/// What every compaction does: it is counted, its success penalty holds for the rest of the
+/// session, and the session's cache entries are gone (the prompt changed).
+fn compacted(ctx: &Ctx, st: &mut PState, sp: &mut SessPol) {
+    if let Some(cmp) = &ctx.pol.compaction {
+        sp.penalty = sp.penalty.max(cmp.success_penalty);
+    }
+    st.acc.compactions += ctx.w;
+    forget_session_cache(st);
+}
+
+/// The session's cache entries no longer match its prompt.
+fn forget_session_cache(st: &mut PState) {
+    st.sess_cache.iter_mut().for_each(|e| *e = (f64::NEG_INFINITY, 0));
 }
 
 /// The context window and the policy's context cap: the oldest history goes until the prompt
@@ -584,7 +599,7 @@ fn fit_window(ctx: &mut Ctx, st: &mut PState, sp: &mut SessPol, prefix: u64, inp
         ctx.penalty += penalty;
     }
     // The history changed at its start: the session's cache entries no longer match.
-    st.sess_cache.iter_mut().for_each(|e| *e = (f64::NEG_INFINITY, 0));
+    forget_session_cache(st);
 }
 
 impl Ctx<'_> {
