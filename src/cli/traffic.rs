@@ -133,6 +133,9 @@ fn print_skipped(logs: &crate::logs::Logs) {
     if logs.skipped_count > 20 {
         eprintln!("… and {} more skipped rows", logs.skipped_count - 20);
     }
+    for n in logs.read_notes() {
+        eprintln!("note: {n}");
+    }
 }
 
 /// Runs `costplan traffic …`.

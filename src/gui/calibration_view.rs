@@ -72,7 +72,7 @@ impl CalibrationView {
                     if let Err(e) = f.to_checked_ron(&logs, "fitted traffic") {
                         return Some(Outcome::Failed(e));
                     }
-                    let summary = format!(
+                    let mut summary = format!(
                         "Traffic fitted from {} rows of {} ({} skipped), {} to {}: {} classes by {}; the volume is the volume on {}.",
                         logs.records.len(),
                         names(&files),
@@ -83,6 +83,10 @@ impl CalibrationView {
                         f.class_by,
                         f.start_date
                     );
+                    for n in logs.read_notes() {
+                        summary.push_str("\n• ");
+                        summary.push_str(&n);
+                    }
                     Outcome::Fitted(Box::new(Fitted {
                         profile: f.profile,
                         summary,

@@ -390,8 +390,16 @@ fn class_provenance(
             "classes[].input_tokens, output_tokens",
             "per request (see the fit quality below)".into(),
         );
+        let cache_off = logs.adjusted.keys().any(|(_, a)| *a == super::Adjustment::CacheOff);
         if logs.records.iter().any(|r| r.cache_hit.is_some()) {
             note(fitted, "classes[].exact_repeat_rate", "response-cache hits".into());
+        } else if cache_off {
+            note(
+                assumed,
+                "classes[].exact_repeat_rate",
+                "cache_hit is None in every row (the gateway's response cache was off): no hit rate can be told, 0"
+                    .into(),
+            );
         } else {
             note(
                 assumed,
@@ -415,6 +423,16 @@ fn class_provenance(
             );
         }
     } else {
+        if logs.skipped_count > 0 {
+            note(
+                assumed,
+                "requests_per_day",
+                format!(
+                    "{} aggregated rows were skipped (listed above): the days they fall on count fewer requests than were made",
+                    logs.skipped_count
+                ),
+            );
+        }
         note(
             assumed,
             "classes[].input_tokens, output_tokens",
@@ -953,6 +971,9 @@ impl Fit {
         }
         if logs.skipped_count > 20 {
             line(format!("  … and {} more skipped rows", logs.skipped_count - 20));
+        }
+        for n in logs.read_notes() {
+            line(format!("  {n}"));
         }
         for (c, n) in &logs.other_currencies {
             line(format!(

@@ -133,6 +133,8 @@ pub struct Record {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Source {
     LiteLlmSpendLogs,
+    /// LiteLLM's `StandardLoggingPayload`, one JSON object per call (its bucket loggers).
+    LiteLlmPayload,
     LiteLlmDailySpend,
     Langfuse,
     OpenTelemetry,
@@ -149,6 +151,7 @@ impl Source {
     pub fn label(self) -> &'static str {
         match self {
             Source::LiteLlmSpendLogs => "LiteLLM spend logs",
+            Source::LiteLlmPayload => "LiteLLM standard logging payloads",
             Source::LiteLlmDailySpend => "LiteLLM daily spend",
             Source::Langfuse => "Langfuse observations",
             Source::OpenTelemetry => "OpenTelemetry GenAI spans",
@@ -186,10 +189,51 @@ pub struct Logs {
     /// Rows whose cost is in another currency than US dollars, by currency (their cost is left
     /// out: CostPlan prices in US dollars).
     pub other_currencies: std::collections::BTreeMap<String, u64>,
+    /// Rows kept after an adjustment, counted by file and kind.
+    pub adjusted: std::collections::BTreeMap<(String, Adjustment), u64>,
+    /// What the reader noticed about a file as a whole (a cut-short export, a paged API's
+    /// remaining pages), each starting with the file's name.
+    pub notes: Vec<String>,
 }
 
-/// The most rows one fit reads (20 million, about 3 GB of memory at ~150 bytes a row): beyond
-/// it, fit a shorter period (a few weeks of traffic are enough for a profile).
+/// Something done to a row that was kept: counted, and said in the fitted file's header.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Adjustment {
+    /// A GenAI span with input tokens but no output-token attribute (an embedding, or an
+    /// instrumentation that leaves it out): counted as a request with 0 output tokens.
+    NoOutputTokens,
+    /// A GenAI span with no token counts at all (a failed call, or an instrumentation that does
+    /// not record usage): counted as a request with 0 tokens.
+    NoTokens,
+    /// The completion start equals the end: a non-streaming call, whose time to first token is
+    /// not known (not read as one).
+    NotStreamed,
+    /// `cache_hit` written as `None` (LiteLLM with its response cache off): no hit or miss.
+    CacheOff,
+}
+
+impl Adjustment {
+    /// What was done, for the header and the command line.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Adjustment::NoOutputTokens => {
+                "GenAI spans without an output-token attribute: counted as requests with 0 output tokens"
+            }
+            Adjustment::NoTokens => "GenAI spans without token counts: counted as requests with 0 tokens",
+            Adjustment::NotStreamed => {
+                "non-streaming rows (completion start = end): their end is not a time to first token, so none is read"
+            }
+            Adjustment::CacheOff => {
+                "cache_hit written as None (the gateway's response cache off): neither a hit nor a miss"
+            }
+        }
+    }
+}
+
+/// The most rows one fit reads, over all its files (20 million, about 3 GB of memory at ~150
+/// bytes a row): beyond it, fit a shorter period (a few weeks of traffic are enough for a
+/// profile). Files are bounded by their rows, not their bytes (a real LiteLLM spend-log row is
+/// ~13 KB, mostly price metadata; an OTLP span ~1 KB; a daily rollup row ~100 B).
 pub const MAX_LOG_ROWS: usize = 20_000_000;
 
 /// The most skipped rows listed one by one (all are counted).
@@ -202,6 +246,23 @@ impl Logs {
         if self.skipped.len() < MAX_SKIPPED_LISTED {
             self.skipped.push(s);
         }
+    }
+
+    /// Counts a row kept after an adjustment.
+    pub fn adjust(&mut self, file: &str, a: Adjustment) {
+        *self.adjusted.entry((file.to_string(), a)).or_default() += 1;
+    }
+
+    /// Every note and adjustment, one line each (for the fitted file's header and the command
+    /// line).
+    pub fn read_notes(&self) -> Vec<String> {
+        let mut out = self.notes.clone();
+        out.extend(
+            self.adjusted
+                .iter()
+                .map(|((file, a), n)| format!("{file}: {n} rows: {}", a.describe())),
+        );
+        out
     }
 
     /// Whether every source was per request.
@@ -218,7 +279,7 @@ pub enum LogError {
     #[error("{file}: {at}: {message}")]
     Syntax { file: String, at: String, message: String },
     #[error(
-        "{file}: cannot tell which log format this is (expected LiteLLM spend logs or daily spend, Langfuse observations, OTLP JSON spans or OpenAI usage pages){hint}"
+        "{file}: cannot tell which log format this is (expected LiteLLM spend logs, logging payloads or daily spend, Langfuse observations, OTLP JSON spans or OpenAI usage pages){hint}"
     )]
     UnknownFormat { file: String, hint: String },
     #[error("{file}: missing required column {column:?} for {format}")]
@@ -231,6 +292,14 @@ pub enum LogError {
     Empty(String),
     #[error("{file}: more than {MAX_LOG_ROWS} rows; fit a shorter period (a few weeks of traffic are enough)")]
     TooManyRows { file: String },
+    #[error(
+        "{file}: about {estimated:.0} rows (estimated from its first megabyte, ~{bytes_per_row:.0} bytes a row), far above the limit of {MAX_LOG_ROWS} rows a fit reads: fit a shorter period (a few weeks of traffic are enough); nothing was read"
+    )]
+    FarTooManyRows {
+        file: String,
+        estimated: f64,
+        bytes_per_row: f64,
+    },
 }
 
 /// A session's identifier hashed (FNV-1a, 64 bits): sessions are compared, never shown.

@@ -61,39 +61,30 @@ pub fn form(records: &[Record], is_retry: &[bool], user_key: usize) -> Option<Se
     ids.dedup();
     let by_id = with_id * 2 >= rows.len().max(1) && with_id as f64 >= 1.5 * ids.len().max(1) as f64;
     let with_user = rows.iter().filter(|&&i| records[i].keys[user_key].is_some()).count();
-    let (formed, mut keyed): (Formed, Vec<(u64, f64, usize)>) = if by_id {
-        (
-            Formed::SessionId,
-            rows.iter()
-                .filter_map(|&i| records[i].session.map(|s| (s, records[i].start_unix_s, i)))
-                .collect(),
-        )
-    } else if with_user * 2 >= rows.len().max(1) {
-        (
-            Formed::UserGap,
-            rows.iter()
-                .filter_map(|&i| records[i].keys[user_key].map(|u| (u64::from(u), records[i].start_unix_s, i)))
-                .collect(),
-        )
+    let (formed, sessions) = if by_id {
+        let keyed = rows
+            .iter()
+            .filter_map(|&i| records[i].session.map(|s| (s, records[i].start_unix_s, i)))
+            .collect();
+        (Formed::SessionId, group(keyed, Formed::SessionId))
     } else {
-        (Formed::GrowingInput, growing_input(records, &rows)?)
+        let by_user = (with_user * 2 >= rows.len().max(1)).then(|| {
+            let keyed = rows
+                .iter()
+                .filter_map(|&i| records[i].keys[user_key].map(|u| (u64::from(u), records[i].start_unix_s, i)))
+                .collect();
+            group(keyed, Formed::UserGap)
+        });
+        // A user's requests are a conversation only when its prompts grow (the history is
+        // sent again); a busy account's independent requests are not one endless session.
+        match by_user {
+            Some(s) if conversation_like(records, &s) => (Formed::UserGap, s),
+            _ => (
+                Formed::GrowingInput,
+                group(growing_input(records, &rows)?, Formed::GrowingInput),
+            ),
+        }
     };
-    keyed.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)).then(a.2.cmp(&b.2)));
-    let mut sessions: Vec<Vec<usize>> = Vec::new();
-    let mut last: Option<(u64, f64)> = None;
-    for &(k, t, i) in &keyed {
-        let new = match last {
-            Some((lk, lt)) => lk != k || (formed == Formed::UserGap && t - lt > SESSION_GAP_S),
-            None => true,
-        };
-        if new {
-            sessions.push(Vec::new());
-        }
-        if let Some(s) = sessions.last_mut() {
-            s.push(i);
-        }
-        last = Some((k, t));
-    }
     let calls: usize = sessions.iter().map(Vec::len).sum();
     if sessions.is_empty() || (calls as f64) < 1.2 * sessions.len() as f64 {
         return None;
@@ -112,6 +103,45 @@ pub fn form(records: &[Record], is_retry: &[bool], user_key: usize) -> Option<Se
         starts,
         member,
     })
+}
+
+/// Groups keyed rows `(key, start, row)` into sessions: one per key, and for [`Formed::UserGap`]
+/// a new one after [`SESSION_GAP_S`] without a request.
+fn group(mut keyed: Vec<(u64, f64, usize)>, formed: Formed) -> Vec<Vec<usize>> {
+    keyed.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)).then(a.2.cmp(&b.2)));
+    let mut sessions: Vec<Vec<usize>> = Vec::new();
+    let mut last: Option<(u64, f64)> = None;
+    for &(k, t, i) in &keyed {
+        let new = match last {
+            Some((lk, lt)) => lk != k || (formed == Formed::UserGap && t - lt > SESSION_GAP_S),
+            None => true,
+        };
+        if new {
+            sessions.push(Vec::new());
+        }
+        if let Some(s) = sessions.last_mut() {
+            s.push(i);
+        }
+        last = Some((k, t));
+    }
+    sessions
+}
+
+/// The least share of a session's consecutive calls whose prompt grows for sessions formed by
+/// user and gap to be taken as conversations (independent requests grow about half the time).
+pub const MIN_GROWING_SHARE: f64 = 0.8;
+
+/// Whether sessions look like conversations or agent runs: most consecutive calls send a longer
+/// prompt than the one before (the history grows).
+fn conversation_like(records: &[Record], sessions: &[Vec<usize>]) -> bool {
+    let (mut pairs, mut growing) = (0usize, 0usize);
+    for s in sessions {
+        for w in s.windows(2) {
+            pairs += 1;
+            growing += usize::from(records[w[1]].usage.prompt_tokens > records[w[0]].usage.prompt_tokens);
+        }
+    }
+    pairs > 0 && growing as f64 >= MIN_GROWING_SHARE * pairs as f64
 }
 
 /// Chains of requests whose cache read is an earlier request's whole prompt (what a

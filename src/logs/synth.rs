@@ -221,8 +221,16 @@ pub fn write(spec: &SynthSpec, rows: &[SynthRow], format: SynthFormat) -> String
     match format {
         SynthFormat::LiteLlmCsv => litellm_csv(spec, rows),
         SynthFormat::LiteLlmJson => {
-            let v: Vec<Value> = rows.iter().map(|r| litellm_json(spec, r)).collect();
-            serde_json::to_string(&v).unwrap_or_default()
+            // Row by row: a month of rows never sits in memory as JSON values.
+            let mut out = String::from("[");
+            for (i, r) in rows.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&litellm_json(spec, r).to_string());
+            }
+            out.push(']');
+            out
         }
         SynthFormat::LangfuseJsonl => {
             let mut out = String::new();
@@ -385,40 +393,49 @@ fn attr(key: &str, v: Value) -> Value {
     json!({ "key": key, "value": value })
 }
 
+/// Spans per OTLP batch (one JSON line each, as the OpenTelemetry Collector's file exporter
+/// writes them).
+pub const OTLP_SPANS_PER_BATCH: usize = 1000;
+
+fn otlp_span(spec: &SynthSpec, r: &SynthRow) -> Value {
+    let c = &spec.classes[r.class];
+    json!({
+        "traceId": format!("{:032x}", r.session),
+        "spanId": format!("{:016x}", r.id),
+        "name": format!("chat {}", spec.model),
+        "kind": 3,
+        "startTimeUnixNano": (r.start_unix_ms as i128 * 1_000_000).to_string(),
+        "endTimeUnixNano": ((r.start_unix_ms + r.latency_ms as i64) as i128 * 1_000_000).to_string(),
+        "attributes": [
+            attr("gen_ai.operation.name", json!("chat")),
+            attr("gen_ai.request.model", json!(spec.model)),
+            attr("gen_ai.response.model", json!(spec.model)),
+            // OTel's input count includes cached tokens.
+            attr("gen_ai.usage.input_tokens", json!(r.prompt_tokens)),
+            attr("gen_ai.usage.output_tokens", json!(r.output_tokens)),
+            attr("gen_ai.usage.cache_read.input_tokens", json!(r.cache_read_tokens)),
+            attr("user.id", json!(format!("user-{}", r.session % 97))),
+            attr("tag.tags", json!([c.name])),
+        ],
+        "status": { "code": if r.ok { 1 } else { 2 } }
+    })
+}
+
+/// OTLP JSON Lines: one `{resourceSpans: …}` batch of up to [`OTLP_SPANS_PER_BATCH`] spans a line.
 fn otlp(spec: &SynthSpec, rows: &[SynthRow]) -> String {
-    let spans: Vec<Value> = rows
-        .iter()
-        .map(|r| {
-            let c = &spec.classes[r.class];
-            json!({
-                "traceId": format!("{:032x}", r.session),
-                "spanId": format!("{:016x}", r.id),
-                "name": format!("chat {}", spec.model),
-                "kind": 3,
-                "startTimeUnixNano": (r.start_unix_ms as i128 * 1_000_000).to_string(),
-                "endTimeUnixNano": ((r.start_unix_ms + r.latency_ms as i64) as i128 * 1_000_000).to_string(),
-                "attributes": [
-                    attr("gen_ai.operation.name", json!("chat")),
-                    attr("gen_ai.request.model", json!(spec.model)),
-                    attr("gen_ai.response.model", json!(spec.model)),
-                    // OTel's input count includes cached tokens.
-                    attr("gen_ai.usage.input_tokens", json!(r.prompt_tokens)),
-                    attr("gen_ai.usage.output_tokens", json!(r.output_tokens)),
-                    attr("gen_ai.usage.cache_read.input_tokens", json!(r.cache_read_tokens)),
-                    attr("user.id", json!(format!("user-{}", r.session % 97))),
-                    attr("tag.tags", json!([c.name])),
-                ],
-                "status": { "code": if r.ok { 1 } else { 2 } }
-            })
-        })
-        .collect();
-    let doc = json!({
-        "resourceSpans": [{
-            "resource": { "attributes": [attr("service.name", json!("synthetic"))] },
-            "scopeSpans": [{ "scope": { "name": "costplan.synth" }, "spans": spans }]
-        }]
-    });
-    serde_json::to_string(&doc).unwrap_or_default()
+    let mut out = String::new();
+    for batch in rows.chunks(OTLP_SPANS_PER_BATCH) {
+        let spans: Vec<Value> = batch.iter().map(|r| otlp_span(spec, r)).collect();
+        let doc = json!({
+            "resourceSpans": [{
+                "resource": { "attributes": [attr("service.name", json!("synthetic"))] },
+                "scopeSpans": [{ "scope": { "name": "costplan.synth" }, "spans": spans }]
+            }]
+        });
+        out.push_str(&doc.to_string());
+        out.push('\n');
+    }
+    out
 }
 
 /// Per-day, per-class sums (requests, prompt, cached, output, cost).

@@ -3,17 +3,10 @@
 
 use super::*;
 
-/// A row of LiteLLM's `LiteLLM_SpendLogs`.
-pub(super) fn litellm_spend<R: Row + ?Sized>(r: &R, sy: &mut Interner) -> Result<Option<Record>, FieldError> {
-    let start = time_field(r, "startTime")?.ok_or_else(|| missing("startTime"))?;
-    let model = text(r, "model").ok_or_else(|| missing("model"))?;
-    let meta = object(r, "metadata");
-    let extra: Option<&Map<String, Value>> = meta
-        .as_deref()
-        .and_then(|m| m.get("additional_usage_values"))
-        .and_then(Value::as_object);
-    let empty = Map::new();
-    let extra = extra.unwrap_or(&empty);
+/// Cache reads, cache writes and reasoning tokens from a LiteLLM usage object (the spend log's
+/// `metadata.additional_usage_values`, the logging payload's `metadata.usage_object`): Anthropic's
+/// names first, then OpenAI's details.
+fn litellm_usage_extras(extra: &Map<String, Value>) -> Result<(f64, f64, f64), FieldError> {
     let details = |k: &str, inner: &str| match extra.get(k).and_then(Value::as_object) {
         Some(d) => number(d, inner),
         None => Ok(None),
@@ -22,12 +15,41 @@ pub(super) fn litellm_spend<R: Row + ?Sized>(r: &R, sy: &mut Interner) -> Result
         Some(x) => x,
         None => details("prompt_tokens_details", "cached_tokens")?.unwrap_or(0.0),
     };
+    let cache_write = number(extra, "cache_creation_input_tokens")?.unwrap_or(0.0);
+    let reasoning = details("completion_tokens_details", "reasoning_tokens")?.unwrap_or(0.0);
+    Ok((cache_read, cache_write, reasoning))
+}
+
+/// A response-cache hit as LiteLLM writes it: `True`/`False`, or `None` when its cache is off.
+fn litellm_cache_hit<R: Row + ?Sized>(r: &R, adjusted: &mut Vec<Adjustment>) -> Option<bool> {
+    if let Some(Field::Text(t)) = r.field("cache_hit")
+        && t.trim().eq_ignore_ascii_case("none")
+    {
+        adjusted.push(Adjustment::CacheOff);
+        return None;
+    }
+    boolean(r, "cache_hit")
+}
+
+/// A row of LiteLLM's `LiteLLM_SpendLogs`.
+pub(super) fn litellm_spend<R: Row + ?Sized>(r: &R, cx: &mut RowCx) -> Result<Option<Record>, FieldError> {
+    let sy = &mut *cx.sy;
+    let start = time_field(r, "startTime")?.ok_or_else(|| missing("startTime"))?;
+    let model = text(r, "model").ok_or_else(|| missing("model"))?;
+    let meta = object(r, "metadata");
+    let empty = Map::new();
+    let extra = meta
+        .as_deref()
+        .and_then(|m| m.get("additional_usage_values"))
+        .and_then(Value::as_object)
+        .unwrap_or(&empty);
+    let (cache_read, cache_write, reasoning) = litellm_usage_extras(extra)?;
     let raw = RawUsage {
         input: required_number(r, "prompt_tokens")?,
         cache_read,
-        cache_write: number(extra, "cache_creation_input_tokens")?.unwrap_or(0.0),
+        cache_write,
         output: required_number(r, "completion_tokens")?,
-        reasoning: details("completion_tokens_details", "reasoning_tokens")?.unwrap_or(0.0),
+        reasoning,
     };
     let mut rec = record(
         start,
@@ -38,13 +60,13 @@ pub(super) fn litellm_spend<R: Row + ?Sized>(r: &R, sy: &mut Interner) -> Result
     );
     rec.cost_usd = number(r, "spend")?;
     rec.ok = text(r, "status").map(|s| s.eq_ignore_ascii_case("success"));
-    rec.cache_hit = boolean(r, "cache_hit");
+    rec.cache_hit = litellm_cache_hit(r, &mut cx.adjusted);
     rec.session = text(r, "session_id").map(|s| session_hash(&s)).or_else(|| {
         meta.as_deref()
             .and_then(|m| text(m, "trace_id"))
             .map(|s| session_hash(&s))
     });
-    durations(r, start, &mut rec)?;
+    durations(r, start, &mut rec, &mut cx.adjusted)?;
     set_key(&mut rec, sy, "model_group", text(r, "model_group").as_deref());
     set_key(&mut rec, sy, "team", text(r, "team_id").as_deref());
     set_key(
@@ -57,8 +79,50 @@ pub(super) fn litellm_spend<R: Row + ?Sized>(r: &R, sy: &mut Interner) -> Result
     Ok(Some(rec))
 }
 
+/// One `StandardLoggingPayload` (what LiteLLM's S3, GCS and other bucket loggers write, one JSON
+/// object per call): times as epoch seconds, cost in `response_cost`, cache and reasoning tokens
+/// in `metadata.usage_object`, key owner in `metadata.user_api_key_*`.
+pub(super) fn litellm_payload<R: Row + ?Sized>(r: &R, cx: &mut RowCx) -> Result<Option<Record>, FieldError> {
+    let sy = &mut *cx.sy;
+    let start = time_field(r, "startTime")?.ok_or_else(|| missing("startTime"))?;
+    let model = text(r, "model")
+        .or_else(|| text(r, "model_group"))
+        .ok_or_else(|| missing("model"))?;
+    let meta = object(r, "metadata");
+    let empty = Map::new();
+    let meta: &Map<String, Value> = meta.as_deref().unwrap_or(&empty);
+    let usage = meta.get("usage_object").and_then(Value::as_object).unwrap_or(&empty);
+    let (cache_read, cache_write, reasoning) = litellm_usage_extras(usage)?;
+    let raw = RawUsage {
+        input: required_number(r, "prompt_tokens")?,
+        cache_read,
+        cache_write,
+        output: required_number(r, "completion_tokens")?,
+        reasoning,
+    };
+    let mut rec = record(
+        start,
+        1.0,
+        raw.normalise(TokenConvention::InputIncludesCache),
+        &model,
+        sy,
+    );
+    rec.cost_usd = number(r, "response_cost")?;
+    rec.ok = text(r, "status").map(|s| s.eq_ignore_ascii_case("success"));
+    rec.cache_hit = litellm_cache_hit(r, &mut cx.adjusted);
+    rec.session = text(r, "trace_id").map(|s| session_hash(&s));
+    durations(r, start, &mut rec, &mut cx.adjusted)?;
+    set_key(&mut rec, sy, "model_group", text(r, "model_group").as_deref());
+    set_key(&mut rec, sy, "team", text(meta, "user_api_key_team_id").as_deref());
+    let user = text(r, "end_user").or_else(|| text(meta, "user_api_key_user_id"));
+    set_key(&mut rec, sy, "user", user.as_deref());
+    set_key(&mut rec, sy, "tag", first_tag(r, "request_tags").as_deref());
+    Ok(Some(rec))
+}
+
 /// A row of LiteLLM's daily spend tables (aggregated).
-pub(super) fn litellm_daily<R: Row + ?Sized>(r: &R, sy: &mut Interner) -> Result<Option<Record>, FieldError> {
+pub(super) fn litellm_daily<R: Row + ?Sized>(r: &R, cx: &mut RowCx) -> Result<Option<Record>, FieldError> {
+    let sy = &mut *cx.sy;
     let start = time_field(r, "date")?.ok_or_else(|| missing("date"))?;
     let model = text(r, "model").unwrap_or_else(|| "(unknown)".into());
     let raw = RawUsage {
@@ -84,7 +148,8 @@ pub(super) fn litellm_daily<R: Row + ?Sized>(r: &R, sy: &mut Interner) -> Result
 }
 
 /// A Langfuse observation (a generation; spans and events without usage are not LLM calls).
-pub(super) fn langfuse<R: Row + ?Sized>(r: &R, sy: &mut Interner) -> Result<Option<Record>, FieldError> {
+pub(super) fn langfuse<R: Row + ?Sized>(r: &R, cx: &mut RowCx) -> Result<Option<Record>, FieldError> {
+    let sy = &mut *cx.sy;
     if let Some(t) = text(r, "type")
         && t != "GENERATION"
     {
@@ -139,7 +204,7 @@ pub(super) fn langfuse<R: Row + ?Sized>(r: &R, sy: &mut Interner) -> Result<Opti
     rec.session = text(r, "traceId")
         .or_else(|| text(r, "sessionId"))
         .map(|s| session_hash(&s));
-    durations(r, start, &mut rec)?;
+    durations(r, start, &mut rec, &mut cx.adjusted)?;
     if rec.latency_ms.is_none()
         && let Some(secs) = number(r, "latency")?
     {
@@ -157,7 +222,7 @@ pub(super) fn langfuse<R: Row + ?Sized>(r: &R, sy: &mut Interner) -> Result<Opti
     Ok(Some(rec))
 }
 
-/// One bucket of an OpenAI usage page: `{start_time, results: [...]}`.
+/// Every bucket of an OpenAI usage page: `{object: "page", data: [buckets]}`.
 pub(super) fn openai_page(v: &Value, file: &str, at: &str, logs: &mut Logs) {
     let buckets = v
         .get("data")
@@ -165,21 +230,25 @@ pub(super) fn openai_page(v: &Value, file: &str, at: &str, logs: &mut Logs) {
         .map(Vec::as_slice)
         .unwrap_or(&[]);
     for (i, b) in buckets.iter().enumerate() {
-        let day = b.get("start_time").and_then(timestamp);
-        let results = b
-            .get("results")
-            .and_then(Value::as_array)
-            .map(Vec::as_slice)
-            .unwrap_or(&[]);
-        for (j, r) in results.iter().enumerate() {
-            let here = format!("{at}data[{i}].results[{j}]");
-            let rec = match (r.as_object(), day) {
-                (Some(m), Some(_)) => openai_result(m, day, &mut logs.symbols),
-                (_, None) => Err(("start_time".into(), "missing or not a time".into())),
-                (None, _) => Err(("".into(), "not an object".into())),
-            };
-            keep(logs, file, &here, rec);
-        }
+        openai_bucket(b, file, &format!("{at}data[{i}]"), logs);
+    }
+}
+
+/// One bucket of an OpenAI usage page: `{start_time, results: [...]}`.
+pub(super) fn openai_bucket(b: &Value, file: &str, at: &str, logs: &mut Logs) {
+    let day = b.get("start_time").and_then(timestamp);
+    let results = b
+        .get("results")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or(&[]);
+    for (j, r) in results.iter().enumerate() {
+        let here = format!("{at}.results[{j}]");
+        map_row(logs, file, &here, |cx| match (r.as_object(), day) {
+            (Some(m), Some(_)) => openai_result(m, day, cx),
+            (_, None) => Err(("start_time".into(), "missing or not a time".into())),
+            (None, _) => Err(("".into(), "not an object".into())),
+        });
     }
 }
 
@@ -187,8 +256,9 @@ pub(super) fn openai_page(v: &Value, file: &str, at: &str, logs: &mut Logs) {
 pub(super) fn openai_result<R: Row + ?Sized>(
     r: &R,
     day: Option<f64>,
-    sy: &mut Interner,
+    cx: &mut RowCx,
 ) -> Result<Option<Record>, FieldError> {
+    let sy = &mut *cx.sy;
     let start = match day {
         Some(d) => d,
         None => time_field(r, "start_time")?.ok_or_else(|| missing("start_time"))?,
@@ -255,16 +325,15 @@ fn any_value(v: &Value) -> Value {
 }
 
 /// Every GenAI span of an OTLP JSON export (other spans are not LLM calls and are passed over).
-pub(super) fn otlp(v: &Value, file: &str, logs: &mut Logs) {
+pub(super) fn otlp(v: &Value, file: &str, at: &str, logs: &mut Logs) {
     fn list<'v>(v: &'v Value, k: &str) -> &'v [Value] {
         v.get(k).and_then(Value::as_array).map_or(&[], Vec::as_slice)
     }
     for (i, rs) in list(v, "resourceSpans").iter().enumerate() {
         for (j, ss) in list(rs, "scopeSpans").iter().enumerate() {
             for (k, span) in list(ss, "spans").iter().enumerate() {
-                let at = format!("resourceSpans[{i}].scopeSpans[{j}].spans[{k}]");
-                let rec = otlp_span(span, &mut logs.symbols);
-                keep(logs, file, &at, rec);
+                let here = format!("{at}resourceSpans[{i}].scopeSpans[{j}].spans[{k}]");
+                map_row(logs, file, &here, |cx| otlp_span(span, cx));
             }
         }
     }
@@ -277,22 +346,35 @@ fn otlp_usage(a: &Map<String, Value>, input: f64, output: f64) -> Result<RawUsag
     Ok(RawUsage {
         input,
         cache_read: or_zero(&[
+            // The semantic conventions, OpenLLMetry, the OpenAI instrumentation's details,
+            // OpenInference.
             "gen_ai.usage.cache_read.input_tokens",
+            "gen_ai.usage.cache_read_input_tokens",
+            "gen_ai.usage.cached_tokens",
+            "gen_ai.usage.input_cached_tokens",
+            "gen_ai.usage.input_tokens_details.cached",
+            "gen_ai.usage.input_tokens_details.cached_tokens",
+            "llm.usage.cache_read_input_tokens",
             "llm.token_count.prompt_details.cache_read",
         ])?,
         cache_write: or_zero(&[
             "gen_ai.usage.cache_creation.input_tokens",
+            "gen_ai.usage.cache_creation_input_tokens",
+            "gen_ai.usage.cache_write.input_tokens",
             "llm.token_count.prompt_details.cache_write",
         ])?,
         output,
         reasoning: or_zero(&[
             "gen_ai.usage.reasoning.output_tokens",
+            "gen_ai.usage.reasoning_tokens",
+            "gen_ai.usage.output_tokens_details.reasoning_tokens",
             "llm.token_count.completion_details.reasoning",
         ])?,
     })
 }
 
-fn otlp_span(span: &Value, sy: &mut Interner) -> Result<Option<Record>, FieldError> {
+pub(super) fn otlp_span(span: &Value, cx: &mut RowCx) -> Result<Option<Record>, FieldError> {
+    let sy = &mut *cx.sy;
     let a = attributes(span);
     let input = number_of(
         &a,
@@ -310,18 +392,29 @@ fn otlp_span(span: &Value, sy: &mut Interner) -> Result<Option<Record>, FieldErr
             "llm.token_count.completion",
         ],
     )?;
-    let (Some(input), Some(output)) = (input, output) else {
-        return Ok(None);
+    let model = text(&a, "gen_ai.response.model")
+        .or_else(|| text(&a, "gen_ai.request.model"))
+        .or_else(|| text(&a, "llm.model_name"));
+    // A span with token counts, or one naming a model, is a model call; others (workflows,
+    // tools, retrievers) are not.
+    let (input, output) = match (input, output) {
+        (Some(i), Some(o)) => (i, o),
+        (Some(i), None) => {
+            cx.adjusted.push(Adjustment::NoOutputTokens);
+            (i, 0.0)
+        }
+        (None, _) if model.is_none() => return Ok(None),
+        (None, o) => {
+            cx.adjusted.push(Adjustment::NoTokens);
+            (0.0, o.unwrap_or(0.0))
+        }
     };
     let start = span
         .get("startTimeUnixNano")
         .and_then(timestamp)
         .ok_or_else(|| ("startTimeUnixNano".to_string(), "missing or not a time".to_string()))?;
     let raw = otlp_usage(&a, input, output)?;
-    let model = text(&a, "gen_ai.response.model")
-        .or_else(|| text(&a, "gen_ai.request.model"))
-        .or_else(|| text(&a, "llm.model_name"))
-        .unwrap_or_else(|| "(unknown)".into());
+    let model = model.unwrap_or_else(|| "(unknown)".into());
     let mut rec = record(
         start,
         1.0,
@@ -343,7 +436,11 @@ fn otlp_span(span: &Value, sy: &mut Interner) -> Result<Option<Record>, FieldErr
         &mut rec,
         sy,
         "user",
-        text(&a, "user.id").or_else(|| text(&a, "enduser.id")).as_deref(),
+        text(&a, "user.id")
+            .or_else(|| text(&a, "enduser.id"))
+            .or_else(|| text(&a, "gen_ai.user"))
+            .or_else(|| text(&a, "llm.user"))
+            .as_deref(),
     );
     set_key(&mut rec, sy, "tag", first_tag(&a, "tag.tags").as_deref());
     Ok(Some(rec))

@@ -3,20 +3,28 @@
 //! every row that cannot be used counted and listed with its line (or JSON path) and field.
 
 mod formats;
+mod json;
 
-use formats::{langfuse, litellm_daily, litellm_spend, openai_page, openai_result, otlp};
+use formats::{langfuse, litellm_daily, litellm_payload, litellm_spend, openai_result};
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
-use serde::de::{DeserializeSeed, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
 use std::collections::HashMap;
 
-use super::{Interner, LogError, Logs, MAX_LOG_ROWS, RawUsage, Record, Skipped, Source, TokenConvention, session_hash};
+use super::{
+    Adjustment, Interner, LogError, Logs, MAX_LOG_ROWS, RawUsage, Record, Skipped, Source, TokenConvention,
+    session_hash,
+};
 
-/// The most bytes one log file may have (10 GB): beyond it, split the export.
-pub const MAX_LOG_FILE_BYTES: u64 = 10_000_000_000;
+/// A file whose rows, estimated from its first megabyte, pass this many times the row bound is
+/// refused before it is read (the estimate is rough; the bound itself is checked row by row).
+const ESTIMATE_MARGIN: f64 = 2.0;
+
+/// The most rows LiteLLM's legacy `/spend/logs` endpoint returns: an export of exactly this many
+/// is likely cut short.
+pub const LITELLM_LEGACY_ROW_CAP: u64 = 10_000;
 
 /// Reads every file into one set of records.
 pub fn read_files(paths: &[&Path]) -> Result<Logs, LogError> {
@@ -45,17 +53,28 @@ pub fn read_file(path: &Path, logs: &mut Logs) -> Result<(), LogError> {
             message: "not a regular file".into(),
         });
     }
-    if meta.len() > MAX_LOG_FILE_BYTES {
-        return Err(LogError::Unreadable {
+    let f = std::fs::File::open(path).map_err(unreadable)?;
+    let mut r = BufReader::with_capacity(1 << 20, f);
+    // Files are bounded by rows, not bytes (a LiteLLM row is ~13 KB, an aggregated row 100 B):
+    // a file far beyond the bound is refused from its first megabyte, not after minutes.
+    let head = r.fill_buf().map_err(unreadable)?;
+    if let Some(rows) = estimated_rows(head, meta.len())
+        && rows + logs.records.len() as f64 > ESTIMATE_MARGIN * MAX_LOG_ROWS as f64
+    {
+        return Err(LogError::FarTooManyRows {
             file: name,
-            message: format!(
-                "{} bytes is above the limit of {MAX_LOG_FILE_BYTES}; split the export",
-                meta.len()
-            ),
+            estimated: rows,
+            bytes_per_row: meta.len() as f64 / rows,
         });
     }
-    let f = std::fs::File::open(path).map_err(unreadable)?;
-    read_from(BufReader::with_capacity(1 << 20, f), &name, logs)
+    read_from(r, &name, logs)
+}
+
+/// The rows of a line-per-row file estimated from its first bytes (`None` when they hold too
+/// few lines to tell, as a one-line JSON document does).
+fn estimated_rows(head: &[u8], file_bytes: u64) -> Option<f64> {
+    let lines = head.iter().filter(|&&b| b == b'\n').count();
+    (lines >= 100 && (head.len() as u64) < file_bytes).then(|| file_bytes as f64 * lines as f64 / head.len() as f64)
 }
 
 /// Reads one file's contents (the name is for messages): tests read from memory.
@@ -67,34 +86,41 @@ pub fn read_from(mut r: impl BufRead, name: &str, logs: &mut Logs) -> Result<(),
             message: e.to_string(),
         })?
         .to_vec();
+    // A byte-order mark (what Windows tools write first) is not part of the data.
+    const BOM: &[u8] = b"\xEF\xBB\xBF";
+    let head = match head.strip_prefix(BOM) {
+        Some(rest) => {
+            r.consume(BOM.len());
+            rest.to_vec()
+        }
+        None => head,
+    };
     let text = String::from_utf8_lossy(&head);
-    let trimmed = text.trim_start_matches('\u{feff}').trim_start();
+    let trimmed = text.trim_start();
     let before = logs.records.len() as u64 + logs.skipped_count;
     let source = match trimmed.chars().next() {
         None => return Err(LogError::Empty(name.into())),
-        Some('[') => read_json_array(r, name, logs)?,
-        Some('{') if is_json_lines(trimmed) => read_json_lines(r, name, logs)?,
-        Some('{') => read_json_document(r, name, logs)?,
+        Some('{') if json::is_json_lines(trimmed) => json::read_lines(r, name, logs)?,
+        Some('[' | '{') => json::read_values(r, name, logs)?,
         _ => read_csv(r, name, logs)?,
     };
     let rows = logs.records.len() as u64 + logs.skipped_count - before;
+    if source == Source::LiteLlmSpendLogs && rows == LITELLM_LEGACY_ROW_CAP {
+        logs.notes.push(format!(
+            "{name}: exactly {LITELLM_LEGACY_ROW_CAP} rows, the most LiteLLM's legacy /spend/logs returns: the export is likely cut short, and the fit covers only these rows (use /spend/logs/v2 page by page, or export the LiteLLM_SpendLogs table)"
+        ));
+    }
     logs.files.push((name.to_string(), source, rows));
     Ok(())
 }
 
-/// Whether the text starts with a whole JSON object on its first line followed by another.
-fn is_json_lines(text: &str) -> bool {
-    let mut lines = text.lines().filter(|l| !l.trim().is_empty());
-    let first = lines.next().unwrap_or("");
-    serde_json::from_str::<Value>(first).is_ok_and(|v| v.is_object())
-        && lines.next().is_some_and(|l| l.trim_start().starts_with('{'))
-}
-
-/// The format one row (as a JSON object) is in, from its field names.
+/// The format one row (as a JSON object or a CSV header) is in, from its field names.
 fn detect_row(m: &Map<String, Value>) -> Option<Source> {
     let has = |k: &str| m.contains_key(k);
     if has("request_id") && (has("spend") || has("prompt_tokens")) {
         Some(Source::LiteLlmSpendLogs)
+    } else if has("response_cost") && has("startTime") && has("prompt_tokens") {
+        Some(Source::LiteLlmPayload)
     } else if has("api_requests") && has("date") {
         Some(Source::LiteLlmDailySpend)
     } else if has("startTime") && (has("usageDetails") || has("usage") || has("promptTokens") || has("inputUsage")) {
@@ -106,173 +132,26 @@ fn detect_row(m: &Map<String, Value>) -> Option<Source> {
     }
 }
 
+/// The error for rows of no known format, with what they look like and, where they are a
+/// known export without the fields a fit needs, how to ask for them.
 fn unknown(name: &str, m: &Map<String, Value>) -> LogError {
-    let keys: Vec<&str> = m.keys().map(String::as_str).take(12).collect();
+    let has = |k: &str| m.contains_key(k);
+    let hint = if has("startTime") && has("spend") && has("models") && has("users") {
+        "; these are the summaries LiteLLM's /spend/logs returns by default (spend by day, no tokens): \
+         ask for the rows with `summarize=false` (or use /spend/logs/v2), or export the LiteLLM_SpendLogs table"
+            .to_string()
+    } else if has("startTime") && has("traceId") && has("type") {
+        "; these look like Langfuse observations without usage fields: the v2 observations API returns \
+         them only when asked — add `fields=core,basic,usage` (and `model` for the model name) to the request"
+            .to_string()
+    } else {
+        let keys: Vec<&str> = m.keys().map(String::as_str).take(12).collect();
+        format!("; its first row has the fields {}", keys.join(", "))
+    };
     LogError::UnknownFormat {
         file: name.into(),
-        hint: format!("; its first row has the fields {}", keys.join(", ")),
+        hint,
     }
-}
-
-/// A JSON array of rows, element by element (bounded memory).
-fn read_json_array(r: impl Read, name: &str, logs: &mut Logs) -> Result<Source, LogError> {
-    struct Rows<'a> {
-        name: &'a str,
-        logs: &'a mut Logs,
-        source: Option<Source>,
-        error: Option<LogError>,
-    }
-    impl<'de> Visitor<'de> for &mut Rows<'_> {
-        type Value = ();
-        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-            f.write_str("an array of log rows")
-        }
-        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-            let mut i = 0usize;
-            while let Some(v) = seq.next_element::<Value>()? {
-                if self.logs.records.len() >= MAX_LOG_ROWS {
-                    self.error = Some(LogError::TooManyRows { file: self.name.into() });
-                    return Ok(());
-                }
-                let at = format!("[{i}]");
-                i += 1;
-                // OpenAI usage pages may be saved as an array of pages.
-                if self.source.is_none() && v.get("object").and_then(Value::as_str) == Some("page") {
-                    self.source = Some(Source::OpenAiUsage);
-                }
-                if self.source == Some(Source::OpenAiUsage) && v.get("results").is_none() {
-                    openai_page(&v, self.name, &at, self.logs);
-                    continue;
-                }
-                let Some(m) = v.as_object() else {
-                    self.logs.skip(skipped(self.name, &at, "", "not an object"));
-                    continue;
-                };
-                let source = match self.source {
-                    Some(s) => s,
-                    None => match detect_row(m) {
-                        Some(s) => {
-                            self.source = Some(s);
-                            s
-                        }
-                        None => {
-                            self.error = Some(unknown(self.name, m));
-                            return Ok(());
-                        }
-                    },
-                };
-                row(source, m, self.name, &at, self.logs);
-            }
-            Ok(())
-        }
-    }
-    impl<'de> DeserializeSeed<'de> for &mut Rows<'_> {
-        type Value = ();
-        fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-            d.deserialize_seq(self)
-        }
-    }
-    let mut rows = Rows {
-        name,
-        logs,
-        source: None,
-        error: None,
-    };
-    let mut de = serde_json::Deserializer::from_reader(r);
-    // A row that stopped the reading (unknown format, too many rows) says why, not the parser.
-    let parsed = (&mut rows).deserialize(&mut de);
-    if let Some(e) = rows.error {
-        return Err(e);
-    }
-    parsed.map_err(|e| syntax(name, &e))?;
-    rows.source.ok_or_else(|| LogError::Empty(name.into()))
-}
-
-fn syntax(name: &str, e: &serde_json::Error) -> LogError {
-    LogError::Syntax {
-        file: name.into(),
-        at: format!("line {}, column {}", e.line(), e.column()),
-        message: e.to_string().split(" at line").next().unwrap_or("").to_string(),
-    }
-}
-
-/// One JSON object per line.
-fn read_json_lines(r: impl BufRead, name: &str, logs: &mut Logs) -> Result<Source, LogError> {
-    let mut source = None;
-    for (n, line) in r.lines().enumerate() {
-        let at = format!("line {}", n + 1);
-        let line = line.map_err(|e| LogError::Unreadable {
-            file: name.into(),
-            message: e.to_string(),
-        })?;
-        if logs.records.len() >= MAX_LOG_ROWS {
-            return Err(LogError::TooManyRows { file: name.into() });
-        }
-        if line.trim().is_empty() {
-            continue;
-        }
-        let v: Value = match serde_json::from_str(&line) {
-            Ok(v) => v,
-            Err(e) => {
-                logs.skip(skipped(name, &at, "", &format!("not JSON: {e}")));
-                continue;
-            }
-        };
-        let Some(m) = v.as_object() else {
-            logs.skip(skipped(name, &at, "", "not an object"));
-            continue;
-        };
-        let s = match source {
-            Some(s) => s,
-            None => {
-                let s = detect_row(m).ok_or_else(|| unknown(name, m))?;
-                source = Some(s);
-                s
-            }
-        };
-        row(s, m, name, &at, logs);
-    }
-    source.ok_or_else(|| LogError::Empty(name.into()))
-}
-
-/// A whole JSON document: OTLP spans, an OpenAI usage page, or `{data: [rows]}`.
-fn read_json_document(mut r: impl Read, name: &str, logs: &mut Logs) -> Result<Source, LogError> {
-    // A whole document is parsed at once: from memory, which serde_json reads far faster than
-    // through a reader.
-    let mut bytes = Vec::new();
-    r.read_to_end(&mut bytes).map_err(|e| LogError::Unreadable {
-        file: name.into(),
-        message: e.to_string(),
-    })?;
-    let v: Value = serde_json::from_slice(&bytes).map_err(|e| syntax(name, &e))?;
-    drop(bytes);
-    if v.get("resourceSpans").is_some() {
-        otlp(&v, name, logs);
-        return Ok(Source::OpenTelemetry);
-    }
-    if v.get("object").and_then(Value::as_str) == Some("page") {
-        openai_page(&v, name, "", logs);
-        return Ok(Source::OpenAiUsage);
-    }
-    let rows = v
-        .get("data")
-        .and_then(Value::as_array)
-        .ok_or_else(|| LogError::UnknownFormat {
-            file: name.into(),
-            hint: String::new(),
-        })?;
-    let Some(first) = rows.iter().find_map(Value::as_object) else {
-        return Err(LogError::Empty(name.into()));
-    };
-    let source = detect_row(first).ok_or_else(|| unknown(name, first))?;
-    for (i, r) in rows.iter().enumerate() {
-        let at = format!("data[{i}]");
-        match r.as_object() {
-            Some(m) => row(source, m, name, &at, logs),
-            None => logs.skip(skipped(name, &at, "", "not an object")),
-        }
-    }
-    Ok(source)
 }
 
 /// CSV with a header row; cells holding JSON (metadata, tags, usage details) are parsed.
@@ -346,6 +225,7 @@ fn read_csv(r: impl Read, name: &str, logs: &mut Logs) -> Result<Source, LogErro
 fn required(s: Source) -> &'static [&'static str] {
     match s {
         Source::LiteLlmSpendLogs => &["startTime", "model", "prompt_tokens", "completion_tokens"],
+        Source::LiteLlmPayload => &["startTime", "model", "prompt_tokens", "completion_tokens"],
         Source::LiteLlmDailySpend => &["date", "model", "api_requests", "prompt_tokens", "completion_tokens"],
         Source::Langfuse => &["startTime"],
         Source::OpenTelemetry | Source::OpenAiUsage => &[],
@@ -566,18 +446,19 @@ pub fn parse_time(s: &str) -> Option<f64> {
 
 /// Maps one row of `source` to a record, or records why it was skipped.
 fn row<R: Row + ?Sized>(source: Source, r: &R, file: &str, at: &str, logs: &mut Logs) {
-    let rec = match source {
-        Source::LiteLlmSpendLogs => litellm_spend(r, &mut logs.symbols),
-        Source::LiteLlmDailySpend => litellm_daily(r, &mut logs.symbols),
-        Source::Langfuse => langfuse(r, &mut logs.symbols),
-        Source::OpenAiUsage => openai_result(r, None, &mut logs.symbols),
+    let kept = map_row(logs, file, at, |cx| match source {
+        Source::LiteLlmSpendLogs => litellm_spend(r, cx),
+        Source::LiteLlmPayload => litellm_payload(r, cx),
+        Source::LiteLlmDailySpend => litellm_daily(r, cx),
+        Source::Langfuse => langfuse(r, cx),
+        Source::OpenAiUsage => openai_result(r, None, cx),
         Source::OpenTelemetry => Err(("".into(), "not a span".into())),
-    };
+    });
     // Costs in another currency are not US dollars: named and left out.
     let currency = text(r, "currency")
         .filter(|c| !c.eq_ignore_ascii_case("usd"))
         .map(|c| c.to_uppercase());
-    let kept = keep(logs, file, at, rec)
+    let kept = kept
         .map(|rec| {
             if currency.is_some() {
                 rec.cost_usd = None;
@@ -587,6 +468,33 @@ fn row<R: Row + ?Sized>(source: Source, r: &R, file: &str, at: &str, logs: &mut 
     if kept && let Some(c) = currency {
         *logs.other_currencies.entry(c).or_default() += 1;
     }
+}
+
+/// What a row reader writes to besides its record: the interned strings, and what it adjusted.
+pub(super) struct RowCx<'a> {
+    pub sy: &'a mut Interner,
+    pub adjusted: Vec<Adjustment>,
+}
+
+/// Maps one row with `f` and keeps it (counting its adjustments) or records why it was skipped.
+fn map_row<'a>(
+    logs: &'a mut Logs,
+    file: &str,
+    at: &str,
+    f: impl FnOnce(&mut RowCx) -> Result<Option<Record>, FieldError>,
+) -> Option<&'a mut Record> {
+    let mut cx = RowCx {
+        sy: &mut logs.symbols,
+        adjusted: Vec::new(),
+    };
+    let rec = f(&mut cx);
+    let adjusted = cx.adjusted;
+    if matches!(rec, Ok(Some(_))) {
+        for a in adjusted {
+            logs.adjust(file, a);
+        }
+    }
+    keep(logs, file, at, rec)
 }
 
 /// Keeps a mapped row when its counts are within bounds (the kept record, to amend), or records
@@ -681,16 +589,24 @@ fn record(start: f64, requests: f64, usage: super::Usage, model: &str, sy: &mut 
     }
 }
 
-fn durations<R: Row + ?Sized>(r: &R, start: f64, rec: &mut Record) -> Result<(), FieldError> {
-    if let Some(t) = time_field(r, "completionStartTime")?
-        && t >= start
-    {
-        rec.ttft_ms = Some(((t - start) * 1e3) as f32);
-    }
-    if let Some(t) = time_field(r, "endTime")?
-        && t >= start
-    {
+/// Time to first token and latency from the completion start and end times. A completion start
+/// equal to the end (to the millisecond) is a call that did not stream: LiteLLM and Langfuse
+/// write the end there, which is no time to first token.
+fn durations<R: Row + ?Sized>(
+    r: &R,
+    start: f64,
+    rec: &mut Record,
+    adjusted: &mut Vec<Adjustment>,
+) -> Result<(), FieldError> {
+    let first = time_field(r, "completionStartTime")?.filter(|&t| t >= start);
+    let end = time_field(r, "endTime")?.filter(|&t| t >= start);
+    if let Some(t) = end {
         rec.latency_ms = Some(((t - start) * 1e3) as f32);
+    }
+    match (first, end) {
+        (Some(f), Some(e)) if (e - f).abs() < 1e-3 => adjusted.push(Adjustment::NotStreamed),
+        (Some(f), _) => rec.ttft_ms = Some(((f - start) * 1e3) as f32),
+        _ => {}
     }
     Ok(())
 }
