@@ -24,8 +24,19 @@ pub const MAX_CLASSES: usize = 24;
 /// A log-normal whose Kolmogorov–Smirnov distance from the data is above this is replaced by
 /// the data's own quantiles (an empirical distribution).
 pub const KS_LOGNORMAL_MAX: f64 = 0.08;
-/// Quantiles kept in an empirical token distribution.
-pub const EMPIRICAL_POINTS: usize = 100;
+/// A log-normal whose mean is further than this (relative) from the data's is replaced too:
+/// spend follows the mean, which a KS distance does not protect.
+pub const MEAN_ERROR_MAX: f64 = 0.05;
+/// A log-normal whose share above a price tier's threshold differs from the data's by more than
+/// this (absolute) and by more than a quarter of the data's share is replaced too: requests
+/// above a long-context threshold are billed at the tier's price.
+pub const TIER_SHARE_ERROR_MAX: f64 = 0.001;
+/// The input-token thresholds where price tables change price (every long-context tier in
+/// LiteLLM's price table: `input_cost_per_token_above_{32,100,128,200,256,272,512}k_tokens`).
+pub const PRICE_TIER_TOKENS: [f64; 7] = [32e3, 100e3, 128e3, 200e3, 256e3, 272e3, 512e3];
+/// Points kept in an empirical token distribution: each the mean of its slice of the sorted
+/// data, so the distribution keeps the data's mean and its tail's weight.
+pub const EMPIRICAL_POINTS: usize = 200;
 
 /// How a fit groups rows.
 #[derive(Clone, Debug, Default)]
@@ -50,6 +61,8 @@ pub struct TokenFit {
     pub ks: Option<f64>,
     pub n: usize,
     pub mean: f64,
+    /// Why the log-normal was refused (its mean or a price tier's share too far from the data).
+    pub refused: Option<String>,
 }
 
 /// Per-model figures for the scenario's model profiles (the traffic profile has no place for
@@ -130,18 +143,27 @@ fn phi(z: f64) -> f64 {
     0.5 * (1.0 + statrs::function::erf::erf(z / std::f64::consts::SQRT_2))
 }
 
-/// Fits a token distribution: log-normal by the moments of the logs, or the data's quantiles
-/// when the log-normal is too far from the data.
+/// Fits a token distribution (no price tiers apply to it: output tokens, times, counts).
 pub fn fit_tokens(values: &mut [f64]) -> TokenFit {
+    fit_tokens_tiered(values, &[])
+}
+
+/// Fits a token distribution: a log-normal by the moments of the logs' logarithms when it is
+/// close to the data where spend is decided — its KS distance, its mean, and its share above
+/// each of `tiers` (price thresholds, in the fitted quantity's tokens) — else the data's own
+/// quantiles.
+pub fn fit_tokens_tiered(values: &mut [f64], tiers: &[f64]) -> TokenFit {
     let n = values.len();
+    let fit = |spec, kind, ks, mean| TokenFit {
+        spec,
+        kind,
+        ks,
+        n,
+        mean,
+        refused: None,
+    };
     if n == 0 {
-        return TokenFit {
-            spec: DistSpec::Fixed(0.0),
-            kind: "Fixed",
-            ks: None,
-            n,
-            mean: 0.0,
-        };
+        return fit(DistSpec::Fixed(0.0), "Fixed", None, 0.0);
     }
     values.sort_by(f64::total_cmp);
     let mean = values.iter().sum::<f64>() / n as f64;
@@ -149,13 +171,7 @@ pub fn fit_tokens(values: &mut [f64]) -> TokenFit {
     let mu = logs.iter().sum::<f64>() / n as f64;
     let sd = (logs.iter().map(|l| (l - mu).powi(2)).sum::<f64>() / (n.max(2) - 1) as f64).sqrt();
     if values[0] == values[n - 1] || sd < 1e-6 {
-        return TokenFit {
-            spec: DistSpec::Fixed(values[0].round()),
-            kind: "Fixed",
-            ks: None,
-            n,
-            mean,
-        };
+        return fit(DistSpec::Fixed(values[0].round()), "Fixed", None, mean);
     }
     // Kolmogorov–Smirnov distance from the fitted log-normal.
     let ks = logs
@@ -168,27 +184,57 @@ pub fn fit_tokens(values: &mut [f64]) -> TokenFit {
                 .max(((i + 1) as f64 / n as f64 - f).abs())
         })
         .fold(0.0f64, f64::max);
-    if ks > KS_LOGNORMAL_MAX && n >= 50 {
-        let k = EMPIRICAL_POINTS.min(n);
-        let q: Vec<f64> = (0..k)
-            .map(|i| values[(((i as f64 + 0.5) / k as f64) * n as f64) as usize].round())
-            .collect();
-        return TokenFit {
-            spec: DistSpec::Empirical(q),
-            kind: "Empirical",
-            ks: Some(ks),
-            n,
-            mean,
-        };
+    let refused = lognormal_refused(values, (mu, sd, mean), tiers);
+    if (ks > KS_LOGNORMAL_MAX && n >= 50) || refused.is_some() {
+        let mut f = fit(DistSpec::Empirical(slice_means(values)), "Empirical", Some(ks), mean);
+        f.refused = refused;
+        return f;
     }
     let median = mu.exp();
-    TokenFit {
-        spec: DistSpec::LogNormal(round_sig(median), round_sig((mu + 1.645 * sd).exp())),
-        kind: "LogNormal",
-        ks: Some(ks),
-        n,
-        mean,
+    let spec = DistSpec::LogNormal(round_sig(median), round_sig((mu + 1.645 * sd).exp()));
+    fit(spec, "LogNormal", Some(ks), mean)
+}
+
+/// Why a log-normal with log-mean `mu` and log-sd `sd` does not keep the data's spend: its mean
+/// too far from the data's, or its share above a price tier too far from the data's share.
+fn lognormal_refused(sorted: &[f64], (mu, sd, mean): (f64, f64, f64), tiers: &[f64]) -> Option<String> {
+    let n = sorted.len() as f64;
+    let ln_mean = (mu + sd * sd / 2.0).exp();
+    let mut why = Vec::new();
+    if mean > 0.0 && ((ln_mean - mean) / mean).abs() > MEAN_ERROR_MAX {
+        why.push(format!(
+            "its mean {ln_mean:.0} is {:+.1}% from the data's {mean:.0}",
+            (ln_mean / mean - 1.0) * 100.0
+        ));
     }
+    for &t in tiers.iter().filter(|t| **t >= 1.0) {
+        let data = sorted.partition_point(|v| *v <= t) as f64;
+        let data_share = (n - data) / n;
+        let ln_share = 1.0 - phi((t.ln() - mu) / sd);
+        if (ln_share - data_share).abs() > TIER_SHARE_ERROR_MAX.max(0.25 * data_share) {
+            why.push(format!(
+                "{:.2}% above {:.0}k tokens against {:.2}% in the data",
+                ln_share * 100.0,
+                t / 1e3,
+                data_share * 100.0
+            ));
+        }
+    }
+    (!why.is_empty()).then(|| format!("log-normal refused: {}", why.join("; ")))
+}
+
+/// The data's sorted values in [`EMPIRICAL_POINTS`] equal slices (or one per value), each
+/// slice's mean: the distribution keeps the data's mean and the weight of its tail.
+fn slice_means(sorted: &[f64]) -> Vec<f64> {
+    let n = sorted.len();
+    let k = EMPIRICAL_POINTS.min(n);
+    (0..k)
+        .map(|i| {
+            let (a, b) = (i * n / k, ((i + 1) * n / k).max(i * n / k + 1));
+            let s = &sorted[a..b.min(n)];
+            (s.iter().sum::<f64>() / s.len() as f64).round()
+        })
+        .collect()
 }
 
 /// Rounds to 4 significant digits (a fitted figure has no more).
@@ -481,7 +527,7 @@ fn sessionise(
         }
         let prefix = super::sessions::shared_prefix(records, mine.iter().copied());
         let mut st = measure(records, mine.iter().copied(), prefix);
-        let fin = fit_tokens(&mut st.input_tokens);
+        let fin = fit_tokens_tiered(&mut st.input_tokens, &PRICE_TIER_TOKENS);
         let fout = fit_tokens(&mut st.output_tokens);
         let think = fit_tokens(&mut st.think_s);
         let steps = count_dist(&mut st.tool_steps);
@@ -834,7 +880,9 @@ fn fit_class(input: &ClassRows<'_>, opts: &FitOptions, name: &str, share: f64) -
             .iter()
             .map(|r| (r.usage.output_tokens - r.usage.reasoning_tokens).max(0.0))
             .collect();
-        (fit_tokens(&mut input), fit_tokens(&mut output))
+        // A tier's threshold counts the whole prompt, shared prefix included.
+        let tiers = PRICE_TIER_TOKENS.map(|t| t - prefix);
+        (fit_tokens_tiered(&mut input, &tiers), fit_tokens(&mut output))
     } else {
         let mean = |f: &dyn Fn(&Record) -> f64| rows.iter().map(|r| f(r)).sum::<f64>() / requests.max(1e-300);
         let mi = mean(&|r| r.usage.prompt_tokens);
@@ -845,6 +893,7 @@ fn fit_class(input: &ClassRows<'_>, opts: &FitOptions, name: &str, share: f64) -
             ks: None,
             n: rows.len(),
             mean: m,
+            refused: None,
         };
         (fixed(mi), fixed(mo))
     };
@@ -990,9 +1039,12 @@ impl Fit {
         }
         line("token fits (input beyond the shared prefix; output less reasoning):".into());
         for (c, i, o) in &self.token_fits {
-            let q = |t: &TokenFit| match t.ks {
-                Some(ks) => format!("{} (KS {ks:.3}, n {}, mean {:.0})", t.kind, t.n, t.mean),
-                None => format!("{} (n {}, mean {:.0})", t.kind, t.n, t.mean),
+            let q = |t: &TokenFit| {
+                let why = t.refused.as_ref().map_or(String::new(), |w| format!("; {w}"));
+                match t.ks {
+                    Some(ks) => format!("{} (KS {ks:.3}, n {}, mean {:.0}{why})", t.kind, t.n, t.mean),
+                    None => format!("{} (n {}, mean {:.0}{why})", t.kind, t.n, t.mean),
+                }
             };
             line(format!("  {c}: input {}; output {}", q(i), q(o)));
         }

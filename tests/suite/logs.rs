@@ -798,3 +798,59 @@ fn an_exact_count_fits_exactly_and_a_band_without_width_is_named() {
         "{rows:?}"
     );
 }
+
+/// `n` stratified quantiles of a log-normal (median `median`, log-sd `sigma`) cut off above
+/// `cap` tokens (a context window: the data has nothing above it).
+fn lognormal_below(median: f64, sigma: f64, cap: f64, n: usize) -> Vec<f64> {
+    use statrs::distribution::{ContinuousCDF, Normal};
+    let z = Normal::new(0.0, 1.0).unwrap();
+    let top = z.cdf((cap / median).ln() / sigma);
+    (0..n)
+        .map(|i| (median * (sigma * z.inverse_cdf((i as f64 + 0.5) / n as f64 * top)).exp()).round())
+        .collect()
+}
+
+#[test]
+fn a_token_fit_keeps_the_mean_and_the_price_tier_tails_that_drive_spend() {
+    use costplan::logs::fit::{PRICE_TIER_TOKENS, fit_tokens_tiered};
+    // Prompts cut at a 128k context window: a log-normal passes KS but puts requests above
+    // 200k (billed at the long-context tier) that never happened, and overstates the mean.
+    let mut cut = lognormal_below(20_000.0, 1.3, 128_000.0, 20_000);
+    let data_mean = cut.iter().sum::<f64>() / cut.len() as f64;
+    let f = fit_tokens_tiered(&mut cut, &PRICE_TIER_TOKENS);
+    assert!(
+        f.ks.unwrap() < costplan::logs::fit::KS_LOGNORMAL_MAX,
+        "KS alone would pass: {:?}",
+        f.ks
+    );
+    assert_eq!(f.kind, "Empirical", "{f:?}");
+    let why = f.refused.clone().unwrap();
+    assert!(why.contains("above 200k tokens against 0.00% in the data"), "{why}");
+    let DistSpec::Empirical(points) = &f.spec else { panic!() };
+    let fit_mean = points.iter().sum::<f64>() / points.len() as f64;
+    assert!((fit_mean / data_mean - 1.0).abs() < 0.001, "{fit_mean} vs {data_mean}");
+    assert!(
+        points.iter().all(|p| *p <= 128_000.0),
+        "nothing above the data's maximum"
+    );
+    // The same shape without the cut (far below every tier) stays a log-normal.
+    let mut plain = lognormal_below(2_000.0, 0.8, 1e9, 20_000);
+    let f = fit_tokens_tiered(&mut plain, &PRICE_TIER_TOKENS);
+    assert_eq!(f.kind, "LogNormal", "{f:?}");
+    assert!(f.refused.is_none());
+    // Its header line says why a log-normal was refused.
+    let text = {
+        let mut rows = String::from("request_id,startTime,model,prompt_tokens,completion_tokens\n");
+        for (i, p) in lognormal_below(20_000.0, 1.3, 128_000.0, 2_000).iter().enumerate() {
+            rows.push_str(&format!(
+                "r{i},2025-10-06T{:02}:{:02}:00Z,m,{p},100\n",
+                (i / 60) % 24,
+                i % 60
+            ));
+        }
+        rows
+    };
+    let logs = read(&text, "cut.csv").unwrap();
+    let ron = fit(&logs, &FitOptions::default()).to_ron(&logs).unwrap();
+    assert!(ron.contains("log-normal refused"), "{ron}");
+}
