@@ -24,6 +24,43 @@ pub enum EditError {
     NotChat(String),
 }
 
+/// What [`Scenario::replace_traffic`] changed besides the traffic.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TrafficSwap {
+    /// Success rates set to the model's average, for classes new to the scenario.
+    pub rates_filled: usize,
+    /// Success rates of classes the new traffic does not have.
+    pub rates_dropped: usize,
+    /// Routing rules on classes the new traffic does not have, in words.
+    pub rules_removed: Vec<String>,
+}
+
+impl TrafficSwap {
+    /// In words, for the status line (empty when nothing else changed).
+    pub fn describe(&self) -> String {
+        let mut out = Vec::new();
+        if self.rates_filled > 0 {
+            out.push(format!(
+                "{} success rates for the new classes were set to each model's average: check them in Models",
+                self.rates_filled
+            ));
+        }
+        if self.rates_dropped > 0 {
+            out.push(format!(
+                "{} success rates of classes no longer in the traffic were removed",
+                self.rates_dropped
+            ));
+        }
+        if !self.rules_removed.is_empty() {
+            out.push(format!(
+                "routing rules on classes no longer in the traffic were removed ({})",
+                self.rules_removed.join("; ")
+            ));
+        }
+        out.join(". ")
+    }
+}
+
 impl EditError {
     fn unknown(what: &'static str, name: impl ToString) -> EditError {
         EditError::Unknown {
@@ -157,6 +194,44 @@ impl Scenario {
         let name = copy.name.clone();
         self.traffic.classes.insert(i + 1, copy);
         Some(name)
+    }
+
+    /// Uses `profile` as the scenario's traffic (inline), keeping every reference to a class
+    /// whole: each model's success rates for classes the profile no longer has are dropped, a
+    /// class it did not have gets the model's average success rate, and routing rules on a
+    /// class that is gone are removed (their policies then route those tasks by their other
+    /// rules or default). What was changed is returned, to tell the user.
+    pub fn replace_traffic(&mut self, profile: super::traffic::TrafficProfile) -> TrafficSwap {
+        let mut swap = TrafficSwap::default();
+        let names: Vec<&str> = profile.classes.iter().map(|c| c.name.as_str()).collect();
+        for m in self.file.models.values_mut() {
+            let average = m.mean_success();
+            let before = m.success.len();
+            m.success.retain(|c, _| names.contains(&c.as_str()));
+            swap.rates_dropped += before - m.success.len();
+            for c in &names {
+                if !m.success.contains_key(*c) {
+                    m.success.insert((*c).to_string(), ProbDist::fixed(average));
+                    swap.rates_filled += 1;
+                }
+            }
+        }
+        for p in &mut self.policies {
+            let policy = p.name.clone();
+            if let Some(rules) = p.rules_mut() {
+                rules.retain(|r| match &r.when {
+                    Condition::Class(c) if !names.contains(&c.as_str()) => {
+                        swap.rules_removed
+                            .push(format!("policy {policy:?}: the rule for class {c:?}"));
+                        false
+                    }
+                    _ => true,
+                });
+            }
+        }
+        self.traffic = profile.clone();
+        self.file.traffic = Source::Inline(profile);
+        swap
     }
 
     /// What refers to the class named `name` (routing rules), in words.

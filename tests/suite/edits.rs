@@ -252,3 +252,38 @@ fn every_router_kind_round_trips_names_its_models_and_validates() {
         );
     }
 }
+
+/// Traffic imported from logs (other class names) leaves a valid scenario: success rates follow
+/// the classes, rules on classes that are gone are removed and named.
+#[test]
+fn traffic_with_other_classes_replaces_the_old_and_keeps_the_scenario_valid() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut s = costplan::model::scenario::load_scenario_path(&root.join("scenarios/coding-assistant.ron")).unwrap();
+    let fitted = costplan::model::scenario::load_traffic_path(&root.join("scenarios/from-logs/traffic.ron")).unwrap();
+    let swap = s.replace_traffic(fitted);
+    // Two models × three old classes dropped; two models × two new classes filled.
+    assert_eq!((swap.rates_dropped, swap.rates_filled), (6, 4));
+    assert_eq!(
+        swap.rules_removed,
+        [r#"policy "flash-for-edits": the rule for class "edit""#]
+    );
+    assert!(
+        swap.describe()
+            .contains("routing rules on classes no longer in the traffic were removed")
+    );
+    let v = valid(&s);
+    for m in v.file.models.values() {
+        let mut keys: Vec<&str> = m.success.keys().map(String::as_str).collect();
+        keys.sort_unstable();
+        assert_eq!(keys, ["billing", "faq"]);
+        // The new classes get the model's average over the classes it had.
+        assert!(m.success["faq"].0.mean() > 0.0);
+    }
+    run(&v);
+    // Classes with the same names keep their rates.
+    let mut t = default();
+    let same = t.traffic.clone();
+    let before = t.file.models.clone();
+    assert_eq!(t.replace_traffic(same), costplan::model::edit::TrafficSwap::default());
+    assert_eq!(t.file.models, before);
+}

@@ -781,8 +781,17 @@ fn traffic_imported_from_logs_and_the_calibration_view() {
         !error && msg.contains("Traffic fitted from") && msg.contains("check them in Models"),
         "{msg}"
     );
-    // Every model has a success rate for the new classes, so the scenario stays valid.
-    assert!(a.doc.draft.file.models.values().all(|m| m.success.contains_key("faq")));
+    // Every model has a success rate for exactly the new classes, and no routing rule names a
+    // class that is gone: the scenario stays valid, and the status line says what changed.
+    for m in a.doc.draft.file.models.values() {
+        let mut keys: Vec<&str> = m.success.keys().map(String::as_str).collect();
+        keys.sort_unstable();
+        assert_eq!(keys, ["billing", "faq"]);
+    }
+    assert!(msg.contains("no longer in the traffic were removed"), "{msg}");
+    if let Err(e) = a.doc.draft.validate_edited() {
+        panic!("the scenario is left invalid: {e}");
+    }
     assert!(a.doc.dirty);
     // Calibration: backtest the (bundled) baseline against the same logs.
     h.get_by_label("Calibration").click();

@@ -148,31 +148,18 @@ impl CostPlanApp {
         ctx.input(|i| i.pointer.any_down()) || ctx.memory(|m| m.focused().is_some())
     }
 
-    /// Uses a profile fitted from logs as the scenario's traffic (one undoable edit). A model
-    /// without a success rate for a new class gets its average over the classes it has, so the
-    /// scenario stays valid; the status line says to check them.
+    /// Uses a profile fitted from logs as the scenario's traffic (one undoable edit), keeping
+    /// the scenario valid whatever its classes were (see `Scenario::replace_traffic`); the
+    /// status line says what else changed.
     pub fn use_fitted_traffic(&mut self, f: super::calibration_view::Fitted) {
-        let mut filled = 0;
-        let v = self.doc.edit(|d| {
-            for m in d.file.models.values_mut() {
-                let p = m.mean_success();
-                for c in &f.profile.classes {
-                    if !m.success.contains_key(&c.name) {
-                        m.success.insert(c.name.clone(), crate::model::ProbDist::fixed(p));
-                        filled += 1;
-                    }
-                }
-            }
-            d.traffic = f.profile.clone();
-            d.file.traffic = crate::model::Source::Inline(f.profile);
-        });
+        let mut swap = crate::model::edit::TrafficSwap::default();
+        let v = self.doc.edit(|d| swap = d.replace_traffic(f.profile));
         self.after_edit(v);
-        let note = if filled > 0 {
-            format!(
-                " {filled} success rates for the new classes were set to each model's average: check them in Models."
-            )
-        } else {
+        let changed = swap.describe();
+        let note = if changed.is_empty() {
             String::new()
+        } else {
+            format!(" {changed}.")
         };
         self.say(format!("{}{note}", f.summary), false);
     }
