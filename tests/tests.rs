@@ -39,6 +39,8 @@ mod fuzz;
 mod gui;
 #[path = "suite/hostile.rs"]
 mod hostile;
+#[path = "suite/init.rs"]
+mod init;
 #[path = "suite/layers.rs"]
 mod layers;
 #[path = "suite/litellm.rs"]

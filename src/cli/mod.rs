@@ -70,6 +70,8 @@ pub enum Command {
     },
     /// Check a scenario's baseline against the spend in the logs of a past period.
     Backtest(crate::cli::traffic::BacktestArgs),
+    /// Draft a complete scenario from logs: fitted traffic, the models and routing they show.
+    Init(crate::cli::init::InitArgs),
 }
 
 /// `costplan prices …`
@@ -91,6 +93,7 @@ pub enum PricesCommand {
     },
 }
 
+pub mod init;
 pub mod simulate;
 pub mod sweep;
 pub mod traffic;
@@ -126,6 +129,7 @@ pub fn run(cli: Cli) -> CmdResult {
         Some(Command::Sweep(args)) => sweep::run(&args),
         Some(Command::Traffic { command }) => traffic::run(&command),
         Some(Command::Backtest(args)) => traffic::backtest_cmd(&args),
+        Some(Command::Init(args)) => init::run(&args),
     }
 }
 

@@ -87,7 +87,7 @@ fn synth_format(s: &str) -> std::result::Result<SynthFormatArg, String> {
     }))
 }
 
-fn group_key(s: &str) -> std::result::Result<String, String> {
+pub(super) fn group_key(s: &str) -> std::result::Result<String, String> {
     if GROUP_KEYS.contains(&s) {
         Ok(s.to_string())
     } else {
@@ -118,7 +118,7 @@ pub struct BacktestArgs {
     pub engine: EngineArgs,
 }
 
-fn read_logs(files: &[PathBuf]) -> std::result::Result<crate::logs::Logs, CliError> {
+pub(super) fn read_logs(files: &[PathBuf]) -> std::result::Result<crate::logs::Logs, CliError> {
     let paths: Vec<&Path> = files.iter().map(PathBuf::as_path).collect();
     read_files(&paths).map_err(|e| match e {
         LogError::Unreadable { .. } => CliError::Failed(e.to_string()),
@@ -126,7 +126,7 @@ fn read_logs(files: &[PathBuf]) -> std::result::Result<crate::logs::Logs, CliErr
     })
 }
 
-fn print_skipped(logs: &crate::logs::Logs) {
+pub(super) fn print_skipped(logs: &crate::logs::Logs) {
     for s in logs.skipped.iter().take(20) {
         eprintln!("skipped {s}");
     }

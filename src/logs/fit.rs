@@ -100,6 +100,51 @@ pub struct Fit {
     pub models: Vec<ModelStats>,
     /// The growth per month and its standard error (when fitted).
     pub growth: Option<(f64, f64)>,
+    /// Per class, in the profile's order: who called what, and what it read from the cache.
+    pub class_calls: Vec<ClassCalls>,
+}
+
+/// One class's calls as the logs show them (for a scenario's baseline routing and caching).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ClassCalls {
+    pub class: String,
+    /// Requests by the logged model id, most first.
+    pub by_model: Vec<(String, f64)>,
+    /// Tokens read from the provider's prompt cache, and prompt tokens, in all.
+    pub cache_read_tokens: f64,
+    pub prompt_tokens: f64,
+    /// The share of requests with a status that failed.
+    pub failure_rate: Option<f64>,
+}
+
+/// Who called what in each class.
+fn class_calls(logs: &Logs, sized: &[(String, Vec<usize>, f64)]) -> Vec<ClassCalls> {
+    sized
+        .iter()
+        .map(|(name, idx, _)| {
+            let mut by: BTreeMap<&str, f64> = BTreeMap::new();
+            let (mut read, mut prompt, mut with_status, mut failed) = (0.0, 0.0, 0.0, 0.0);
+            for &i in idx {
+                let r = &logs.records[i];
+                *by.entry(logs.symbols.name(r.model)).or_default() += r.requests;
+                read += r.usage.cache_read_tokens;
+                prompt += r.usage.prompt_tokens;
+                if let Some(ok) = r.ok {
+                    with_status += r.requests;
+                    failed += if ok { 0.0 } else { r.requests };
+                }
+            }
+            let mut by_model: Vec<(String, f64)> = by.into_iter().map(|(m, n)| (m.to_string(), n)).collect();
+            by_model.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+            ClassCalls {
+                class: name.clone(),
+                by_model,
+                cache_read_tokens: read,
+                prompt_tokens: prompt,
+                failure_rate: (with_status > 0.0).then(|| failed / with_status),
+            }
+        })
+        .collect()
 }
 
 /// Days since 1970-01-01 of a unix time.
@@ -659,6 +704,7 @@ pub fn fit(logs: &Logs, opts: &FitOptions) -> Fit {
         token_fits,
         models: model_stats(records, &logs.symbols),
         growth: growth.1,
+        class_calls: class_calls(logs, &sized),
     }
 }
 

@@ -11,6 +11,7 @@
 pub mod backtest;
 pub mod coverage;
 pub mod fit;
+pub mod init;
 pub mod models;
 pub mod read;
 pub mod sessions;
