@@ -11,6 +11,7 @@ use super::command::{Command, DialogPurpose};
 use super::job::{Job, Waker};
 use crate::logs::backtest::{Backtest, backtest};
 use crate::logs::fit::{FitOptions, fit};
+use crate::logs::init::{DraftRequest, draft_files};
 use crate::logs::read::read_files;
 use crate::model::{Scenario, TrafficProfile};
 use crate::sim::engine::Control;
@@ -25,6 +26,8 @@ pub struct Fitted {
 
 enum Outcome {
     Fitted(Box<Fitted>),
+    /// A scenario drafted from logs, written to this path.
+    Drafted(PathBuf, String),
     Backtested(Box<Backtest>),
     Failed(String),
 }
@@ -97,6 +100,49 @@ impl CalibrationView {
         self.started(job);
     }
 
+    /// Starts drafting a whole scenario from `files`, written beside the first as
+    /// `<stem>-scenario.ron` (a free name), then opened.
+    pub fn start_draft(&mut self, files: Vec<PathBuf>, waker: Waker) {
+        self.problem = None;
+        let what = format!("Drafting a scenario from {}…", names(&files));
+        let first = files.first().cloned().unwrap_or_default();
+        let dir = first.parent().map(std::path::Path::to_path_buf).unwrap_or_default();
+        let stem = first
+            .file_stem()
+            .map_or("logs".into(), |s| s.to_string_lossy().into_owned());
+        let name = crate::model::edit::unique_name(&format!("{stem}-scenario"), |n| {
+            dir.join(format!("{n}.ron")).exists() || dir.join(format!("{n}-traffic.ron")).exists()
+        });
+        let output = dir.join(format!("{name}.ron"));
+        let job = spawn(what, waker, move |_| {
+            let req = DraftRequest {
+                logs: files,
+                output: output.clone(),
+                prices: None,
+                fit: FitOptions::default(),
+                name: None,
+            };
+            Some(match draft_files(&req) {
+                Err(e) => Outcome::Failed(e.to_string()),
+                Ok(w) => {
+                    let mut summary = format!(
+                        "Drafted {} from the logs: {} models, {} classes, baseline {:?} as the logs show it; its success rates are assumed (see the file's header): replace them before comparing policies.",
+                        output.display(),
+                        w.models,
+                        w.classes,
+                        w.baseline
+                    );
+                    for n in w.logs.read_notes() {
+                        summary.push_str("\n• ");
+                        summary.push_str(&n);
+                    }
+                    Outcome::Drafted(output, summary)
+                }
+            })
+        });
+        self.started(job);
+    }
+
     /// Keeps a started job, or says why it could not start.
     fn started(&mut self, job: Result<LogJob, String>) {
         match job {
@@ -142,6 +188,10 @@ impl CalibrationView {
         for outcome in j.job.poll() {
             match outcome {
                 Outcome::Fitted(f) => commands.push(Command::UseTraffic(f)),
+                Outcome::Drafted(path, summary) => {
+                    commands.push(Command::Open(path));
+                    commands.push(Command::say(summary));
+                }
                 Outcome::Backtested(b) => self.backtest = Some(*b),
                 Outcome::Failed(e) => self.problem = Some(e),
             }

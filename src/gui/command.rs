@@ -22,6 +22,8 @@ pub enum DialogPurpose {
     ImportLogs,
     /// Log files to backtest the baseline against.
     BacktestLogs,
+    /// Log files to draft a whole scenario from.
+    DraftFromLogs,
 }
 
 /// One thing to do after the frame.

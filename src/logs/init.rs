@@ -6,14 +6,15 @@
 //! replace.
 
 use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 
 use super::Logs;
-use super::fit::{ClassCalls, Fit};
+use super::fit::{ClassCalls, Fit, FitOptions};
 use crate::model::dist::{NonNegDist, ProbDist};
 use crate::model::policy::{CacheStrategy, Condition, ExactCache, Policy, PromptCaching, Router, Rule};
 use crate::model::prices::PriceTable;
 use crate::model::ron_io::NonNeg;
-use crate::model::scenario::{Guardrails, ModelProfile, ScenarioFile, Source};
+use crate::model::scenario::{Files, Guardrails, ModelProfile, ScenarioFile, Source, parse_prices_text, read_text};
 
 /// The time to first token and output speed assumed for a model whose logs have none.
 pub const ASSUMED_TTFT_MS: f64 = 500.0;
@@ -41,13 +42,164 @@ pub struct Drafted {
     pub header: Vec<String>,
 }
 
-/// Why no scenario could be drafted.
+/// Why no scenario could be drafted (nothing is written then).
 #[derive(Debug, thiserror::Error)]
 pub enum InitError {
     #[error(
-        "the price table has no price for {0}: pass --prices with a table that has them (`costplan prices import` converts LiteLLM's price list), or fit the traffic alone with `costplan traffic fit`"
+        "the price table has no price for {0}: pass --prices with a table that has them (`costplan prices import` converts LiteLLM's price list), or fit the traffic alone with `costplan traffic fit` (nothing written)"
     )]
     Unpriced(String),
+    /// The logs or the price table cannot be used, or the draft does not validate.
+    #[error("{0}")]
+    Invalid(String),
+    /// A file could not be read or written.
+    #[error("{0}")]
+    Io(String),
+}
+
+/// What to draft from which logs, and where to write it.
+#[derive(Clone, Debug)]
+pub struct DraftRequest {
+    pub logs: Vec<PathBuf>,
+    /// The scenario's path; its traffic goes beside it as `<stem>-traffic.ron`.
+    pub output: PathBuf,
+    /// The price table to refer to; `None`: the bundled table, written beside as `prices.ron`
+    /// (reused when an identical one is there, refused when a different one is).
+    pub prices: Option<PathBuf>,
+    pub fit: FitOptions,
+    pub name: Option<String>,
+}
+
+/// What a draft wrote.
+#[derive(Debug)]
+pub struct Written {
+    pub traffic: PathBuf,
+    /// The bundled price table, when it was written beside the scenario.
+    pub prices: Option<PathBuf>,
+    pub models: usize,
+    pub classes: usize,
+    pub baseline: String,
+    /// The logs as read (their skipped rows and notes, to show).
+    pub logs: Logs,
+}
+
+/// The files a drafted scenario refers to, from memory (checked before anything is written).
+struct Drafts<'a>(&'a [(String, String)]);
+
+impl Files for Drafts<'_> {
+    fn read(&self, rel: &str) -> Result<(String, String), String> {
+        self.0
+            .iter()
+            .find(|(k, _)| k == rel)
+            .map(|(k, t)| (k.clone(), t.clone()))
+            .ok_or_else(|| format!("the referenced file {rel:?} was not drafted"))
+    }
+}
+
+/// The price table's path as the scenario refers to it, its text, and whether to write it.
+fn price_table(prices: Option<&Path>, dir: &Path) -> Result<(String, String, bool), InitError> {
+    match prices {
+        Some(p) => {
+            let text = read_text(p).map_err(|e| InitError::Io(format!("{}: {e}", p.display())))?;
+            let abs = std::fs::canonicalize(p).map_err(|e| InitError::Io(format!("{}: {e}", p.display())))?;
+            let rel = std::fs::canonicalize(dir)
+                .ok()
+                .and_then(|d| abs.strip_prefix(d).ok().map(Path::to_path_buf))
+                .unwrap_or(abs);
+            Ok((rel.to_string_lossy().into_owned(), text, false))
+        }
+        None => {
+            let path = dir.join("prices.ron");
+            let bundled = crate::model::DEFAULT_PRICES;
+            match std::fs::read_to_string(&path) {
+                Ok(t) if t == bundled => Ok(("prices.ron".into(), t, false)),
+                Ok(_) => Err(InitError::Invalid(format!(
+                    "{}: a different price table is already there; pass --prices {} to use it, or move it away",
+                    path.display(),
+                    path.display()
+                ))),
+                Err(_) => Ok(("prices.ron".into(), bundled.to_string(), true)),
+            }
+        }
+    }
+}
+
+/// Reads the logs, fits them, drafts the scenario, checks that it loads back as it will be
+/// read, and only then writes the traffic, the price table (when bundled) and the scenario.
+pub fn draft_files(req: &DraftRequest) -> Result<Written, InitError> {
+    let dir = req
+        .output
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let stem = req
+        .output
+        .file_stem()
+        .map_or("scenario".into(), |s| s.to_string_lossy().into_owned());
+    let traffic_rel = format!("{stem}-traffic.ron");
+    let traffic_path = dir.join(&traffic_rel);
+    for out in [&req.output, &traffic_path] {
+        if req.logs.iter().any(|f| f == out) {
+            return Err(InitError::Invalid(format!(
+                "{}: the output would overwrite an input",
+                out.display()
+            )));
+        }
+        crate::model::io::check_writable(out)
+            .map_err(|e| InitError::Io(format!("{}: cannot write: {e}", out.display())))?;
+    }
+    let (prices_rel, prices_text, write_prices) = price_table(req.prices.as_deref(), dir)?;
+    let prices =
+        parse_prices_text(&prices_rel, &prices_text, &prices_rel).map_err(|e| InitError::Invalid(e.to_string()))?;
+    let paths: Vec<&Path> = req.logs.iter().map(PathBuf::as_path).collect();
+    let logs = super::read::read_files(&paths).map_err(|e| match e {
+        super::LogError::Unreadable { .. } => InitError::Io(e.to_string()),
+        _ => InitError::Invalid(e.to_string()),
+    })?;
+    let f = super::fit::fit(&logs, &req.fit);
+    let traffic_text = f
+        .to_checked_ron(&logs, &traffic_rel)
+        .map_err(|e| InitError::Invalid(format!("{e} (nothing written)")))?;
+    let first = req
+        .logs
+        .first()
+        .and_then(|p| p.file_name())
+        .map_or(String::new(), |n| n.to_string_lossy().into_owned());
+    let opts = InitOptions {
+        name: req.name.clone().unwrap_or_else(|| format!("Drafted from {first}")),
+        traffic_file: traffic_rel.clone(),
+        prices_file: prices_rel.clone(),
+    };
+    let d = draft(&logs, &f, &prices, &opts)?;
+    let body = crate::model::ron_io::to_ron_string(&d.scenario)
+        .map_err(|e| InitError::Invalid(format!("writing the scenario as RON: {e}")))?;
+    let mut text = String::from("// Scenario drafted by CostPlan from logs (`costplan init --from-logs`).\n");
+    for h in &d.header {
+        text.push_str(&format!("// {h}\n"));
+    }
+    text.push_str(&body);
+    text.push('\n');
+    let files = [(traffic_rel, traffic_text.clone()), (prices_rel, prices_text.clone())];
+    crate::model::Scenario::from_str_with(&text, &req.output.display().to_string(), &Drafts(&files))
+        .map_err(|e| InitError::Invalid(format!("the drafted scenario does not validate: {e} (nothing written)")))?;
+    let write = |p: &Path, t: &str| {
+        crate::model::io::write_atomic(p, t.as_bytes())
+            .map_err(|e| InitError::Io(format!("writing {}: {e}", p.display())))
+    };
+    write(&traffic_path, &traffic_text)?;
+    let prices_path = dir.join("prices.ron");
+    if write_prices {
+        write(&prices_path, &prices_text)?;
+    }
+    write(&req.output, &text)?;
+    Ok(Written {
+        traffic: traffic_path,
+        prices: write_prices.then_some(prices_path),
+        models: d.scenario.models.len(),
+        classes: f.profile.classes.len(),
+        baseline: d.scenario.baseline,
+        logs,
+    })
 }
 
 /// Drafts the scenario for `fit` (from `logs`), priced by `prices`.

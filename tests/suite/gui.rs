@@ -814,6 +814,39 @@ fn traffic_imported_from_logs_and_the_calibration_view() {
     assert_eq!(s.inside.len() + s.outside.len(), 30);
 }
 
+/// File ▸ New scenario from logs… drafts a whole scenario beside the logs (fitted traffic, the
+/// models and routing they show) on a background thread and opens it.
+#[test]
+fn a_new_scenario_is_drafted_from_logs_and_opened() {
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dir.path().join("spend-logs.csv");
+    std::fs::copy(root().join("scenarios/from-logs/spend-logs.csv"), &logs).unwrap();
+    let mut h = harness();
+    wait(&mut h, "results", finished);
+    h.state_mut().chrome.show_hint = false;
+    h.get_by_label("File").click();
+    h.run_ok();
+    h.get_by_label("New scenario from logs…").click();
+    h.run_ok();
+    type_in_file_dialog(&mut h, &logs);
+    h.get_by_label("Open").click();
+    h.run_ok();
+    let drafted = dir.path().join("spend-logs-scenario.ron");
+    wait(&mut h, "the draft to open", |a| {
+        a.doc.path.as_deref() == Some(drafted.as_path())
+    });
+    let a = h.state();
+    assert_eq!(a.doc.scenario.file.baseline, "observed");
+    assert_eq!(a.doc.scenario.file.models.keys().collect::<Vec<_>>(), ["gpt-4o-mini"]);
+    let names: Vec<&str> = a.doc.scenario.traffic.classes.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["faq", "billing"]);
+    assert!(!a.doc.dirty);
+    assert!(dir.path().join("spend-logs-scenario-traffic.ron").is_file());
+    assert!(dir.path().join("prices.ron").is_file());
+    let (msg, error) = a.chrome.status.clone().unwrap();
+    assert!(!error && msg.contains("success rates are assumed"), "{msg}");
+}
+
 /// Types `text` into the number field labelled `label` (the first, when several are) and presses
 /// Enter, as a user edits a value.
 fn type_number(h: &mut Harness<'static, CostPlanApp>, label: &str, text: &str) {

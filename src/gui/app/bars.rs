@@ -73,6 +73,9 @@ impl CostPlanApp {
         if ui.button("Import traffic from logs…").clicked() {
             dialog(DialogPurpose::ImportLogs);
         }
+        if ui.button("New scenario from logs…").clicked() {
+            dialog(DialogPurpose::DraftFromLogs);
+        }
         ui.menu_button("Recent files", |ui| {
             if self.files.recent.is_empty() {
                 ui.label("none yet");

@@ -71,9 +71,11 @@ fn native_dialog(purpose: DialogPurpose, dir: Option<PathBuf>) -> Option<PathBuf
     }
     match purpose {
         DialogPurpose::SaveAs => d.set_file_name("scenario.ron").save_file(),
-        DialogPurpose::ImportLogs | DialogPurpose::BacktestLogs => rfd::FileDialog::new()
-            .add_filter("Request logs and usage exports", &["csv", "json", "jsonl", "ndjson"])
-            .pick_file(),
+        DialogPurpose::ImportLogs | DialogPurpose::BacktestLogs | DialogPurpose::DraftFromLogs => {
+            rfd::FileDialog::new()
+                .add_filter("Request logs and usage exports", &["csv", "json", "jsonl", "ndjson"])
+                .pick_file()
+        }
         DialogPurpose::ExportReport => rfd::FileDialog::new()
             .add_filter("HTML report", &["html"])
             .add_filter("Markdown", &["md"])
@@ -214,6 +216,7 @@ impl CostPlanApp {
             DialogPurpose::ExportReport => ("Export a report (.html, .md, .csv or .json)", true),
             DialogPurpose::ImportLogs => ("Import traffic from logs (CSV, JSON or JSON Lines)", false),
             DialogPurpose::BacktestLogs => ("Backtest against logs (CSV, JSON or JSON Lines)", false),
+            DialogPurpose::DraftFromLogs => ("A new scenario from logs (CSV, JSON or JSON Lines)", false),
         };
         let start = match (&self.doc.path, purpose) {
             (Some(p), DialogPurpose::SaveAs) => p.clone(),
@@ -291,6 +294,10 @@ impl CostPlanApp {
                     .calibration
                     .start_backtest(&self.doc.scenario, vec![path], self.waker.clone());
             }
+            DialogPurpose::DraftFromLogs => {
+                self.views.calibration.start_draft(vec![path], self.waker.clone());
+                self.say("Drafting a scenario from the logs…", false);
+            }
         }
     }
 
@@ -300,7 +307,9 @@ impl CostPlanApp {
         let purpose = *purpose;
         let extensions: &[&str] = match purpose {
             DialogPurpose::ExportReport => &["html", "md", "csv", "json"],
-            DialogPurpose::ImportLogs | DialogPurpose::BacktestLogs => &["csv", "json", "jsonl", "ndjson"],
+            DialogPurpose::ImportLogs | DialogPurpose::BacktestLogs | DialogPurpose::DraftFromLogs => {
+                &["csv", "json", "jsonl", "ndjson"]
+            }
             _ => &["ron", "json"],
         };
         let cmd = match d.ui(ctx, extensions, &self.files.recent) {
