@@ -854,3 +854,34 @@ fn a_token_fit_keeps_the_mean_and_the_price_tier_tails_that_drive_spend() {
     let ron = fit(&logs, &FitOptions::default()).to_ron(&logs).unwrap();
     assert!(ron.contains("log-normal refused"), "{ron}");
 }
+
+/// A partial first or last day is weighted by the hour-of-day shape of the whole days: traffic
+/// that runs 08:00–20:00, exported from 14:00 on the first day, is 1,200 a day (the first day
+/// read as 10 of 24 hours would be 1,440, and the level 5 % too high).
+#[test]
+fn partial_days_are_weighted_by_the_hour_of_day_shape() {
+    let day0 = 1_759_276_800.0; // 2025-10-01 00:00 UTC
+    let mut times = Vec::new();
+    for d in 0..4 {
+        for i in 0..1200 {
+            let t = day0 + f64::from(d) * 86_400.0 + 8.0 * 3600.0 + f64::from(i) * 36.0;
+            let start = day0 + 14.0 * 3600.0;
+            let end = day0 + 4.0 * 86_400.0;
+            if (start..end).contains(&t) {
+                times.push(t);
+            }
+        }
+    }
+    let logs = read(&rows_at(&times), "spend.jsonl").unwrap();
+    let f = fit(&logs, &FitOptions::default());
+    let level = f.profile.requests_per_day.0.quantile(0.5);
+    assert!((level / 1200.0 - 1.0).abs() < 0.02, "{level} a day (want about 1,200)");
+    assert!(
+        f.assumed.iter().any(|(_, how)| how
+            .contains("the first day 10 h (50% of a day's traffic by the hour-of-day shape)")
+            && how.contains("of the 2 whole days")
+            && !how.contains("last day")),
+        "{:?}",
+        f.assumed
+    );
+}
