@@ -20,6 +20,9 @@ pub struct BacktestDay {
     pub simulated_p50_usd: f64,
     pub simulated_p95_usd: f64,
     pub inside: bool,
+    /// A day inside the period without a row (a gap in the export): not compared.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub no_logs: bool,
 }
 
 /// A total over the period, actual against simulated.
@@ -98,6 +101,77 @@ pub struct Backtest {
     pub dated_models: Vec<(String, String)>,
     /// Rows priced in another currency (left out of the actual spend), by currency.
     pub other_currencies: Vec<(String, u64)>,
+    /// What the comparison left out: partial first or last days, strays, days without logs.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+/// The days a backtest compares: the whole days of the logs' main period (a partial first or
+/// last day — an export cut mid-day, or sessions running past the last midnight — is left out,
+/// as are rows dated far from the rest), and which of them have no row.
+struct Compared {
+    first_day: i64,
+    days: usize,
+    /// Per compared day: whether the logs have a row on it.
+    logged: Vec<bool>,
+    /// Per record: whether it falls on a compared day.
+    kept: Vec<bool>,
+    notes: Vec<String>,
+}
+
+fn compared_days(logs: &Logs) -> Result<Compared, String> {
+    let records = &logs.records;
+    let mut ignored = Vec::new();
+    let rows = |i: usize| records[i].requests;
+    let daily = super::coverage::daily_counts(records, &rows, logs.per_request(), &mut ignored);
+    let whole: Vec<usize> = (0..daily.coverage.len())
+        .filter(|&d| daily.coverage[d] >= 1.0)
+        .collect();
+    let (Some(&a), Some(&b)) = (whole.first(), whole.last()) else {
+        return Err(format!(
+            "the logs cover {:.1} hours, under a whole day: a backtest compares whole days; give it at least a day of logs",
+            daily.covered_days() * 24.0
+        ));
+    };
+    let mut notes = Vec::new();
+    for d in (0..a).chain(b + 1..daily.coverage.len()) {
+        notes.push(format!(
+            "{}: the logs hold {:.0}% of a day's traffic (an export cut there, or sessions running past midnight): left out, a backtest compares whole days.",
+            date_of_day(daily.first_day + d as i64),
+            daily.coverage[d] * 100.0
+        ));
+    }
+    if !daily.strays.is_empty() {
+        notes.push(format!(
+            "{} rows dated far from the rest are left out (a clock or a typo'd date?).",
+            daily.strays.len()
+        ));
+    }
+    let first_day = daily.first_day + a as i64;
+    let days = b - a + 1;
+    let kept: Vec<bool> = records
+        .iter()
+        .map(|r| (first_day..first_day + days as i64).contains(&unix_day(r.start_unix_s)))
+        .collect();
+    let mut logged = vec![false; days];
+    for (r, k) in records.iter().zip(&kept) {
+        if *k {
+            logged[(unix_day(r.start_unix_s) - first_day) as usize] = true;
+        }
+    }
+    let gaps = logged.iter().filter(|l| !**l).count();
+    if gaps > 0 {
+        notes.push(format!(
+            "{gaps} day(s) inside the period have no row (a gap in the export?): not compared; the simulated totals leave them out in proportion to their simulated spend."
+        ));
+    }
+    Ok(Compared {
+        first_day,
+        days,
+        logged,
+        kept,
+        notes,
+    })
 }
 
 /// Simulates the scenario's baseline over the logs' dates (start date = the logs' first day,
@@ -108,25 +182,29 @@ pub fn backtest(
     opts: &SimOptions,
     ctl: &Control,
 ) -> Result<Result<Backtest, String>, Cancelled> {
-    let records = &logs.records;
-    let (Some(first), Some(last)) = (
-        records.iter().map(|r| unix_day(r.start_unix_s)).min(),
-        records.iter().map(|r| unix_day(r.start_unix_s)).max(),
-    ) else {
-        return Ok(Err("the logs have no rows".into()));
+    let c = match compared_days(logs) {
+        Ok(c) => c,
+        Err(e) => return Ok(Err(e)),
     };
-    let days = (last - first + 1) as usize;
+    let (first, days) = (c.first_day, c.days);
     if days > crate::model::limits::MAX_HORIZON_DAYS as usize {
         return Ok(Err(format!(
             "the logs span {days} days; a backtest covers at most {}",
             crate::model::limits::MAX_HORIZON_DAYS
         )));
     }
+    let records: Vec<super::Record> = logs
+        .records
+        .iter()
+        .zip(&c.kept)
+        .filter(|(_, k)| **k)
+        .map(|(r, _)| r.clone())
+        .collect();
     let mut actual = vec![0.0f64; days];
     let mut without_cost = 0u64;
-    for r in records {
+    for r in &records {
         match r.cost_usd {
-            Some(c) => actual[(unix_day(r.start_unix_s) - first) as usize] += c,
+            Some(cost) => actual[(unix_day(r.start_unix_s) - first) as usize] += cost,
             None => without_cost += 1,
         }
     }
@@ -156,9 +234,26 @@ pub fn backtest(
         Err(e) => return Ok(Err(e)),
     };
     let runs = &r.policies[0].runs;
-    let daily = daily_bands(&actual, runs, first);
-    let inside = daily.iter().filter(|d| d.inside).count() as f64 / days as f64;
-    let t = totals(records, runs);
+    let daily = daily_bands(&actual, runs, first, &c.logged);
+    let logged_days = c.logged.iter().filter(|l| **l).count().max(1);
+    let inside = daily.iter().filter(|d| d.inside).count() as f64 / logged_days as f64;
+    // Each run's share of its spend on days with logs (1 without gaps): the simulated totals are
+    // taken on those days only.
+    let on_logged: Vec<f64> = runs
+        .iter()
+        .map(|x| {
+            let all: f64 = x.spend_by_day_usd.iter().sum();
+            let logged: f64 = x
+                .spend_by_day_usd
+                .iter()
+                .zip(&c.logged)
+                .filter(|(_, l)| **l)
+                .map(|(v, _)| v)
+                .sum();
+            if all > 0.0 { logged / all } else { 1.0 }
+        })
+        .collect();
+    let t = totals(&records, runs, &on_logged);
     Ok(Ok(Backtest {
         scenario: scn.name().to_string(),
         policy: base.name,
@@ -166,7 +261,17 @@ pub fn backtest(
         days,
         runs: r.runs,
         share_of_days_inside: inside,
-        spend_usd: BacktestTotal::of(actual.iter().sum(), runs.iter().map(|x| x.values[m::COST_TOTAL])),
+        spend_usd: BacktestTotal::of(
+            actual.iter().sum(),
+            runs.iter().map(|x| {
+                x.spend_by_day_usd
+                    .iter()
+                    .zip(&c.logged)
+                    .filter(|(_, l)| **l)
+                    .map(|(v, _)| v)
+                    .sum::<f64>()
+            }),
+        ),
         requests: t.requests,
         prompt_tokens: t.prompt_tokens,
         output_tokens: t.output_tokens,
@@ -178,6 +283,7 @@ pub fn backtest(
         unknown_models: unknown,
         dated_models: dated,
         other_currencies: logs.other_currencies.iter().map(|(c, n)| (c.clone(), *n)).collect(),
+        notes: c.notes,
     }))
 }
 
@@ -213,10 +319,14 @@ struct Totals {
 
 /// Calls and tokens like with like: a row the gateway's response cache answered is neither a
 /// model call nor billed tokens; such rows are compared with the simulated cache hits.
-fn totals(records: &[super::Record], runs: &[crate::sim::metrics::RunMetrics]) -> Totals {
+/// `on_logged` is each run's share of its spend on the days with logs (the totals are scaled by
+/// it: exact without gaps, in proportion to spend where the export has a gap).
+fn totals(records: &[super::Record], runs: &[crate::sim::metrics::RunMetrics], on_logged: &[f64]) -> Totals {
     let hit = |r: &super::Record| r.cache_hit == Some(true);
     let sum = |f: &dyn Fn(&super::Record) -> f64| records.iter().filter(|r| !hit(r)).map(f).sum::<f64>();
-    let sim = |f: &dyn Fn(&crate::sim::metrics::RunMetrics) -> f64| runs.iter().map(f).collect::<Vec<f64>>();
+    let sim = |f: &dyn Fn(&crate::sim::metrics::RunMetrics) -> f64| {
+        runs.iter().zip(on_logged).map(|(x, k)| f(x) * k).collect::<Vec<f64>>()
+    };
     let marks_hits = records.iter().any(|r| r.cache_hit.is_some());
     let gives_cache = records
         .iter()
@@ -257,7 +367,12 @@ fn totals(records: &[super::Record], runs: &[crate::sim::metrics::RunMetrics]) -
 }
 
 /// Each day's actual spend against the simulated p5, median and p95 of that day across runs.
-fn daily_bands(actual: &[f64], runs: &[crate::sim::metrics::RunMetrics], first_day: i64) -> Vec<BacktestDay> {
+fn daily_bands(
+    actual: &[f64],
+    runs: &[crate::sim::metrics::RunMetrics],
+    first_day: i64,
+    logged: &[bool],
+) -> Vec<BacktestDay> {
     (0..actual.len())
         .map(|d| {
             let mut v: Vec<f64> = runs
@@ -276,7 +391,8 @@ fn daily_bands(actual: &[f64], runs: &[crate::sim::metrics::RunMetrics], first_d
                 simulated_p5_usd: p5,
                 simulated_p50_usd: p50,
                 simulated_p95_usd: p95,
-                inside: p5 <= actual[d] && actual[d] <= p95,
+                inside: logged[d] && p5 <= actual[d] && actual[d] <= p95,
+                no_logs: !logged[d],
             }
         })
         .collect()

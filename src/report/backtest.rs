@@ -83,7 +83,7 @@ pub fn total_rows(b: &Backtest) -> Vec<[String; 5]> {
 
 /// Notes on what the comparison leaves out.
 pub fn notes(b: &Backtest) -> Vec<String> {
-    let mut n = Vec::new();
+    let mut n = b.notes.clone();
     if b.rows_without_cost > 0 {
         n.push(format!(
             "{} rows give no cost and are left out of the actual spend.",
@@ -146,7 +146,11 @@ pub fn text(b: &Backtest) -> String {
                 usd(d.simulated_p5_usd),
                 usd(d.simulated_p95_usd)
             ),
-            if d.inside { "inside" } else { "outside" }
+            match (d.no_logs, d.inside) {
+                (true, _) => "no logs",
+                (false, true) => "inside",
+                (false, false) => "outside",
+            }
         );
     }
     for n in notes(b) {

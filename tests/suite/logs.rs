@@ -885,3 +885,70 @@ fn partial_days_are_weighted_by_the_hour_of_day_shape() {
         f.assumed
     );
 }
+
+/// A backtest compares whole days: an export that starts at noon has its first day left out
+/// (not read as a cheap day), a day missing from the export is not compared, and both are said;
+/// the rest still reproduces the logs' spend.
+#[test]
+fn a_backtest_leaves_out_partial_days_and_gaps_and_says_so() {
+    use costplan::logs::backtest::backtest;
+    use costplan::sim::engine::Control;
+    use costplan::sim::results::SimOptions;
+    let s = SynthSpec::example(300.0);
+    let day0 = 1_759_276_800.0; // 2025-10-01 00:00 UTC
+    let rows: Vec<_> = generate(&s)
+        .into_iter()
+        .filter(|r| {
+            let t = r.start_unix_ms as f64 / 1e3;
+            t >= day0 + 12.0 * 3600.0 && !(day0 + 9.0 * 86_400.0..day0 + 10.0 * 86_400.0).contains(&t)
+        })
+        .collect();
+    let logs = read(&write(&s, &rows, SynthFormat::LangfuseJsonl), "obs.jsonl").unwrap();
+    let f = fit(&logs, &FitOptions::default());
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("traffic.ron"), f.to_ron(&logs).unwrap()).unwrap();
+    let scn = costplan::model::Scenario::from_str(&fitted_scenario("gpt-4o-mini", ""), "fitted.ron", Some(dir.path()))
+        .unwrap();
+    let b = backtest(&scn, &logs, &SimOptions::default(), &Control::none())
+        .unwrap()
+        .unwrap();
+    assert_eq!(b.start_date.to_string(), "2025-10-02", "the half day is not compared");
+    assert_eq!(b.days, 29);
+    let gap: Vec<_> = b
+        .daily
+        .iter()
+        .filter(|d| d.no_logs)
+        .map(|d| d.date.to_string())
+        .collect();
+    assert_eq!(gap, ["2025-10-10"]);
+    let notes = costplan::report::backtest::notes(&b).join("\n");
+    assert!(
+        notes.contains("2025-10-01: the logs hold 49% of a day's traffic"),
+        "{notes}"
+    );
+    assert!(notes.contains("1 day(s) inside the period have no row"), "{notes}");
+    let actual: f64 = rows
+        .iter()
+        .filter(|r| r.start_unix_ms as f64 / 1e3 >= day0 + 86_400.0)
+        .map(|r| r.cost_usd)
+        .sum();
+    assert!((b.spend_usd.actual - actual).abs() < 1e-9);
+    assert!(
+        b.spend_usd.inside && b.spend_usd.error.abs() < 0.05,
+        "{}",
+        costplan::report::backtest::sentence(&b)
+    );
+    assert!(b.requests.inside, "{:?}", b.requests);
+    assert!(b.share_of_days_inside >= 0.7, "{}", b.share_of_days_inside);
+    // Under a day of logs is no backtest, and says why.
+    let hour: Vec<_> = rows
+        .iter()
+        .filter(|r| (r.start_unix_ms as f64 / 1e3) < day0 + 13.0 * 3600.0)
+        .cloned()
+        .collect();
+    let short = read(&write(&s, &hour, SynthFormat::LangfuseJsonl), "hour.jsonl").unwrap();
+    let e = backtest(&scn, &short, &SimOptions::default(), &Control::none())
+        .unwrap()
+        .unwrap_err();
+    assert!(e.contains("under a whole day"), "{e}");
+}
