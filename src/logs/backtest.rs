@@ -200,14 +200,7 @@ pub fn backtest(
         .filter(|(_, k)| **k)
         .map(|(r, _)| r.clone())
         .collect();
-    let mut actual = vec![0.0f64; days];
-    let mut without_cost = 0u64;
-    for r in &records {
-        match r.cost_usd {
-            Some(cost) => actual[(unix_day(r.start_unix_s) - first) as usize] += cost,
-            None => without_cost += 1,
-        }
-    }
+    let (actual, without_cost) = actual_by_day(&records, first, days);
     if without_cost == records.len() as u64 {
         return Ok(Err(
             "no row of the logs gives its cost (spend, totalCost): there is nothing to backtest against".into(),
@@ -237,20 +230,15 @@ pub fn backtest(
     let daily = daily_bands(&actual, runs, first, &c.logged);
     let logged_days = c.logged.iter().filter(|l| **l).count().max(1);
     let inside = daily.iter().filter(|d| d.inside).count() as f64 / logged_days as f64;
+    let logged_spend: Vec<f64> = runs.iter().map(|x| spend_on(x, &c.logged)).collect();
     // Each run's share of its spend on days with logs (1 without gaps): the simulated totals are
     // taken on those days only.
     let on_logged: Vec<f64> = runs
         .iter()
-        .map(|x| {
+        .zip(&logged_spend)
+        .map(|(x, l)| {
             let all: f64 = x.spend_by_day_usd.iter().sum();
-            let logged: f64 = x
-                .spend_by_day_usd
-                .iter()
-                .zip(&c.logged)
-                .filter(|(_, l)| **l)
-                .map(|(v, _)| v)
-                .sum();
-            if all > 0.0 { logged / all } else { 1.0 }
+            if all > 0.0 { l / all } else { 1.0 }
         })
         .collect();
     let t = totals(&records, runs, &on_logged);
@@ -261,17 +249,7 @@ pub fn backtest(
         days,
         runs: r.runs,
         share_of_days_inside: inside,
-        spend_usd: BacktestTotal::of(
-            actual.iter().sum(),
-            runs.iter().map(|x| {
-                x.spend_by_day_usd
-                    .iter()
-                    .zip(&c.logged)
-                    .filter(|(_, l)| **l)
-                    .map(|(v, _)| v)
-                    .sum::<f64>()
-            }),
-        ),
+        spend_usd: BacktestTotal::of(actual.iter().sum(), logged_spend.into_iter()),
         requests: t.requests,
         prompt_tokens: t.prompt_tokens,
         output_tokens: t.output_tokens,
@@ -287,7 +265,29 @@ pub fn backtest(
     }))
 }
 
-/// Models in the logs that the scenario does not have (neither by name nor by price key).
+/// The logged spend per day from `first`, and the rows that give no cost.
+fn actual_by_day(records: &[super::Record], first: i64, days: usize) -> (Vec<f64>, u64) {
+    let mut actual = vec![0.0f64; days];
+    let mut without_cost = 0u64;
+    for r in records {
+        match r.cost_usd {
+            Some(cost) => actual[(unix_day(r.start_unix_s) - first) as usize] += cost,
+            None => without_cost += 1,
+        }
+    }
+    (actual, without_cost)
+}
+
+/// A run's simulated spend on the days with logs.
+fn spend_on(x: &crate::sim::metrics::RunMetrics, logged: &[bool]) -> f64 {
+    x.spend_by_day_usd
+        .iter()
+        .zip(logged)
+        .filter(|(_, l)| **l)
+        .map(|(v, _)| v)
+        .sum()
+}
+
 /// Models in the logs the scenario lacks, and dated ids taken as its models (a snapshot date
 /// dropped: `claude-sonnet-4-5-20250929` → `claude-sonnet-4-5`).
 fn unknown_models(scn: &Scenario, logs: &Logs) -> (Vec<String>, Vec<(String, String)>) {
