@@ -529,6 +529,14 @@ fn class_provenance(
             "classes[].input_tokens, output_tokens",
             "aggregated usage has means only: the spread per request is not in the data (fixed at the mean)".into(),
         );
+        if logs.records.iter().any(|r| r.usage.cache_read_tokens > 0.0) {
+            note(
+                fitted,
+                "classes[].shared_prefix_tokens",
+                "aggregated usage: the mean provider cache read per request (input is the rest of the mean prompt)"
+                    .into(),
+            );
+        }
         note(
             assumed,
             "classes[].exact_repeat_rate, retry_on_failure",
@@ -914,7 +922,10 @@ fn fit_class(input: &ClassRows<'_>, opts: &FitOptions, name: &str, share: f64) -
         .filter(|r| r.usage.cache_read_tokens > 0.0)
         .map(|r| r.usage.cache_read_tokens / r.requests.max(1.0))
         .collect();
-    let prefix = if per_request && reads.len() * 10 >= rows.len().max(1) {
+    let prefix = if !per_request {
+        // Aggregated usage has means only: the mean cache read per request.
+        (rows.iter().map(|r| r.usage.cache_read_tokens).sum::<f64>() / requests.max(1e-300)).round()
+    } else if reads.len() * 10 >= rows.len().max(1) {
         reads.sort_by(f64::total_cmp);
         reads[reads.len() / 2].round()
     } else {
@@ -931,7 +942,7 @@ fn fit_class(input: &ClassRows<'_>, opts: &FitOptions, name: &str, share: f64) -
         (fit_tokens_tiered(&mut input, &tiers), fit_tokens(&mut output))
     } else {
         let mean = |f: &dyn Fn(&Record) -> f64| rows.iter().map(|r| f(r)).sum::<f64>() / requests.max(1e-300);
-        let mi = mean(&|r| r.usage.prompt_tokens);
+        let mi = mean(&|r| r.usage.prompt_tokens) - prefix;
         let mo = mean(&|r| r.usage.output_tokens - r.usage.reasoning_tokens);
         let fixed = |m: f64| TokenFit {
             spec: DistSpec::Fixed(m.round()),

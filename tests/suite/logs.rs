@@ -216,13 +216,34 @@ fn aggregated_usage_gives_volume_and_mean_tokens_and_says_what_it_assumed() {
         assert_eq!(requests, rows.len() as f64);
         let (g, se) = f.growth.unwrap();
         assert!((g - 0.10).abs() < 3.0 * se, "{g} ± {se}");
-        // Mean prompt tokens per request, prefix included (no per-request spread to find it).
+        // Mean prompt tokens per request: the mean cache read is the shared prefix (the
+        // aggregates' cache-read column is kept), the input the rest.
         let faq = f.profile.classes.iter().find(|c| c.name.contains("faq")).unwrap();
         let want = 800.0 * (0.5 * (3.0f64.ln() / 1.645).powi(2)).exp() + 1500.0;
+        let prompt = faq.input_tokens.0.mean() + faq.shared_prefix_tokens as f64;
+        assert!((prompt / want - 1.0).abs() < 0.03, "{prompt} vs {want}");
+        let reads: f64 = logs
+            .records
+            .iter()
+            .filter(|r| r.keys.iter().flatten().any(|k| logs.symbols.name(*k).contains("faq")))
+            .map(|r| r.usage.cache_read_tokens)
+            .sum();
+        let faq_requests: f64 = logs
+            .records
+            .iter()
+            .filter(|r| r.keys.iter().flatten().any(|k| logs.symbols.name(*k).contains("faq")))
+            .map(|r| r.requests)
+            .sum();
+        assert!(reads > 0.0, "{format:?}: the export gives cache reads");
+        assert_eq!(
+            faq.shared_prefix_tokens as f64,
+            (reads / faq_requests).round(),
+            "{format:?}"
+        );
         assert!(
-            (faq.input_tokens.0.mean() / want - 1.0).abs() < 0.03,
-            "{} vs {want}",
-            faq.input_tokens.0.mean()
+            f.fitted
+                .iter()
+                .any(|(field, _)| field == "classes[].shared_prefix_tokens")
         );
         assert!(
             f.assumed
