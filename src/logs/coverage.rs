@@ -223,6 +223,10 @@ fn traffic_coverage(
 /// Says how partial first and last days were scaled to whole days.
 fn note_partial(time: &[f64], traffic: &[f64], shape_days: Option<usize>, notes: &mut Vec<(String, String)>) {
     let n = time.len();
+    if n == 1 {
+        // One day: the volume's own note says how much of it the logs cover.
+        return;
+    }
     let mut partial: Vec<String> = [(0, "first"), (n - 1, "last")]
         .iter()
         .filter(|&&(d, _)| traffic[d] < 1.0)

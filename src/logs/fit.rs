@@ -725,8 +725,12 @@ fn under_a_day(daily: &super::coverage::DailyCounts, weekly: Vec<f64>, assumed: 
     assumed.push((
         "requests_per_day".into(),
         format!(
-            "the logs cover {:.1} hours, under a day: the day's volume is their count scaled to 24 hours (traffic assumed even over the day, no time-of-day shape), with a wide uncertainty (×/÷ 2.3 at 90 %)",
-            covered * 24.0
+            "the logs cover {}, under a day: the day's volume is their count scaled to 24 hours (traffic assumed even over the day, no time-of-day shape), with a wide uncertainty (×/÷ 2.3 at 90 %)",
+            if covered * 24.0 >= 1.0 {
+                format!("{:.1} hours", covered * 24.0)
+            } else {
+                format!("{:.0} minutes", (covered * 1440.0).max(1.0))
+            }
         ),
     ));
     assumed.push((

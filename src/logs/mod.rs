@@ -261,7 +261,7 @@ impl Logs {
         out.extend(
             self.adjusted
                 .iter()
-                .map(|((file, a), n)| format!("{file}: {n} rows: {}", a.describe())),
+                .map(|((file, a), n)| format!("{file}: {n} row{}: {}", if *n == 1 { "" } else { "s" }, a.describe())),
         );
         out
     }

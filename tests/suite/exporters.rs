@@ -50,7 +50,7 @@ fn the_collectors_otlp_json_lines_are_read_batch_by_batch() {
     assert_eq!(adjusted(&logs, Adjustment::NoTokens), 1);
     let notes = logs.read_notes().join("\n");
     assert!(
-        notes.contains("spans.jsonl: 1 rows: GenAI spans without an output-token attribute"),
+        notes.contains("spans.jsonl: 1 row: GenAI spans without an output-token attribute"),
         "{notes}"
     );
     // The fitted file's header says it too, and `--owner-by user` finds owners.
