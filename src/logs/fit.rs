@@ -905,6 +905,25 @@ struct ClassRows<'a> {
     per_request: bool,
 }
 
+/// A class's shared prefix: the median provider cache read, where at least a tenth of requests
+/// read one; from aggregated usage (means only), the mean cache read per request.
+fn class_prefix(rows: &[&Record], requests: f64, per_request: bool) -> f64 {
+    if !per_request {
+        return (rows.iter().map(|r| r.usage.cache_read_tokens).sum::<f64>() / requests.max(1e-300)).round();
+    }
+    let mut reads: Vec<f64> = rows
+        .iter()
+        .filter(|r| r.usage.cache_read_tokens > 0.0)
+        .map(|r| r.usage.cache_read_tokens / r.requests.max(1.0))
+        .collect();
+    if reads.len() * 10 >= rows.len().max(1) {
+        reads.sort_by(f64::total_cmp);
+        reads[reads.len() / 2].round()
+    } else {
+        0.0
+    }
+}
+
 /// One class: tokens, prefix, repeats, retries and owner.
 fn fit_class(input: &ClassRows<'_>, opts: &FitOptions, name: &str, share: f64) -> (TaskClass, TokenFit, TokenFit) {
     let ClassRows {
@@ -920,21 +939,7 @@ fn fit_class(input: &ClassRows<'_>, opts: &FitOptions, name: &str, share: f64) -
         .map(|&i| &records[i])
         .collect();
     let requests: f64 = rows.iter().map(|r| r.requests).sum();
-    // Shared prefix: the median provider cache read, where at least a tenth of requests read one.
-    let mut reads: Vec<f64> = rows
-        .iter()
-        .filter(|r| r.usage.cache_read_tokens > 0.0)
-        .map(|r| r.usage.cache_read_tokens / r.requests.max(1.0))
-        .collect();
-    let prefix = if !per_request {
-        // Aggregated usage has means only: the mean cache read per request.
-        (rows.iter().map(|r| r.usage.cache_read_tokens).sum::<f64>() / requests.max(1e-300)).round()
-    } else if reads.len() * 10 >= rows.len().max(1) {
-        reads.sort_by(f64::total_cmp);
-        reads[reads.len() / 2].round()
-    } else {
-        0.0
-    };
+    let prefix = class_prefix(&rows, requests, per_request);
     let (fin, fout) = if per_request {
         let mut input: Vec<f64> = rows.iter().map(|r| (r.usage.prompt_tokens - prefix).max(0.0)).collect();
         let mut output: Vec<f64> = rows

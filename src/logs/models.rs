@@ -6,10 +6,12 @@
 /// The id without its snapshot date: `-YYYY-MM-DD`, `-YYYYMMDD`, `@YYYYMMDD` or `-MMDD` at the
 /// end (a real calendar date); `None` when it has none.
 pub fn undated(id: &str) -> Option<&str> {
+    // Dates are ASCII: an id whose tail is not cannot end in one (and must not be cut mid-char).
+    let ascii_tail = |n: usize| id.len() > n && id.is_char_boundary(id.len() - n) && id[id.len() - n..].is_ascii();
     let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
     let real = |y: &str, m: &str, d: &str| crate::date::Date::parse(&format!("{y}-{m}-{d}")).is_some();
     // -YYYY-MM-DD
-    if id.len() > 11 {
+    if ascii_tail(11) {
         let (head, tail) = id.split_at(id.len() - 11);
         let t = tail.as_bytes();
         if t[0] == b'-'
@@ -22,7 +24,7 @@ pub fn undated(id: &str) -> Option<&str> {
         }
     }
     // -YYYYMMDD or @YYYYMMDD
-    if id.len() > 9 {
+    if ascii_tail(9) {
         let (head, tail) = id.split_at(id.len() - 9);
         if (tail.starts_with('-') || tail.starts_with('@'))
             && digits(&tail[1..])
@@ -33,7 +35,7 @@ pub fn undated(id: &str) -> Option<&str> {
         }
     }
     // -MMDD (OpenAI's older snapshots: gpt-4-0613, gpt-3.5-turbo-0125)
-    if id.len() > 5 {
+    if ascii_tail(5) {
         let (head, tail) = id.split_at(id.len() - 5);
         if tail.starts_with('-') && digits(&tail[1..]) && real("2024", &tail[1..3], &tail[3..5]) && !head.is_empty() {
             return Some(head);

@@ -104,6 +104,19 @@ fn a_scenario_drafted_from_logs_is_valid_and_backtests_against_them() {
     assert_eq!(scn.policies[0].router, Some(Router::Fixed("gpt-4o-mini".into())));
 }
 
+/// `costplan init --from-logs LOGS -o PLAN`, which must refuse (exit 2): its message.
+fn refused(logs: &std::path::Path, plan: &std::path::Path) -> String {
+    let out = costplan()
+        .args(["init", "--from-logs"])
+        .arg(logs)
+        .arg("-o")
+        .arg(plan)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
 #[test]
 fn a_model_the_price_table_lacks_or_a_foreign_price_table_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();
@@ -113,15 +126,7 @@ fn a_model_the_price_table_lacks_or_a_foreign_price_table_writes_nothing() {
     let logs = dir.path().join("logs.csv");
     std::fs::write(&logs, write(&s, &generate(&s), SynthFormat::LiteLlmCsv)).unwrap();
     let plan = dir.path().join("plan.ron");
-    let out = costplan()
-        .args(["init", "--from-logs"])
-        .arg(&logs)
-        .arg("-o")
-        .arg(&plan)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let e = String::from_utf8_lossy(&out.stderr);
+    let e = refused(&logs, &plan);
     assert!(
         e.contains(r#"no price for "acme-finetune-v3""#) && e.contains("--prices"),
         "{e}"
@@ -136,15 +141,7 @@ fn a_model_the_price_table_lacks_or_a_foreign_price_table_writes_nothing() {
     std::fs::write(dir.path().join("prices.ron"), "// mine\n").unwrap();
     s.model = "gpt-4o-mini".into();
     std::fs::write(&logs, write(&s, &generate(&s), SynthFormat::LiteLlmCsv)).unwrap();
-    let out = costplan()
-        .args(["init", "--from-logs"])
-        .arg(&logs)
-        .arg("-o")
-        .arg(&plan)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let e = String::from_utf8_lossy(&out.stderr);
+    let e = refused(&logs, &plan);
     assert!(e.contains("a different price table is already there"), "{e}");
     assert_eq!(
         std::fs::read_to_string(dir.path().join("prices.ron")).unwrap(),

@@ -559,7 +559,7 @@ proptest::proptest! {
     /// reader or the fit: a row is read, skipped with a reason, or the file refused.
     #[test]
     fn fuzz_log_readers_never_panic(
-        which in 0usize..6,
+        which in 0usize..8,
         muts in proptest::collection::vec(crate::fuzz::mutation(), 1..6),
     ) {
         let dir = crate::common::root().join("tests/data/logs");
@@ -571,6 +571,8 @@ proptest::proptest! {
             std::fs::read_to_string(dir.join("openai-usage-completions.json")).unwrap(),
             std::fs::read_to_string(dir.join("litellm-daily-spend.csv")).unwrap(),
             write(&s, &generate(&s), SynthFormat::LiteLlmCsv),
+            std::fs::read_to_string(dir.join("otel-collector-file-exporter.jsonl")).unwrap(),
+            std::fs::read_to_string(dir.join("litellm-standard-logging-payload.jsonl")).unwrap(),
         ];
         let text = crate::fuzz::apply(bases[which].clone(), &muts);
         let outcome = std::panic::catch_unwind(|| match read(&text, "fuzzed") {
@@ -664,6 +666,19 @@ fn dated_model_ids_map_to_their_model_and_the_mapping_is_reported() {
     assert_eq!(undated("gpt-4o-mini"), None);
     assert_eq!(undated("claude-sonnet-4-5"), None, "4-5 is a version, not a date");
     assert_eq!(undated("model-20251399"), None, "not a calendar date");
+    // Ids with characters of several bytes are never cut inside one (found by the fuzz test).
+    for id in [
+        "modèle-é",
+        "日本語モデル",
+        "x€-2024-08-06",
+        "é2024-08-06",
+        "ü-0613",
+        "模型@20250929",
+        "a日-1",
+    ] {
+        let _ = undated(id);
+    }
+    assert_eq!(undated("modèle-2024-08-06"), Some("modèle"));
     assert_eq!(resolve("gpt-4o-2024-08-06", |m| m == "gpt-4o"), Some("gpt-4o"));
     assert_eq!(
         resolve("gpt-4o-2024-08-06", |m| m == "gpt-4o-2024-08-06"),

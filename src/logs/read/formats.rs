@@ -31,67 +31,16 @@ fn litellm_cache_hit<R: Row + ?Sized>(r: &R, adjusted: &mut Vec<Adjustment>) -> 
     boolean(r, "cache_hit")
 }
 
-/// A row of LiteLLM's `LiteLLM_SpendLogs`.
-pub(super) fn litellm_spend<R: Row + ?Sized>(r: &R, cx: &mut RowCx) -> Result<Option<Record>, FieldError> {
-    let sy = &mut *cx.sy;
+/// What LiteLLM's per-request rows share (the spend log and the logging payload): tokens with
+/// the usage object's cache and reasoning counts, cost from `cost_key`, status, response-cache
+/// hit, durations, model group and first tag.
+fn litellm_request<R: Row + ?Sized>(
+    r: &R,
+    cx: &mut RowCx,
+    (model, usage): (&str, &Map<String, Value>),
+    cost_key: &str,
+) -> Result<Record, FieldError> {
     let start = time_field(r, "startTime")?.ok_or_else(|| missing("startTime"))?;
-    let model = text(r, "model").ok_or_else(|| missing("model"))?;
-    let meta = object(r, "metadata");
-    let empty = Map::new();
-    let extra = meta
-        .as_deref()
-        .and_then(|m| m.get("additional_usage_values"))
-        .and_then(Value::as_object)
-        .unwrap_or(&empty);
-    let (cache_read, cache_write, reasoning) = litellm_usage_extras(extra)?;
-    let raw = RawUsage {
-        input: required_number(r, "prompt_tokens")?,
-        cache_read,
-        cache_write,
-        output: required_number(r, "completion_tokens")?,
-        reasoning,
-    };
-    let mut rec = record(
-        start,
-        1.0,
-        raw.normalise(TokenConvention::InputIncludesCache),
-        &model,
-        sy,
-    );
-    rec.cost_usd = number(r, "spend")?;
-    rec.ok = text(r, "status").map(|s| s.eq_ignore_ascii_case("success"));
-    rec.cache_hit = litellm_cache_hit(r, &mut cx.adjusted);
-    rec.session = text(r, "session_id").map(|s| session_hash(&s)).or_else(|| {
-        meta.as_deref()
-            .and_then(|m| text(m, "trace_id"))
-            .map(|s| session_hash(&s))
-    });
-    durations(r, start, &mut rec, &mut cx.adjusted)?;
-    set_key(&mut rec, sy, "model_group", text(r, "model_group").as_deref());
-    set_key(&mut rec, sy, "team", text(r, "team_id").as_deref());
-    set_key(
-        &mut rec,
-        sy,
-        "user",
-        text(r, "end_user").or_else(|| text(r, "user")).as_deref(),
-    );
-    set_key(&mut rec, sy, "tag", first_tag(r, "request_tags").as_deref());
-    Ok(Some(rec))
-}
-
-/// One `StandardLoggingPayload` (what LiteLLM's S3, GCS and other bucket loggers write, one JSON
-/// object per call): times as epoch seconds, cost in `response_cost`, cache and reasoning tokens
-/// in `metadata.usage_object`, key owner in `metadata.user_api_key_*`.
-pub(super) fn litellm_payload<R: Row + ?Sized>(r: &R, cx: &mut RowCx) -> Result<Option<Record>, FieldError> {
-    let sy = &mut *cx.sy;
-    let start = time_field(r, "startTime")?.ok_or_else(|| missing("startTime"))?;
-    let model = text(r, "model")
-        .or_else(|| text(r, "model_group"))
-        .ok_or_else(|| missing("model"))?;
-    let meta = object(r, "metadata");
-    let empty = Map::new();
-    let meta: &Map<String, Value> = meta.as_deref().unwrap_or(&empty);
-    let usage = meta.get("usage_object").and_then(Value::as_object).unwrap_or(&empty);
     let (cache_read, cache_write, reasoning) = litellm_usage_extras(usage)?;
     let raw = RawUsage {
         input: required_number(r, "prompt_tokens")?,
@@ -104,19 +53,56 @@ pub(super) fn litellm_payload<R: Row + ?Sized>(r: &R, cx: &mut RowCx) -> Result<
         start,
         1.0,
         raw.normalise(TokenConvention::InputIncludesCache),
-        &model,
-        sy,
+        model,
+        cx.sy,
     );
-    rec.cost_usd = number(r, "response_cost")?;
+    rec.cost_usd = number(r, cost_key)?;
     rec.ok = text(r, "status").map(|s| s.eq_ignore_ascii_case("success"));
     rec.cache_hit = litellm_cache_hit(r, &mut cx.adjusted);
-    rec.session = text(r, "trace_id").map(|s| session_hash(&s));
     durations(r, start, &mut rec, &mut cx.adjusted)?;
-    set_key(&mut rec, sy, "model_group", text(r, "model_group").as_deref());
-    set_key(&mut rec, sy, "team", text(meta, "user_api_key_team_id").as_deref());
+    set_key(&mut rec, cx.sy, "model_group", text(r, "model_group").as_deref());
+    set_key(&mut rec, cx.sy, "tag", first_tag(r, "request_tags").as_deref());
+    Ok(rec)
+}
+
+/// A row of LiteLLM's `LiteLLM_SpendLogs`.
+pub(super) fn litellm_spend<R: Row + ?Sized>(r: &R, cx: &mut RowCx) -> Result<Option<Record>, FieldError> {
+    let model = text(r, "model").ok_or_else(|| missing("model"))?;
+    let meta = object(r, "metadata");
+    let empty = Map::new();
+    let usage = meta
+        .as_deref()
+        .and_then(|m| m.get("additional_usage_values"))
+        .and_then(Value::as_object)
+        .unwrap_or(&empty);
+    let mut rec = litellm_request(r, cx, (&model, usage), "spend")?;
+    rec.session = text(r, "session_id").map(|s| session_hash(&s)).or_else(|| {
+        meta.as_deref()
+            .and_then(|m| text(m, "trace_id"))
+            .map(|s| session_hash(&s))
+    });
+    set_key(&mut rec, cx.sy, "team", text(r, "team_id").as_deref());
+    let user = text(r, "end_user").or_else(|| text(r, "user"));
+    set_key(&mut rec, cx.sy, "user", user.as_deref());
+    Ok(Some(rec))
+}
+
+/// One `StandardLoggingPayload` (what LiteLLM's S3, GCS and other bucket loggers write, one JSON
+/// object per call): times as epoch seconds, cost in `response_cost`, cache and reasoning tokens
+/// in `metadata.usage_object`, key owner in `metadata.user_api_key_*`.
+pub(super) fn litellm_payload<R: Row + ?Sized>(r: &R, cx: &mut RowCx) -> Result<Option<Record>, FieldError> {
+    let model = text(r, "model")
+        .or_else(|| text(r, "model_group"))
+        .ok_or_else(|| missing("model"))?;
+    let meta = object(r, "metadata");
+    let empty = Map::new();
+    let meta: &Map<String, Value> = meta.as_deref().unwrap_or(&empty);
+    let usage = meta.get("usage_object").and_then(Value::as_object).unwrap_or(&empty);
+    let mut rec = litellm_request(r, cx, (&model, usage), "response_cost")?;
+    rec.session = text(r, "trace_id").map(|s| session_hash(&s));
+    set_key(&mut rec, cx.sy, "team", text(meta, "user_api_key_team_id").as_deref());
     let user = text(r, "end_user").or_else(|| text(meta, "user_api_key_user_id"));
-    set_key(&mut rec, sy, "user", user.as_deref());
-    set_key(&mut rec, sy, "tag", first_tag(r, "request_tags").as_deref());
+    set_key(&mut rec, cx.sy, "user", user.as_deref());
     Ok(Some(rec))
 }
 
