@@ -47,6 +47,8 @@ mod layers;
 mod litellm;
 #[path = "suite/logs.rs"]
 mod logs;
+#[path = "suite/postgres.rs"]
+mod postgres;
 #[path = "suite/report.rs"]
 mod report;
 #[path = "suite/risks.rs"]

@@ -30,6 +30,8 @@ pub struct InitArgs {
     /// The scenario's name (default: "Drafted from <first log file>").
     #[arg(long)]
     pub name: Option<String>,
+    #[command(flatten)]
+    pub db: super::traffic::DbArgs,
 }
 
 /// Runs `costplan init`.
@@ -44,6 +46,7 @@ pub fn run(a: &InitArgs) -> CmdResult {
             name: String::new(),
         },
         name: a.name.clone(),
+        db: a.db.query(),
     };
     let w = draft_files(&req).map_err(|e| match e {
         InitError::Io(m) => CliError::Failed(m),

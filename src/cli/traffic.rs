@@ -10,7 +10,8 @@ use super::CliError;
 use super::simulate::{EngineArgs, load};
 use crate::logs::backtest::backtest;
 use crate::logs::fit::{FitOptions, fit};
-use crate::logs::read::read_files;
+use crate::logs::read::postgres::{DailyTable, DbQuery};
+use crate::logs::read::read_sources;
 use crate::logs::synth::{SynthFormat, SynthSpec, generate, write};
 use crate::logs::{GROUP_KEYS, LogError};
 use crate::sim::engine::Control;
@@ -30,7 +31,8 @@ pub enum TrafficCommand {
 /// Arguments of `costplan traffic fit`.
 #[derive(Debug, clap::Args)]
 pub struct FitArgs {
-    /// Log files (all of one product's traffic; formats may be mixed).
+    /// Log files (all of one product's traffic; formats may be mixed), or LiteLLM's database as
+    /// `postgresql://user@host/db` (credentials from the address or the PG* variables).
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
     /// Where to write the profile (RON).
@@ -46,6 +48,8 @@ pub struct FitArgs {
     /// The profile's name.
     #[arg(long, default_value = "")]
     pub name: String,
+    #[command(flatten)]
+    pub db: DbArgs,
 }
 
 /// Arguments of `costplan traffic synth`.
@@ -116,14 +120,74 @@ pub struct BacktestArgs {
     pub report: Option<PathBuf>,
     #[command(flatten)]
     pub engine: EngineArgs,
+    #[command(flatten)]
+    pub db: DbArgs,
 }
 
-pub(super) fn read_logs(files: &[PathBuf]) -> std::result::Result<crate::logs::Logs, CliError> {
-    let paths: Vec<&Path> = files.iter().map(PathBuf::as_path).collect();
-    read_files(&paths).map_err(|e| match e {
+/// Where logs come from besides files: LiteLLM's database (`postgresql://…` in place of a file).
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct DbArgs {
+    /// First day to read from a database (YYYY-MM-DD, UTC, inclusive).
+    #[arg(long, value_parser = day)]
+    pub since: Option<crate::date::Date>,
+    /// Last day to read from a database (YYYY-MM-DD, UTC, inclusive).
+    #[arg(long, value_parser = day)]
+    pub until: Option<crate::date::Date>,
+    /// Read a daily rollup table (user, team, tag, end-user or organization) instead of the
+    /// per-request spend logs: the server has already aggregated it.
+    #[arg(long, value_parser = daily_table)]
+    pub from_daily: Option<DailyTable>,
+}
+
+impl DbArgs {
+    pub fn query(&self) -> DbQuery {
+        DbQuery {
+            since: self.since,
+            until: self.until,
+            daily: self.from_daily,
+        }
+    }
+}
+
+fn day(s: &str) -> std::result::Result<crate::date::Date, String> {
+    crate::date::Date::parse(s).ok_or_else(|| format!("expected a date YYYY-MM-DD, found {s:?}"))
+}
+
+fn daily_table(s: &str) -> std::result::Result<DailyTable, String> {
+    DailyTable::ALL.into_iter().find(|t| t.key() == s).ok_or_else(|| {
+        let keys: Vec<&str> = DailyTable::ALL.iter().map(|t| t.key()).collect();
+        format!("unknown daily table {s:?}; one of {}", keys.join(", "))
+    })
+}
+
+/// Prints how a long database read goes (rows, rate), at most every two seconds.
+pub(super) fn progress_printer() -> impl Fn(u64) {
+    let start = std::time::Instant::now();
+    let last = std::cell::Cell::new(0.0f64);
+    move |rows| {
+        let t = start.elapsed().as_secs_f64();
+        if t - last.get() >= 2.0 {
+            last.set(t);
+            eprintln!(
+                "read {} rows ({} a second)…",
+                crate::report::format::thousands(rows),
+                crate::report::format::whole(rows as f64 / t.max(1e-9))
+            );
+        }
+    }
+}
+
+/// The failure a log read maps to: I/O and connections exit 1, bad input 2.
+pub(super) fn log_failure(e: LogError) -> CliError {
+    match e {
         LogError::Unreadable { .. } => CliError::Failed(e.to_string()),
         _ => CliError::Invalid(e.to_string()),
-    })
+    }
+}
+
+pub(super) fn read_logs(files: &[PathBuf], db: &DbArgs) -> std::result::Result<crate::logs::Logs, CliError> {
+    let paths: Vec<&Path> = files.iter().map(PathBuf::as_path).collect();
+    read_sources(&paths, &db.query(), &progress_printer()).map_err(log_failure)
 }
 
 pub(super) fn print_skipped(logs: &crate::logs::Logs) {
@@ -154,7 +218,7 @@ fn fit_cmd(a: &FitArgs) -> super::CmdResult {
         )));
     }
     super::check_output(&a.output, "the fitted profile")?;
-    let logs = read_logs(&a.files)?;
+    let logs = read_logs(&a.files, &a.db)?;
     print_skipped(&logs);
     let f = fit(
         &logs,
@@ -216,7 +280,7 @@ pub fn backtest_cmd(a: &BacktestArgs) -> super::CmdResult {
     if let Some(path) = &a.report {
         super::check_output(path, "the backtest report")?;
     }
-    let logs = read_logs(&a.actual)?;
+    let logs = read_logs(&a.actual, &a.db)?;
     print_skipped(&logs);
     let opts = SimOptions {
         runs: a.runs,

@@ -121,6 +121,7 @@ impl CalibrationView {
                 prices: None,
                 fit: FitOptions::default(),
                 name: None,
+                db: Default::default(),
             };
             Some(match draft_files(&req) {
                 Err(e) => Outcome::Failed(e.to_string()),

@@ -68,6 +68,8 @@ pub struct DraftRequest {
     pub prices: Option<PathBuf>,
     pub fit: FitOptions,
     pub name: Option<String>,
+    /// What to read from a database source (`postgresql://…` among the logs).
+    pub db: super::read::postgres::DbQuery,
 }
 
 /// What a draft wrote.
@@ -152,7 +154,7 @@ pub fn draft_files(req: &DraftRequest) -> Result<Written, InitError> {
     let prices =
         parse_prices_text(&prices_rel, &prices_text, &prices_rel).map_err(|e| InitError::Invalid(e.to_string()))?;
     let paths: Vec<&Path> = req.logs.iter().map(PathBuf::as_path).collect();
-    let logs = super::read::read_files(&paths).map_err(|e| match e {
+    let logs = super::read::read_sources(&paths, &req.db, &|_| {}).map_err(|e| match e {
         super::LogError::Unreadable { .. } => InitError::Io(e.to_string()),
         _ => InitError::Invalid(e.to_string()),
     })?;

@@ -291,6 +291,8 @@ pub enum LogError {
     },
     #[error("no usable rows in {0}")]
     Empty(String),
+    #[error("{file}: no table {table:?} in this database (is it LiteLLM's proxy database?)")]
+    NoTable { file: String, table: String },
     #[error("{file}: more than {MAX_LOG_ROWS} rows; fit a shorter period (a few weeks of traffic are enough)")]
     TooManyRows { file: String },
     #[error(

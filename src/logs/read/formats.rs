@@ -128,8 +128,12 @@ pub(super) fn litellm_daily<R: Row + ?Sized>(r: &R, cx: &mut RowCx) -> Result<Op
     );
     rec.cost_usd = number(r, "spend")?;
     set_key(&mut rec, sy, "model_group", text(r, "model_group").as_deref());
-    set_key(&mut rec, sy, "team", text(r, "team_id").as_deref());
-    set_key(&mut rec, sy, "user", text(r, "user_id").as_deref());
+    // The user, end-user, team, organization and tag rollups each group by their own column.
+    let team = text(r, "team_id").or_else(|| text(r, "organization_id"));
+    set_key(&mut rec, sy, "team", team.as_deref());
+    let user = text(r, "user_id").or_else(|| text(r, "end_user_id"));
+    set_key(&mut rec, sy, "user", user.as_deref());
+    set_key(&mut rec, sy, "tag", text(r, "tag").as_deref());
     Ok(Some(rec))
 }
 

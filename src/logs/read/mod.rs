@@ -4,6 +4,7 @@
 
 mod formats;
 mod json;
+pub mod postgres;
 
 use formats::{langfuse, litellm_daily, litellm_payload, litellm_spend, openai_result};
 use std::io::{BufRead, BufReader, Read};
@@ -28,12 +29,31 @@ pub const LITELLM_LEGACY_ROW_CAP: u64 = 10_000;
 
 /// Reads every file into one set of records.
 pub fn read_files(paths: &[&Path]) -> Result<Logs, LogError> {
+    read_sources(paths, &postgres::DbQuery::default(), &|_| {})
+}
+
+/// Reads every source — files, or databases named by a `postgresql://` address (read with `q`;
+/// `progress` hears their rows read so far) — into one set of records.
+pub fn read_sources(paths: &[&Path], q: &postgres::DbQuery, progress: &dyn Fn(u64)) -> Result<Logs, LogError> {
     let mut logs = Logs::default();
     for p in paths {
-        read_file(p, &mut logs)?;
+        match p.to_str().filter(|s| postgres::is_database(s)) {
+            Some(url) => postgres::read_database(url, q, &mut logs, progress)?,
+            None => read_file(p, &mut logs)?,
+        }
     }
     if logs.records.is_empty() {
-        let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+        let names: Vec<String> = paths
+            .iter()
+            .map(|p| {
+                let s = p.display().to_string();
+                if postgres::is_database(&s) {
+                    postgres::redact(&s)
+                } else {
+                    s
+                }
+            })
+            .collect();
         return Err(LogError::Empty(names.join(", ")));
     }
     Ok(logs)
