@@ -271,3 +271,55 @@ fn a_file_far_beyond_the_row_bound_is_refused_from_its_first_megabyte() {
     std::fs::write(&small, &text).unwrap();
     assert!(costplan::logs::read::read_files(&[small.as_path()]).is_ok());
 }
+
+fn data(name: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/logs")
+        .join(name)
+}
+
+/// Parquet (issue 23, item 3), as pyarrow writes it: LiteLLM's spend logs with their column
+/// types, and Langfuse observations with `usageDetails` and `costDetails` as maps, fit exactly
+/// as their CSV and JSON Lines twins do.
+#[test]
+fn parquet_exports_fit_as_their_csv_and_json_twins() {
+    use costplan::logs::read::read_files;
+    for (parquet, twin) in [
+        (
+            "litellm-spend-logs.parquet",
+            crate::common::root().join("scenarios/from-logs/spend-logs.csv"),
+        ),
+        (
+            "langfuse-observations.parquet",
+            data("langfuse-observations-3-days.jsonl"),
+        ),
+    ] {
+        let a = read_files(&[data(parquet).as_path()]).unwrap();
+        let b = read_files(&[twin.as_path()]).unwrap();
+        assert_eq!(a.files[0].1, b.files[0].1, "{parquet}: the same format");
+        assert_eq!(a.records.len(), b.records.len(), "{parquet}");
+        assert_eq!(a.skipped_count, 0, "{parquet}: {:?}", a.skipped);
+        let (fa, fb) = (fit(&a, &FitOptions::default()), fit(&b, &FitOptions::default()));
+        assert_eq!(fa.profile, fb.profile, "{parquet}");
+        assert_eq!(fa.models, fb.models, "{parquet}");
+    }
+    // Not Parquet after all: a clear error, not a panic.
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("cut.parquet");
+    let bytes = std::fs::read(data("litellm-spend-logs.parquet")).unwrap();
+    std::fs::write(&bad, &bytes[..bytes.len() / 2]).unwrap();
+    let e = read_files(&[bad.as_path()]).unwrap_err().to_string();
+    assert!(
+        e.contains("cut.parquet") && e.contains("not a readable Parquet file"),
+        "{e}"
+    );
+    for junk in [
+        &b"PAR1"[..],
+        b"PAR1\0\0\0\0PAR1",
+        b"PAR1 not really a parquet file at all PAR1",
+    ] {
+        std::fs::write(&bad, junk).unwrap();
+        let e = read_files(&[bad.as_path()]).unwrap_err().to_string();
+        assert!(e.contains("not a readable Parquet file"), "{e}");
+    }
+}

@@ -4,6 +4,7 @@
 
 mod formats;
 mod json;
+mod parquet;
 pub mod postgres;
 
 use formats::{langfuse, litellm_daily, litellm_payload, litellm_spend, openai_result};
@@ -78,6 +79,13 @@ pub fn read_file(path: &Path, logs: &mut Logs) -> Result<(), LogError> {
     // Files are bounded by rows, not bytes (a LiteLLM row is ~13 KB, an aggregated row 100 B):
     // a file far beyond the bound is refused from its first megabyte, not after minutes.
     let head = r.fill_buf().map_err(unreadable)?;
+    if head.starts_with(parquet::MAGIC) {
+        let before = logs.records.len() as u64 + logs.skipped_count;
+        let source = parquet::read_parquet(path, &name, logs)?;
+        let rows = logs.records.len() as u64 + logs.skipped_count - before;
+        logs.files.push((name, source, rows));
+        return Ok(());
+    }
     if let Some(rows) = estimated_rows(head, meta.len())
         && rows + logs.records.len() as f64 > ESTIMATE_MARGIN * MAX_LOG_ROWS as f64
     {
