@@ -331,6 +331,14 @@ fn database_failures_are_clear_exit_1_or_2_and_write_nothing() {
     })
     .unwrap_err()
     .to_string();
-    assert!(e.contains("the read stopped after 10000 rows"), "{e}");
+    assert!(
+        e.contains("the read stopped after ") && e.contains("rows (the connection was lost?)"),
+        "{e}"
+    );
+    assert!(
+        logs.records.len() >= 10_000,
+        "the rows before the loss were read: {}",
+        logs.records.len()
+    );
     assert!(!e.contains(PASSWORD), "{e}");
 }

@@ -183,7 +183,7 @@ fn unknown(name: &str, m: &Map<String, Value>) -> LogError {
 }
 
 /// CSV with a header row; cells holding JSON (metadata, tags, usage details) are parsed.
-fn read_csv(r: impl Read, name: &str, logs: &mut Logs) -> Result<Source, LogError> {
+pub(super) fn read_csv(r: impl Read, name: &str, logs: &mut Logs) -> Result<Source, LogError> {
     let mut rd = csv::ReaderBuilder::new().flexible(true).from_reader(r);
     let header: Vec<String> = rd
         .headers()
@@ -233,6 +233,14 @@ fn read_csv(r: impl Read, name: &str, logs: &mut Logs) -> Result<Source, LogErro
                     &at,
                     logs,
                 );
+            }
+            // A file (or a database's stream) that cannot be read on is no short file.
+            Err(e) if matches!(e.kind(), csv::ErrorKind::Io(_)) => {
+                let at = e.position().map_or(String::new(), |p| format!(" at line {}", p.line()));
+                return Err(LogError::Unreadable {
+                    file: name.into(),
+                    message: format!("reading stopped{at}: {e}"),
+                });
             }
             Err(e) => {
                 let at = e.position().map_or("".into(), |p| format!("line {}", p.line()));

@@ -1,19 +1,17 @@
 //! LiteLLM's own database as a log source: `postgresql://…` read where the rows live, the work
 //! pushed to the server — only the columns a fit needs (and of the ~13 KB `metadata`, only its
-//! usage values and trace id), the time range in the query, rows streamed through a server-side
-//! cursor in chunks — or, with `--from-daily`, the proxy's daily rollup tables, which the server
+//! usage values and trace id), the time range in the query, rows streamed by the server's
+//! `COPY … TO STDOUT` as it reads them (no result set held on either side) — or, with `--from-daily`, the proxy's daily rollup tables, which the server
 //! has already aggregated. Credentials come from the URL or the usual `PG*` variables and are
 //! never printed.
 
-use std::collections::HashMap;
-
 use postgres::{Client, Config, NoTls};
 
-use super::{Field, LogError, Logs, MAX_LOG_ROWS, Row, Source, row};
+use super::{LogError, Logs, Source};
 use crate::date::Date;
 
-/// Rows fetched from the cursor at a time.
-pub const FETCH_ROWS: i32 = 10_000;
+/// Rows between two progress reports.
+pub const FETCH_ROWS: u64 = 10_000;
 
 /// What to read from a database besides its address.
 #[derive(Clone, Debug, Default)]
@@ -270,20 +268,6 @@ fn required(p: &Plan) -> &'static [&'static str] {
     }
 }
 
-/// One fetched row, its cells as text by the reader's field names.
-struct DbRow<'a> {
-    index: &'a HashMap<&'static str, usize>,
-    row: &'a postgres::Row,
-}
-
-impl Row for DbRow<'_> {
-    fn field(&self, key: &str) -> Option<Field<'_>> {
-        let i = *self.index.get(key)?;
-        let v: Option<&str> = self.row.get(i);
-        v.filter(|s| !s.trim().is_empty()).map(Field::Text)
-    }
-}
-
 /// Reads LiteLLM's spend logs (or a daily rollup) from the database at `url` into `logs`.
 /// `progress` is told the rows read so far after each fetched chunk.
 pub fn read_database(url: &str, q: &DbQuery, logs: &mut Logs, progress: &dyn Fn(u64)) -> Result<(), LogError> {
@@ -323,9 +307,9 @@ pub fn read_database(url: &str, q: &DbQuery, logs: &mut Logs, progress: &dyn Fn(
     Ok(())
 }
 
-/// The query's text and its two bounds (as text, compared in the column's own type).
+/// The query's text: `$1` and `$2` stand for the bounds (a quoted date, or NULL: no bound).
 fn query_text(plan: &Plan) -> String {
-    let list: Vec<&str> = plan.select.iter().map(|(e, _)| e.as_str()).collect();
+    let list: Vec<String> = plan.select.iter().map(|(e, f)| format!("{e} AS \"{f}\"")).collect();
     let t = format!("\"{}\"", plan.time_column);
     // Both bounds are text parameters (a NULL one is no bound), cast to the column's type.
     let (lo, hi) = if plan.text_dates {
@@ -349,7 +333,29 @@ fn query_text(plan: &Plan) -> String {
     )
 }
 
-/// Streams the plan's rows through a server-side cursor into `logs`.
+/// A stream that counts the rows going through it (lines, less the header) and tells
+/// `progress` every [`FETCH_ROWS`].
+struct Counting<'a, R> {
+    inner: R,
+    lines: u64,
+    progress: &'a dyn Fn(u64),
+}
+
+impl<R: std::io::Read> std::io::Read for Counting<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        for _ in buf[..n].iter().filter(|b| **b == b'\n') {
+            self.lines += 1;
+            if self.lines > 1 && (self.lines - 1).is_multiple_of(FETCH_ROWS) {
+                (self.progress)(self.lines - 1);
+            }
+        }
+        Ok(n)
+    }
+}
+
+/// Streams the plan's rows as CSV (the server's `COPY … TO STDOUT`, which it streams as it
+/// reads) into the CSV reader.
 fn fetch(
     client: &mut Client,
     plan: &Plan,
@@ -358,41 +364,28 @@ fn fetch(
     logs: &mut Logs,
     progress: &dyn Fn(u64),
 ) -> Result<(), LogError> {
-    let index: HashMap<&'static str, usize> = plan.select.iter().enumerate().map(|(i, (_, f))| (*f, i)).collect();
-    let since = q.since.map(|d| d.to_string());
-    let until = q.until.map(|d| d.to_string());
-    let mut tx = client
-        .transaction()
-        .map_err(|e| db_error(name, "starting a read", &e))?;
-    let portal = tx
-        .bind(query_text(plan).as_str(), &[&since, &until])
+    let bound = |d: Option<Date>| d.map_or("NULL".to_string(), |d| format!("'{d}'"));
+    let query = query_text(plan)
+        .replace("$1", &bound(q.since))
+        .replace("$2", &bound(q.until));
+    let copy = format!("COPY ({query}) TO STDOUT WITH (FORMAT csv, HEADER true)");
+    let out = client
+        .copy_out(copy.as_str())
         .map_err(|e| db_error(name, "querying the table", &e))?;
-    let mut n = 0u64;
-    loop {
-        let chunk = tx.query_portal(&portal, FETCH_ROWS).map_err(|e| {
-            db_error(
-                name,
-                &format!("the read stopped after {n} rows (the connection was lost?)"),
-                &e,
-            )
-        })?;
-        if chunk.is_empty() {
-            break;
-        }
-        for r in &chunk {
-            n += 1;
-            if logs.records.len() >= MAX_LOG_ROWS {
-                return Err(LogError::TooManyRows { file: name.into() });
-            }
-            row(
-                plan.source,
-                &DbRow { index: &index, row: r },
-                name,
-                &format!("row {n}"),
-                logs,
-            );
-        }
-        progress(n);
+    let mut stream = Counting {
+        inner: out,
+        lines: 0,
+        progress,
+    };
+    let read = super::read_csv(&mut stream, name, logs);
+    let rows = stream.lines.saturating_sub(1);
+    progress(rows);
+    match read {
+        Ok(_) => Ok(()),
+        Err(LogError::Unreadable { message, .. }) => Err(LogError::Unreadable {
+            file: name.into(),
+            message: format!("the read stopped after {rows} rows (the connection was lost?): {message}"),
+        }),
+        Err(e) => Err(e),
     }
-    Ok(())
 }
