@@ -4,6 +4,7 @@
 use egui::{Color32, RichText, Ui};
 use egui_plot::{Bar, BarChart, BoxElem, BoxPlot, BoxSpread, FilledArea, Legend, Line, Plot, PlotPoints, Points};
 
+use super::command::Command;
 use super::series::{self, Attribution, SavingOf};
 use crate::report::figures::KEY_FIGURES;
 use crate::report::format::usd;
@@ -594,11 +595,9 @@ impl ResultsView {
 
 impl ResultsView {
     /// The Overview tab: key figures, risk flags, spend, a defensible budget, savings by tactic.
-    pub fn overview(&mut self, ui: &mut Ui, results: Option<&Results>, preview: bool) {
+    pub fn overview(&mut self, ui: &mut Ui, results: Option<&Results>, preview: bool, running: bool) -> Vec<Command> {
         let Some(r) = results else {
-            ui.add(egui::Spinner::new());
-            ui.label("Simulating…");
-            return;
+            return no_results(ui, running);
         };
         let note = if preview { " (preview; refining)" } else { "" };
         ui.heading(format!(
@@ -625,13 +624,13 @@ impl ResultsView {
         budget_risk(ui, r);
         ui.heading("Savings by tactic");
         self.savings_chart(ui, r);
+        Vec::new()
     }
 
     /// The Charts tab: distributions, quality against cost, spend by owner and model, drivers.
-    pub fn charts(&mut self, ui: &mut Ui, results: Option<&Results>) {
+    pub fn charts(&mut self, ui: &mut Ui, results: Option<&Results>, running: bool) -> Vec<Command> {
         let Some(r) = results else {
-            ui.label("Simulating…");
-            return;
+            return no_results(ui, running);
         };
         ui.heading("Cost per successful outcome");
         cps_distribution(ui, r);
@@ -647,5 +646,25 @@ impl ResultsView {
         spend_by(ui, r, false);
         ui.heading("What drives the spread");
         self.drivers_chart(ui, r);
+        Vec::new()
+    }
+}
+
+/// The view without figures: a spinner while the first run goes on; once nothing runs (the
+/// first run was cancelled), an empty state that says so and offers to run — no animation, so
+/// an idle window stays idle.
+fn no_results(ui: &mut Ui, running: bool) -> Vec<Command> {
+    if running {
+        ui.horizontal(|ui| {
+            ui.add(egui::Spinner::new());
+            ui.label("Simulating…");
+        });
+        return Vec::new();
+    }
+    ui.label("No figures yet: the run was cancelled before its first result, and nothing is running.");
+    if ui.button("Run (Ctrl+R)").clicked() {
+        vec![Command::Run]
+    } else {
+        Vec::new()
     }
 }

@@ -35,7 +35,10 @@ pub struct Runner {
 #[derive(Debug, PartialEq, Eq)]
 pub enum RunNews {
     Nothing,
-    Cancelled,
+    /// Cancelled; `kept` when a complete result is still on screen (else there is none).
+    Cancelled {
+        kept: bool,
+    },
     Failed(String),
 }
 
@@ -116,7 +119,9 @@ impl Runner {
                         self.results = self.last_complete.clone();
                         self.preview = false;
                     }
-                    news = RunNews::Cancelled;
+                    news = RunNews::Cancelled {
+                        kept: self.results.is_some(),
+                    };
                 }
                 SimMessage::Failed(e) => news = RunNews::Failed(e),
             }

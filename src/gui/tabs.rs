@@ -65,14 +65,10 @@ impl Views {
     /// Draws the chosen tab; what its view asks for comes back as commands.
     pub fn ui(&mut self, ui: &mut Ui, scenario: &Scenario, runner: &Runner) -> Vec<Command> {
         match self.tab {
-            Tab::Overview => {
-                self.results.overview(ui, runner.results.as_ref(), runner.preview);
-                Vec::new()
-            }
-            Tab::Charts => {
-                self.results.charts(ui, runner.results.as_ref());
-                Vec::new()
-            }
+            Tab::Overview => self
+                .results
+                .overview(ui, runner.results.as_ref(), runner.preview, runner.running()),
+            Tab::Charts => self.results.charts(ui, runner.results.as_ref(), runner.running()),
             Tab::Compare => self.compare.ui(ui, scenario),
             Tab::Sweep => self.sweep.ui(ui, scenario),
             Tab::Calibration => self.calibration.ui(ui),

@@ -324,6 +324,45 @@ fn the_frame_loop_never_waits_on_a_long_simulation() {
     h.get_by_label("Run again");
 }
 
+/// Cancel during the first run after launch (issue 24, item 1): nothing complete exists, so the
+/// window says so — no endless spinner, no claim of "the last complete result", no work left
+/// running and no animation repainting an idle window — and offers to run.
+#[test]
+fn cancelling_the_first_run_leaves_an_honest_empty_state_and_no_work() {
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1400.0, 900.0))
+        .build_eframe(|cc| CostPlanApp::new(cc, None));
+    h.state_mut().chrome.show_hint = false;
+    // The bundled scenario's 200 runs: long enough to cancel before any figure.
+    h.step();
+    assert!(h.state().running() && h.state().runner.results.is_none());
+    h.get_by_label("Cancel").click();
+    h.step();
+    wait(&mut h, "cancellation", |a| !a.running());
+    let a = h.state();
+    assert!(
+        a.runner.results.is_none(),
+        "no figures appear from a cancelled first run"
+    );
+    let (msg, _) = a.chrome.status.clone().unwrap();
+    assert!(
+        msg.contains("before any result") && !msg.contains("last complete"),
+        "{msg}"
+    );
+    assert!(
+        h.query_by_label_contains("Simulating").is_none(),
+        "no spinner claims work goes on"
+    );
+    for _ in 0..5 {
+        h.step();
+    }
+    assert!(!h.ctx.has_requested_repaint(), "an idle window does not repaint");
+    // Run starts it again, and figures come.
+    h.get_by_label("Run (Ctrl+R)").click();
+    h.step();
+    assert!(h.state().running());
+}
+
 #[test]
 fn without_a_display_the_binary_says_so_in_one_line() {
     let o = std::process::Command::new(env!("CARGO_BIN_EXE_costplan"))

@@ -275,9 +275,14 @@ impl CostPlanApp {
     fn before_frame(&mut self, ctx: &egui::Context) {
         match self.runner.poll() {
             RunNews::Nothing => {}
-            RunNews::Cancelled => self.say(
+            RunNews::Cancelled { kept: true } => self.say(
                 "Simulation cancelled: the figures are the last complete result, marked stale. \
                  Run again (Ctrl+R) to finish.",
+                false,
+            ),
+            RunNews::Cancelled { kept: false } => self.say(
+                "Simulation cancelled before any result: there are no figures to show, and nothing runs. \
+                 Run (Ctrl+R) to simulate.",
                 false,
             ),
             RunNews::Failed(e) => self.say(e, true),
