@@ -13,6 +13,11 @@ use crate::sim::results::{EngineChoice, Results, SimOptions, WorkEstimate, estim
 /// and cancels a running job), so that the first refreshed figures arrive within ~100 ms.
 const DEBOUNCE: Duration = Duration::from_millis(40);
 
+/// While a field is being typed in, the pause after a keystroke before its value is simulated:
+/// "7000" is never simulated as 7, 70 and 700 on the way (committing with Enter or leaving the
+/// field runs it at once).
+pub const TYPING_PAUSE: Duration = Duration::from_millis(600);
+
 #[derive(Default)]
 pub struct Runner {
     /// The figures on screen.
@@ -61,10 +66,22 @@ impl Runner {
         Ok(())
     }
 
-    /// Marks the figures stale and runs again after the debounce (see [`Runner::due_in`]).
-    pub fn schedule(&mut self) {
+    /// Marks the figures stale and runs again after the debounce (see [`Runner::due_in`]), or,
+    /// while the user is `typing`, after a pause in the typing.
+    pub fn schedule(&mut self, typing: bool) {
         self.stale = true;
-        self.due = Some(Instant::now() + DEBOUNCE);
+        self.due = Some(Instant::now() + if typing { TYPING_PAUSE } else { DEBOUNCE });
+    }
+
+    /// The typing ended (the field was committed or left): a run waiting for a pause is due
+    /// after the debounce only.
+    pub fn typing_ended(&mut self) {
+        let soon = Instant::now() + DEBOUNCE;
+        if let Some(d) = &mut self.due
+            && *d > soon
+        {
+            *d = soon;
+        }
     }
 
     /// Marks the figures stale without running (the draft is invalid).

@@ -62,6 +62,15 @@ impl Default for Views {
 }
 
 impl Views {
+    /// Forgets every result that belongs to the scenario being replaced (a comparison, a sweep
+    /// and its goal seek, a backtest), cancelling their jobs: nothing of another scenario stays
+    /// on screen unmarked. The tab showing stays.
+    pub fn forget_results(&mut self) {
+        self.compare = CompareView::default();
+        self.sweep = SweepView::default();
+        self.calibration = CalibrationView::default();
+    }
+
     /// Draws the chosen tab; what its view asks for comes back as commands.
     pub fn ui(&mut self, ui: &mut Ui, scenario: &Scenario, runner: &Runner) -> Vec<Command> {
         match self.tab {

@@ -155,6 +155,43 @@ fn undo_restores_an_edit() {
     assert_eq!(h.state().doc.draft.file.horizon_days, 60);
 }
 
+/// Typing a number digit by digit (issue 24, item 4): "7000" typed into the horizon is not
+/// simulated as 7 and 70 on the way — the run waits for a pause in the typing — and Enter
+/// simulates it at once.
+#[test]
+fn a_number_being_typed_is_simulated_when_committed_not_digit_by_digit() {
+    let mut h = harness();
+    wait(&mut h, "results", finished);
+    h.get_all_by_label("Horizon").next().unwrap().scroll_to_me();
+    h.run_ok();
+    h.get_all_by_label("Horizon").next().unwrap().focus();
+    h.run_ok();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    for digit in ["3", "0", "0"] {
+        h.get_all_by_label("Horizon").next().unwrap().type_text(digit);
+        h.step();
+        h.step();
+        let r = &h.state().runner;
+        assert!(!r.running(), "a run started on a prefix of what is being typed");
+        let wait = r.due_in().map(|d| d.as_millis());
+        assert!(
+            wait.is_some_and(|w| w > 200),
+            "the run waits for a pause in the typing: {wait:?}"
+        );
+    }
+    h.key_press(egui::Key::Enter);
+    h.step();
+    h.step();
+    let r = &h.state().runner;
+    assert!(
+        r.running() || r.due_in().is_some_and(|d| d.as_millis() <= 40),
+        "Enter runs it at once"
+    );
+    wait(&mut h, "results", finished);
+    assert_eq!(h.state().doc.scenario.file.horizon_days, 300);
+    assert_eq!(h.state().runner.results.as_ref().unwrap().horizon_days, 300);
+}
+
 #[test]
 fn an_invalid_edit_is_shown_in_place_and_keeps_the_last_valid_scenario() {
     let mut h = harness();
@@ -851,6 +888,11 @@ fn traffic_imported_from_logs_and_the_calibration_view() {
     assert_eq!((s.p5.len(), s.p95.len()), (30, 30));
     assert!(s.p5.iter().zip(&s.p95).all(|(lo, hi)| lo <= hi));
     assert_eq!(s.inside.len() + s.outside.len(), 30);
+    // Another scenario opened: the backtest was of the last one, and is gone (issue 24, item 3).
+    h.state_mut().open_path(&root().join("scenarios/coding-assistant.ron"));
+    h.run_ok();
+    assert!(h.state().views.calibration.backtest.is_none());
+    assert!(h.query_by_label_contains("error of the median").is_none());
 }
 
 /// File ▸ New scenario from logs… drafts a whole scenario beside the logs (fitted traffic, the

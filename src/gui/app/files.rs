@@ -98,7 +98,7 @@ impl CostPlanApp {
         match loaded {
             AnyFile::Scenario(s) => {
                 self.doc = crate::gui::document::Document::new(*s, Some(path.to_path_buf()));
-                self.views.compare = Default::default();
+                self.views.forget_results();
                 self.files.remember(path);
                 self.say(format!("Opened {}", path.display()), false);
                 self.start_run();

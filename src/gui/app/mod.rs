@@ -137,10 +137,20 @@ impl CostPlanApp {
 
     /// Runs again after an edit that left the draft valid; else the figures only go stale.
     fn after_edit(&mut self, v: Validity) {
+        self.after_edit_typing(v, false);
+    }
+
+    /// As [`Self::after_edit`]; while `typing`, the run waits for a pause in the typing.
+    fn after_edit_typing(&mut self, v: Validity, typing: bool) {
         match v {
-            Validity::Valid => self.runner.schedule(),
+            Validity::Valid => self.runner.schedule(typing),
             Validity::Invalid => self.runner.mark_stale(),
         }
+    }
+
+    /// Whether a text field has the keyboard (the user may be typing a number digit by digit).
+    fn typing(ctx: &egui::Context) -> bool {
+        ctx.egui_wants_keyboard_input()
     }
 
     /// Whether a drag or typing is going on (its changes make one undo step).
@@ -212,7 +222,7 @@ impl CostPlanApp {
             Command::CancelRun => self.runner.cancel(),
             Command::DraftEdited => {
                 let v = self.doc.changed_in_place(Self::continuous(ctx));
-                self.after_edit(v);
+                self.after_edit_typing(v, Self::typing(ctx));
             }
             Command::RunCompare => self.run_compare(),
             Command::AddPolicyVersion(p) => self.add_policy_version(*p),
@@ -286,6 +296,9 @@ impl CostPlanApp {
                 false,
             ),
             RunNews::Failed(e) => self.say(e, true),
+        }
+        if !Self::typing(ctx) {
+            self.runner.typing_ended();
         }
         let mut cmds = self.poll_native_dialog();
         cmds.extend(self.views.poll_hidden());
