@@ -20,6 +20,40 @@ pub enum Validity {
     Invalid,
 }
 
+/// What a save wrote.
+#[derive(Debug, Default, PartialEq)]
+pub struct Saved {
+    /// Every file written, the scenario first.
+    pub written: Vec<PathBuf>,
+    /// Shared files (outside the scenario's folder) whose edit went into the scenario instead.
+    pub kept_shared: Vec<PathBuf>,
+}
+
+impl Saved {
+    /// In words, for the status line.
+    pub fn describe(&self) -> String {
+        let mut out = match self.written.split_first() {
+            Some((s, rest)) if !rest.is_empty() => {
+                let others: Vec<String> = rest.iter().map(|p| p.display().to_string()).collect();
+                format!(
+                    "Saved {} and the files it refers to that changed: {}.",
+                    s.display(),
+                    others.join(", ")
+                )
+            }
+            Some((s, _)) => format!("Saved {}.", s.display()),
+            None => String::new(),
+        };
+        for p in &self.kept_shared {
+            out.push_str(&format!(
+                " {} is shared with other scenarios: your edit of it was saved in this scenario as an override, and the shared file is unchanged.",
+                p.display()
+            ));
+        }
+        out
+    }
+}
+
 pub struct Document {
     /// The last valid scenario (what results are computed from).
     pub scenario: Scenario,
@@ -124,27 +158,32 @@ impl Document {
 
     /// Saves to `path` atomically (and the referenced files that were edited). Saved elsewhere
     /// than the scenario's folder, every part is written inline.
-    pub fn save_to(&mut self, path: &Path) -> Result<(), String> {
+    pub fn save_to(&mut self, path: &Path) -> Result<Saved, String> {
         let same_dir = self.draft.base_dir.as_deref().zip(path.parent()).is_some_and(|(a, b)| {
             a.canonicalize().ok() == b.canonicalize().ok() || (b.as_os_str().is_empty() && a == Path::new("."))
         });
-        let to_save = if same_dir {
+        let mut to_save = if same_dir {
             self.draft.clone()
         } else {
             self.draft.self_contained()
         };
+        // An edit of a file other scenarios share goes into this one as an override.
+        let kept = to_save.keep_shared_files(path).map_err(|e| e.to_string())?;
         let files = to_save.texts_to_write(path).map_err(|e| e.to_string())?;
         for (p, t) in files.iter().skip(1).chain(files.first()) {
             crate::model::io::write_atomic(p, t.as_bytes()).map_err(|e| format!("{}: {e}", p.display()))?;
         }
-        if !same_dir {
+        if !same_dir || !kept.is_empty() {
             self.draft = to_save;
             self.draft.base_dir = path.parent().map(|p| p.to_path_buf());
             self.snapshot = self.draft.clone();
         }
         self.path = Some(path.to_path_buf());
         self.dirty = false;
-        Ok(())
+        Ok(Saved {
+            written: files.into_iter().map(|(p, _)| p).collect(),
+            kept_shared: kept,
+        })
     }
 
     /// The file's name for titles (the bundled default when there is none) and the unsaved mark.

@@ -842,6 +842,46 @@ impl Scenario {
     }
 
     /// The scenario with every referenced part written inline (for "Save as" elsewhere).
+    /// Keeps edits out of shared files: a referenced file outside the folder of `target` (a
+    /// price table in `../assets`, used by other scenarios too) that a save to `target` would
+    /// rewrite is instead written into the scenario itself, as an inline override. Returns the
+    /// shared files left untouched.
+    pub fn keep_shared_files(&mut self, target: &Path) -> Result<Vec<PathBuf>, ron::Error> {
+        let own = target.parent().map(Path::to_path_buf).unwrap_or_default();
+        let own = own.canonicalize().unwrap_or(own);
+        let shared: Vec<PathBuf> = self
+            .texts_to_write(target)?
+            .into_iter()
+            .skip(1)
+            .map(|(p, _)| p.canonicalize().unwrap_or(p))
+            .filter(|p| !p.starts_with(&own))
+            .collect();
+        let base = self.base_dir.clone().unwrap_or_default();
+        let is_shared = |rel: &str| {
+            let p = base.join(rel);
+            shared.contains(&p.canonicalize().unwrap_or(p))
+        };
+        if let Source::File(rel) = &self.file.prices
+            && is_shared(rel)
+        {
+            self.file.prices = Source::Inline(self.prices.clone());
+        }
+        if let Source::File(rel) = &self.file.traffic
+            && is_shared(rel)
+        {
+            self.file.traffic = Source::Inline(self.traffic.clone());
+        }
+        for (i, src) in self.file.policies.iter_mut().enumerate() {
+            if let Source::File(rel) = src
+                && is_shared(rel)
+                && let Some(p) = self.policies.get(i)
+            {
+                *src = Source::Inline(p.clone());
+            }
+        }
+        Ok(shared)
+    }
+
     pub fn self_contained(&self) -> Scenario {
         let mut s = self.clone();
         s.file.prices = Source::Inline(self.prices.clone());

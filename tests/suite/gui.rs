@@ -1230,3 +1230,54 @@ fn sessions_are_edited_and_charted_in_the_window() {
         "the summary model is picked in place"
     );
 }
+
+/// Save never rewrites a file other scenarios share without a word (issue 24, item 2): an edit
+/// of the bundled price table (`../assets/prices/default.ron`) is saved in the scenario as an
+/// override and the shared file is left as it was; the scenario's own traffic file is written;
+/// the status line names both.
+#[test]
+fn an_edit_of_a_shared_price_table_is_saved_in_the_scenario_not_the_shared_file() {
+    use costplan::gui::document::Document;
+    let dir = tempfile::tempdir().unwrap();
+    let (scn_dir, prices_dir) = (dir.path().join("scenarios"), dir.path().join("assets/prices"));
+    std::fs::create_dir_all(scn_dir.join("traffic")).unwrap();
+    std::fs::create_dir_all(&prices_dir).unwrap();
+    for (from, to) in [
+        ("scenarios/support-assistant.ron", scn_dir.join("s.ron")),
+        ("scenarios/traffic/support.ron", scn_dir.join("traffic/support.ron")),
+        ("assets/prices/default.ron", prices_dir.join("default.ron")),
+    ] {
+        std::fs::copy(root().join(from), to).unwrap();
+    }
+    let shared = std::fs::read(prices_dir.join("default.ron")).unwrap();
+    let path = scn_dir.join("s.ron");
+    let scn = costplan::model::scenario::load_scenario_path(&path).unwrap();
+    let mut doc = Document::new(scn, Some(path.clone()));
+    let key = doc.draft.file.models.values().next().unwrap().price_key.clone();
+    doc.edit(|d| {
+        d.prices.models.get_mut(&key).unwrap().input_usd_per_mtok =
+            costplan::model::ron_io::NonNeg::new(0.123).unwrap();
+        d.traffic.day_noise_sd = costplan::model::ron_io::NonNeg::new(0.111).unwrap();
+    });
+    let saved = doc.save_to(&path).unwrap();
+    assert_eq!(
+        std::fs::read(prices_dir.join("default.ron")).unwrap(),
+        shared,
+        "the shared table is untouched"
+    );
+    assert_eq!(
+        saved.kept_shared,
+        [prices_dir.join("default.ron").canonicalize().unwrap()]
+    );
+    let words = saved.describe();
+    assert!(
+        words.contains("traffic/support.ron") && words.contains("shared with other scenarios"),
+        "{words}"
+    );
+    // Loaded back, the scenario has the edited price (inline) and the edited traffic (its file).
+    let back = costplan::model::scenario::load_scenario_path(&path).unwrap();
+    assert_eq!(back.prices.models[&key].input_usd_per_mtok.get(), 0.123);
+    assert_eq!(back.traffic.day_noise_sd.get(), 0.111);
+    assert!(matches!(back.file.traffic, costplan::model::Source::File(_)));
+    assert!(matches!(back.file.prices, costplan::model::Source::Inline(_)));
+}

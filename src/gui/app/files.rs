@@ -167,9 +167,9 @@ impl CostPlanApp {
 
     /// Saves to `path` atomically (and the referenced files that were edited).
     pub fn save_to(&mut self, path: &Path) -> Result<(), String> {
-        self.doc.save_to(path)?;
+        let saved = self.doc.save_to(path)?;
         self.files.remember(path);
-        self.say(format!("Saved {}", path.display()), false);
+        self.say(saved.describe(), false);
         Ok(())
     }
 
