@@ -38,6 +38,16 @@ pub fn whole(x: f64) -> String {
     }
 }
 
+/// A figure as the user wrote it, with thousands separators when it is a whole number of four
+/// digits or more (`20000` → `20,000`; `0.08` stays).
+pub fn number(x: f64) -> String {
+    if x.is_finite() && x.fract() == 0.0 && x.abs() >= 1000.0 && x.abs() < 1e15 {
+        whole(x)
+    } else {
+        format!("{x}")
+    }
+}
+
 /// `1234567` → `1,234,567`.
 pub fn thousands(n: u64) -> String {
     let s = n.to_string();

@@ -277,14 +277,15 @@ pub fn definition(metric: Metric) -> &'static str {
 }
 
 fn dist_text(d: &DistSpec) -> String {
+    use super::format::number as n;
     match d {
-        DistSpec::Fixed(x) => format!("{x}"),
-        DistSpec::Uniform(a, b) => format!("Uniform({a}, {b})"),
-        DistSpec::Normal(a, b) => format!("Normal(mean {a}, sd {b})"),
-        DistSpec::LogNormal(a, b) => format!("LogNormal(median {a}, p95 {b})"),
-        DistSpec::Gamma(a, b) => format!("Gamma(mean {a}, sd {b})"),
-        DistSpec::Beta(a, b) => format!("Beta(mean {a}, sd {b})"),
-        DistSpec::Pert(a, b, c) => format!("Pert({a}, {b}, {c})"),
+        DistSpec::Fixed(x) => n(*x),
+        DistSpec::Uniform(a, b) => format!("Uniform({}, {})", n(*a), n(*b)),
+        DistSpec::Normal(a, b) => format!("Normal(mean {}, sd {})", n(*a), n(*b)),
+        DistSpec::LogNormal(a, b) => format!("LogNormal(median {}, p95 {})", n(*a), n(*b)),
+        DistSpec::Gamma(a, b) => format!("Gamma(mean {}, sd {})", n(*a), n(*b)),
+        DistSpec::Beta(a, b) => format!("Beta(mean {}, sd {})", n(*a), n(*b)),
+        DistSpec::Pert(a, b, c) => format!("Pert({}, {}, {})", n(*a), n(*b), n(*c)),
         DistSpec::Empirical(v) => format!("Empirical({} values)", v.len()),
     }
 }
@@ -608,12 +609,12 @@ fn risks_section(r: &Results) -> Section {
     let mut flags = Vec::new();
     for p in &r.policies {
         for f in &p.risk_flags {
+            // The message states the value in its unit; the raw figure is in the JSON.
             flags.push(format!(
-                "{} — {}: {} (value {:.4}). {}",
+                "{} — {}: {}. {}",
                 kind_words(f.kind),
                 p.name,
                 crate::report::risks::message(f),
-                f.value,
                 crate::report::risks::explanation(f)
             ));
         }
@@ -728,7 +729,7 @@ fn general_table(scn: &Scenario) -> Block {
                     f.guardrails.max_success_drop.get() * 100.0,
                     f.guardrails
                         .p95_latency_ms
-                        .map(|x| format!("below {} ms", x.get()))
+                        .map(|x| format!("below {} ms", super::format::number(x.get())))
                         .unwrap_or_else(|| "not limited".into())
                 )
                 .into(),

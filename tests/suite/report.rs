@@ -371,3 +371,35 @@ fn key_figure_rows_carry_each_metrics_direction() {
     );
     assert!(cost.delta.as_ref().unwrap().mean.starts_with("-$"), "{:?}", cost.delta);
 }
+
+/// The report's assumptions and risks write counts as a reader reads them (issue 24, item 9):
+/// "median 6,000, p95 9,000", "below 15,000 ms", no raw "(value 16143.7775)".
+#[test]
+fn the_report_writes_counts_with_thousands_separators() {
+    use costplan::report::format::number;
+    assert_eq!(number(20000.0), "20,000");
+    assert_eq!(number(0.08), "0.08");
+    assert_eq!(number(999.0), "999");
+    assert_eq!(number(1234.5), "1234.5");
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("r.md");
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_costplan"))
+        .current_dir(crate::common::root())
+        .args([
+            "report",
+            "scenarios/support-assistant.ron",
+            "--format",
+            "md",
+            "--runs",
+            "8",
+            "-o",
+        ])
+        .arg(&p)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let md = std::fs::read_to_string(p).unwrap();
+    assert!(md.contains("LogNormal(median 6,000, p95 9,000)"), "{md}");
+    assert!(md.contains("below 15,000 ms"), "{md}");
+    assert!(!md.contains("(value "), "{md}");
+}
