@@ -35,6 +35,8 @@ pub struct SweepView {
     /// The goal seek's answer for the current result and goal.
     pub answer: Option<GoalAnswer>,
     goal_job: Option<GoalJob>,
+    /// The goal seek was cancelled: it waits for "Seek again" (or a new goal or sweep).
+    pub goal_cancelled: bool,
 }
 
 /// The goal seek running beside the window (bisection simulates a few settings), for `goal`.
@@ -58,6 +60,7 @@ impl Default for SweepView {
             confidence: 0.9,
             answer: None,
             goal_job: None,
+            goal_cancelled: false,
         }
     }
 }
@@ -243,22 +246,47 @@ impl SweepView {
         if self.goal() != before {
             self.answer = None;
             self.goal_job = None;
+            self.goal_cancelled = false;
         }
         self.poll_goal();
         let sweeping = self.job.as_ref().is_some_and(|(j, _, _)| !j.finished());
-        if self.answer.is_none() && self.goal_job.is_none() && !sweeping && self.result.is_some() {
+        if self.answer.is_none()
+            && self.goal_job.is_none()
+            && !self.goal_cancelled
+            && !sweeping
+            && self.result.is_some()
+        {
             self.start_goal_seek(scn, ui.ctx());
         }
         match (&self.answer, &self.goal_job, &self.result) {
             (Some(a), _, Some(r)) => {
                 ui.label(RichText::new(crate::report::sweep::answer_sentence(r, a)).strong());
             }
-            (None, Some(_), _) => {
+            (None, Some(g), _) => {
+                let (d, t) = g.job.progress();
+                let mut cancel = false;
                 ui.horizontal(|ui| {
-                    ui.spinner();
+                    ui.add(
+                        egui::ProgressBar::new(if t > 0 { d as f32 / t as f32 } else { 0.0 })
+                            .desired_width(240.0)
+                            .text(format!("{d} / {t} runs of this setting")),
+                    );
                     ui.label(format!(
                         "Goal seek: bisecting between the grid's settings ({BISECTION_STEPS} more settings on the same tasks)…"
                     ));
+                    cancel = ui.button("Cancel goal seek").clicked();
+                });
+                if cancel {
+                    self.goal_job = None;
+                    self.goal_cancelled = true;
+                }
+            }
+            (None, None, Some(_)) if self.goal_cancelled => {
+                ui.horizontal(|ui| {
+                    ui.label("Goal seek cancelled: the grid's figures stand; the answer between them was not sought.");
+                    if ui.button("Seek again").clicked() {
+                        self.goal_cancelled = false;
+                    }
                 });
             }
             _ => {}
@@ -270,9 +298,10 @@ impl SweepView {
         let goal = self.goal();
         let scn = scn.clone();
         let job = Job::spawn("costplan-goal-seek", waker(Some(ctx)), move |w| {
+            let progress = |d: usize, t: usize| w.progress(d, t);
             let ctl = Control {
                 cancel: w.cancel_flag(),
-                progress: &|_, _| {},
+                progress: &progress,
             };
             if let Ok(answer) = goal_seek(&scn, &r, goal, BISECTION_STEPS, &SimOptions::default(), &ctl) {
                 w.send(answer);
@@ -332,6 +361,7 @@ impl SweepView {
                     // A new grid: its goal seek starts once the sweep is done.
                     self.answer = None;
                     self.goal_job = None;
+                    self.goal_cancelled = false;
                 }
                 SimMessage::Cancelled => {}
                 SimMessage::Failed(e) => self.problem = Some(e),

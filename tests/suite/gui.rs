@@ -799,6 +799,18 @@ fn a_sweep_in_the_window_draws_the_frontier_and_a_point_becomes_a_new_version() 
     });
     h.run_ok();
     assert_eq!(h.state().views.sweep.result.as_ref().unwrap().points.len(), 3);
+    // The goal seek shows its progress and can be cancelled (issue 24, item 7); it then waits
+    // to be asked again instead of starting over by itself.
+    h.get_by_label_contains("runs of this setting");
+    h.get_by_label("Cancel goal seek").click();
+    h.run_ok();
+    for _ in 0..5 {
+        h.step();
+    }
+    assert!(h.state().views.sweep.goal_cancelled && h.state().views.sweep.answer.is_none());
+    h.get_by_label_contains("Goal seek cancelled");
+    h.get_by_label("Seek again").click();
+    h.run_ok();
     let answered = |a: &CostPlanApp| a.views.sweep.answer.is_some();
     wait(&mut h, "the goal seek", answered);
     h.run_ok();
