@@ -258,6 +258,11 @@ impl SweepView {
         {
             self.start_goal_seek(scn, ui.ctx());
         }
+        self.goal_status(ui);
+    }
+
+    /// The goal seek's answer, its progress with Cancel, or that it was cancelled.
+    fn goal_status(&mut self, ui: &mut Ui) {
         match (&self.answer, &self.goal_job, &self.result) {
             (Some(a), _, Some(r)) => {
                 ui.label(RichText::new(crate::report::sweep::answer_sentence(r, a)).strong());
