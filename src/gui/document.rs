@@ -169,7 +169,15 @@ impl Document {
         };
         // An edit of a file other scenarios share goes into this one as an override.
         let kept = to_save.keep_shared_files(path).map_err(|e| e.to_string())?;
-        let files = to_save.texts_to_write(path).map_err(|e| e.to_string())?;
+        // Save as starts from the text of the file the scenario came from (its comments stay).
+        let template = self
+            .path
+            .as_deref()
+            .filter(|p| *p != path)
+            .and_then(|p| std::fs::read_to_string(p).ok());
+        let files = to_save
+            .texts_to_write_from(path, template.as_deref())
+            .map_err(|e| e.to_string())?;
         for (p, t) in files.iter().skip(1).chain(files.first()) {
             crate::model::io::write_atomic(p, t.as_bytes()).map_err(|e| format!("{}: {e}", p.display()))?;
         }

@@ -126,6 +126,14 @@ pub struct ScenarioFile {
     pub policies: Vec<Source<Policy>>,
 }
 
+/// The comment lines (and blank lines between them) a file opens with.
+fn leading_comments(text: &str) -> String {
+    text.lines()
+        .take_while(|l| l.trim_start().starts_with("//") || l.trim().is_empty())
+        .map(|l| format!("{l}\n"))
+        .collect()
+}
+
 /// A loaded, validated scenario: every reference resolved, every invariant checked.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Scenario {
@@ -758,14 +766,31 @@ impl Scenario {
     /// `implicit_some` header) and any referenced file whose content changed. A file that exists
     /// is patched value by value, so comments and layout outside the edited values survive.
     pub fn texts_to_write(&self, target: &Path) -> Result<Vec<(PathBuf, String)>, ron::Error> {
+        self.texts_to_write_from(target, None)
+    }
+
+    /// As [`Scenario::texts_to_write`]; a `target` that does not exist yet starts from
+    /// `template` (the text of the file the scenario was opened from), so that Save as keeps its
+    /// comments and layout.
+    pub fn texts_to_write_from(
+        &self,
+        target: &Path,
+        template: Option<&str>,
+    ) -> Result<Vec<(PathBuf, String)>, ron::Error> {
         let (text, extra) = self.files_to_save()?;
         let text = format!(
             "#![enable(implicit_some)]\n{}\n",
             text.trim_start_matches("#![enable(implicit_some)]\n")
         );
-        let text = match std::fs::read_to_string(target) {
-            Ok(old) => super::preserve::patch_preserving::<ScenarioFile>(&old, &text).unwrap_or(text),
-            Err(_) => text,
+        let old = std::fs::read_to_string(target)
+            .ok()
+            .or_else(|| template.map(str::to_string));
+        let text = match old {
+            // Where the values cannot be patched in place (a reference made inline), the file's
+            // opening comments are kept at least.
+            Some(old) => super::preserve::patch_preserving::<ScenarioFile>(&old, &text)
+                .unwrap_or_else(|| format!("{}{text}", leading_comments(&old))),
+            None => text,
         };
         let mut out = vec![(target.to_path_buf(), text)];
         out.extend(extra);

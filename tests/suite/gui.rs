@@ -1293,3 +1293,32 @@ fn an_edit_of_a_shared_price_table_is_saved_in_the_scenario_not_the_shared_file(
     assert!(matches!(back.file.traffic, costplan::model::Source::File(_)));
     assert!(matches!(back.file.prices, costplan::model::Source::Inline(_)));
 }
+
+/// Save as to another folder keeps the file's comments (issue 24, item 6): the copy is
+/// self-contained (its shared files inlined) and opens with the same comment header.
+#[test]
+fn save_as_to_another_folder_keeps_the_comment_header() {
+    use costplan::gui::document::Document;
+    let src = root().join("scenarios/support-assistant.ron");
+    let original = std::fs::read_to_string(&src).unwrap();
+    let header: Vec<&str> = original.lines().take_while(|l| l.starts_with("//")).collect();
+    assert!(header.len() >= 2);
+    let scn = costplan::model::scenario::load_scenario_path(&src).unwrap();
+    let mut doc = Document::new(scn.clone(), Some(src.clone()));
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("copy.ron");
+    doc.save_to(&copy).unwrap();
+    let text = std::fs::read_to_string(&copy).unwrap();
+    for line in &header {
+        assert!(text.contains(line), "lost {line:?}:\n{text}");
+    }
+    let back = costplan::model::scenario::load_scenario_path(&copy).unwrap();
+    assert_eq!(back.prices, scn.prices);
+    assert_eq!(back.traffic, scn.traffic);
+    assert_eq!(back.policies, scn.policies);
+    assert_eq!(
+        std::fs::read_to_string(&src).unwrap(),
+        original,
+        "the original is untouched"
+    );
+}
