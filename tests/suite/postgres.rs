@@ -92,18 +92,20 @@ impl Server {
         self.dir.path().join(name).display().to_string()
     }
 
-    fn run(&self, program: &str, args: &[&str]) {
+    /// A server program, run as Debian's `postgres` user when the tests run as root.
+    fn command(&self, program: &str) -> Command {
         let exe = self.bin.join(program);
-        let out = if self.root {
-            Command::new("runuser")
-                .args(["-u", "postgres", "--"])
-                .arg(&exe)
-                .args(args)
-                .output()
+        if self.root {
+            let mut c = Command::new("runuser");
+            c.args(["-u", "postgres", "--"]).arg(exe);
+            c
         } else {
-            Command::new(&exe).args(args).output()
+            Command::new(exe)
         }
-        .unwrap();
+    }
+
+    fn run(&self, program: &str, args: &[&str]) {
+        let out = self.command(program).args(args).output().unwrap();
         assert!(
             out.status.success(),
             "{program} failed: {}{}",
@@ -126,18 +128,11 @@ impl Server {
 
 impl Drop for Server {
     fn drop(&mut self) {
-        let exe = self.bin.join("pg_ctl");
         let data = self.path("data");
-        let args = ["-D", data.as_str(), "-m", "immediate", "-w", "stop"];
-        let _ = if self.root {
-            Command::new("runuser")
-                .args(["-u", "postgres", "--"])
-                .arg(&exe)
-                .args(args)
-                .output()
-        } else {
-            Command::new(&exe).args(args).output()
-        };
+        let _ = self
+            .command("pg_ctl")
+            .args(["-D", data.as_str(), "-m", "immediate", "-w", "stop"])
+            .output();
     }
 }
 
