@@ -34,6 +34,8 @@ pub struct Runner {
     last_complete: Option<Results>,
     job: Option<Job<SimMessage>>,
     due: Option<Instant>,
+    /// The scheduled run waits for the typing to end (then it runs at once).
+    after_typing: bool,
 }
 
 /// What happened to the run since the last frame, for the status line.
@@ -54,6 +56,7 @@ impl Runner {
         // Dropping the running job cancels it.
         self.job = None;
         self.due = None;
+        self.after_typing = false;
         self.stale = true;
         let opts = SimOptions {
             engine: self.engine,
@@ -70,17 +73,15 @@ impl Runner {
     /// while the user is `typing`, after a pause in the typing.
     pub fn schedule(&mut self, typing: bool) {
         self.stale = true;
+        self.after_typing = typing;
         self.due = Some(Instant::now() + if typing { TYPING_PAUSE } else { DEBOUNCE });
     }
 
-    /// The typing ended (the field was committed or left): a run waiting for a pause is due
-    /// after the debounce only.
+    /// The typing ended (the field was committed with Enter or left): a run waiting for a pause
+    /// in the typing is due now — the value is final, so there is nothing to debounce.
     pub fn typing_ended(&mut self) {
-        let soon = Instant::now() + DEBOUNCE;
-        if let Some(d) = &mut self.due
-            && *d > soon
-        {
-            *d = soon;
+        if std::mem::take(&mut self.after_typing) && self.due.is_some() {
+            self.due = Some(Instant::now());
         }
     }
 

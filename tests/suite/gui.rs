@@ -184,8 +184,9 @@ fn a_number_being_typed_is_simulated_when_committed_not_digit_by_digit() {
     h.step();
     let r = &h.state().runner;
     assert!(
-        r.running() || r.due_in().is_some_and(|d| d.as_millis() <= 40),
-        "Enter runs it at once"
+        r.due_in().is_none() && (r.running() || !r.stale),
+        "Enter runs it at once, without a debounce: due in {:?}",
+        r.due_in()
     );
     wait(&mut h, "results", finished);
     assert_eq!(h.state().doc.scenario.file.horizon_days, 300);
@@ -1320,5 +1321,87 @@ fn save_as_to_another_folder_keeps_the_comment_header() {
         std::fs::read_to_string(&src).unwrap(),
         original,
         "the original is untouched"
+    );
+}
+
+/// Edit → figures, end to end (issue 24, item 8): types a new output price, presses Enter and
+/// steps frames (1 ms apart, as a window woken by the job would) until the cost figure on screen
+/// changes — three edits after the figures settled, seven while the previous run still works.
+/// Prints the latencies and the cost of a frame; asserts only that every edit reached the
+/// screen. `cargo test --test tests -- --ignored edit_to_figures --nocapture`
+#[test]
+#[ignore = "a measurement: prints edit-to-figure latency (cargo test -- --ignored edit_to_figures --nocapture)"]
+fn edit_to_figures_latency() {
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1400.0, 900.0))
+        .build_eframe(|cc| CostPlanApp::new(cc, None));
+    wait(&mut h, "results", finished);
+    h.get_by_label("Models").click();
+    h.run_ok();
+    h.get_by_label("Model sonnet").click();
+    h.run_ok();
+    let shown = |a: &CostPlanApp| {
+        a.runner
+            .results
+            .as_ref()
+            .map(|r| r.policies[0].metric(costplan::sim::metrics::Metric::CostPerRequest).p50)
+    };
+    let (mut settled_ms, mut busy_ms, mut frames_ms) = (Vec::new(), Vec::new(), Vec::new());
+    for (i, price) in ["30", "16", "45", "12", "25", "18", "40", "14", "35", "20"]
+        .iter()
+        .enumerate()
+    {
+        if i < 3 {
+            wait(&mut h, "results", finished);
+        } else {
+            // The previous edit's full run is under way.
+            std::thread::sleep(Duration::from_millis(300));
+            h.step();
+            assert!(h.state().running());
+        }
+        let before = shown(h.state());
+        let label = "Output price";
+        h.get_all_by_label(label).next().unwrap().scroll_to_me();
+        h.run_ok();
+        h.get_all_by_label(label).next().unwrap().focus();
+        h.run_ok();
+        h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+        h.get_all_by_label(label).next().unwrap().type_text(price);
+        h.step();
+        h.key_press(egui::Key::Enter);
+        let start = Instant::now();
+        loop {
+            let f = Instant::now();
+            h.step();
+            frames_ms.push(f.elapsed().as_secs_f64() * 1e3);
+            if shown(h.state()) != before {
+                break;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(30),
+                "edit {i} never reached the figures"
+            );
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        let ms = start.elapsed().as_secs_f64() * 1e3;
+        let now = shown(h.state()).unwrap();
+        assert!(
+            h.query_by_label(&costplan::report::format::usd(now)).is_some(),
+            "the new figure is drawn in the frame that received it"
+        );
+        if i < 3 { &mut settled_ms } else { &mut busy_ms }.push(ms);
+    }
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let max = |v: &[f64]| v.iter().copied().fold(0.0, f64::max);
+    println!(
+        "edit -> figures: settled median {:.0} ms (max {:.0}); during a run median {:.0} ms (max {:.0}); a frame: median {:.1} ms",
+        median(&mut settled_ms),
+        max(&settled_ms),
+        median(&mut busy_ms),
+        max(&busy_ms),
+        median(&mut frames_ms)
     );
 }
