@@ -12,6 +12,9 @@ use crate::model::policy::{Policy, Tactic};
 use crate::report::format::{delta, p_better, value};
 use crate::sim::results::{Results, SimOptions};
 
+/// The width the paired table's metric names wrap at.
+const METRIC_COLUMN_PX: f32 = 210.0;
+
 /// The longest text a cell of the "What changed" table shows.
 const CELL_CHARS: usize = 60;
 
@@ -145,8 +148,8 @@ impl CompareView {
         ui.horizontal(|ui| {
             ui.add(
                 egui::ProgressBar::new(if t > 0 { d as f32 / t as f32 } else { 0.0 })
-                    .desired_width(220.0)
-                    .text(format!("comparing on the same tasks: {d}/{t} runs")),
+                    .desired_width(280.0)
+                    .text(format!("comparing: {d}/{t} runs on the same tasks")),
             );
             cancel = ui.button("Cancel comparison").clicked();
         });
@@ -185,31 +188,65 @@ fn changed_table(ui: &mut Ui, a: &(String, Policy), b: &(String, Policy)) {
     });
 }
 
-/// Every metric of both versions with B − A and P(B better).
+/// Every metric of both versions with B − A and P(B better): the mean difference with its
+/// run-to-run range in small type beneath, so that every column fits a 1024-px window beside the
+/// editor (narrower windows scroll the table sideways, never cut it).
 fn figures_table(ui: &mut Ui, r: &Results) {
     let (pa, pb) = (&r.policies[0], &r.policies[1]);
-    egui::Grid::new("compare_figures").striped(true).show(ui, |ui| {
-        ui.strong("metric");
-        ui.strong(&pa.name);
-        ui.strong(&pb.name);
-        ui.strong("B − A (mean, run-to-run range)");
-        ui.strong("P(B better)");
-        ui.end_row();
-        for m in r.metrics_shown() {
-            let def = m.def();
-            ui.label(def.label);
-            ui.label(value(def.unit, pa.metric(m).p50));
-            ui.label(value(def.unit, pb.metric(m).p50));
-            if let Some(d) = pb.delta(m) {
-                ui.label(format!(
-                    "{} [{}, {}]",
-                    delta(def.unit, d.mean),
-                    delta(def.unit, d.p5),
-                    delta(def.unit, d.p95)
-                ));
-                ui.label(p_better(&d));
-            }
-            ui.end_row();
-        }
-    });
+    let small = |ui: &Ui, text: String| {
+        egui::RichText::new(text)
+            .size(12.0)
+            .color(ui.visuals().text_color().gamma_multiply(0.8))
+    };
+    egui::ScrollArea::horizontal()
+        .id_salt("compare_figures_scroll")
+        .show(ui, |ui| {
+            ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Extend);
+            egui::Grid::new("compare_figures").striped(true).show(ui, |ui| {
+                ui.strong("metric");
+                ui.strong(&pa.name);
+                ui.strong(&pb.name);
+                ui.strong("B − A")
+                    .on_hover_text("The mean paired difference; beneath it, the run-to-run range (p5 to p95).");
+                ui.strong("P(B better)");
+                ui.end_row();
+                for m in r.metrics_shown() {
+                    let def = m.def();
+                    // Long names wrap within the column, so the figures stay in view.
+                    ui.allocate_ui(egui::vec2(METRIC_COLUMN_PX, 0.0), |ui| {
+                        ui.add(egui::Label::new(def.label).wrap()).on_hover_text(def.definition);
+                    });
+                    ui.label(value(def.unit, pa.metric(m).p50));
+                    ui.label(value(def.unit, pb.metric(m).p50));
+                    if let Some(d) = pb.delta(m) {
+                        ui.vertical(|ui| {
+                            ui.label(delta(def.unit, d.mean));
+                            if d.p5.is_finite() && d.p95.is_finite() {
+                                let range = format!("{} to {}", delta(def.unit, d.p5), delta(def.unit, d.p95));
+                                ui.label(small(ui, range));
+                            }
+                        });
+                        ui.vertical(|ui| match p_better_lines(&d) {
+                            (first, Some(second)) => {
+                                ui.label(first);
+                                ui.label(small(ui, second));
+                            }
+                            (first, None) => {
+                                ui.label(first);
+                            }
+                        });
+                    }
+                    ui.end_row();
+                }
+            });
+        });
+}
+
+/// P(B better) in two lines — "100.0% better" over "0.0% worse" — or one ("same", "–").
+fn p_better_lines(d: &crate::sim::results::Delta) -> (String, Option<String>) {
+    let text = p_better(d);
+    match text.split_once(" · ") {
+        Some((better, worse)) => (better.to_string(), Some(worse.to_string())),
+        None => (text, None),
+    }
 }

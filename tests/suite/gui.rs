@@ -724,6 +724,39 @@ fn key_figure_columns_fit_a_1024_wide_window() {
     }
 }
 
+/// At 1024×640 the Compare view's paired table shows every column beside the editor: B − A and
+/// P(B better) are on screen, not cut off (issue 24, item 5).
+#[test]
+fn the_paired_table_fits_a_1024_wide_window() {
+    let (w, h_px) = (1024.0, 640.0);
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(w, h_px))
+        .build_eframe(|cc| CostPlanApp::new(cc, None));
+    h.state_mut().doc.scenario.file.runs = 12;
+    h.state_mut().doc.draft.file.runs = 12;
+    h.state_mut().start_run();
+    wait(&mut h, "results", finished);
+    h.get_by_label("Compare").click();
+    h.run_ok();
+    wait(&mut h, "the comparison", |a| {
+        a.views.compare.results.is_some() && a.views.compare.job.as_ref().is_none_or(|j| j.finished())
+    });
+    for title in ["B − A", "P(B better)"] {
+        let r = h.get_by_label(title).rect();
+        assert!(
+            r.max.x <= w + 0.5,
+            "the column {title:?} ends at x = {} (off-screen)",
+            r.max.x
+        );
+    }
+    let cell = h
+        .get_all_by_label_contains("% better")
+        .next()
+        .expect("a P(B better) figure")
+        .rect();
+    assert!(cell.max.x <= w + 0.5, "a P(B better) figure ends at x = {}", cell.max.x);
+}
+
 /// A chart the user zoomed or moved offers "Reset view", which shows all of it again.
 #[test]
 fn a_moved_chart_offers_reset_view() {
