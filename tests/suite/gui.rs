@@ -660,7 +660,7 @@ fn a_policy_from_another_file_is_selected_compared_at_once_and_can_be_cancelled(
     assert!(!is_err && msg.contains("Added 1 policy from candidate.ron"), "{msg}");
     // The comparison starts by itself, with progress and a way to stop it.
     h.step();
-    h.get_by_label_contains("comparing on the same tasks");
+    h.get_by_label_contains("runs on the same tasks");
     h.get_by_label("Cancel comparison").click();
     h.run_ok();
     assert!(h.state().views.compare.job.is_none());
