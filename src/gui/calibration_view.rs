@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use egui::{RichText, Ui};
-use egui_plot::{FilledArea, Legend, Line, PlotPoints, Points};
+use egui_plot::{FilledArea, Line, PlotPoints, Points};
 
 use super::command::{Command, DialogPurpose};
 use super::job::{Job, Waker};
@@ -298,7 +298,7 @@ fn calibration(ui: &mut Ui, b: &Backtest) {
     let s = calibration_series(b);
     let grey = super::rgb(crate::report::theme::NEUTRAL);
     let dates: Vec<String> = b.daily.iter().map(|d| d.date.to_string()).collect();
-    // Dots in the text colour (dark on light, light on dark); room above the band for the legend.
+    // Dots in the text colour (dark on light, light on dark).
     let ink = ui.visuals().strong_text_color();
     let top = s
         .p95
@@ -306,8 +306,23 @@ fn calibration(ui: &mut Ui, b: &Backtest) {
         .copied()
         .chain(s.inside.iter().chain(&s.outside).map(|p| p[1]))
         .fold(0.0f64, f64::max);
+    {
+        use crate::gui::key::{Entry, Mark, row};
+        let mut entries = vec![
+            Entry::new(Mark::Line, grey, "simulated median"),
+            Entry::new(Mark::Block, grey.gamma_multiply(0.4), "simulated p5–p95"),
+            Entry::new(Mark::Dot, ink, "actual (inside the band)"),
+        ];
+        if !s.outside.is_empty() {
+            entries.push(Entry::new(
+                Mark::Dot,
+                super::rgb(crate::report::theme::WORSE),
+                "actual (outside)",
+            ));
+        }
+        row(ui, &entries);
+    }
     crate::gui::results_view::plot(ui, "calibration")
-        .legend(Legend::default().background_alpha(0.85))
         .height(280.0)
         .x_axis_label("day")
         .y_axis_label("spend per day")
@@ -320,7 +335,7 @@ fn calibration(ui: &mut Ui, b: &Backtest) {
             }
         })
         .y_axis_formatter(|m, _| crate::report::format::usd(m.value))
-        .include_y(top * 1.3)
+        .include_y(top * 1.1)
         .show(ui, |plot| {
             // The median first: the legend takes its colour from the first item named.
             let name = "simulated median, p5–p95";

@@ -16,6 +16,7 @@ pub mod compare_view;
 pub mod document;
 pub mod editor;
 pub mod job;
+pub mod key;
 pub mod path_dialog;
 pub mod results_view;
 pub mod runner;

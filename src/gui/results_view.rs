@@ -2,9 +2,10 @@
 //! (egui_plot), drawn from the results on screen.
 
 use egui::{Color32, RichText, Ui};
-use egui_plot::{Bar, BarChart, BoxElem, BoxPlot, BoxSpread, FilledArea, Legend, Line, Plot, PlotPoints, Points};
+use egui_plot::{Bar, BarChart, BoxElem, BoxPlot, BoxSpread, FilledArea, Line, Plot, PlotPoints, Points};
 
 use super::command::Command;
+use super::key::{self, Mark};
 use super::series::{self, Attribution, SavingOf};
 use crate::report::figures::KEY_FIGURES;
 use crate::report::format::usd;
@@ -137,15 +138,21 @@ fn usd_axis(mark: egui_plot::GridMark, _range: &std::ops::RangeInclusive<f64>) -
 
 /// Spend over the horizon: median and p5–p95 band per policy, and the budget lines.
 pub fn spend_chart(ui: &mut Ui, r: &Results, start: Option<crate::date::Date>) {
+    let mut entries = key::policies(Mark::Line, r.policies.iter().map(|p| p.name.as_str()));
+    if r.policies.iter().any(|p| series::budget_line_on_chart(r, p).is_some()) {
+        entries.push(key::Entry::new(
+            Mark::Dashed,
+            Color32::GRAY,
+            "budget (the policy's colour)",
+        ));
+    }
+    entries.push(key::Entry::new(
+        Mark::Block,
+        Color32::GRAY.gamma_multiply(0.4),
+        "p5–p95 of runs",
+    ));
+    key::row(ui, &entries);
     plot(ui, "spend_over_time")
-        .legend(
-            Legend::default()
-                .position(egui_plot::Corner::LeftTop)
-                .background_alpha(0.85)
-                // The median line (added first) gives the entry its colour, not the pale band.
-                .color_conflict_handling(egui_plot::ColorConflictHandling::PickFirst)
-                .follow_insertion_order(true),
-        )
         .height(240.0)
         .x_axis_label("day of the horizon")
         .y_axis_label("cumulative spend")
@@ -192,12 +199,8 @@ pub fn cps_distribution(ui: &mut Ui, r: &Results) {
         .iter()
         .flat_map(|(_, p)| p.iter().map(|x| x[1]))
         .fold(0.0f64, f64::max);
+    key::row(ui, &key::policies(Mark::Block, curves.iter().map(|(n, _)| n.as_str())));
     plot(ui, "cps_distribution")
-        .legend(
-            Legend::default()
-                .position(egui_plot::Corner::RightTop)
-                .background_alpha(0.85),
-        )
         .height(200.0)
         .x_axis_label("cost per successful outcome")
         .x_axis_formatter(usd_axis)
@@ -240,8 +243,11 @@ pub fn plot(ui: &mut Ui, name: &str) -> Plot<'static> {
 
 /// Quality versus cost: one point per run per policy.
 pub fn quality_vs_cost(ui: &mut Ui, r: &Results) {
+    key::row(
+        ui,
+        &key::policies(Mark::Dot, r.policies.iter().map(|p| p.name.as_str())),
+    );
     plot(ui, "quality_vs_cost")
-        .legend(Legend::default().background_alpha(0.85))
         .height(220.0)
         .x_axis_label("spend over the horizon")
         .x_axis_formatter(usd_axis)
@@ -266,8 +272,11 @@ pub fn quality_vs_cost(ui: &mut Ui, r: &Results) {
 /// Sessions: cost per turn by turn number, one line per policy (the history's growth, and
 /// what caching and compaction do to it).
 pub fn cost_by_turn(ui: &mut Ui, r: &Results) {
+    key::row(
+        ui,
+        &key::policies(Mark::Line, r.policies.iter().map(|p| p.name.as_str())),
+    );
     plot(ui, "cost_by_turn")
-        .legend(Legend::default().background_alpha(0.85))
         .height(220.0)
         .x_axis_label("turn of the session")
         .y_axis_label("cost per turn")
@@ -386,8 +395,11 @@ pub fn spend_by(ui: &mut Ui, r: &Results, by_owner: bool) {
         .iter()
         .flat_map(|g| g.1.iter().map(|x| x.1))
         .fold(0.0f64, f64::max);
+    key::row(
+        ui,
+        &key::policies(Mark::Block, r.policies.iter().map(|p| p.name.as_str())),
+    );
     plot(ui, if by_owner { "spend_by_owner" } else { "spend_by_model" })
-        .legend(Legend::default().background_alpha(0.85))
         .height(180.0)
         .include_y(top * 1.2)
         .label_formatter(usd_hover)
@@ -466,12 +478,16 @@ pub fn budget_risk(ui: &mut Ui, r: &Results) {
     if r.policies.iter().all(|p| p.budget_risk.breach_by_day.is_empty()) {
         return;
     }
+    let with_curve = r
+        .policies
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| !p.budget_risk.breach_by_day.is_empty());
+    let entries: Vec<key::Entry> = with_curve
+        .map(|(i, p)| key::Entry::new(Mark::Line, colour(i), p.name.clone()))
+        .collect();
+    key::row(ui, &entries);
     plot(ui, "budget_risk")
-        .legend(
-            Legend::default()
-                .position(egui_plot::Corner::LeftTop)
-                .background_alpha(0.85),
-        )
         .height(160.0)
         .x_axis_label("day of the horizon")
         .y_axis_label("runs out by then")

@@ -4,7 +4,7 @@
 //! a new policy version of the scenario.
 
 use egui::{Color32, RichText, Ui};
-use egui_plot::{Legend, Line, PlotPoints, Points, VLine};
+use egui_plot::{Line, PlotPoints, Points, VLine};
 
 use super::command::Command;
 use super::job::{Job, waker};
@@ -393,6 +393,37 @@ fn frontier(
     points_table(ui, r, rows, best, policies, knob, goal)
 }
 
+/// The frontier plot's key (drawn above it, over no data).
+fn frontier_key(
+    ui: &Ui,
+    rows: &[&crate::sim::sweep::SweepPoint],
+    found: Option<&crate::sim::sweep::SweepPoint>,
+) -> Vec<crate::gui::key::Entry> {
+    use crate::gui::key::{Entry, Mark};
+    let accent = super::rgb(crate::report::theme::ACCENT);
+    let mut entries = vec![
+        Entry::new(Mark::Line, accent, "frontier"),
+        Entry::new(Mark::Dot, accent, "settings (p5–p95 whiskers)"),
+    ];
+    if rows.iter().any(|p| p.breaks_guardrail) {
+        entries.push(Entry::new(
+            Mark::Line,
+            super::rgb(crate::report::theme::WORSE),
+            "breaks the guardrail",
+        ));
+    }
+    entries.push(Entry::new(Mark::Dot, Color32::GRAY, "baseline"));
+    if found.is_some() {
+        entries.push(Entry::new(
+            Mark::Ring,
+            super::rgb(crate::report::theme::HIGHLIGHT),
+            "goal seek's answer",
+        ));
+    }
+    entries.push(Entry::new(Mark::Dashed, ui.visuals().text_color(), "quality guardrail"));
+    entries
+}
+
 /// The frontier plot: a point per setting with p5–p95 whiskers on both axes, the baseline, the
 /// quality guardrail and the goal seek's answer ringed.
 fn frontier_plot(
@@ -402,8 +433,8 @@ fn frontier_plot(
     found: Option<&crate::sim::sweep::SweepPoint>,
 ) {
     let guard = (r.baseline_success_rate.mean - r.max_success_drop) * 100.0;
+    crate::gui::key::row(ui, &frontier_key(ui, rows, found));
     crate::gui::results_view::plot(ui, "sweep_frontier")
-        .legend(Legend::default().background_alpha(0.85))
         .height(260.0)
         .x_axis_label("success rate (%)")
         .y_axis_label("cost per successful outcome")

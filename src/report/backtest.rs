@@ -180,7 +180,8 @@ pub fn html(b: &Backtest, version: &str) -> String {
     figure(
         &mut out,
         "Actual daily spend (dots) over the simulated median (line) and p5–p95 band",
-        &charts::backtest_daily(b),
+        &charts::backtest_daily(b, charts::Size::WIDE),
+        &charts::backtest_daily(b, charts::Size::NARROW),
     );
     out.push_str("</section>\n<section id=\"totals\">\n<h2>Totals</h2>\n");
     let header: Vec<String> = [

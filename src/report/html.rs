@@ -49,22 +49,23 @@ th, td { text-align: left; padding: 6px 8px; border-bottom: 1px solid var(--line
 th { background: var(--card); font-weight: 600; }
 tr:nth-child(even) td { background: color-mix(in srgb, var(--card) 50%, transparent); }
 td[data-value] { font-variant-numeric: tabular-nums; }
-td[data-stat="p50"], td[data-stat="mean"] { white-space: nowrap; }
 section#summary { background: var(--card); border-radius: 10px; padding: 4px 20px 12px; margin-top: 20px; }
 section#summary h2 { border: none; }
 figure.chart { margin: 14px 0 26px; }
 figure.chart figcaption { color: var(--muted); font-size: 13px; margin-bottom: 6px; }
 div.scroll { overflow-x: auto; }
 figure.chart .frame { overflow-x: auto; }
-/* Charts fill the column (their viewBox scales them); on a phone they keep a readable size and
-   scroll sideways rather than shrinking their text to a few pixels. */
+/* Charts fill the column (their viewBox scales them); a phone gets the narrow drawing below. */
 figure.chart svg { display: block; width: 100%; height: auto; background: #fff; border-radius: 8px; border: 1px solid var(--line); }
+/* A phone shows each chart's narrow drawing (made for its width, text ≥ 11 px), never a shrunk wide one. */
+figure.chart .narrow { display: none; }
 footer { color: var(--muted); font-size: 12px; padding: 28px 24px 40px; }
 @media (max-width: 700px) {
   header, main, footer { padding-left: 12px; padding-right: 12px; }
   table { font-size: 12px; }
-  td[data-stat="p50"], td[data-stat="mean"] { white-space: normal; }
-  figure.chart svg { min-width: 560px; }
+  figure.chart .wide { display: none; }
+  figure.chart .narrow { display: block; }
+  figure.chart .narrow svg { max-width: 420px; }
   section#summary { padding: 4px 12px 10px; }
 }
 @media (prefers-color-scheme: dark) {
@@ -78,7 +79,13 @@ footer { color: var(--muted); font-size: 12px; padding: 28px 24px 40px; }
   h2 { break-after: avoid; }
   p:has(+ div.scroll), figcaption { break-after: avoid; }
   figure.chart, div.scroll, table, section#summary { break-inside: avoid; }
-  figure.chart svg { filter: none; min-width: 0; }
+  figure.chart svg { filter: none; }
+  figure.chart .wide { display: block; }
+  figure.chart .narrow { display: none; }
+  /* Paper does not scroll: wide tables wrap their cells and shrink to the page, every column kept. */
+  div.scroll, figure.chart .frame { overflow: visible; }
+  table { font-size: 8.5pt; width: 100%; }
+  th, td { padding: 3px 4px; }
 }
 "#;
 
@@ -114,16 +121,20 @@ pub(crate) fn table(out: &mut String, header: &[String], rows: &[Vec<Cell>]) {
     out.push_str("</tbody></table></div>");
 }
 
-/// A chart as a figure with its caption (or why it could not be drawn).
-pub(crate) fn figure(out: &mut String, caption: &str, svg: &Result<String, String>) {
+/// A chart as a figure with its caption (or why it could not be drawn): the wide drawing, and
+/// the narrow one a phone shows instead (see [`charts::Size::NARROW`]).
+pub(crate) fn figure(out: &mut String, caption: &str, wide: &Result<String, String>, narrow: &Result<String, String>) {
     let _ = write!(out, "<figure class=\"chart\"><figcaption>{}</figcaption>", esc(caption));
-    match svg {
-        Ok(svg) => {
-            out.push_str("<div class=\"frame\">");
-            out.push_str(inline_svg(svg));
-            out.push_str("</div>");
+    match (wide, narrow) {
+        (Ok(wide), Ok(narrow)) => {
+            let _ = write!(
+                out,
+                "<div class=\"frame wide\">{}</div><div class=\"frame narrow\">{}</div>",
+                inline_svg(wide),
+                inline_svg(narrow)
+            );
         }
-        Err(e) => {
+        (Err(e), _) | (_, Err(e)) => {
             let _ = write!(out, "<p>This chart could not be drawn: {}</p>", esc(e));
         }
     }
@@ -149,7 +160,8 @@ pub(crate) fn page_head(title: &str, version: &str) -> String {
 
 /// Renders the whole report.
 pub fn render(scn: &Scenario, r: &Results) -> String {
-    let charts = charts::all(r);
+    let charts = charts::all(r, charts::Size::WIDE);
+    let narrow = charts::all(r, charts::Size::NARROW);
     let titles: Vec<String> = charts.iter().map(|c| c.1.clone()).collect();
     let secs = sections(scn, r, &titles);
     let mut out = String::new();
@@ -187,7 +199,7 @@ pub fn render(scn: &Scenario, r: &Results) -> String {
                 }
                 Block::Chart(i) => {
                     let (_, title, svg) = &charts[*i];
-                    figure(&mut out, title, svg);
+                    figure(&mut out, title, svg, &narrow[*i].2);
                 }
             }
         }

@@ -14,7 +14,7 @@ fn cell(s: &str) -> String {
 /// Renders the report; returns the Markdown text and the charts to write into `charts_dir`
 /// (file name, SVG), which the text links to relatively.
 pub fn render(scn: &Scenario, r: &Results, charts_dir: &str) -> (String, Vec<(String, String)>) {
-    let charts = charts::all(r);
+    let charts = charts::all(r, charts::Size::WIDE);
     let titles: Vec<String> = charts.iter().map(|c| c.1.clone()).collect();
     let mut out = String::new();
     let _ = writeln!(

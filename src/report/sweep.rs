@@ -157,7 +157,8 @@ pub fn html(scenario: &str, r: &SweepResult, a: &GoalAnswer, version: &str) -> S
     figure(
         &mut out,
         "Cost per success against success rate, one point per setting (mean, p5–p95 whiskers); × the baseline; dashed: the quality guardrail; red: breaks a guardrail; ringed: the answer",
-        &charts::sweep_frontier(r, answer),
+        &charts::sweep_frontier(r, answer, charts::Size::WIDE),
+        &charts::sweep_frontier(r, answer, charts::Size::NARROW),
     );
     out.push_str("</section>\n<section id=\"settings\">\n<h2>Every setting</h2>\n");
     let header: Vec<String> = header(&a.goal).to_vec();

@@ -203,7 +203,7 @@ fn an_absurd_but_valid_budget_cap_leaves_the_spend_chart_readable() {
     let near = costplan::report::series::budget_line_on_chart(&r, &r.policies[2]).unwrap();
     assert_eq!(near.len(), 3, "a cap near the spend is drawn");
     let started = std::time::Instant::now();
-    let svg = costplan::report::charts::spend_over_time(&r).unwrap();
+    let svg = costplan::report::charts::spend_over_time(&r, costplan::report::charts::Size::WIDE).unwrap();
     assert!(started.elapsed().as_secs_f64() < 5.0);
     assert!(
         svg.contains("dashed: budget, where on the chart"),
@@ -322,7 +322,8 @@ fn the_html_report_reads_on_a_phone_a_desktop_dark_screens_and_paper() {
     for rule in [
         "figure.chart svg { display: block; width: 100%",
         "@media (max-width: 700px)",
-        "min-width: 560px",
+        "figure.chart .wide { display: none; }",
+        "div.scroll, figure.chart .frame { overflow: visible; }",
         "@media (prefers-color-scheme: dark)",
         "filter: invert(0.9) hue-rotate(180deg)",
         "p:has(+ div.scroll), figcaption { break-after: avoid; }",
@@ -402,4 +403,105 @@ fn the_report_writes_counts_with_thousands_separators() {
     assert!(md.contains("LogNormal(median 6,000, p95 9,000)"), "{md}");
     assert!(md.contains("below 15,000 ms"), "{md}");
     assert!(!md.contains("(value "), "{md}");
+}
+
+/// The texts of an SVG with their position and size: (x, y, font px, text).
+fn svg_texts(svg: &str) -> Vec<(f64, f64, f64, String)> {
+    let doc = scraper::Html::parse_fragment(svg);
+    let sel = scraper::Selector::parse("text").unwrap();
+    doc.select(&sel)
+        .map(|t| {
+            let num = |a: &str| {
+                t.value()
+                    .attr(a)
+                    .and_then(|v| v.parse::<f64>().ok())
+                    .unwrap_or(f64::NAN)
+            };
+            (
+                num("x"),
+                num("y"),
+                num("font-size"),
+                t.text().collect::<String>().trim().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// Every chart of the report in both drawings: the narrow one (a phone's) is made for ~380 px
+/// and all its text is ≥ 12 px in its own units, so ≥ 11 px on a 390-px screen; each key sits
+/// in a strip under the plot, never over the data; the HTML carries both drawings (issue 24,
+/// items 5 and 9).
+#[test]
+fn charts_keep_their_text_readable_on_a_phone_and_their_keys_off_the_data() {
+    use costplan::report::charts::{Size, all};
+    let (scn, r) = results("support-assistant");
+    let (wide, narrow) = (all(&r, Size::WIDE), all(&r, Size::NARROW));
+    assert_eq!(wide.len(), narrow.len());
+    for ((name, _, w), (_, _, n)) in wide.iter().zip(&narrow) {
+        let n = n.as_ref().unwrap();
+        let width: f64 = n
+            .split("width=\"")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(width <= 400.0, "{name}: the narrow drawing is {width} px wide");
+        for (size, svg) in [(Size::WIDE, w.as_ref().unwrap()), (Size::NARROW, n)] {
+            let texts = svg_texts(svg);
+            assert!(!texts.is_empty(), "{name}");
+            // Seen at the column's width: ≥ 366 px on a 390-px phone (12-px page margins).
+            let scale = if size == Size::NARROW { 366.0 / width } else { 1.0 };
+            for (_, _, px, text) in &texts {
+                assert!(px * scale >= 11.0, "{name}: {text:?} is {} px on screen", px * scale);
+            }
+            // The policies' names appear in the key only, below the plot area.
+            for p in &r.policies {
+                for (_, y, _, text) in texts.iter().filter(|t| t.3 == p.name) {
+                    assert!(
+                        *y >= f64::from(size.h),
+                        "{name}: the key entry {text:?} at y = {y} is over the plot"
+                    );
+                }
+            }
+        }
+    }
+    let html = costplan::report::html::render(&scn, &r);
+    let doc = scraper::Html::parse_document(&html);
+    let sel = |s: &str| scraper::Selector::parse(s).unwrap();
+    let figures = doc.select(&sel("figure.chart")).count();
+    assert_eq!(doc.select(&sel("figure.chart .wide > svg")).count(), figures);
+    assert_eq!(doc.select(&sel("figure.chart .narrow > svg")).count(), figures);
+}
+
+/// The sweep's frontier labels each setting's value only where the label overlaps no other.
+#[test]
+fn sweep_labels_never_overlap() {
+    use costplan::report::charts::{Size, sweep_frontier};
+    let scn = costplan::model::load_scenario_path(&root().join("scenarios/support-assistant.ron")).unwrap();
+    let spec: costplan::sim::sweep::SweepSpec = "router.strong_share=0.1..0.6:21".parse().unwrap();
+    let opts = SimOptions {
+        runs: Some(20),
+        ..Default::default()
+    };
+    let r = costplan::sim::sweep::sweep(&scn, "learned-router", &spec, &opts, &Control::none())
+        .unwrap()
+        .unwrap();
+    for size in [Size::WIDE, Size::NARROW] {
+        let svg = sweep_frontier(&r, None, size).unwrap();
+        let labels: Vec<(f64, f64, f64)> = svg_texts(&svg)
+            .into_iter()
+            .filter(|t| t.3.parse::<f64>().is_ok_and(|v| (0.1..=0.6).contains(&v)) && t.3.starts_with("0."))
+            .map(|t| (t.0, t.1, 7.0 * t.3.chars().count() as f64))
+            .collect();
+        assert!(labels.len() >= 3, "some settings are labelled: {labels:?}");
+        for (i, a) in labels.iter().enumerate() {
+            for b in &labels[i + 1..] {
+                let apart = a.0 + a.2 <= b.0 || b.0 + b.2 <= a.0 || (a.1 - b.1).abs() >= 14.0;
+                assert!(apart, "labels overlap: {a:?} and {b:?}");
+            }
+        }
+    }
 }
