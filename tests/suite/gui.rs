@@ -206,8 +206,24 @@ fn an_invalid_edit_is_shown_in_place_and_keeps_the_last_valid_scenario() {
     assert!(!h.state().doc.errors.is_empty());
     // Beside the class's share, in a planner's words; the editor does not grow a list at its
     // top that pushes the fields down.
-    h.get_by_label_contains("%; they must add up to 100%");
-    h.get_by_label_contains("1 problem: results are from the last valid scenario");
+    let beside = h.get_by_label_contains("%; they must add up to 100%").rect();
+    assert!(
+        beside.height() >= 14.0,
+        "the message is set as large as the fields: {beside:?}"
+    );
+    // The shares' total is the class list's problem: it sits over the list, under the traffic.
+    let (traffic, class) = (h.get_by_label("Traffic").rect(), h.get_by_label("Class faq").rect());
+    assert!(
+        beside.top() > traffic.bottom() && beside.bottom() <= class.top() + 1.0,
+        "the message sits over the class list: {traffic:?}, {beside:?}, {class:?}"
+    );
+    h.get_by_label_contains("1 problem, shown beside its field: results are from the last valid scenario");
+    // With the section closed, the summary names the problem instead: every problem counted
+    // is on screen.
+    h.get_by_label("Traffic").click();
+    h.run_ok();
+    assert_eq!(h.get_all_by_label_contains("%; they must add up to 100%").count(), 1);
+    h.get_by_label_contains("1 problem; 1 not beside a field — traffic.classes: the classes' shares add up to");
 }
 
 #[test]

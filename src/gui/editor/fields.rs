@@ -93,18 +93,47 @@ fn with_params(spec: &DistSpec, v: &[f64]) -> DistSpec {
     }
 }
 
+/// The size of a problem's message beside its field: as large as the fields' own text.
+pub(super) const ERROR_TEXT_PX: f32 = 13.0;
+
 pub(super) fn error_text(ui: &mut Ui, msg: &str) {
-    ui.label(
-        RichText::new(format!("(!) {msg}"))
-            .color(crate::gui::rgb(crate::report::theme::WORSE))
-            .small(),
+    ui.add(
+        egui::Label::new(
+            RichText::new(format!("(!) {msg}"))
+                .color(crate::gui::rgb(crate::report::theme::WORSE))
+                .size(ERROR_TEXT_PX),
+        )
+        .wrap(),
     );
 }
 
+/// Where the editor notes which fields' problems it showed this frame (see [`shown_errors`]).
+fn shown_errors_id() -> egui::Id {
+    egui::Id::unique("costplan_editor_shown_errors")
+}
+
+/// Shows the problems of the field at `path` beside it (and notes them as shown).
 pub(super) fn show_errors(ui: &mut Ui, errors: &[Diagnostic], path: &str) {
+    let mut any = false;
     for e in errors.iter().filter(|e| e.field == path) {
         error_text(ui, &e.message);
+        any = true;
     }
+    if any {
+        ui.ctx().data_mut(|d| {
+            d.get_temp_mut_or_default::<Vec<String>>(shown_errors_id())
+                .push(path.to_string());
+        });
+    }
+}
+
+/// The fields whose problems were shown beside them since the last [`forget_shown_errors`].
+pub(super) fn shown_errors(ctx: &egui::Context) -> Vec<String> {
+    ctx.data(|d| d.get_temp::<Vec<String>>(shown_errors_id()).unwrap_or_default())
+}
+
+pub(super) fn forget_shown_errors(ctx: &egui::Context) {
+    ctx.data_mut(|d| d.remove::<Vec<String>>(shown_errors_id()));
 }
 
 pub(super) fn num(ui: &mut Ui, label: &str, v: &mut f64, speed: f64, suffix: &str, min: f64, max: f64) -> bool {

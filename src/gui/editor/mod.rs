@@ -80,14 +80,20 @@ impl<'a> Refs<'a> {
 impl Editor {
     /// Shows the editor; returns whether the scenario changed.
     pub fn ui(&mut self, ui: &mut Ui, s: &mut Scenario, errors: &[Diagnostic]) -> bool {
-        summary_line(ui, errors);
+        // The summary's line is kept first and filled last, once it is known which problems
+        // were shown beside their fields (the others are named in it).
+        let line_px = ui.text_style_height(&egui::TextStyle::Body) + 2.0;
+        let (summary_rect, _) = ui.allocate_exact_size(egui::vec2(ui.available_width(), line_px), egui::Sense::hover());
         ui.separator();
+        fields::forget_shown_errors(ui.ctx());
         let refs = Refs::of(s, errors);
         let mut changed = self.scenario_section(ui, s, &refs);
         changed |= self.traffic_section(ui, s, &refs);
         changed |= self.models_section(ui, s, &refs);
         changed |= guardrails_section(ui, &mut s.file.guardrails, errors);
         changed |= self.policies_section(ui, s, &refs);
+        let shown = fields::shown_errors(ui.ctx());
+        summary_line(ui, summary_rect, errors, &shown);
         changed
     }
 
@@ -100,18 +106,30 @@ impl Editor {
     }
 }
 
-/// One line that is always there (so a message never pushes the fields down mid-edit); each
-/// message is shown beside its field, and all of them on hover here.
-fn summary_line(ui: &mut Ui, errors: &[Diagnostic]) {
-    let summary = match errors.len() {
-        0 => RichText::new("Scenario valid").weak(),
-        n => RichText::new(format!(
-            "{n} problem{}: results are from the last valid scenario",
-            if n == 1 { "" } else { "s" }
+/// One line that is always there (so a message never pushes the fields down mid-edit): the
+/// number of problems and, for those not shown beside a field (their section closed, or no
+/// field of their own), the first of them — so that every problem counted is on screen; all of
+/// them on hover.
+fn summary_line(ui: &mut Ui, rect: egui::Rect, errors: &[Diagnostic], shown: &[String]) {
+    let elsewhere: Vec<&Diagnostic> = errors.iter().filter(|e| !shown.contains(&e.field)).collect();
+    let summary = match (errors.len(), elsewhere.first()) {
+        (0, _) => RichText::new("Scenario valid").weak(),
+        (n, None) => RichText::new(format!(
+            "{n} problem{}, shown beside {}: results are from the last valid scenario",
+            if n == 1 { "" } else { "s" },
+            if n == 1 { "its field" } else { "their fields" }
+        ))
+        .color(crate::gui::rgb(crate::report::theme::WORSE)),
+        (n, Some(first)) => RichText::new(format!(
+            "{n} problem{}; {} not beside a field — {}: {}",
+            if n == 1 { "" } else { "s" },
+            elsewhere.len(),
+            first.field,
+            first.message
         ))
         .color(crate::gui::rgb(crate::report::theme::WORSE)),
     };
-    let line = ui.label(summary);
+    let line = ui.put(rect, egui::Label::new(summary).truncate());
     if !errors.is_empty() {
         line.on_hover_text(
             errors
