@@ -28,7 +28,7 @@ fn same(a: &ron::Value, b: &ron::Value) -> bool {
 /// The paths whose values differ between `old` and `new`, as deep as both keep the same shape.
 /// Keys present on one side only are left alone (a field written with its default on one side);
 /// the final check catches any that matter.
-fn changed(old: &ron::Value, new: &ron::Value, at: &FieldPath, out: &mut Vec<FieldPath>) {
+fn changed(old: &ron::Value, new: &ron::Value, at: &FieldPath, out: &mut Changes) {
     use ron::Value as V;
     if same(old, new) {
         return;
@@ -37,7 +37,7 @@ fn changed(old: &ron::Value, new: &ron::Value, at: &FieldPath, out: &mut Vec<Fie
         (V::Map(a), V::Map(b)) => {
             for (k, va) in a.iter() {
                 let V::String(name) = k else {
-                    out.push(at.clone());
+                    out.values.push(at.clone());
                     return;
                 };
                 if let Some(vb) = b.get(k) {
@@ -50,8 +50,24 @@ fn changed(old: &ron::Value, new: &ron::Value, at: &FieldPath, out: &mut Vec<Fie
                 changed(va, vb, &at.index(i), out);
             }
         }
-        _ => out.push(at.clone()),
+        // Items appended (a new policy version): the old ones compared in place, the new ones
+        // written after the last, so that untouched items keep their text.
+        (V::Seq(a), V::Seq(b)) if !a.is_empty() && b.len() > a.len() => {
+            for (i, (va, vb)) in a.iter().zip(b).enumerate() {
+                changed(va, vb, &at.index(i), out);
+            }
+            out.appended.push((at.clone(), a.len(), b.len()));
+        }
+        _ => out.values.push(at.clone()),
     }
+}
+
+/// What differs between two texts' values: values to replace, and lists that gained items at
+/// their end (the list, its old and new lengths).
+#[derive(Default)]
+struct Changes {
+    values: Vec<FieldPath>,
+    appended: Vec<(FieldPath, usize, usize)>,
 }
 
 /// Byte offset of a 1-based (line, column in characters) position.
@@ -138,11 +154,33 @@ pub fn patch_preserving<T: DeserializeOwned + PartialEq>(original: &str, new_tex
     }
     let old_v: ron::Value = super::ron_io::ron_options().from_str(original).ok()?;
     let new_v: ron::Value = super::ron_io::ron_options().from_str(new_text).ok()?;
-    let mut paths = Vec::new();
-    changed(&old_v, &new_v, &FieldPath::root(), &mut paths);
+    let mut changes = Changes::default();
+    changed(&old_v, &new_v, &FieldPath::root(), &mut changes);
     let (old_map, new_map) = (RonMap::new(original), RonMap::new(new_text));
-    let mut edits: Vec<(usize, usize, &str)> = Vec::new();
-    for p in &paths {
+    let mut edits: Vec<(usize, usize, String)> = Vec::new();
+    for (list, old_len, new_len) in &changes.appended {
+        let (last, found) = old_map.locate(&list.index(old_len - 1));
+        if !found {
+            return None;
+        }
+        let (begin, end) = value_span(original, offset(original, last)?)?;
+        let line_start = original[..begin].rfind('\n').map_or(0, |i| i + 1);
+        let indent = &original[line_start..begin];
+        if !indent.chars().all(char::is_whitespace) {
+            return None;
+        }
+        let mut added = String::new();
+        for i in *old_len..*new_len {
+            let (np, found) = new_map.locate(&list.index(i));
+            if !found {
+                return None;
+            }
+            let (c, d) = value_span(new_text, offset(new_text, np)?)?;
+            added.push_str(&format!(",\n{indent}{}", &new_text[c..d]));
+        }
+        edits.push((end, end, added));
+    }
+    for p in &changes.values {
         if p.0.is_empty() {
             return None;
         }
@@ -153,7 +191,7 @@ pub fn patch_preserving<T: DeserializeOwned + PartialEq>(original: &str, new_tex
         }
         let (a, b) = value_span(original, offset(original, op)?)?;
         let (c, d) = value_span(new_text, offset(new_text, np)?)?;
-        edits.push((a, b, &new_text[c..d]));
+        edits.push((a, b, new_text[c..d].to_string()));
     }
     edits.sort_by_key(|e| std::cmp::Reverse(e.0));
     let mut out = original.to_string();
@@ -162,7 +200,7 @@ pub fn patch_preserving<T: DeserializeOwned + PartialEq>(original: &str, new_tex
         if b > last_start {
             return None; // overlapping spans
         }
-        out.replace_range(a..b, with);
+        out.replace_range(a..b, &with);
         last_start = a;
     }
     (parse::<T>(&out).as_ref() == Some(&want)).then_some(out)

@@ -204,6 +204,46 @@ fn saving_an_edit_changes_only_that_value_and_keeps_every_comment() {
     }
 }
 
+/// A new policy version (a structural edit) saves as added lines only: the untouched policies,
+/// their comments and layout stay as written (issue 24, item 6).
+#[test]
+fn saving_a_new_policy_version_only_adds_its_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = crate::common::root();
+    std::fs::create_dir_all(dir.path().join("scenarios/traffic")).unwrap();
+    std::fs::create_dir_all(dir.path().join("assets/prices")).unwrap();
+    for rel in [
+        "scenarios/support-assistant.ron",
+        "scenarios/traffic/support.ron",
+        "assets/prices/default.ron",
+    ] {
+        std::fs::copy(root.join(rel), dir.path().join(rel)).unwrap();
+    }
+    let path = dir.path().join("scenarios/support-assistant.ron");
+    let before = std::fs::read_to_string(&path).unwrap();
+    let mut s = costplan::model::load_scenario_path(&path).unwrap();
+    let mut v2 = s.policies[1].clone();
+    v2.name = "sonnet-cached-v2".to_string();
+    s.push_policy(v2).unwrap();
+    let s = s.validate_edited().unwrap();
+    for (p, text) in s.texts_to_write(&path).unwrap() {
+        std::fs::write(p, text).unwrap();
+    }
+    let after = std::fs::read_to_string(&path).unwrap();
+    let (b, a): (Vec<&str>, Vec<&str>) = (before.lines().collect(), after.lines().collect());
+    // Every line of the file before is still there, in order; only lines were added.
+    let mut at = 0;
+    for line in &b {
+        let found = a[at..].iter().position(|l| l == line);
+        assert!(found.is_some(), "the line {line:?} changed or moved:\n{after}");
+        at += found.unwrap() + 1;
+    }
+    assert!(a.len() > b.len() && after.contains("sonnet-cached-v2"), "{after}");
+    let back = costplan::model::load_scenario_path(&path).unwrap();
+    assert_eq!(back.policies.len(), s.policies.len());
+    assert_eq!(back.policies.last().unwrap().name, "sonnet-cached-v2");
+}
+
 /// One loader for every front end: a file is read once, its kind told from its content, and it
 /// loads as that kind; a file of another kind given where a policy is wanted says what it is.
 #[test]
