@@ -129,7 +129,12 @@ fn summary_line(ui: &mut Ui, rect: egui::Rect, errors: &[Diagnostic], shown: &[S
         ))
         .color(crate::gui::rgb(crate::report::theme::WORSE)),
     };
-    let line = ui.put(rect, egui::Label::new(summary).truncate());
+    // Left-aligned in the line kept for it (`ui.put` would centre it).
+    let line = ui
+        .scope_builder(egui::UiBuilder::new().max_rect(rect), |ui| {
+            ui.add(egui::Label::new(summary).truncate())
+        })
+        .inner;
     if !errors.is_empty() {
         line.on_hover_text(
             errors
