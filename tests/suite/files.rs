@@ -156,8 +156,9 @@ fn changed_lines(a: &str, b: &str) -> Option<Vec<(String, String)>> {
     })
 }
 
-#[test]
-fn saving_an_edit_changes_only_that_value_and_keeps_every_comment() {
+/// A temporary folder holding the support scenario with its traffic and price table, laid out
+/// as in the repository.
+fn support_scenario_copy() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let root = crate::common::root();
     std::fs::create_dir_all(dir.path().join("scenarios/traffic")).unwrap();
@@ -169,6 +170,12 @@ fn saving_an_edit_changes_only_that_value_and_keeps_every_comment() {
     ] {
         std::fs::copy(root.join(rel), dir.path().join(rel)).unwrap();
     }
+    dir
+}
+
+#[test]
+fn saving_an_edit_changes_only_that_value_and_keeps_every_comment() {
+    let dir = support_scenario_copy();
     let path = dir.path().join("scenarios/support-assistant.ron");
     let traffic_path = dir.path().join("scenarios/traffic/support.ron");
     let (before, traffic_before) = (
@@ -208,17 +215,7 @@ fn saving_an_edit_changes_only_that_value_and_keeps_every_comment() {
 /// their comments and layout stay as written (issue 24, item 6).
 #[test]
 fn saving_a_new_policy_version_only_adds_its_lines() {
-    let dir = tempfile::tempdir().unwrap();
-    let root = crate::common::root();
-    std::fs::create_dir_all(dir.path().join("scenarios/traffic")).unwrap();
-    std::fs::create_dir_all(dir.path().join("assets/prices")).unwrap();
-    for rel in [
-        "scenarios/support-assistant.ron",
-        "scenarios/traffic/support.ron",
-        "assets/prices/default.ron",
-    ] {
-        std::fs::copy(root.join(rel), dir.path().join(rel)).unwrap();
-    }
+    let dir = support_scenario_copy();
     let path = dir.path().join("scenarios/support-assistant.ron");
     let before = std::fs::read_to_string(&path).unwrap();
     let mut s = costplan::model::load_scenario_path(&path).unwrap();
