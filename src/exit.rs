@@ -3,7 +3,7 @@
 //!
 //! Exit codes: 0 success (also when the reader of standard output goes away, as in `| head`, and
 //! after `--help`); 1 a run or an I/O operation failed; 2 an input file is invalid or the command
-//! line is wrong.
+//! line is wrong; 130 the user stopped a long read with Ctrl-C (nothing written).
 
 /// Success (also when the reader of the output goes away, as in `| head`).
 pub const SUCCESS: u8 = 0;
@@ -11,6 +11,8 @@ pub const SUCCESS: u8 = 0;
 pub const FAILURE: u8 = 1;
 /// An input file is invalid or the command line is wrong.
 pub const INVALID: u8 = 2;
+/// The user stopped the command (Ctrl-C), as shells count it (128 + SIGINT).
+pub const INTERRUPTED: u8 = 130;
 
 /// Why a command (or the window) failed, carrying its cause. Commands return it; only `main`
 /// prints it and picks the exit code.
@@ -30,6 +32,9 @@ pub enum Failure {
     /// what it wanted, so the process ends quietly with 0, as grep does.
     #[error("the reader of standard output went away")]
     BrokenPipe,
+    /// The user pressed Ctrl-C and the command stopped cleanly, writing nothing (exit 130).
+    #[error("{0}")]
+    Interrupted(String),
     /// Anything else that failed, with its chain of causes (exit 1; printed `error: a: b: c`).
     #[error("error: {0:#}")]
     Other(anyhow::Error),
@@ -43,6 +48,7 @@ impl Failure {
             Failure::Failed(_) | Failure::Other(_) => FAILURE,
             Failure::Usage(e) if e.use_stderr() => INVALID,
             Failure::Usage(_) | Failure::BrokenPipe => SUCCESS,
+            Failure::Interrupted(_) => INTERRUPTED,
         }
     }
 

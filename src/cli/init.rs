@@ -48,8 +48,14 @@ pub fn run(a: &InitArgs) -> CmdResult {
         name: a.name.clone(),
         db: a.db.query(),
     };
-    let w = draft_files(&req).map_err(|e| match e {
+    let progress = super::traffic::progress_printer();
+    let ctl = crate::logs::read::watch::ReadControl {
+        stop: super::traffic::stop_on_ctrl_c(),
+        progress: &progress,
+    };
+    let w = draft_files(&req, &ctl).map_err(|e| match e {
         InitError::Io(m) => CliError::Failed(m),
+        InitError::Stopped(m) => CliError::Interrupted(m),
         e => CliError::Invalid(e.to_string()),
     })?;
     super::traffic::print_skipped(&w.logs);

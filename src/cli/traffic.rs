@@ -160,26 +160,39 @@ fn daily_table(s: &str) -> std::result::Result<DailyTable, String> {
     })
 }
 
-/// Prints how a long database read goes (rows, rate), at most every two seconds.
-pub(super) fn progress_printer() -> impl Fn(u64) {
+/// Prints how a long read goes (rows, bytes of the whole, rate, time left) on standard error,
+/// at most every two seconds.
+pub(super) fn progress_printer() -> impl Fn(crate::logs::read::watch::ReadProgress) {
     let start = std::time::Instant::now();
     let last = std::cell::Cell::new(0.0f64);
-    move |rows| {
+    move |p| {
         let t = start.elapsed().as_secs_f64();
         if t - last.get() >= 2.0 {
             last.set(t);
-            eprintln!(
-                "read {} rows ({} a second)…",
-                crate::report::format::thousands(rows),
-                crate::report::format::whole(rows as f64 / t.max(1e-9))
-            );
+            eprintln!("{}…", crate::report::format::read_progress(&p, t));
         }
     }
+}
+
+/// Ctrl-C stops a long read: the first press sets `STOP` (the read ends at its next chunk and
+/// the command exits 130, writing nothing); the handler is installed once per process.
+pub(super) fn stop_on_ctrl_c() -> &'static std::sync::atomic::AtomicBool {
+    static STOP: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    static INSTALLED: std::sync::Once = std::sync::Once::new();
+    INSTALLED.call_once(|| {
+        // Without a handler (another one is installed) Ctrl-C ends the process as before.
+        let _ = ctrlc::set_handler(|| STOP.store(true, std::sync::atomic::Ordering::Relaxed));
+    });
+    &STOP
 }
 
 /// The failure a log read maps to: I/O and connections exit 1, bad input 2.
 pub(super) fn log_failure(e: LogError) -> CliError {
     match e {
+        LogError::Stopped { rows } => CliError::Interrupted(format!(
+            "stopped by Ctrl-C after {} rows; nothing was fitted or written",
+            crate::report::format::thousands(rows)
+        )),
         LogError::Unreadable { .. } => CliError::Failed(e.to_string()),
         _ => CliError::Invalid(e.to_string()),
     }
@@ -187,7 +200,12 @@ pub(super) fn log_failure(e: LogError) -> CliError {
 
 pub(super) fn read_logs(files: &[PathBuf], db: &DbArgs) -> std::result::Result<crate::logs::Logs, CliError> {
     let paths: Vec<&Path> = files.iter().map(PathBuf::as_path).collect();
-    read_sources(&paths, &db.query(), &progress_printer()).map_err(log_failure)
+    let progress = progress_printer();
+    let ctl = crate::logs::read::watch::ReadControl {
+        stop: stop_on_ctrl_c(),
+        progress: &progress,
+    };
+    read_sources(&paths, &db.query(), &ctl).map_err(log_failure)
 }
 
 pub(super) fn print_skipped(logs: &crate::logs::Logs) {

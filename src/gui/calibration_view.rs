@@ -9,10 +9,12 @@ use egui_plot::{FilledArea, Line, PlotPoints, Points};
 
 use super::command::{Command, DialogPurpose};
 use super::job::{Job, Waker};
+use crate::logs::LogError;
 use crate::logs::backtest::{Backtest, backtest};
 use crate::logs::fit::{FitOptions, fit};
 use crate::logs::init::{DraftRequest, draft_files};
-use crate::logs::read::read_files;
+use crate::logs::read::read_sources;
+use crate::logs::read::watch::{ReadControl, ReadProgress};
 use crate::model::{Scenario, TrafficProfile};
 use crate::sim::engine::Control;
 use crate::sim::results::SimOptions;
@@ -30,11 +32,15 @@ enum Outcome {
     Drafted(PathBuf, String),
     Backtested(Box<Backtest>),
     Failed(String),
+    /// How the read goes, in words (rows, share, rate, time left).
+    Reading(String),
 }
 
 /// Reading and fitting (or backtesting) as a job, with what it is doing in words.
 struct LogJob {
     what: String,
+    /// The read's latest progress line.
+    reading: Option<String>,
     job: Job<Outcome>,
 }
 
@@ -50,15 +56,33 @@ pub struct CalibrationView {
 fn spawn(
     what: String,
     waker: Waker,
-    work: impl FnOnce(&std::sync::atomic::AtomicBool) -> Option<Outcome> + Send + 'static,
+    work: impl FnOnce(&ReadControl) -> Option<Outcome> + Send + 'static,
 ) -> Result<LogJob, String> {
     let job = Job::spawn("costplan-logs", waker, move |w| {
-        if let Some(o) = work(w.cancel_flag()) {
+        // The read's progress, twice a second at most; Cancel (or dropping the job) stops it.
+        let start = std::time::Instant::now();
+        let last = std::cell::Cell::new(0.0f64);
+        let progress = |p: ReadProgress| {
+            let t = start.elapsed().as_secs_f64();
+            if t - last.get() >= 0.5 {
+                last.set(t);
+                w.send(Outcome::Reading(crate::report::format::read_progress(&p, t)));
+            }
+        };
+        let ctl = ReadControl {
+            stop: w.cancel_flag(),
+            progress: &progress,
+        };
+        if let Some(o) = work(&ctl) {
             w.send(o);
         }
     })
     .map_err(|e| format!("Reading the logs could not start: {e}"))?;
-    Ok(LogJob { what, job })
+    Ok(LogJob {
+        what,
+        reading: None,
+        job,
+    })
 }
 
 impl CalibrationView {
@@ -66,9 +90,10 @@ impl CalibrationView {
     pub fn start_import(&mut self, files: Vec<PathBuf>, waker: Waker) {
         self.problem = None;
         let what = format!("Fitting traffic from {}…", names(&files));
-        let job = spawn(what, waker, move |_| {
+        let job = spawn(what, waker, move |ctl| {
             let paths: Vec<&std::path::Path> = files.iter().map(PathBuf::as_path).collect();
-            Some(match read_files(&paths) {
+            Some(match read_sources(&paths, &Default::default(), ctl) {
+                Err(LogError::Stopped { .. }) => return None,
                 Err(e) => Outcome::Failed(e.to_string()),
                 Ok(logs) => {
                     let f = fit(&logs, &FitOptions::default());
@@ -114,7 +139,7 @@ impl CalibrationView {
             dir.join(format!("{n}.ron")).exists() || dir.join(format!("{n}-traffic.ron")).exists()
         });
         let output = dir.join(format!("{name}.ron"));
-        let job = spawn(what, waker, move |_| {
+        let job = spawn(what, waker, move |ctl| {
             let req = DraftRequest {
                 logs: files,
                 output: output.clone(),
@@ -123,7 +148,8 @@ impl CalibrationView {
                 name: None,
                 db: Default::default(),
             };
-            Some(match draft_files(&req) {
+            Some(match draft_files(&req, ctl) {
+                Err(crate::logs::init::InitError::Stopped(_)) => return None,
                 Err(e) => Outcome::Failed(e.to_string()),
                 Ok(w) => {
                     let mut summary = format!(
@@ -157,14 +183,15 @@ impl CalibrationView {
         self.problem = None;
         let scn = scn.clone();
         let what = format!("Backtesting against {}…", names(&files));
-        let job = spawn(what, waker, move |cancel| {
+        let job = spawn(what, waker, move |read_ctl| {
             let paths: Vec<&std::path::Path> = files.iter().map(PathBuf::as_path).collect();
-            let logs = match read_files(&paths) {
+            let logs = match read_sources(&paths, &Default::default(), read_ctl) {
                 Ok(l) => l,
+                Err(LogError::Stopped { .. }) => return None,
                 Err(e) => return Some(Outcome::Failed(e.to_string())),
             };
             let ctl = Control {
-                cancel,
+                cancel: read_ctl.stop,
                 progress: &|_, _| {},
             };
             match backtest(&scn, &logs, &SimOptions::default(), &ctl) {
@@ -195,6 +222,7 @@ impl CalibrationView {
                 }
                 Outcome::Backtested(b) => self.backtest = Some(*b),
                 Outcome::Failed(e) => self.problem = Some(e),
+                Outcome::Reading(line) => j.reading = Some(line),
             }
         }
         if j.job.finished() {
@@ -222,6 +250,9 @@ impl CalibrationView {
             if let Some(job) = &self.job {
                 ui.spinner();
                 ui.label(&job.what);
+                if let Some(line) = &job.reading {
+                    ui.label(RichText::new(line).weak());
+                }
                 if ui.button("Cancel").clicked() {
                     self.job = None;
                 }

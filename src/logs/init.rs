@@ -55,6 +55,9 @@ pub enum InitError {
     /// A file could not be read or written.
     #[error("{0}")]
     Io(String),
+    /// The user stopped the read of the logs.
+    #[error("{0}")]
+    Stopped(String),
 }
 
 /// What to draft from which logs, and where to write it.
@@ -128,7 +131,7 @@ fn price_table(prices: Option<&Path>, dir: &Path) -> Result<(String, String, boo
 
 /// Reads the logs, fits them, drafts the scenario, checks that it loads back as it will be
 /// read, and only then writes the traffic, the price table (when bundled) and the scenario.
-pub fn draft_files(req: &DraftRequest) -> Result<Written, InitError> {
+pub fn draft_files(req: &DraftRequest, ctl: &super::read::watch::ReadControl) -> Result<Written, InitError> {
     let dir = req
         .output
         .parent()
@@ -154,8 +157,9 @@ pub fn draft_files(req: &DraftRequest) -> Result<Written, InitError> {
     let prices =
         parse_prices_text(&prices_rel, &prices_text, &prices_rel).map_err(|e| InitError::Invalid(e.to_string()))?;
     let paths: Vec<&Path> = req.logs.iter().map(PathBuf::as_path).collect();
-    let logs = super::read::read_sources(&paths, &req.db, &|_| {}).map_err(|e| match e {
+    let logs = super::read::read_sources(&paths, &req.db, ctl).map_err(|e| match e {
         super::LogError::Unreadable { .. } => InitError::Io(e.to_string()),
+        super::LogError::Stopped { .. } => InitError::Stopped(e.to_string()),
         _ => InitError::Invalid(e.to_string()),
     })?;
     let f = super::fit::fit(&logs, &req.fit);

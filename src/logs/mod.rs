@@ -277,6 +277,9 @@ impl Logs {
 pub enum LogError {
     #[error("{file}: {message}")]
     Unreadable { file: String, message: String },
+    /// The user stopped the read (Ctrl-C, Cancel): nothing is fitted or written.
+    #[error("stopped after {rows} rows; nothing was fitted or written")]
+    Stopped { rows: u64 },
     #[error("{file}: {at}: {message}")]
     Syntax { file: String, at: String, message: String },
     #[error(

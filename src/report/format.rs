@@ -222,3 +222,28 @@ pub fn work_summary(w: &crate::sim::results::WorkEstimate) -> String {
         bytes_words(w.memory_bytes)
     )
 }
+
+/// One progress line: "read 1,200,000 rows · 480 MB of 1.2 GB (40 %) · 310,000 rows a second ·
+/// about 12 s left".
+pub fn read_progress(p: &crate::logs::read::watch::ReadProgress, elapsed_s: f64) -> String {
+    let mut out = format!("read {} rows", thousands(p.rows));
+    match (p.total_bytes, p.total_rows_estimate) {
+        (Some(t), _) => out.push_str(&format!(
+            " · {} of {}",
+            bytes_words(p.bytes as f64),
+            bytes_words(t as f64)
+        )),
+        (None, Some(t)) => out.push_str(&format!(" of about {}", whole(t))),
+        (None, None) => {}
+    }
+    if let Some(d) = p.done_share() {
+        out.push_str(&format!(" ({:.0} %)", d * 100.0));
+    }
+    if elapsed_s > 0.0 {
+        out.push_str(&format!(" · {} rows a second", whole(p.rows as f64 / elapsed_s)));
+    }
+    if let Some(left) = crate::logs::read::watch::time_left(p, elapsed_s) {
+        out.push_str(&format!(" · about {} left", seconds_words(left)));
+    }
+    out
+}

@@ -988,3 +988,50 @@ fn a_backtest_leaves_out_partial_days_and_gaps_and_says_so() {
         .unwrap_err();
     assert!(e.contains("under a whole day"), "{e}");
 }
+
+/// A long file read tells how it goes — rows, bytes of the whole, rate, time left — and stops
+/// when asked, keeping nothing (Ctrl-C in the CLI, Cancel in the window; issue 23, item 5).
+#[test]
+fn a_long_read_reports_progress_and_stops_when_asked() {
+    use costplan::logs::read::read_sources;
+    use costplan::logs::read::watch::{ReadControl, ReadProgress};
+    use costplan::logs::synth::{SynthFormat, SynthSpec, generate, write};
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("spend.csv");
+    let spec = SynthSpec::example(1000.0);
+    let csv = write(&spec, &generate(&spec), SynthFormat::LiteLlmCsv);
+    std::fs::write(&path, &csv).unwrap();
+    let lines = csv.lines().count() as u64;
+    let reports = std::cell::RefCell::new(Vec::new());
+    let record = |p: ReadProgress| reports.borrow_mut().push(p);
+    let stop = AtomicBool::new(false);
+    let ctl = ReadControl {
+        stop: &stop,
+        progress: &record,
+    };
+    let logs = read_sources(&[path.as_path()], &Default::default(), &ctl).unwrap();
+    assert!(logs.records.len() > 20_000, "{}", logs.records.len());
+    let reports = reports.into_inner();
+    assert!(reports.len() >= 2, "{reports:?}");
+    let last = reports.last().unwrap();
+    assert_eq!(last.bytes, csv.len() as u64);
+    assert_eq!(last.total_bytes, Some(csv.len() as u64));
+    assert_eq!(last.rows, lines);
+    assert_eq!(last.done_share(), Some(1.0));
+    let mid = &reports[0];
+    let line = costplan::report::format::read_progress(mid, 2.0);
+    assert!(
+        line.starts_with("read ") && line.contains(" of ") && line.contains("rows a second") && line.contains("left"),
+        "{line}"
+    );
+    // Stopped at the first report: an error that says so, no records.
+    let stopping = |_: ReadProgress| stop.store(true, Ordering::Relaxed);
+    let ctl = ReadControl {
+        stop: &stop,
+        progress: &stopping,
+    };
+    let e = read_sources(&[path.as_path()], &Default::default(), &ctl).unwrap_err();
+    assert!(matches!(e, costplan::logs::LogError::Stopped { .. }), "{e}");
+    assert_eq!(costplan::exit::Failure::Interrupted(e.to_string()).exit_code(), 130);
+}

@@ -8,8 +8,10 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use costplan::logs::LogError;
 use costplan::logs::fit::{FitOptions, fit};
 use costplan::logs::read::postgres::{DailyTable, DbQuery, read_database};
+use costplan::logs::read::watch::{ReadControl, ReadProgress};
 use costplan::logs::read::{read_files, read_sources};
 use costplan::logs::synth::{SynthFormat, SynthSpec, generate, write};
 
@@ -195,16 +197,29 @@ fn a_fit_from_litellms_database_equals_the_fit_of_its_csv_export() {
     let csv = s.dir.path().join("export.csv");
     export_csv(&s, &csv);
     let from_csv = read_files(&[csv.as_path()]).unwrap();
-    let chunks = std::cell::Cell::new(0u32);
-    let progress = |n: u64| {
-        chunks.set(chunks.get() + 1);
-        assert!(n > 0);
-    };
+    let reports = std::cell::RefCell::new(Vec::new());
+    let progress = |p: ReadProgress| reports.borrow_mut().push(p);
     let url = s.url(PASSWORD);
-    let from_db = read_sources(&[Path::new(&url)], &DbQuery::default(), &progress).unwrap();
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let ctl = ReadControl {
+        stop: &stop,
+        progress: &progress,
+    };
+    let from_db = read_sources(&[Path::new(&url)], &DbQuery::default(), &ctl).unwrap();
     assert_eq!(from_db.records.len(), rows.len());
     assert_eq!(from_db.records.len(), from_csv.records.len());
-    assert!(chunks.get() >= 1);
+    // Progress as it went, with the planner's estimate of the rows (from the table's
+    // statistics: within a factor of two of the truth here), ending at every row read.
+    let reports = reports.into_inner();
+    let last = reports.last().unwrap();
+    assert_eq!(last.rows, rows.len() as u64 + 1, "the rows and the header line");
+    let estimate = last.total_rows_estimate.expect("the server's estimate");
+    assert!(
+        estimate > 0.5 * rows.len() as f64 && estimate < 2.0 * rows.len() as f64,
+        "{estimate}"
+    );
+    assert!(costplan::report::format::read_progress(&reports[0], 2.0).contains(" of about "));
+
     let opts = FitOptions {
         owner_by: Some("team".into()),
         ..Default::default()
@@ -223,7 +238,7 @@ fn a_fit_from_litellms_database_equals_the_fit_of_its_csv_export() {
         daily: None,
     };
     let mut week = costplan::logs::Logs::default();
-    read_database(&url, &q, &mut week, &|_| {}).unwrap();
+    read_database(&url, &q, &mut week, &Default::default(), &ReadControl::none()).unwrap();
     let lo = 1_759_708_800_000i64; // 2025-10-06 00:00 UTC
     let want = rows
         .iter()
@@ -259,7 +274,14 @@ fn the_daily_rollups_are_read_as_the_server_aggregated_them() {
         ..Default::default()
     };
     let mut logs = costplan::logs::Logs::default();
-    read_database(&s.url(PASSWORD), &q, &mut logs, &|_| {}).unwrap();
+    read_database(
+        &s.url(PASSWORD),
+        &q,
+        &mut logs,
+        &Default::default(),
+        &ReadControl::none(),
+    )
+    .unwrap();
     assert!(!logs.per_request());
     let requests: f64 = logs.records.iter().map(|r| r.requests).sum();
     assert_eq!(requests, rows.len() as f64);
@@ -315,15 +337,39 @@ fn database_failures_are_clear_exit_1_or_2_and_write_nothing() {
     // The server goes away mid-read: the read stops with how far it got.
     s.client().batch_execute(r#"DROP TABLE "LiteLLM_SpendLogs""#).unwrap();
     loaded(&s, 1500.0);
+    // 45,000 rows, stopped at the first report (10,000 rows in): nothing kept, said as such.
+    let (stop, url) = (std::sync::atomic::AtomicBool::new(false), s.url(PASSWORD));
+    let stopping = |_: ReadProgress| stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let ctl = ReadControl {
+        stop: &stop,
+        progress: &stopping,
+    };
+    let e = read_sources(&[Path::new(&url)], &DbQuery::default(), &ctl).unwrap_err();
+    assert!(
+        matches!(e, LogError::Stopped { rows } if rows < 40_000),
+        "stopped early: {e}"
+    );
+    assert!(e.to_string().contains("nothing was fitted or written"), "{e}");
     let killer = s.client();
     let killer = std::cell::RefCell::new(killer);
     let mut logs = costplan::logs::Logs::default();
-    let e = read_database(&s.url(PASSWORD), &DbQuery::default(), &mut logs, &|_| {
+    let kill = |_: ReadProgress| {
         // After the first chunk, end every other session (as a restart or a failover would).
         let _ = killer
             .borrow_mut()
             .execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND backend_type = 'client backend'", &[]);
-    })
+    };
+    let ctl = ReadControl {
+        stop: &std::sync::atomic::AtomicBool::new(false),
+        progress: &kill,
+    };
+    let e = read_database(
+        &s.url(PASSWORD),
+        &DbQuery::default(),
+        &mut logs,
+        &Default::default(),
+        &ctl,
+    )
     .unwrap_err()
     .to_string();
     assert!(

@@ -6,10 +6,13 @@ mod formats;
 mod json;
 mod parquet;
 pub mod postgres;
+pub mod watch;
 
 use formats::{langfuse, litellm_daily, litellm_payload, litellm_spend, openai_result};
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
+
+use watch::{ReadControl, ReadProgress};
 
 use serde_json::{Map, Value};
 
@@ -30,19 +33,39 @@ pub const LITELLM_LEGACY_ROW_CAP: u64 = 10_000;
 
 /// Reads every file into one set of records.
 pub fn read_files(paths: &[&Path]) -> Result<Logs, LogError> {
-    read_sources(paths, &postgres::DbQuery::default(), &|_| {})
+    read_sources(paths, &postgres::DbQuery::default(), &ReadControl::none())
 }
 
-/// Reads every source — files, or databases named by a `postgresql://` address (read with `q`;
-/// `progress` hears their rows read so far) — into one set of records.
-pub fn read_sources(paths: &[&Path], q: &postgres::DbQuery, progress: &dyn Fn(u64)) -> Result<Logs, LogError> {
+/// Reads every source — files, or databases named by a `postgresql://` address (read with `q`)
+/// — into one set of records. `ctl` hears how the read goes (every few megabytes) and stops it
+/// ([`LogError::Stopped`], nothing kept).
+pub fn read_sources(paths: &[&Path], q: &postgres::DbQuery, ctl: &ReadControl) -> Result<Logs, LogError> {
     let mut logs = Logs::default();
+    // The files' sizes give the share read (a database's share comes from its estimate).
+    let total_bytes: Option<u64> = paths
+        .iter()
+        .map(|p| match p.to_str().filter(|s| postgres::is_database(s)) {
+            Some(_) => None,
+            None => std::fs::metadata(p).ok().map(|m| m.len()),
+        })
+        .sum();
+    let seen = std::cell::Cell::new(ReadProgress {
+        total_bytes,
+        ..ReadProgress::default()
+    });
     for p in paths {
-        match p.to_str().filter(|s| postgres::is_database(s)) {
-            Some(url) => postgres::read_database(url, q, &mut logs, progress)?,
-            None => read_file(p, &mut logs)?,
+        let read = match p.to_str().filter(|s| postgres::is_database(s)) {
+            Some(url) => postgres::read_database(url, q, &mut logs, &seen, ctl),
+            None => read_file_watched(p, &mut logs, &seen, ctl),
+        };
+        if ctl.stopped() {
+            return Err(LogError::Stopped {
+                rows: logs.records.len() as u64,
+            });
         }
+        read?;
     }
+    (ctl.progress)(seen.get());
     if logs.records.is_empty() {
         let names: Vec<String> = paths
             .iter()
@@ -62,6 +85,16 @@ pub fn read_sources(paths: &[&Path], q: &postgres::DbQuery, progress: &dyn Fn(u6
 
 /// Reads one file, recognising its format by content.
 pub fn read_file(path: &Path, logs: &mut Logs) -> Result<(), LogError> {
+    read_file_watched(path, logs, &std::cell::Cell::default(), &ReadControl::none())
+}
+
+/// [`read_file`], its bytes counted into `seen` and told to `ctl`, which may stop it.
+fn read_file_watched(
+    path: &Path,
+    logs: &mut Logs,
+    seen: &std::cell::Cell<ReadProgress>,
+    ctl: &ReadControl,
+) -> Result<(), LogError> {
     let name = path.display().to_string();
     let unreadable = |e: std::io::Error| LogError::Unreadable {
         file: name.clone(),
@@ -75,13 +108,13 @@ pub fn read_file(path: &Path, logs: &mut Logs) -> Result<(), LogError> {
         });
     }
     let f = std::fs::File::open(path).map_err(unreadable)?;
-    let mut r = BufReader::with_capacity(1 << 20, f);
+    let mut r = BufReader::with_capacity(1 << 20, watch::Watched::new(f, seen, ctl));
     // Files are bounded by rows, not bytes (a LiteLLM row is ~13 KB, an aggregated row 100 B):
     // a file far beyond the bound is refused from its first megabyte, not after minutes.
     let head = r.fill_buf().map_err(unreadable)?;
     if head.starts_with(parquet::MAGIC) {
         let before = logs.records.len() as u64 + logs.skipped_count;
-        let source = parquet::read_parquet(path, &name, logs)?;
+        let source = parquet::read_parquet(path, &name, logs, seen, ctl)?;
         let rows = logs.records.len() as u64 + logs.skipped_count - before;
         logs.files.push((name, source, rows));
         return Ok(());

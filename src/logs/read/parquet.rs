@@ -106,12 +106,21 @@ fn json_of(row: &parquet::record::Row) -> Map<String, Value> {
 }
 
 /// Reads a Parquet file's rows into `logs`; the format is told by the columns, as for CSV.
-pub fn read_parquet(path: &Path, name: &str, logs: &mut Logs) -> Result<Source, LogError> {
+pub fn read_parquet(
+    path: &Path,
+    name: &str,
+    logs: &mut Logs,
+    seen: &std::cell::Cell<super::watch::ReadProgress>,
+    ctl: &super::watch::ReadControl,
+) -> Result<Source, LogError> {
     let file = std::fs::File::open(path).map_err(|e| LogError::Unreadable {
         file: name.into(),
         message: e.to_string(),
     })?;
+    let file_bytes = file.metadata().map_or(0, |m| m.len());
     let reader = SerializedFileReader::new(file).map_err(|e| unreadable(name, e))?;
+    let total_rows = reader.metadata().file_metadata().num_rows().max(1) as f64;
+    let start = seen.get();
     let schema = reader.metadata().file_metadata().schema();
     let fields: Vec<Arc<Type>> = schema
         .get_fields()
@@ -135,11 +144,34 @@ pub fn read_parquet(path: &Path, name: &str, logs: &mut Logs) -> Result<Source, 
         if logs.records.len() >= MAX_LOG_ROWS {
             return Err(LogError::TooManyRows { file: name.into() });
         }
+        if i % PROGRESS_ROWS == 0 && i > 0 {
+            // The file's bytes counted in proportion to its rows read.
+            let done = i as f64 / total_rows;
+            let p = super::watch::ReadProgress {
+                rows: start.rows + i as u64,
+                bytes: start.bytes + (file_bytes as f64 * done) as u64,
+                ..start
+            };
+            seen.set(p);
+            (ctl.progress)(p);
+            if ctl.stopped() {
+                return Err(LogError::Stopped { rows: i as u64 });
+            }
+        }
         let at = format!("row {}", i + 1);
         match r {
             Ok(r) => row(source, &json_of(&r), name, &at, logs),
             Err(e) => logs.skip(skipped(name, &at, "", &format!("cannot be decoded: {e}"))),
         }
     }
+    let p = seen.get();
+    seen.set(super::watch::ReadProgress {
+        rows: start.rows + total_rows as u64,
+        bytes: start.bytes + file_bytes,
+        ..p
+    });
     Ok(source)
 }
+
+/// Rows between two progress reports (and looks at the stop flag).
+const PROGRESS_ROWS: usize = 50_000;

@@ -7,6 +7,7 @@
 
 use postgres::{Client, Config, NoTls};
 
+use super::watch::{ReadControl, ReadProgress};
 use super::{LogError, Logs, Source};
 use crate::date::Date;
 
@@ -268,9 +269,16 @@ fn required(p: &Plan) -> &'static [&'static str] {
     }
 }
 
-/// Reads LiteLLM's spend logs (or a daily rollup) from the database at `url` into `logs`.
-/// `progress` is told the rows read so far after each fetched chunk.
-pub fn read_database(url: &str, q: &DbQuery, logs: &mut Logs, progress: &dyn Fn(u64)) -> Result<(), LogError> {
+/// Reads LiteLLM's spend logs (or a daily rollup) from the database at `url` into `logs`; the
+/// rows and bytes are counted into `seen` and told to `ctl` (with the server's estimate of the
+/// rows to come), which may stop the read.
+pub fn read_database(
+    url: &str,
+    q: &DbQuery,
+    logs: &mut Logs,
+    seen: &std::cell::Cell<ReadProgress>,
+    ctl: &ReadControl,
+) -> Result<(), LogError> {
     let name = redact(url);
     let mut client = config(url, &name)?
         .connect(NoTls)
@@ -300,7 +308,7 @@ pub fn read_database(url: &str, q: &DbQuery, logs: &mut Logs, progress: &dyn Fn(
         }
     }
     let before = logs.records.len() as u64 + logs.skipped_count;
-    fetch(&mut client, &plan, q, &name, logs, progress)?;
+    fetch(&mut client, &plan, q, &name, logs, seen, ctl)?;
     let rows = logs.records.len() as u64 + logs.skipped_count - before;
     logs.files
         .push((format!("{name} (table {:?})", plan.table), plan.source, rows));
@@ -333,25 +341,13 @@ fn query_text(plan: &Plan) -> String {
     )
 }
 
-/// A stream that counts the rows going through it (lines, less the header) and tells
-/// `progress` every [`FETCH_ROWS`].
-struct Counting<'a, R> {
-    inner: R,
-    lines: u64,
-    progress: &'a dyn Fn(u64),
-}
-
-impl<R: std::io::Read> std::io::Read for Counting<'_, R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        for _ in buf[..n].iter().filter(|b| **b == b'\n') {
-            self.lines += 1;
-            if self.lines > 1 && (self.lines - 1).is_multiple_of(FETCH_ROWS) {
-                (self.progress)(self.lines - 1);
-            }
-        }
-        Ok(n)
-    }
+/// The planner's estimate of the rows `query` returns (`EXPLAIN`, which reads no rows).
+fn estimated_rows(client: &mut Client, query: &str) -> Option<f64> {
+    // The plan's first line: "Sort  (cost=1.0..2.0 rows=12345 width=96)".
+    let rows = client.query(&format!("EXPLAIN {query}"), &[]).ok()?;
+    let top: String = rows.first()?.try_get(0).ok()?;
+    let n = top.split("rows=").nth(1)?.split(' ').next()?;
+    n.parse().ok()
 }
 
 /// Streams the plan's rows as CSV (the server's `COPY … TO STDOUT`, which it streams as it
@@ -362,24 +358,28 @@ fn fetch(
     q: &DbQuery,
     name: &str,
     logs: &mut Logs,
-    progress: &dyn Fn(u64),
+    seen: &std::cell::Cell<ReadProgress>,
+    ctl: &ReadControl,
 ) -> Result<(), LogError> {
     let bound = |d: Option<Date>| d.map_or("NULL".to_string(), |d| format!("'{d}'"));
     let query = query_text(plan)
         .replace("$1", &bound(q.since))
         .replace("$2", &bound(q.until));
+    // The planner's estimate of the rows (from the table's statistics, the range included): a
+    // share read and a time left without counting the table first.
+    let start = seen.get();
+    let estimate = estimated_rows(client, &query).map(|n| n + start.rows as f64);
+    seen.set(ReadProgress {
+        total_rows_estimate: estimate.or(start.total_rows_estimate),
+        ..start
+    });
     let copy = format!("COPY ({query}) TO STDOUT WITH (FORMAT csv, HEADER true)");
     let out = client
         .copy_out(copy.as_str())
         .map_err(|e| db_error(name, "querying the table", &e))?;
-    let mut stream = Counting {
-        inner: out,
-        lines: 0,
-        progress,
-    };
-    let read = super::read_csv(&mut stream, name, logs);
-    let rows = stream.lines.saturating_sub(1);
-    progress(rows);
+    let read = super::read_csv(super::watch::Watched::new(out, seen, ctl), name, logs);
+    // Less the header line.
+    let rows = (seen.get().rows - start.rows).saturating_sub(1);
     match read {
         Ok(_) => Ok(()),
         Err(LogError::Unreadable { message, .. }) => Err(LogError::Unreadable {
