@@ -1034,4 +1034,17 @@ fn a_long_read_reports_progress_and_stops_when_asked() {
     let e = read_sources(&[path.as_path()], &Default::default(), &ctl).unwrap_err();
     assert!(matches!(e, costplan::logs::LogError::Stopped { .. }), "{e}");
     assert_eq!(costplan::exit::Failure::Interrupted(e.to_string()).exit_code(), 130);
+    // A Parquet file counts its rows and ends at its size, whatever it peeked at first.
+    let pq = crate::common::root().join("tests/data/logs/litellm-spend-logs.parquet");
+    let reports = std::cell::RefCell::new(Vec::new());
+    let record = |p: ReadProgress| reports.borrow_mut().push(p);
+    let never = AtomicBool::new(false);
+    let ctl = ReadControl {
+        stop: &never,
+        progress: &record,
+    };
+    let logs = read_sources(&[pq.as_path()], &Default::default(), &ctl).unwrap();
+    let last = *reports.borrow().last().unwrap();
+    assert_eq!(last.bytes, std::fs::metadata(&pq).unwrap().len());
+    assert_eq!(last.rows, logs.records.len() as u64 + logs.skipped_count);
 }

@@ -101,6 +101,7 @@ fn read_file_watched(
         message: e.to_string(),
     };
     let meta = std::fs::metadata(path).map_err(unreadable)?;
+    let seen_before = seen.get();
     if !meta.is_file() {
         return Err(LogError::Unreadable {
             file: name,
@@ -113,6 +114,8 @@ fn read_file_watched(
     // a file far beyond the bound is refused from its first megabyte, not after minutes.
     let head = r.fill_buf().map_err(unreadable)?;
     if head.starts_with(parquet::MAGIC) {
+        // Parquet counts its own progress (by rows), not the bytes of the peek at its head.
+        seen.set(seen_before);
         let before = logs.records.len() as u64 + logs.skipped_count;
         let source = parquet::read_parquet(path, &name, logs, seen, ctl)?;
         let rows = logs.records.len() as u64 + logs.skipped_count - before;
