@@ -2,7 +2,8 @@
 //!
 //! Every command returns [`CmdResult`]; `main` maps the failure to the exit code (see `exit`):
 //! 0 success (also when the reader of standard output goes away, as in `| head`); 1 a run or
-//! I/O failed; 2 an input file is invalid or the command line is wrong.
+//! I/O failed; 2 an input file is invalid or the command line is wrong; 130 a long log read was
+//! stopped with Ctrl-C (nothing written).
 //!
 //! Layer: a front end over `model`, `sim`, `logs` and `report`; it never names `gui`.
 
