@@ -48,14 +48,9 @@ pub fn run(a: &InitArgs) -> CmdResult {
         name: a.name.clone(),
         db: a.db.query(),
     };
-    let progress = super::traffic::progress_printer();
-    let ctl = crate::logs::read::watch::ReadControl {
-        stop: super::traffic::stop_on_ctrl_c(),
-        progress: &progress,
-    };
-    let w = draft_files(&req, &ctl).map_err(|e| match e {
+    let w = super::traffic::with_read_control(|ctl| draft_files(&req, ctl)).map_err(|e| match e {
         InitError::Io(m) => CliError::Failed(m),
-        InitError::Stopped(m) => CliError::Interrupted(m),
+        InitError::Stopped { rows } => super::traffic::stopped(rows),
         e => CliError::Invalid(e.to_string()),
     })?;
     super::traffic::print_skipped(&w.logs);

@@ -12,6 +12,7 @@ use crate::logs::backtest::backtest;
 use crate::logs::fit::{FitOptions, fit};
 use crate::logs::read::postgres::{DailyTable, DbQuery};
 use crate::logs::read::read_sources;
+use crate::logs::read::watch::ReadControl;
 use crate::logs::synth::{SynthFormat, SynthSpec, generate, write};
 use crate::logs::{GROUP_KEYS, LogError};
 use crate::sim::engine::Control;
@@ -160,23 +161,21 @@ fn daily_table(s: &str) -> std::result::Result<DailyTable, String> {
     })
 }
 
-/// Prints how a long read goes (rows, bytes of the whole, rate, time left) on standard error,
-/// at most every two seconds.
-pub(super) fn progress_printer() -> impl Fn(crate::logs::read::watch::ReadProgress) {
-    let start = std::time::Instant::now();
-    let last = std::cell::Cell::new(0.0f64);
-    move |p| {
-        let t = start.elapsed().as_secs_f64();
-        if t - last.get() >= 2.0 {
-            last.set(t);
-            eprintln!("{}…", crate::report::format::read_progress(&p, t));
-        }
-    }
+/// Runs `read` with the CLI's read control: how the read goes (rows, bytes of the whole, rate,
+/// time left) on standard error every two seconds, and Ctrl-C to stop it.
+pub(super) fn with_read_control<T>(read: impl FnOnce(&ReadControl) -> T) -> T {
+    let progress = crate::logs::read::watch::every(2.0, |p, t| {
+        eprintln!("{}…", crate::report::format::read_progress(p, t));
+    });
+    read(&ReadControl {
+        stop: stop_on_ctrl_c(),
+        progress: &progress,
+    })
 }
 
 /// Ctrl-C stops a long read: the first press sets `STOP` (the read ends at its next chunk and
 /// the command exits 130, writing nothing); the handler is installed once per process.
-pub(super) fn stop_on_ctrl_c() -> &'static std::sync::atomic::AtomicBool {
+fn stop_on_ctrl_c() -> &'static std::sync::atomic::AtomicBool {
     static STOP: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
     static INSTALLED: std::sync::Once = std::sync::Once::new();
     INSTALLED.call_once(|| {
@@ -186,13 +185,18 @@ pub(super) fn stop_on_ctrl_c() -> &'static std::sync::atomic::AtomicBool {
     &STOP
 }
 
+/// The failure of a read stopped with Ctrl-C after `rows` rows (exit 130).
+pub(super) fn stopped(rows: u64) -> CliError {
+    CliError::Interrupted(format!(
+        "stopped by Ctrl-C after {} rows; nothing was fitted or written",
+        crate::report::format::thousands(rows)
+    ))
+}
+
 /// The failure a log read maps to: I/O and connections exit 1, bad input 2.
 pub(super) fn log_failure(e: LogError) -> CliError {
     match e {
-        LogError::Stopped { rows } => CliError::Interrupted(format!(
-            "stopped by Ctrl-C after {} rows; nothing was fitted or written",
-            crate::report::format::thousands(rows)
-        )),
+        LogError::Stopped { rows } => stopped(rows),
         LogError::Unreadable { .. } => CliError::Failed(e.to_string()),
         _ => CliError::Invalid(e.to_string()),
     }
@@ -200,12 +204,7 @@ pub(super) fn log_failure(e: LogError) -> CliError {
 
 pub(super) fn read_logs(files: &[PathBuf], db: &DbArgs) -> std::result::Result<crate::logs::Logs, CliError> {
     let paths: Vec<&Path> = files.iter().map(PathBuf::as_path).collect();
-    let progress = progress_printer();
-    let ctl = crate::logs::read::watch::ReadControl {
-        stop: stop_on_ctrl_c(),
-        progress: &progress,
-    };
-    read_sources(&paths, &db.query(), &ctl).map_err(log_failure)
+    with_read_control(|ctl| read_sources(&paths, &db.query(), ctl)).map_err(log_failure)
 }
 
 pub(super) fn print_skipped(logs: &crate::logs::Logs) {

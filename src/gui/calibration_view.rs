@@ -14,7 +14,7 @@ use crate::logs::backtest::{Backtest, backtest};
 use crate::logs::fit::{FitOptions, fit};
 use crate::logs::init::{DraftRequest, draft_files};
 use crate::logs::read::read_sources;
-use crate::logs::read::watch::{ReadControl, ReadProgress};
+use crate::logs::read::watch::ReadControl;
 use crate::model::{Scenario, TrafficProfile};
 use crate::sim::engine::Control;
 use crate::sim::results::SimOptions;
@@ -60,15 +60,9 @@ fn spawn(
 ) -> Result<LogJob, String> {
     let job = Job::spawn("costplan-logs", waker, move |w| {
         // The read's progress, twice a second at most; Cancel (or dropping the job) stops it.
-        let start = std::time::Instant::now();
-        let last = std::cell::Cell::new(0.0f64);
-        let progress = |p: ReadProgress| {
-            let t = start.elapsed().as_secs_f64();
-            if t - last.get() >= 0.5 {
-                last.set(t);
-                w.send(Outcome::Reading(crate::report::format::read_progress(&p, t)));
-            }
-        };
+        let progress = crate::logs::read::watch::every(0.5, |p, t| {
+            w.send(Outcome::Reading(crate::report::format::read_progress(p, t)));
+        });
         let ctl = ReadControl {
             stop: w.cancel_flag(),
             progress: &progress,
@@ -149,7 +143,7 @@ impl CalibrationView {
                 db: Default::default(),
             };
             Some(match draft_files(&req, ctl) {
-                Err(crate::logs::init::InitError::Stopped(_)) => return None,
+                Err(crate::logs::init::InitError::Stopped { .. }) => return None,
                 Err(e) => Outcome::Failed(e.to_string()),
                 Ok(w) => {
                     let mut summary = format!(

@@ -55,9 +55,9 @@ pub enum InitError {
     /// A file could not be read or written.
     #[error("{0}")]
     Io(String),
-    /// The user stopped the read of the logs.
-    #[error("{0}")]
-    Stopped(String),
+    /// The user stopped the read of the logs after `rows` rows.
+    #[error("stopped after {rows} rows; nothing was written")]
+    Stopped { rows: u64 },
 }
 
 /// What to draft from which logs, and where to write it.
@@ -159,7 +159,7 @@ pub fn draft_files(req: &DraftRequest, ctl: &super::read::watch::ReadControl) ->
     let paths: Vec<&Path> = req.logs.iter().map(PathBuf::as_path).collect();
     let logs = super::read::read_sources(&paths, &req.db, ctl).map_err(|e| match e {
         super::LogError::Unreadable { .. } => InitError::Io(e.to_string()),
-        super::LogError::Stopped { .. } => InitError::Stopped(e.to_string()),
+        super::LogError::Stopped { rows } => InitError::Stopped { rows },
         _ => InitError::Invalid(e.to_string()),
     })?;
     let f = super::fit::fit(&logs, &req.fit);

@@ -100,6 +100,20 @@ impl<R: Read> Read for Watched<'_, R> {
     }
 }
 
+/// `report` called with a read's progress and the seconds since the read began, at most once
+/// every `interval_s` (the CLI's line on stderr, the window's line beside its job).
+pub fn every(interval_s: f64, report: impl Fn(&ReadProgress, f64)) -> impl Fn(ReadProgress) {
+    let start = std::time::Instant::now();
+    let last = Cell::new(0.0f64);
+    move |p| {
+        let t = start.elapsed().as_secs_f64();
+        if t - last.get() >= interval_s {
+            last.set(t);
+            report(&p, t);
+        }
+    }
+}
+
 /// Time left at the pace so far, when the share done is known and the read has gone a while.
 pub fn time_left(p: &ReadProgress, elapsed_s: f64) -> Option<f64> {
     let done = p.done_share()?;
