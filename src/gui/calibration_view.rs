@@ -362,7 +362,6 @@ fn calibration(ui: &mut Ui, b: &Backtest) {
         .y_axis_formatter(|m, _| crate::report::format::usd(m.value))
         .include_y(top * 1.1)
         .show(ui, |plot| {
-            // The median first: the legend takes its colour from the first item named.
             let name = "simulated median, p5–p95";
             plot.line(Line::new(name, PlotPoints::from(s.median)).color(grey).width(2.0));
             plot.add(FilledArea::new(name, &s.days, &s.p5, &s.p95).fill_color(grey.gamma_multiply(0.25)));

@@ -170,7 +170,6 @@ pub fn spend_chart(ui: &mut Ui, r: &Results, start: Option<crate::date::Date>) {
         .show(ui, |plot| {
             for (i, p) in r.policies.iter().enumerate() {
                 let band = series::spend_band(p);
-                // The median line first: the legend takes its colour from the first item named.
                 let pts: Vec<[f64; 2]> = band.days.iter().zip(&band.p50).map(|(x, y)| [*x, *y]).collect();
                 plot.line(
                     Line::new(p.name.clone(), PlotPoints::from(pts))
