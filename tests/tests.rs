@@ -26,6 +26,8 @@ mod edges;
 mod edits;
 #[path = "suite/engine.rs"]
 mod engine;
+#[path = "suite/events.rs"]
+mod events;
 #[path = "suite/exporters.rs"]
 mod exporters;
 #[path = "suite/faults.rs"]

@@ -155,7 +155,8 @@ pub struct CompareArgs {
 pub struct ReportArgs {
     /// The scenario file.
     pub scenario: PathBuf,
-    /// Where to write the report.
+    /// Where to write the report (`-`: standard output, for the one-file formats html and json,
+    /// with --format).
     #[arg(short, long)]
     pub output: PathBuf,
     /// html, md, csv or json (default: from the output's extension).
@@ -319,9 +320,19 @@ pub fn report(args: &ReportArgs) -> super::CmdResult {
             args.output.display()
         )));
     };
+    let to_stdout = args.output.as_os_str() == "-";
+    if to_stdout && !matches!(format, crate::report::Format::Html | crate::report::Format::Json) {
+        return Err(CliError::Invalid(
+            "-o -: only the one-file formats (--format html or json) go to standard output; a Markdown report has chart files and a CSV report two tables, so give them a file name".into(),
+        ));
+    }
     let scn = load(&args.scenario)?;
     // Output paths are checked before the simulation, not after minutes of work.
-    let mut targets = vec![args.output.clone()];
+    let mut targets = if to_stdout {
+        Vec::new()
+    } else {
+        vec![args.output.clone()]
+    };
     if format == crate::report::Format::Csv {
         targets.push(crate::report::csv_out::savings_path(&args.output));
     }
@@ -337,6 +348,12 @@ pub fn report(args: &ReportArgs) -> super::CmdResult {
     };
     args.engine.refuse_huge_work(&scn, &opts)?;
     let results = run_sim(&scn, &opts, &Control::none()).map_err(anyhow::Error::from)?;
+    if to_stdout {
+        for (_, bytes) in crate::report::files(&scn, &results, format, &args.output)? {
+            super::emit(&String::from_utf8_lossy(&bytes))?;
+        }
+        return Ok(());
+    }
     for p in crate::report::write(&scn, &results, format, &args.output)? {
         eprintln!("wrote {}", p.display());
     }

@@ -256,6 +256,7 @@ pub fn draft(logs: &Logs, fit: &Fit, prices: &PriceTable, opts: &InitOptions) ->
         guardrails: Guardrails::default(),
         baseline: baseline.name.clone(),
         policies: vec![Source::Inline(baseline)],
+        events: Vec::new(),
     };
     header.push(format!(
         "horizon: the logs' {} days from {}, so `costplan backtest` compares day by day",

@@ -83,7 +83,7 @@ fn range(lo: f64, hi: f64, unit: &str) -> String {
 }
 
 /// A bound or value as a planner reads it (`10,000,000`, `0.01`, `1e300`).
-fn number(x: f64) -> String {
+pub(crate) fn number(x: f64) -> String {
     if x.is_finite() && x.abs() >= 1000.0 && x.abs() < 1e15 && x.fract() == 0.0 {
         let s = format!("{}", x.abs() as u64);
         let mut out = String::new();

@@ -8,6 +8,7 @@ mod checks;
 pub mod dist;
 pub mod edit;
 pub mod error;
+pub mod events;
 pub mod io;
 pub mod limits;
 pub mod locate;

@@ -124,6 +124,10 @@ pub struct ScenarioFile {
     /// The policy the others are compared against.
     pub baseline: String,
     pub policies: Vec<Source<Policy>>,
+    /// Dated changes over the horizon (price moves, launches, deprecations, rollouts, traffic
+    /// and budget changes); none by default.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub events: Vec<super::events::Event>,
 }
 
 /// The comment lines (and blank lines between them) a file opens with.
@@ -394,7 +398,7 @@ pub enum FileKind {
 }
 
 /// Top-level fields that only a scenario has.
-const SCENARIO_FIELDS: [&str; 12] = [
+const SCENARIO_FIELDS: [&str; 13] = [
     "horizon_days",
     "runs",
     "seed",
@@ -407,6 +411,7 @@ const SCENARIO_FIELDS: [&str; 12] = [
     "guardrails",
     "baseline",
     "policies",
+    "events",
 ];
 /// Top-level fields that only a traffic profile has.
 const TRAFFIC_FIELDS: [&str; 5] = [
@@ -561,6 +566,13 @@ impl Scenario {
                     format!("the policy name {n:?} is used twice"),
                 );
             }
+        }
+        if let Some(traffic) = &traffic {
+            let known = super::events::Known {
+                classes: traffic.classes.iter().map(|c| c.name.as_str()).collect(),
+                policies: policies.iter().flatten().collect(),
+            };
+            super::events::check_events(&file, &known, &mut d, src.text);
         }
         let baseline = names.iter().position(|n| *n == file.baseline);
         if baseline.is_none() && policies.iter().all(|p| p.is_some()) {

@@ -233,6 +233,11 @@ pub struct PolicyC {
     pub budget: Option<BudgetC>,
     pub batch_share: Option<ProbDist>,
     pub max_retries: u32,
+    /// A staged rollout's column: the policy (index) the baseline's traffic moves to, and the
+    /// rollout event (index in [`Compiled::events`]); `None` for a policy of the scenario.
+    pub rollout: Option<(usize, usize)>,
+    /// Budget events that change this policy's cap: (event index, new cap ÷ the cap written).
+    pub budget_events: Vec<(usize, f64)>,
     /// The policy's own strongest model (the learned router's strong model, a cascade's last
     /// stage, the priciest model a fixed or rule router can pick), for `strong_model_share`.
     pub strong_model: usize,
@@ -295,6 +300,159 @@ pub struct Compiled {
     /// `Some(k)`: the sampled engine, simulating at most `k` tasks a day (each standing for
     /// its share of the day); `None`: the exact engine.
     pub sample_per_day: Option<u64>,
+    /// The scenario's dated changes, in file order.
+    pub events: Vec<EventC>,
+}
+
+/// A dated change, compiled.
+#[derive(Clone, Debug)]
+pub struct EventC {
+    /// The event's label (its name, or its change described).
+    pub label: String,
+    /// The key its per-run draws are keyed by (the label, made unique).
+    pub key: String,
+    /// The first and last day (after the horizon's start; negative before it) it may take
+    /// effect on, inclusive: equal for a fixed date.
+    pub days: (i64, i64),
+    /// The chance it happens in a run; `None` when certain.
+    pub probability: Option<f64>,
+    pub change: ChangeC,
+}
+
+/// What an event changes, compiled (models, classes and policies as indices).
+#[derive(Clone, Debug)]
+pub enum ChangeC {
+    /// Price factors on a model: input, output, cache read, cache write.
+    Price {
+        model: usize,
+        factors: [f64; 4],
+    },
+    PriceTrend {
+        model: usize,
+        per_year: NonNegDist,
+    },
+    Launch {
+        model: usize,
+        fallback: usize,
+    },
+    Deprecate {
+        model: usize,
+        fallback: usize,
+    },
+    /// Read by the rollout's column (see [`PolicyC::rollout`]).
+    Rollout {
+        over_days: u32,
+    },
+    /// A factor on the traffic of the classes marked (all when the event names none).
+    Traffic {
+        factor: f64,
+        days: Option<u32>,
+        classes: Vec<bool>,
+    },
+    Start {
+        class: usize,
+    },
+    /// Read by the policies whose budget it changes (see [`PolicyC::budget_events`]).
+    Budget,
+}
+
+/// The budget events that apply to a compiled policy: those naming a scenario policy whose
+/// budget this policy has (its own, or an attribution variant's taken from it).
+fn budget_events(scn: &Scenario, p: &Policy) -> Vec<(usize, f64)> {
+    use crate::model::events::Change;
+    let Some(b) = &p.budget else { return Vec::new() };
+    scn.file
+        .events
+        .iter()
+        .enumerate()
+        .filter_map(|(i, e)| match &e.change {
+            Change::Budget { policy, cap_usd } => {
+                let named = scn.policies.iter().find(|q| q.name == *policy)?;
+                (named.budget.as_ref() == Some(b)).then(|| {
+                    let written = b.cap_usd.get();
+                    (i, if written > 0.0 { cap_usd.get() / written } else { 1.0 })
+                })
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// The scenario's events, compiled (dates as days after the start date; a scenario with
+/// events has one, validation sees to it).
+fn compile_events(scn: &Scenario, models: &[ModelC], classes: &[ClassC]) -> Vec<EventC> {
+    use crate::model::events::Change;
+    let Some(start) = scn.start_date() else {
+        return Vec::new();
+    };
+    let model = |name: &str| models.iter().position(|m| m.name == name).unwrap_or(0);
+    let class = |name: &str| classes.iter().position(|c| c.name == name).unwrap_or(0);
+    let mut keys: Vec<String> = Vec::new();
+    scn.file
+        .events
+        .iter()
+        .map(|e| {
+            let label = e.label();
+            let mut key = label.clone();
+            let mut k = 1;
+            while keys.contains(&key) {
+                k += 1;
+                key = format!("{label} #{k}");
+            }
+            keys.push(key.clone());
+            let change = match &e.change {
+                Change::Price {
+                    model: m,
+                    input_factor,
+                    output_factor,
+                    cache_read_factor,
+                    cache_write_factor,
+                } => ChangeC::Price {
+                    model: model(m),
+                    factors: [
+                        input_factor.get(),
+                        output_factor.get(),
+                        cache_read_factor.unwrap_or(*input_factor).get(),
+                        cache_write_factor.unwrap_or(*input_factor).get(),
+                    ],
+                },
+                Change::PriceTrend { model: m, per_year } => ChangeC::PriceTrend {
+                    model: model(m),
+                    per_year: per_year.clone(),
+                },
+                Change::Launch { model: m, fallback } => ChangeC::Launch {
+                    model: model(m),
+                    fallback: model(fallback),
+                },
+                Change::Deprecate { model: m, fallback } => ChangeC::Deprecate {
+                    model: model(m),
+                    fallback: model(fallback),
+                },
+                Change::Rollout { over_days, .. } => ChangeC::Rollout { over_days: *over_days },
+                Change::Traffic {
+                    factor,
+                    days,
+                    classes: names,
+                } => ChangeC::Traffic {
+                    factor: factor.get(),
+                    days: *days,
+                    classes: classes
+                        .iter()
+                        .map(|c| names.is_empty() || names.contains(&c.name))
+                        .collect(),
+                },
+                Change::Start { class: k } => ChangeC::Start { class: class(k) },
+                Change::Budget { .. } => ChangeC::Budget,
+            };
+            EventC {
+                label,
+                key,
+                days: e.day_range(start).unwrap_or((0, 0)),
+                probability: e.probability.map(|p| p.get()),
+                change,
+            }
+        })
+        .collect()
 }
 
 /// The TTL (minutes) that providers' default prompt-cache write price buys; a longer TTL pays
@@ -624,6 +782,8 @@ fn compile_policy(
         budget,
         batch_share: p.batch.as_ref().map(|b| b.share.clone()),
         max_retries: p.max_retries.unwrap_or(0),
+        rollout: None,
+        budget_events: budget_events(scn, p),
     })
 }
 
@@ -650,7 +810,9 @@ impl Compiled {
             .iter()
             .map(|p| compile_policy(scn, p, &names, &models, default_model))
             .collect::<Result<_, _>>()?;
+        let events = compile_events(scn, &models, &classes);
         Ok(Compiled {
+            events,
             classes,
             owners,
             models,

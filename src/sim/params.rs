@@ -9,17 +9,52 @@ use super::compile::{Compiled, RouterC};
 pub enum Param {
     RequestsPerDay,
     GrowthPerMonth,
-    ExactRepeatRate { class: usize },
-    NearRepeatRate { class: usize },
-    RetryOnFailure { class: usize },
-    Success { model: usize, class: usize },
-    ExactCacheHit { policy: usize },
-    SemanticHit { policy: usize },
-    SemanticWrongHit { policy: usize },
-    SemanticFalseHit { policy: usize },
-    VerifierRecall { policy: usize },
-    VerifierFalseAlarm { policy: usize },
-    BatchShare { policy: usize },
+    ExactRepeatRate {
+        class: usize,
+    },
+    NearRepeatRate {
+        class: usize,
+    },
+    RetryOnFailure {
+        class: usize,
+    },
+    Success {
+        model: usize,
+        class: usize,
+    },
+    ExactCacheHit {
+        policy: usize,
+    },
+    SemanticHit {
+        policy: usize,
+    },
+    SemanticWrongHit {
+        policy: usize,
+    },
+    SemanticFalseHit {
+        policy: usize,
+    },
+    VerifierRecall {
+        policy: usize,
+    },
+    VerifierFalseAlarm {
+        policy: usize,
+    },
+    BatchShare {
+        policy: usize,
+    },
+    /// The day an event with an uncertain date takes effect.
+    EventDay {
+        event: usize,
+    },
+    /// Whether an event with a probability happens (1) or not (0).
+    EventHappens {
+        event: usize,
+    },
+    /// A price trend's yearly factor.
+    PriceTrend {
+        event: usize,
+    },
 }
 
 /// How a drawn value is bounded: as any number, as a count (≥ 0), or as a probability.
@@ -27,6 +62,10 @@ enum Bounded<'a> {
     Any(&'a crate::model::Dist),
     NonNeg(&'a crate::model::NonNegDist),
     Prob(&'a crate::model::ProbDist),
+    /// A whole day in `[first, last]`, each equally likely.
+    Days(i64, i64),
+    /// 1 with probability `p`, else 0.
+    Happens(f64),
 }
 
 impl Param {
@@ -48,6 +87,9 @@ impl Param {
             Param::VerifierRecall { .. } => "router.verifier.recall".into(),
             Param::VerifierFalseAlarm { .. } => "router.verifier.false_alarm_rate".into(),
             Param::BatchShare { .. } => "batch.share".into(),
+            Param::EventDay { event } => format!("events[{}].on", c.events[event].key),
+            Param::EventHappens { event } => format!("events[{}].probability", c.events[event].key),
+            Param::PriceTrend { event } => format!("events[{}].per_year", c.events[event].key),
         }
     }
 
@@ -78,7 +120,10 @@ impl Param {
             | Param::ExactRepeatRate { .. }
             | Param::NearRepeatRate { .. }
             | Param::RetryOnFailure { .. }
-            | Param::Success { .. } => None,
+            | Param::Success { .. }
+            | Param::EventDay { .. }
+            | Param::EventHappens { .. }
+            | Param::PriceTrend { .. } => None,
         }
     }
 
@@ -128,6 +173,12 @@ impl Param {
                 Some(b) => Bounded::Prob(b),
                 None => missing(),
             },
+            Param::EventDay { event } => Bounded::Days(c.events[event].days.0, c.events[event].days.1),
+            Param::EventHappens { event } => Bounded::Happens(c.events[event].probability.unwrap_or(1.0)),
+            Param::PriceTrend { event } => match &c.events[event].change {
+                super::compile::ChangeC::PriceTrend { per_year, .. } => Bounded::NonNeg(per_year),
+                _ => unreachable!("a price trend parameter belongs to a price trend event"),
+            },
         }
     }
 
@@ -137,6 +188,11 @@ impl Param {
             Bounded::Any(d) => d.quantile(u),
             Bounded::NonNeg(d) => d.quantile(u),
             Bounded::Prob(d) => d.quantile(u),
+            Bounded::Days(first, last) => {
+                let span = (last - first + 1) as f64;
+                (first as f64 + (u * span).floor()).min(last as f64)
+            }
+            Bounded::Happens(p) => f64::from(u8::from(u < p)),
         }
     }
 
@@ -146,6 +202,8 @@ impl Param {
             Bounded::Any(d) => d.is_fixed(),
             Bounded::NonNeg(d) => d.0.is_fixed(),
             Bounded::Prob(d) => d.0.is_fixed(),
+            Bounded::Days(first, last) => first == last,
+            Bounded::Happens(p) => p <= 0.0 || p >= 1.0,
         }
     }
 }
@@ -164,6 +222,17 @@ pub fn run_params(c: &Compiled) -> Vec<Param> {
     }
     for model in 0..c.models.len() {
         out.extend((0..nc).map(|class| Param::Success { model, class }));
+    }
+    for (event, e) in c.events.iter().enumerate() {
+        if e.days.0 != e.days.1 {
+            out.push(Param::EventDay { event });
+        }
+        if e.probability.is_some() {
+            out.push(Param::EventHappens { event });
+        }
+        if let super::compile::ChangeC::PriceTrend { .. } = e.change {
+            out.push(Param::PriceTrend { event });
+        }
     }
     out
 }

@@ -76,4 +76,9 @@ pub mod tag {
     pub const TOOL_STEP: u64 = 0x544F_4F4C_0000_0000;
     /// A session's compaction call before a turn: `key(turn ^ COMPACTION, 0)`.
     pub const COMPACTION: u64 = 0x434F_4D50_0000_0000;
+    /// Whether a task of a class whose traffic an event scales down is one of the day's tasks
+    /// (the day draws for the largest class factor; each task stays with its class's share of it).
+    pub const THIN: u64 = 0x5448_494E_0000_0000;
+    /// Whether a task under a staged rollout goes to the rollout's target policy.
+    pub const ROLLOUT: u64 = 0x524F_4C4C_0000_0000;
 }

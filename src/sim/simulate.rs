@@ -144,6 +144,14 @@ struct Plan {
     shown: Vec<Policy>,
     sim_policies: Vec<Policy>,
     attributions: Vec<Attribution>,
+    /// Staged rollouts' columns: (their index, the target's index, the rollout event).
+    rollouts: Vec<(usize, usize, usize)>,
+}
+
+/// The column of a staged rollout from the baseline to `to`: the baseline's policy under the
+/// name "baseline → to", whose tasks move to `to`'s pipeline day by day.
+pub fn rollout_name(baseline: &str, to: &str) -> String {
+    format!("{baseline} → {to}")
 }
 
 fn plan(scn: &Scenario, opts: &SimOptions) -> Plan {
@@ -154,10 +162,27 @@ fn plan(scn: &Scenario, opts: &SimOptions) -> Plan {
             shown.push(p.clone());
         }
     }
+    let mut rollouts = Vec::new();
+    for (ei, e) in scn.file.events.iter().enumerate() {
+        if let crate::model::events::Change::Rollout { to, .. } = &e.change
+            && let Some(ti) = shown.iter().position(|p| p.name == *to)
+        {
+            let mut column = base.clone();
+            column.name = rollout_name(&base.name, to);
+            while shown.iter().any(|p| p.name == column.name) {
+                column.name.push('\'');
+            }
+            shown.push(column);
+            rollouts.push((shown.len() - 1, ti, ei));
+        }
+    }
     let mut sim_policies = shown.clone();
     let mut attributions = Vec::new();
     if !opts.skip_attribution {
         for (ci, cand) in shown.iter().enumerate().skip(1) {
+            if rollouts.iter().any(|r| r.0 == ci) {
+                continue;
+            }
             let tactics = base.differing_tactics(cand);
             let k = tactics.len();
             let mut variant = vec![0usize; 1 << k];
@@ -190,6 +215,7 @@ fn plan(scn: &Scenario, opts: &SimOptions) -> Plan {
         shown,
         sim_policies,
         attributions,
+        rollouts,
     }
 }
 
@@ -297,8 +323,12 @@ pub fn simulate(scn: &Scenario, opts: &SimOptions, ctl: &Control) -> Result<Resu
         shown,
         sim_policies,
         attributions,
+        rollouts,
     } = plan(scn, opts);
     let mut compiled = Compiled::new(scn, &sim_policies)?;
+    for &(column, to, event) in &rollouts {
+        compiled.policies[column].rollout = Some((to, event));
+    }
     compiled.sample_per_day = sample_per_day(scn, opts, sim_policies.len(), runs);
     let per_run = run_all(&compiled, seed, runs, ctl)?;
     let wall = start.elapsed().as_secs_f64();

@@ -19,6 +19,10 @@ pub(super) struct RunParams {
     pub(super) retry: Vec<f64>,
     /// success[model * n_classes + class]
     pub(super) success: Vec<f64>,
+    /// Per event: the day (after the start) it takes effect in this run, `None` when it does
+    /// not happen; and a price trend's yearly factor (1 for other events).
+    pub(super) event_day: Vec<Option<i64>>,
+    pub(super) trend_per_year: Vec<f64>,
 }
 
 /// A policy's parameters drawn once per run.
@@ -73,6 +77,24 @@ impl RunParams {
             near,
             retry: per_class(|class| Param::RetryOnFailure { class }),
             success,
+            event_day: (0..c.events.len())
+                .map(|event| {
+                    let e = &c.events[event];
+                    let happens = e.probability.is_none() || draw(c, run_key, Param::EventHappens { event }) > 0.5;
+                    let day = if e.days.0 == e.days.1 {
+                        e.days.0
+                    } else {
+                        draw(c, run_key, Param::EventDay { event }) as i64
+                    };
+                    happens.then_some(day)
+                })
+                .collect(),
+            trend_per_year: (0..c.events.len())
+                .map(|event| match c.events[event].change {
+                    crate::sim::compile::ChangeC::PriceTrend { .. } => draw(c, run_key, Param::PriceTrend { event }),
+                    _ => 1.0,
+                })
+                .collect(),
         }
     }
 }
@@ -98,7 +120,10 @@ impl PolParams {
                 | Param::ExactRepeatRate { .. }
                 | Param::NearRepeatRate { .. }
                 | Param::RetryOnFailure { .. }
-                | Param::Success { .. } => unreachable!("policy_params lists a policy's own parameters"),
+                | Param::Success { .. }
+                | Param::EventDay { .. }
+                | Param::EventHappens { .. }
+                | Param::PriceTrend { .. } => unreachable!("policy_params lists a policy's own parameters"),
             }
         }
         // A wrong semantic hit is drawn from what a right hit leaves.

@@ -10,13 +10,15 @@ use rayon::prelude::*;
 mod draws;
 mod sampled;
 mod session;
+mod timeline;
 
 pub use draws::parameter_uniform;
 use draws::{AttemptDraws, CACHED_MODELS, CallCache, PolParams, Repeat, RunParams, TaskDraws, class_of, tokens};
 
 use sampled::{Day, Sampling, Strat};
+use timeline::Today;
 
-use super::compile::{BreachC, Compiled, CondC, PolicyC, RouterC};
+use super::compile::{BreachC, Compiled, CondC, PolicyC, PriceC, RouterC};
 use super::metrics::{self as m, LatencyHist, Metric, RunMetrics};
 use super::rng::{key, rng_from, tag, unit_from_key};
 use crate::model::dist::{std_normal_quantile, unit_f64};
@@ -163,6 +165,8 @@ struct PState {
     /// Minute until which each (class, model) prefix stays warm in the provider cache.
     warm_until: Vec<f64>,
     budget_spent: Vec<f64>,
+    /// Today's factor on the budget caps (events).
+    cap_scale: f64,
     breach_today: bool,
     alert_today: bool,
     /// Whether the current task reached a model, and called the policy's strong model.
@@ -229,6 +233,9 @@ struct Ctx<'a> {
     sess: Option<u64>,
     /// A session turn's new user input (the rest of a call's body is history).
     new_input: u64,
+    /// Per model: today's prices, and the model that answers a call to it (events).
+    prices: &'a [PriceC],
+    live: &'a [usize],
 }
 
 impl Ctx<'_> {
@@ -287,11 +294,12 @@ impl Ctx<'_> {
         st.acc.spend_day[self.day] += cost;
         if let Some(b) = &self.pol.budget {
             let bucket = self.budget_bucket();
+            let cap = b.caps_usd[bucket] * st.cap_scale;
             st.budget_spent[bucket] += cost;
-            if st.budget_spent[bucket] >= b.caps_usd[bucket] {
+            if st.budget_spent[bucket] >= cap {
                 st.breach_today = true;
             }
-            if st.budget_spent[bucket] >= b.alert_at * b.caps_usd[bucket] {
+            if st.budget_spent[bucket] >= b.alert_at * cap {
                 st.alert_today = true;
             }
         }
@@ -311,7 +319,7 @@ impl Ctx<'_> {
         cacheable: bool,
     ) -> (u64, f64) {
         let mdl = &self.c.models[model];
-        let price = &mdl.price;
+        let price = &self.prices[model];
         let rates = price.for_input(uncached_in + prefix);
         let (bin, bout) = if self.batch {
             (price.batch_input_ratio, price.batch_output_ratio)
@@ -366,7 +374,7 @@ impl Ctx<'_> {
         call_key: u64,
     ) -> (f64, f64) {
         let w = self.w;
-        let price = &self.c.models[model].price;
+        let price = &self.prices[model];
         let mut cost = uncached_in as f64 * rates.input * bin + output as f64 * rates.output * bout;
         let mut efficiency_tokens = (uncached_in + output) as f64;
         st.acc.tokens[T_INPUT] += uncached_in as f64 * w;
@@ -409,9 +417,16 @@ impl Ctx<'_> {
         (cost, efficiency_tokens)
     }
 
-    /// The model a non-cascade router picks.
+    /// The model that answers for a non-cascade router's pick (today's stand-in for a model
+    /// launched later or retired).
     #[inline]
     fn pick(&self, att: &AttemptDraws, forced: Option<usize>) -> usize {
+        self.live[self.router_pick(att, forced)]
+    }
+
+    /// The model a non-cascade router picks.
+    #[inline]
+    fn router_pick(&self, att: &AttemptDraws, forced: Option<usize>) -> usize {
         if let Some(m) = forced {
             return m;
         }
@@ -494,6 +509,7 @@ impl Ctx<'_> {
         mut visit: impl FnMut(usize, usize, Option<bool>),
     ) -> bool {
         for (k, &s) in stages.iter().enumerate() {
+            let s = self.live[s];
             let ok = self.succeeds(s, att.u);
             if k + 1 == stages.len() {
                 visit(k, s, None);
@@ -547,7 +563,7 @@ impl Ctx<'_> {
                     let v_key = key(attempt_key, tag::VERIFIER_CALL + k as u64);
                     // The verifier reads the answer, not the session's prompt.
                     let plain = Ctx { sess: None, ..*self };
-                    let (vtok, vlat) = plain.call(st, v.model, v_in, 0, v.output_tokens, v_key, false);
+                    let (vtok, vlat) = plain.call(st, self.live[v.model], v_in, 0, v.output_tokens, v_key, false);
                     latency += vlat;
                     if escalate {
                         st.acc.escalations += self.w;
@@ -629,7 +645,7 @@ impl Ctx<'_> {
             return Gate::Pass;
         };
         let bucket = self.budget_bucket();
-        if st.budget_spent[bucket] < b.caps_usd[bucket] {
+        if st.budget_spent[bucket] < b.caps_usd[bucket] * st.cap_scale {
             return Gate::Pass;
         }
         st.breach_today = true;
@@ -651,9 +667,9 @@ fn simulate_task(
     pp: &PolParams,
     st: &mut PState,
     d: &TaskDraws,
-    time_min: f64,
-    day: usize,
+    (time_min, day): (f64, usize),
     sampling: Sampling,
+    today: &Today,
 ) {
     let Sampling {
         w,
@@ -684,6 +700,8 @@ fn simulate_task(
         warm_keep,
         sess: None,
         new_input: 0,
+        prices: &today.prices,
+        live: &today.live,
     };
 
     st.task_routed = false;
@@ -795,14 +813,27 @@ pub fn run_one(c: &Compiled, seed: u64, run: u64, cancel: &AtomicBool) -> Result
     let mut clock_min = 0.0f64;
     // Session turns queued across days (only for scenarios with session classes).
     let mut sessions = session::SessionRun::new(c, &mut states);
-    let r = session::RunCtx { c, rp: &rp, pps: &pps };
+    let plain = Today::plain(c);
+    let mut dated;
     for day in 0..c.horizon_days as usize {
         if cancel.load(Ordering::Relaxed) {
             return Err(Cancelled);
         }
+        let today = if c.events.is_empty() {
+            &plain
+        } else {
+            dated = Today::of(c, &rp, day);
+            &dated
+        };
+        let r = session::RunCtx {
+            c,
+            rp: &rp,
+            pps: &pps,
+            today,
+        };
         let day_key = key(run_key ^ tag::DAY, day as u64);
-        let n = day_volume(c, &rp, day_key, day);
-        start_day(c, &mut states, day);
+        let n = day_volume(c, &rp, (day_key, day), today.volume_factor);
+        start_day(c, &mut states, day, today);
         // The sampled engine simulates k of the day's n tasks; with n <= k it is the exact engine.
         let k = c.sample_per_day.map_or(n, |cap| n.min(cap));
         // Arrivals form one Poisson process across the whole horizon: exponential gaps at the
@@ -815,19 +846,10 @@ pub fn run_one(c: &Compiled, seed: u64, run: u64, cancel: &AtomicBool) -> Result
         } else if let (true, Some(sessions)) = (k == n, sessions.as_mut()) {
             sessions.exact_day(&r, &mut states, (day_key, day, n), &mut clock_min);
         } else if k == n {
-            let mean_gap = if n > 0 { 1440.0 / n as f64 } else { 0.0 };
-            for i in 0..n {
-                let d = TaskDraws::draw(c, &rp, key(day_key, i));
-                clock_min += d.gap * mean_gap;
-                for ((p, pp), st) in c.policies.iter().zip(&pps).zip(states.iter_mut()) {
-                    simulate_task(c, &rp, p, pp, st, &d, clock_min, day, Sampling::EXACT);
-                }
-            }
+            exact_day(&r, &mut states, (day_key, day, n), &mut clock_min);
         } else {
             let day_ctx = Day {
-                c,
-                rp: &rp,
-                pps: &pps,
+                r: &r,
                 day,
                 day_key,
                 n,
@@ -853,6 +875,24 @@ pub fn run_one(c: &Compiled, seed: u64, run: u64, cancel: &AtomicBool) -> Result
         .collect())
 }
 
+/// A day of `n` single requests, every one simulated through every policy.
+fn exact_day(r: &session::RunCtx, states: &mut [PState], (day_key, day, n): (u64, usize, u64), clock_min: &mut f64) {
+    let (c, today) = (r.c, r.today);
+    let mean_gap = if n > 0 { 1440.0 / n as f64 } else { 0.0 };
+    for i in 0..n {
+        let d = TaskDraws::draw(c, r.rp, key(day_key, i));
+        *clock_min += d.gap * mean_gap;
+        if !today.keeps(d.key, d.class) {
+            continue;
+        }
+        for (pi, st) in states.iter_mut().enumerate() {
+            let q = today.route(c, pi, d.key);
+            let (p, pp) = (&c.policies[q], &r.pps[q]);
+            simulate_task(c, r.rp, p, pp, st, &d, (*clock_min, day), Sampling::EXACT, today);
+        }
+    }
+}
+
 impl PState {
     /// A policy's state at the start of a run.
     fn new(c: &Compiled, p: &PolicyC) -> PState {
@@ -860,7 +900,8 @@ impl PState {
         PState {
             acc: Acc::new(c),
             warm_until: vec![f64::NEG_INFINITY; c.classes.len() * nm],
-            budget_spent: vec![0.0; p.budget.as_ref().map(|b| b.caps_usd.len()).unwrap_or(0)],
+            budget_spent: vec![0.0; budget_buckets(c, p)],
+            cap_scale: 1.0,
             breach_today: false,
             alert_today: false,
             task_routed: false,
@@ -877,16 +918,26 @@ impl PState {
     }
 }
 
+/// The budget buckets a policy's state keeps: its own budget's, or for a rollout column the
+/// most either pipeline has.
+fn budget_buckets(c: &Compiled, p: &PolicyC) -> usize {
+    let own = |p: &PolicyC| p.budget.as_ref().map_or(0, |b| b.caps_usd.len());
+    match p.rollout {
+        Some((to, _)) => own(p).max(own(&c.policies[to])),
+        None => own(p),
+    }
+}
+
 /// The day's number of tasks: the run's volume, grown, by weekday, with the day's noise (mean
 /// 1), rounded at random so the mean is kept.
-fn day_volume(c: &Compiled, rp: &RunParams, day_key: u64, day: usize) -> u64 {
+fn day_volume(c: &Compiled, rp: &RunParams, (day_key, day): (u64, usize), factor: f64) -> u64 {
     let growth = (1.0 + rp.growth).max(0.0);
     let sd = c.day_noise_sd;
     let mut day_rng = rng_from(day_key);
     let z = std_normal_quantile(unit_f64(&mut day_rng).clamp(1e-12, 1.0 - 1e-12));
     let frac_u = unit_f64(&mut day_rng);
     let wf = c.weekday_factors[(c.start_weekday + day) % 7];
-    let mean = rp.volume * growth.powf(day as f64 / 30.0) * wf * (sd * z - 0.5 * sd * sd).exp();
+    let mean = rp.volume * growth.powf(day as f64 / 30.0) * wf * (sd * z - 0.5 * sd * sd).exp() * factor;
     if mean.is_finite() && mean > 0.0 {
         let fl = mean.floor();
         fl as u64 + u64::from(frac_u < mean - fl)
@@ -895,9 +946,11 @@ fn day_volume(c: &Compiled, rp: &RunParams, day_key: u64, day: usize) -> u64 {
     }
 }
 
-/// A new day: budgets reset at their period's start; today's breach and alert marks clear.
-fn start_day(c: &Compiled, states: &mut [PState], day: usize) {
-    for (p, st) in c.policies.iter().zip(states.iter_mut()) {
+/// A new day: budgets reset at their period's start; today's caps set; today's breach and
+/// alert marks clear.
+fn start_day(c: &Compiled, states: &mut [PState], day: usize, today: &Today) {
+    for ((p, st), scale) in c.policies.iter().zip(states.iter_mut()).zip(&today.cap_scale) {
+        st.cap_scale = *scale;
         if let Some(b) = &p.budget
             && day > 0
             && b.period_of_day[day] != b.period_of_day[day - 1]

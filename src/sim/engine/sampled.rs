@@ -3,8 +3,8 @@
 //! warmth, budgets, spend) taken from the true volume.
 
 use super::{
-    Compiled, PState, PolParams, RunParams, STRAT_DIMS, STRAT_GROUPS, TaskDraws, class_of, key, rng_from,
-    simulate_task, tag, unit_f64,
+    Compiled, PState, RunParams, STRAT_DIMS, STRAT_GROUPS, TaskDraws, class_of, key, rng_from, simulate_task, tag,
+    unit_f64,
 };
 
 /// One sampled task's stratified uniforms.
@@ -108,8 +108,9 @@ pub(super) fn stratified_sample(c: &Compiled, rp: &RunParams, day_key: u64, k: u
 }
 
 /// The sampled engine's post-stratification of one day's sample by task class: each sampled
-/// task of class c stands for `n_c / k_c` tasks, where `n_c = n · share_c` is the class's
-/// expected count and `k_c` its count in the sample — so that the sample's class mix adds no
+/// task of class c stands for `n_c / k_c` tasks, where `n_c = n · share_c · keep_c` is the
+/// class's expected count (`keep_c`: an event's factor on the class ÷ the day's largest, 1
+/// without events) and `k_c` its count in the sample — so that the sample's class mix adds no
 /// noise.
 pub(super) struct Strata {
     /// Per class: the weight of each of its sampled tasks.
@@ -133,7 +134,7 @@ fn class_slices(c: &Compiled) -> Vec<(f64, f64)> {
 }
 
 impl Strata {
-    fn new(c: &Compiled, sample: &[(TaskDraws, usize)], n: u64) -> Strata {
+    fn new(c: &Compiled, sample: &[(TaskDraws, usize)], n: u64, keep: &[f64]) -> Strata {
         let nf = n as f64;
         let mut sampled = vec![0.0f64; c.classes.len()];
         for (d, _) in sample {
@@ -143,7 +144,8 @@ impl Strata {
         let counts: Vec<(f64, f64)> = class_slices(c)
             .iter()
             .zip(&sampled)
-            .map(|(&(lo, hi), k)| (nf * (hi - lo), *k))
+            .enumerate()
+            .map(|(cls, (&(lo, hi), k))| (nf * (hi - lo) * keep.get(cls).copied().unwrap_or(1.0), *k))
             .collect();
         let weight = counts
             .iter()
@@ -205,9 +207,7 @@ impl Sampling {
 
 /// A day the sampled engine simulates `k` of its `n` tasks.
 pub(super) struct Day<'a> {
-    pub(super) c: &'a Compiled,
-    pub(super) rp: &'a RunParams,
-    pub(super) pps: &'a [PolParams],
+    pub(super) r: &'a super::session::RunCtx<'a>,
     pub(super) day: usize,
     pub(super) day_key: u64,
     pub(super) n: u64,
@@ -225,9 +225,9 @@ impl Day<'_> {
         clock_min: &mut f64,
         mut sessions: Option<&mut super::session::Sessions>,
     ) -> Strata {
-        let c = self.c;
-        let sample = stratified_sample(c, self.rp, self.day_key, self.k as usize);
-        let strata = Strata::new(c, &sample, self.n);
+        let (c, r) = (self.r.c, self.r);
+        let sample = stratified_sample(c, r.rp, self.day_key, self.k as usize);
+        let strata = Strata::new(c, &sample, self.n, &r.today.class_keep);
         let sampling: Vec<Sampling> = strata
             .counts
             .iter()
@@ -248,26 +248,32 @@ impl Day<'_> {
             .collect();
         // The sample's arrivals spread over the day (a rare class's extra tasks included).
         let mean_gap = 1440.0 / sample.len() as f64;
-        let r = super::session::RunCtx {
-            c,
-            rp: self.rp,
-            pps: self.pps,
-        };
         for (d, group) in &sample {
             *clock_min += d.gap * mean_gap;
             let smp = sampling[d.class];
             if let Some(sessions) = sessions.as_deref_mut() {
-                sessions.run_until(&r, states, *clock_min, self.day);
+                sessions.run_until(r, states, *clock_min, self.day);
                 if c.classes[d.class].session.is_some() {
                     let origin = (self.day, d.class * STRAT_GROUPS + group);
-                    sessions.start(&r, states, d, (*clock_min, self.day), smp, Some(origin));
+                    sessions.start(r, states, d, (*clock_min, self.day), smp, Some(origin));
                     continue;
                 }
             }
-            for ((p, pp), st) in c.policies.iter().zip(self.pps).zip(states.iter_mut()) {
+            for (pi, st) in states.iter_mut().enumerate() {
                 st.task_no += 1;
                 let before = st.acc.cost;
-                simulate_task(c, self.rp, p, pp, st, d, *clock_min, self.day, smp);
+                let q = r.today.route(c, pi, d.key);
+                simulate_task(
+                    c,
+                    r.rp,
+                    &c.policies[q],
+                    &r.pps[q],
+                    st,
+                    d,
+                    (*clock_min, self.day),
+                    smp,
+                    r.today,
+                );
                 st.class_tasks[d.class] += 1.0;
                 let task_cost = (st.acc.cost - before) / smp.w;
                 let sums = &mut st.day_cost[d.class * STRAT_GROUPS + group];

@@ -99,6 +99,9 @@ struct SessPol {
     cache: Vec<(f64, u64)>,
     /// Success penalty from compaction (for the rest of the session).
     penalty: f64,
+    /// The policy whose pipeline works on the session (a rollout column's pick, made when
+    /// the session starts; the column itself otherwise).
+    pipeline: usize,
     ended: bool,
     ok: bool,
     routed: bool,
@@ -174,13 +177,18 @@ impl SessionRun {
             let d = TaskDraws::draw(r.c, r.rp, key(day_key, i));
             *clock_min += d.gap * mean_gap;
             self.sessions.run_until(r, states, *clock_min, day);
+            if !r.today.keeps(d.key, d.class) {
+                continue;
+            }
             if r.c.classes[d.class].session.is_some() {
                 self.sessions
                     .start(r, states, &d, (*clock_min, day), Sampling::EXACT, None);
                 continue;
             }
-            for ((p, pp), st) in r.c.policies.iter().zip(r.pps).zip(states.iter_mut()) {
-                super::simulate_task(r.c, r.rp, p, pp, st, &d, *clock_min, day, Sampling::EXACT);
+            for (pi, st) in states.iter_mut().enumerate() {
+                let q = r.today.route(r.c, pi, d.key);
+                let (p, pp) = (&r.c.policies[q], &r.pps[q]);
+                super::simulate_task(r.c, r.rp, p, pp, st, &d, (*clock_min, day), Sampling::EXACT, r.today);
             }
         }
     }
@@ -213,6 +221,8 @@ pub(super) struct RunCtx<'a> {
     pub(super) c: &'a Compiled,
     pub(super) rp: &'a RunParams,
     pub(super) pps: &'a [PolParams],
+    /// What the events make of the day being simulated.
+    pub(super) today: &'a super::Today,
 }
 
 impl Sessions {
@@ -235,13 +245,13 @@ impl Sessions {
             turns: draw_turns(class, d),
             next: 0,
             sampling: smp,
-            pols: vec![
-                SessPol {
+            pols: (0..r.c.policies.len())
+                .map(|pi| SessPol {
                     cache: vec![(f64::NEG_INFINITY, 0); nm],
+                    pipeline: r.today.route(r.c, pi, d.key),
                     ..SessPol::default()
-                };
-                r.c.policies.len()
-            ],
+                })
+                .collect(),
             origin,
         };
         for st in states.iter_mut() {
@@ -320,8 +330,9 @@ fn run_turn(
     day: usize,
 ) {
     let bin = (live.next as usize).min(MAX_TURN_BINS - 1);
-    for (pi, ((pol, pp), st)) in r.c.policies.iter().zip(r.pps).zip(states.iter_mut()).enumerate() {
+    for (pi, st) in states.iter_mut().enumerate() {
         let sp = &mut live.pols[pi];
+        let (pol, pp) = (&r.c.policies[sp.pipeline], &r.pps[sp.pipeline]);
         if sp.ended {
             continue;
         }
@@ -351,6 +362,8 @@ fn run_turn(
             warm_keep: live.sampling.warm_keep,
             sess: Some(0),
             new_input: turn.input,
+            prices: &r.today.prices,
+            live: &r.today.live,
         };
         policy_turn(ctx, st, sp, turn, first, live.next);
         sp.routed = st.task_routed;
@@ -459,8 +472,8 @@ fn policy_turn(mut ctx: Ctx, st: &mut PState, sp: &mut SessPol, turn: &TurnDraws
 /// The model that makes a turn's tool calls: the router's pick (a cascade's first stage).
 fn tool_model(ctx: &Ctx, att: &AttemptDraws, forced: Option<usize>) -> usize {
     match (&ctx.pol.router, forced) {
-        (_, Some(m)) => m,
-        (RouterC::Cascade(stages, _), None) => stages[0],
+        (_, Some(m)) => ctx.live[m],
+        (RouterC::Cascade(stages, _), None) => ctx.live[stages[0]],
         (RouterC::Fixed(_) | RouterC::Rules(..) | RouterC::Learned { .. }, None) => ctx.pick(att, None),
     }
 }
@@ -538,7 +551,7 @@ fn summarise(
         ..*ctx
     };
     let call_key = key(ctx.task_key ^ tag::COMPACTION, salt);
-    let (_, latency_ms) = reader.call(st, model, body, prefix, summary_tokens, call_key, false);
+    let (_, latency_ms) = reader.call(st, ctx.live[model], body, prefix, summary_tokens, call_key, false);
     compacted(ctx, st, sp);
     latency_ms
 }
