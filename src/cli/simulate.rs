@@ -8,7 +8,7 @@ use crate::model::{LoadError, Scenario, load_scenario_path};
 use crate::sim::engine::Control;
 use crate::sim::results::{
     DEFAULT_SAMPLE_PER_DAY, EngineChoice, MAX_MEMORY_BYTES, MAX_TASK_SIMULATIONS, SimOptions, estimate_work,
-    simulate as run_sim,
+    simulate as run_sim, simulate_with_events,
 };
 
 /// `--engine` and `--sample-per-day`, shared by the commands that simulate.
@@ -206,9 +206,10 @@ pub fn simulate(args: &SimulateArgs) -> super::CmdResult {
         skip_attribution: args.no_attribution,
         engine: args.engine.choice(),
         budget_risk: args.budget_risk,
+        event_effects: true,
     };
     args.engine.refuse_huge_work(&scn, &opts)?;
-    let results = run_sim(&scn, &opts, &Control::none()).map_err(anyhow::Error::from)?;
+    let results = simulate_with_events(&scn, &opts, &Control::none()).map_err(anyhow::Error::from)?;
     if args.json {
         super::emit(&format!(
             "{}\n",
@@ -344,10 +345,11 @@ pub fn report(args: &ReportArgs) -> super::CmdResult {
         seed: args.seed,
         engine: args.engine.choice(),
         budget_risk: args.budget_risk,
+        event_effects: true,
         ..Default::default()
     };
     args.engine.refuse_huge_work(&scn, &opts)?;
-    let results = run_sim(&scn, &opts, &Control::none()).map_err(anyhow::Error::from)?;
+    let results = simulate_with_events(&scn, &opts, &Control::none()).map_err(anyhow::Error::from)?;
     if to_stdout {
         for (_, bytes) in crate::report::files(&scn, &results, format, &args.output)? {
             super::emit(&String::from_utf8_lossy(&bytes))?;

@@ -60,6 +60,7 @@ impl Runner {
         self.stale = true;
         let opts = SimOptions {
             engine: self.engine,
+            event_effects: true,
             ..SimOptions::default()
         };
         self.estimate = Some(estimate_work(scenario, &opts));

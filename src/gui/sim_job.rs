@@ -4,7 +4,7 @@
 use super::job::{Job, Waker, Worker};
 use crate::model::Scenario;
 use crate::sim::engine::Control;
-use crate::sim::results::{Results, SimError, SimOptions, simulate};
+use crate::sim::results::{Results, SimError, SimOptions, add_event_effects, simulate};
 
 pub use super::job::eta;
 pub use crate::sim::results::{LIVE_SAMPLE_PER_DAY, PREVIEW_RUNS, PREVIEW_SAMPLE_PER_DAY, live_passes as passes};
@@ -37,8 +37,17 @@ fn run_passes(scn: &Scenario, opts: &SimOptions, w: &Worker<SimMessage>) {
     let n = passes.len();
     for (i, pass) in passes.into_iter().enumerate() {
         w.new_pass();
-        let msg = match simulate(scn, &pass, &ctl) {
-            Ok(r) if i + 1 < n => SimMessage::Preview(Box::new(r)),
+        let last = i + 1 == n;
+        let result = simulate(scn, &pass, &ctl).and_then(|mut r| {
+            // What each event does takes a run without it per event: the figures come first.
+            if last && pass.event_effects && !scn.file.events.is_empty() {
+                w.send(SimMessage::Preview(Box::new(r.clone())));
+                add_event_effects(scn, &pass, &mut r, &ctl)?;
+            }
+            Ok(r)
+        });
+        let msg = match result {
+            Ok(r) if !last => SimMessage::Preview(Box::new(r)),
             Ok(r) => SimMessage::Done(Box::new(r)),
             Err(SimError::Cancelled(_)) => SimMessage::Cancelled,
             Err(e) => SimMessage::Failed(e.to_string()),

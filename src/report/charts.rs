@@ -95,6 +95,12 @@ fn spend_key(r: &Results) -> Key {
     if r.policies.iter().any(|p| series::budget_line_on_chart(r, p).is_some()) {
         key.push((Mark::Dashed(grey), "budget (in the policy's colour)".to_string()));
     }
+    if !series::event_markers(r).is_empty() {
+        key.push((
+            Mark::Block(grey, 0.07),
+            "E1…: events (a band: an uncertain date)".to_string(),
+        ));
+    }
     key
 }
 
@@ -418,6 +424,8 @@ pub fn spend_over_time(r: &Results, size: Size) -> Result<String, String> {
             .y_label_formatter(&|v| usd_axis_label(*v, y1))
             .draw()
             .map_err(err)?;
+        // Behind the spend: the events.
+        draw_event_markers(&mut chart, r, y1)?;
         for (i, p) in r.policies.iter().enumerate() {
             let b = series::spend_band(p);
             let c = colour(i);
@@ -445,6 +453,46 @@ pub fn spend_over_time(r: &Results, size: Size) -> Result<String, String> {
         }
         Ok(())
     })
+}
+
+/// The events on a chart whose x axis is the horizon's days: a grey line at a fixed date, a
+/// light band over an uncertain one, each tagged at the top ("E1").
+fn draw_event_markers<DB: DrawingBackend>(
+    chart: &mut ChartContext<
+        '_,
+        DB,
+        Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
+    >,
+    r: &Results,
+    y1: f64,
+) -> Res {
+    let grey = RGBColor(110, 110, 110);
+    for m in series::event_markers(r) {
+        if m.to_day > m.from_day {
+            chart
+                .draw_series(std::iter::once(Rectangle::new(
+                    [(m.from_day, 0.0), (m.to_day, y1)],
+                    grey.mix(0.07).filled(),
+                )))
+                .map_err(err)?;
+        }
+        chart
+            .draw_series(DashedLineSeries::new(
+                [(m.from_day, 0.0), (m.from_day, y1)],
+                4,
+                3,
+                grey.mix(0.8).stroke_width(1),
+            ))
+            .map_err(err)?;
+        chart
+            .draw_series(std::iter::once(Text::new(
+                m.tag.clone(),
+                (m.from_day, y1),
+                (FONT, LABEL_PX).into_font().color(&grey),
+            )))
+            .map_err(err)?;
+    }
+    Ok(())
 }
 
 /// Cost per turn by turn number, one line per policy (sessions only).

@@ -23,6 +23,47 @@ pub fn spend_band(p: &PolicyResult) -> SpendBand {
     }
 }
 
+/// An event on the spend chart: its tag ("E1"), and where it may take effect on the chart's day
+/// axis (`from == to` for a fixed date: a line; else a band over the uncertain dates).
+#[derive(Clone, Debug, PartialEq)]
+pub struct EventMarker {
+    pub tag: String,
+    pub label: String,
+    pub from_day: f64,
+    pub to_day: f64,
+}
+
+/// The events that take effect within the horizon, as markers on the spend chart's day axis
+/// (an event on day k starts at the end of day k on the axis of [`spend_band`], whose day 1 is
+/// the first day's end; a band ends after its last possible day). Tags number every event, so
+/// they match the events table's.
+pub fn event_markers(r: &Results) -> Vec<EventMarker> {
+    let days = f64::from(r.horizon_days);
+    r.events
+        .iter()
+        .enumerate()
+        .filter_map(|(i, e)| {
+            let from = e.first_day as f64;
+            let to = if e.last_day > e.first_day {
+                e.last_day as f64 + 1.0
+            } else {
+                from
+            };
+            (to >= 0.0 && from < days).then(|| EventMarker {
+                tag: event_tag(i),
+                label: e.event.clone(),
+                from_day: from.clamp(0.0, days),
+                to_day: to.clamp(0.0, days),
+            })
+        })
+        .collect()
+}
+
+/// The tag of the `i`-th event (0-based) in charts and tables: "E1".
+pub fn event_tag(i: usize) -> String {
+    format!("E{}", i + 1)
+}
+
 /// A policy's cost per turn by turn number, `[turn, usd]` (empty without sessions). The last
 /// point holds every later turn too.
 pub fn cost_by_turn(p: &PolicyResult) -> Vec<[f64; 2]> {

@@ -306,8 +306,11 @@ pub fn sections(scn: &Scenario, r: &Results, chart_titles: &[String]) -> Vec<Sec
     if !sessions.blocks.is_empty() {
         out.push(sessions);
     }
+    out.push(charts_section(chart_titles));
+    if !r.events.is_empty() {
+        out.push(events_section(r));
+    }
     out.extend([
-        charts_section(chart_titles),
         savings_section(r),
         risks_section(r),
         drivers_section(r, chart_titles),
@@ -554,6 +557,82 @@ fn charts_section(chart_titles: &[String]) -> Section {
             .filter(|i| chart_titles[*i] != TORNADO_TITLE)
             .map(Block::Chart)
             .collect(),
+    }
+}
+
+/// What each event does to the horizon spend: a row per event, a column per policy.
+pub fn event_rows(r: &Results) -> (Vec<String>, Vec<Vec<Cell>>) {
+    let mut header = vec!["Event".to_string(), "On".to_string()];
+    header.extend(r.policies.iter().map(|p| p.name.clone()));
+    let rows = r
+        .events
+        .iter()
+        .enumerate()
+        .map(|(i, e)| {
+            let mut on = e.on.clone();
+            if let Some(p) = e.probability {
+                on.push_str(&format!(" ({} likely)", pct(p)));
+            }
+            let name = format!("{} {}", super::series::event_tag(i), e.event);
+            let mut row: Vec<Cell> = vec![name.into(), on.into()];
+            row.extend(e.spend_change_usd.iter().zip(&r.policies).map(|(s, p)| Cell {
+                text: if s.n == 0 {
+                    "–".into()
+                } else if s.mean == 0.0 && s.p5 == 0.0 && s.p95 == 0.0 {
+                    "no change".into()
+                } else if s.p5 == s.p95 {
+                    super::format::delta(Unit::Usd, s.mean)
+                } else {
+                    format!(
+                        "{} [{} – {}]",
+                        super::format::delta(Unit::Usd, s.mean),
+                        super::format::delta(Unit::Usd, s.p5),
+                        super::format::delta(Unit::Usd, s.p95)
+                    )
+                },
+                data: Some(("event_spend_change_usd".into(), p.name.clone(), "mean", s.mean)),
+            }));
+            row
+        })
+        .collect();
+    (header, rows)
+}
+
+/// "Sonnet 4.5 retired: sonnet-only and learned-router call sonnet" (for an event that launches
+/// or retires a model).
+pub fn depends_sentence(e: &crate::sim::results::EventEffect) -> String {
+    let who = match e.depending_policies.as_slice() {
+        [one] => format!("{one} calls"),
+        [init @ .., last] => format!("{} and {last} call", init.join(", ")),
+        [] => "no policy calls".into(),
+    };
+    format!("{}: {who} {}", e.event, e.model.as_deref().unwrap_or("the model"))
+}
+
+/// The timeline's events: what each does to every policy's spend, and who depends on a model
+/// an event launches later or retires.
+fn events_section(r: &Results) -> Section {
+    let (header, rows) = event_rows(r);
+    let mut blocks = vec![
+        Block::Para(
+            "What each event does to the spend over the horizon: each policy's spend with the event minus without it,              run by run on the same draws — mean [p5 – p95]. A rollout is its column against the baseline."
+                .into(),
+        ),
+        Block::Table { header, rows },
+    ];
+    let depends: Vec<String> = r
+        .events
+        .iter()
+        .filter(|e| !e.depending_policies.is_empty())
+        .map(|e| depends_sentence(e) + ".")
+        .collect();
+    if !depends.is_empty() {
+        blocks.push(Block::List(depends));
+    }
+    Section {
+        id: "events",
+        title: "Events on the timeline".into(),
+        blocks,
     }
 }
 

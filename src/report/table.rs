@@ -58,9 +58,45 @@ pub fn render(r: &Results) -> String {
             let _ = writeln!(s);
         }
     }
+    events_text(&mut s, r);
     savings_text(&mut s, r);
     flags_text(&mut s, r);
     s
+}
+
+/// What each event does to each policy's spend (the report's events table, as text).
+fn events_text(s: &mut String, r: &Results) {
+    if r.events.is_empty() {
+        return;
+    }
+    let (header, rows) = super::summary::event_rows(r);
+    let _ = writeln!(
+        *s,
+        "\nEvents: each policy's spend over the horizon with the event minus without it (paired runs; mean [p5 – p95]):"
+    );
+    let width = |i: usize| {
+        rows.iter()
+            .map(|row| row[i].text.chars().count())
+            .chain([header[i].chars().count()])
+            .max()
+            .unwrap_or(8)
+    };
+    let widths: Vec<usize> = (0..header.len()).map(width).collect();
+    let line = |cells: Vec<&str>| {
+        cells
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect::<Vec<_>>()
+            .join("  ")
+    };
+    let _ = writeln!(*s, "  {}", line(header.iter().map(String::as_str).collect()));
+    for row in &rows {
+        let _ = writeln!(*s, "  {}", line(row.iter().map(|c| c.text.as_str()).collect()));
+    }
+    for e in r.events.iter().filter(|e| !e.depending_policies.is_empty()) {
+        let _ = writeln!(*s, "  {}", super::summary::depends_sentence(e));
+    }
 }
 
 /// Savings by tactic per candidate: Shapley over spend with its band, and the waterfall.

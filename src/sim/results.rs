@@ -9,8 +9,8 @@ pub use super::risk::FALSE_SAVINGS_MIN_RISE;
 pub use super::simulate::{
     AUTO_EXACT_MAX_TASK_SIMULATIONS, DEFAULT_SAMPLE_PER_DAY, ESTIMATED_TASK_SIMULATIONS_PER_S_PER_CORE, EngineChoice,
     LIVE_SAMPLE_PER_DAY, MAX_MEMORY_BYTES, MAX_TASK_SIMULATIONS, PREVIEW_RUNS, PREVIEW_SAMPLE_PER_DAY, SimError,
-    SimOptions, WorkEstimate, estimate_work, expected_tasks_per_run, live_passes, pair_scenario, paired_delta, shapley,
-    simulate, split,
+    SimOptions, WorkEstimate, add_event_effects, estimate_work, expected_tasks_per_run, live_passes, pair_scenario,
+    paired_delta, shapley, simulate, simulate_with_events, split,
 };
 use crate::model::policy::Tactic;
 
@@ -479,6 +479,31 @@ pub struct Results {
     /// The baseline first.
     pub policies: Vec<PolicyResult>,
     pub engine: EngineInfo,
+    /// What each of the scenario's events does to every policy's horizon spend (computed when
+    /// [`SimOptions::event_effects`] asks; empty otherwise or without events).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub events: Vec<EventEffect>,
+}
+
+/// What one event does to the horizon spend: each policy's spend with the event minus without
+/// it, run by run on the same draws (paired); for a rollout, its column against the baseline.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct EventEffect {
+    pub event: String,
+    /// When: a date, or the range of an uncertain one ("2027-01-01 – 2027-03-31").
+    pub on: String,
+    /// The first and last day of the horizon (0 = the start date) it may take effect on.
+    pub first_day: i64,
+    pub last_day: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub probability: Option<f64>,
+    /// Per policy, in `policies` order: the change in spend over the horizon, US dollars.
+    pub spend_change_usd: Vec<Summary>,
+    /// For a launch or a deprecation: the model, and the policies that call it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub depending_policies: Vec<String>,
 }
 
 impl Results {

@@ -27,6 +27,9 @@ pub struct SimOptions {
     pub engine: EngineChoice,
     /// Overrides the scenario's `guardrails.budget_risk` (above 0, below 1).
     pub budget_risk: Option<f64>,
+    /// Also measure what each event does to the horizon spend (one more simulation per event,
+    /// without it, on the same draws).
+    pub event_effects: bool,
 }
 
 /// Which engine simulates a scenario.
@@ -77,6 +80,7 @@ pub fn live_passes(scn: &Scenario, opts: &SimOptions) -> Vec<SimOptions> {
         out.push(SimOptions {
             runs: Some(PREVIEW_RUNS),
             engine: EngineChoice::Sampled(PREVIEW_SAMPLE_PER_DAY),
+            event_effects: false,
             ..opts.clone()
         });
     }
@@ -89,6 +93,7 @@ pub fn live_passes(scn: &Scenario, opts: &SimOptions) -> Vec<SimOptions> {
     if last_work > 2.0 * sampled_work(full_runs, LIVE_SAMPLE_PER_DAY) && last_work * policies > LIVE_PASS_MIN_WORK {
         out.push(SimOptions {
             engine: EngineChoice::Sampled(LIVE_SAMPLE_PER_DAY),
+            event_effects: false,
             ..opts.clone()
         });
     }
@@ -284,7 +289,11 @@ pub fn estimate_work(scn: &Scenario, opts: &SimOptions) -> WorkEstimate {
     let floats = crate::sim::metrics::N_METRICS + scn.file.horizon_days as usize + owners + scn.file.models.len() + 3;
     let per_run_policy = (floats * 8 + 4 * 24 + 64) as f64;
     let shown = plan(scn, opts).shown.len();
-    let task_simulations = simulated_per_run * work_per_task(scn) * policies as f64 * f64::from(runs);
+    let without_each_event = if opts.event_effects { resimulated_events(scn) } else { 0 };
+    let task_simulations = simulated_per_run
+        * work_per_task(scn)
+        * f64::from(runs)
+        * (policies as f64 + without_each_event as f64 * shown as f64);
     WorkEstimate {
         task_simulations,
         policies_simulated: policies,
@@ -360,7 +369,119 @@ pub fn simulate(scn: &Scenario, opts: &SimOptions, ctl: &Control) -> Result<Resu
         models: compiled.models.iter().map(|md| md.name.clone()).collect(),
         policies: results,
         engine: engine_info(&compiled, &per_run, sim_policies.len(), wall),
+        events: Vec::new(),
     })
+}
+
+/// The events whose effect takes a simulation without them (all but rollouts, which are
+/// measured against the baseline).
+fn resimulated_events(scn: &Scenario) -> usize {
+    scn.file
+        .events
+        .iter()
+        .filter(|e| !matches!(e.change, crate::model::events::Change::Rollout { .. }))
+        .count()
+}
+
+/// Simulates a scenario and, when `opts.event_effects` asks, what each event does: the same
+/// runs without the event, on the same engine and draws, paired run by run.
+pub fn simulate_with_events(scn: &Scenario, opts: &SimOptions, ctl: &Control) -> Result<Results, SimError> {
+    let mut results = simulate(scn, opts, ctl)?;
+    add_event_effects(scn, opts, &mut results, ctl)?;
+    Ok(results)
+}
+
+/// Adds what each event does to `results` (of `simulate(scn, opts, …)`), when `opts` asks.
+pub fn add_event_effects(
+    scn: &Scenario,
+    opts: &SimOptions,
+    results: &mut Results,
+    ctl: &Control,
+) -> Result<(), SimError> {
+    if opts.event_effects && !scn.file.events.is_empty() {
+        results.events = event_effects(scn, opts, results, ctl)?;
+    }
+    Ok(())
+}
+
+fn event_effects(
+    scn: &Scenario,
+    opts: &SimOptions,
+    with: &Results,
+    ctl: &Control,
+) -> Result<Vec<EventEffect>, SimError> {
+    use crate::model::events::{Change, EventDate};
+    let quiet = Control {
+        cancel: ctl.cancel,
+        progress: &|_, _| {},
+    };
+    let same = SimOptions {
+        runs: Some(with.runs),
+        seed: Some(with.seed),
+        engine: with.engine.sample_per_day.map_or(EngineChoice::Exact, |k| {
+            EngineChoice::Sampled(u32::try_from(k).unwrap_or(u32::MAX))
+        }),
+        skip_attribution: true,
+        event_effects: false,
+        ..opts.clone()
+    };
+    let cost = |r: &PolicyResult, run: usize| r.runs.get(run).map_or(f64::NAN, |m| m.values[Metric::CostTotal]);
+    let start = scn.start_date();
+    let mut out = Vec::new();
+    for (i, e) in scn.file.events.iter().enumerate() {
+        let (first_day, last_day) = start.and_then(|d| e.day_range(d)).unwrap_or((0, 0));
+        let spend_change_usd: Vec<Summary> = if let Change::Rollout { to, .. } = &e.change {
+            let column = rollout_name(&with.policies[0].name, to);
+            with.policies
+                .iter()
+                .map(|p| {
+                    let runs = 0..with.runs as usize;
+                    if p.name == column {
+                        Summary::of(runs.map(|k| cost(p, k) - cost(&with.policies[0], k)))
+                    } else {
+                        Summary::of(runs.map(|_| 0.0))
+                    }
+                })
+                .collect()
+        } else {
+            let mut without = scn.clone();
+            without.file.events.remove(i);
+            let w = simulate(&without, &same, &quiet)?;
+            with.policies
+                .iter()
+                .map(|p| match w.policies.iter().find(|q| q.name == p.name) {
+                    Some(q) => Summary::of((0..with.runs as usize).map(|k| cost(p, k) - cost(q, k))),
+                    None => Summary::of(std::iter::empty()),
+                })
+                .collect()
+        };
+        let retired = match &e.change {
+            Change::Launch { model, .. } | Change::Deprecate { model, .. } => Some(model.as_str()),
+            _ => None,
+        };
+        out.push(EventEffect {
+            event: e.label(),
+            on: match &e.on {
+                EventDate::On(d) => d.clone(),
+                EventDate::Uniform(a, b) => format!("{a} – {b}"),
+            },
+            first_day,
+            last_day,
+            probability: e.probability.map(|p| p.get()),
+            spend_change_usd,
+            model: retired.map(str::to_string),
+            depending_policies: retired
+                .map(|m| {
+                    scn.policies
+                        .iter()
+                        .filter(|p| p.models_used(&scn.file.default_model).contains(&m))
+                        .map(|p| p.name.clone())
+                        .collect()
+                })
+                .unwrap_or_default(),
+        });
+    }
+    Ok(out)
 }
 
 /// What every policy's summary draws on.

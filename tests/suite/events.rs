@@ -431,3 +431,124 @@ fn shipped_scenarios_without_events_are_bit_identical_to_before_events() {
     }
     assert!(compared > 500, "{compared}");
 }
+
+/// A scenario with a price cut, a deprecation and a rollout, its event effects measured.
+fn with_effects(runs: u32) -> (Scenario, Results) {
+    let policies = r#"Inline((name: "base")), Inline((name: "cheap", router: Fixed("f")))"#;
+    let ev = r#"(on: "2027-01-16", change: Price(model: "m", input_factor: 0.5, output_factor: 0.5)),
+        (on: "2027-01-11", change: Deprecate(model: "m", fallback: "f")),
+        (name: "move", on: Uniform("2027-01-05", "2027-01-08"), change: Rollout(to: "cheap", over_days: 5))"#;
+    let s = scenario(ev, policies, ONE_CLASS);
+    let opts = SimOptions {
+        runs: Some(runs),
+        engine: EngineChoice::Exact,
+        event_effects: true,
+        ..Default::default()
+    };
+    let r = costplan::sim::results::simulate_with_events(&s, &opts, &Control::none()).expect("not cancelled");
+    (s, r)
+}
+
+#[test]
+fn each_event_says_what_it_does_to_each_policys_spend() {
+    let (_, r) = with_effects(6);
+    assert_eq!(r.events.len(), 3);
+    let names: Vec<&str> = r.policies.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(names, ["base", "cheap", "base → cheap"]);
+    // The cut halves m's price from day 15, but m is retired on day 10: with the retirement in
+    // force it changes nothing; the retirement moves days 10–29 from $4.50 (the cut would have
+    // made days 15–29 $2.25) to $1.50.
+    let (cut, retire, rollout) = (&r.events[0], &r.events[1], &r.events[2]);
+    assert_eq!(cut.spend_change_usd[0].mean, 0.0);
+    let retired = -(5.0 * (4.5 - 1.5) + 15.0 * (2.25 - 1.5));
+    assert!(
+        close(retire.spend_change_usd[0].mean, retired),
+        "{:?}",
+        retire.spend_change_usd[0]
+    );
+    assert!(close(retire.spend_change_usd[0].p5, retired) && close(retire.spend_change_usd[0].p95, retired));
+    // cheap never calls m: neither event changes its spend.
+    assert_eq!(retire.spend_change_usd[1].mean, 0.0);
+    assert_eq!(retire.model.as_deref(), Some("m"));
+    assert_eq!(retire.depending_policies, ["base"]);
+    // The rollout: its column against the baseline; nothing for the others.
+    let column: Vec<f64> = (0..6)
+        .map(|k| r.policies[2].runs[k].values[m::COST_TOTAL] - r.policies[0].runs[k].values[m::COST_TOTAL])
+        .collect();
+    let (mean, _) = mean_se(&column);
+    assert!(close(rollout.spend_change_usd[2].mean, mean) && mean < 0.0);
+    assert_eq!(rollout.spend_change_usd[0].mean, 0.0);
+    assert_eq!((rollout.first_day, rollout.last_day), (4, 7));
+    assert_eq!(rollout.on, "2027-01-05 – 2027-01-08");
+    // The chart's markers: a line on each fixed date, a band over the rollout's four days.
+    let marks = costplan::report::series::event_markers(&r);
+    let spans: Vec<(&str, f64, f64)> = marks.iter().map(|m| (m.tag.as_str(), m.from_day, m.to_day)).collect();
+    assert_eq!(spans, [("E1", 15.0, 15.0), ("E2", 10.0, 10.0), ("E3", 4.0, 8.0)]);
+}
+
+#[test]
+fn the_report_and_the_tables_show_the_events() {
+    let (s, r) = with_effects(3);
+    let html = costplan::report::html::render(&s, &r);
+    assert!(html.contains("Events on the timeline"), "no events section");
+    assert!(
+        html.contains("E2 Deprecate") || html.contains("E2 m retired for f"),
+        "no tagged row"
+    );
+    assert!(
+        html.contains("base calls m"),
+        "the retirement names the policy that calls the model"
+    );
+    // The spend chart carries the tags (in both of its drawings).
+    assert!(
+        html.matches("E3\n</text>").count() >= 2,
+        "no event marker on the spend chart"
+    );
+    let text = costplan::report::table::render(&r);
+    assert!(text.contains("Events: each policy's spend"), "{text}");
+    assert!(text.contains("E3 move"), "{text}");
+    // Without events nothing of this is there.
+    let plain = sim(&scenario("", BASE, ONE_CLASS), 2, EngineChoice::Exact);
+    assert!(plain.events.is_empty());
+    assert!(!costplan::report::table::render(&plain).contains("Events:"));
+    assert!(!costplan::report::html::render(&scenario("", BASE, ONE_CLASS), &plain).contains("Events on the timeline"));
+}
+
+#[test]
+fn the_command_line_prints_the_events_and_writes_a_report_to_standard_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("timeline.ron");
+    let ev = r#"(on: "2027-01-16", change: Price(model: "m", input_factor: 0.5, output_factor: 0.5))"#;
+    std::fs::write(&path, text(ev, BASE, ONE_CLASS)).unwrap();
+    let bin = env!("CARGO_BIN_EXE_costplan");
+    let out = std::process::Command::new(bin)
+        .args(["simulate", "--runs", "3"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("E1 m price ×0.5") && stdout.contains("-$33.75"),
+        "{stdout}"
+    );
+    // `-o -` with a one-file format writes to standard output (and no file named "-").
+    let out = std::process::Command::new(bin)
+        .current_dir(dir.path())
+        .args(["report", "timeline.ron", "--runs", "2", "--format", "json", "-o", "-"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let change = json["events"][0]["spend_change_usd"][0]["mean"].as_f64().unwrap();
+    assert!((change + 33.75).abs() < 1e-6, "{change}");
+    assert!(!dir.path().join("-").exists());
+    // Markdown has chart files: refused before any work, with a message.
+    let out = std::process::Command::new(bin)
+        .current_dir(dir.path())
+        .args(["report", "timeline.ron", "--format", "md", "-o", "-"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("only the one-file formats"));
+}
