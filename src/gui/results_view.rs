@@ -151,6 +151,19 @@ pub fn spend_chart(ui: &mut Ui, r: &Results, start: Option<crate::date::Date>) {
         Color32::GRAY.gamma_multiply(0.4),
         "p5–p95 of runs",
     ));
+    let markers = series::event_markers(r);
+    let spend_top = r
+        .policies
+        .iter()
+        .flat_map(|p| p.cumulative_spend_usd.p95.iter().copied())
+        .fold(0.0f64, f64::max);
+    if !markers.is_empty() {
+        entries.push(key::Entry::new(
+            Mark::Dashed,
+            Color32::GRAY,
+            "E1…: events (a band: an uncertain date)",
+        ));
+    }
     key::row(ui, &entries);
     plot(ui, "spend_over_time")
         .height(240.0)
@@ -188,7 +201,75 @@ pub fn spend_chart(ui: &mut Ui, r: &Results, start: Option<crate::date::Date>) {
                     );
                 }
             }
+            event_markers(plot, &markers, spend_top);
         });
+    events_table(ui, r);
+}
+
+/// The events on the spend plot: a dashed line and its tag at a fixed date, a band (labelled
+/// with its tag) over an uncertain one.
+fn event_markers(plot: &mut egui_plot::PlotUi<'_>, markers: &[series::EventMarker], spend_top: f64) {
+    for m in markers {
+        let name = format!("{} {}", m.tag, m.label);
+        if m.to_day > m.from_day {
+            // A span draws its own name as its label: the tag alone.
+            plot.add(
+                egui_plot::Span::new(m.tag.clone(), m.from_day..=m.to_day)
+                    .fill(Color32::GRAY.gamma_multiply(0.12))
+                    .border_color(Color32::GRAY)
+                    .border_style(egui_plot::LineStyle::dashed_loose()),
+            );
+        } else {
+            // The tag at the top of the spend (from the data, so that it never widens
+            // the plot's bounds it is placed by).
+            plot.text(
+                egui_plot::Text::new(
+                    name.clone(),
+                    egui_plot::PlotPoint::new(m.from_day, spend_top),
+                    m.tag.clone(),
+                )
+                .color(Color32::GRAY)
+                .anchor(egui::Align2::LEFT_TOP),
+            );
+            plot.vline(
+                egui_plot::VLine::new(name, m.from_day)
+                    .color(Color32::GRAY)
+                    .style(egui_plot::LineStyle::dashed_loose()),
+            );
+        }
+    }
+}
+
+/// What each event does to each policy's spend over the horizon (the report's table).
+fn events_table(ui: &mut Ui, r: &Results) {
+    if !r.event_effects_measured() {
+        if !r.events.is_empty() {
+            ui.label(egui::RichText::new("What each event does to the spend comes with the full run.").weak());
+        }
+        return;
+    }
+    let (header, rows) = crate::report::summary::event_rows(r);
+    ui.label(
+        egui::RichText::new("What each event does to the spend over the horizon (with it minus without it, paired runs; mean [p5 – p95])")
+            .strong(),
+    );
+    egui::ScrollArea::horizontal().id_salt("events_table").show(ui, |ui| {
+        egui::Grid::new("events_grid").striped(true).show(ui, |ui| {
+            for h in &header {
+                ui.label(egui::RichText::new(h).strong());
+            }
+            ui.end_row();
+            for row in &rows {
+                for c in row {
+                    ui.label(&c.text);
+                }
+                ui.end_row();
+            }
+        });
+    });
+    for e in r.events.iter().filter(|e| !e.depending_policies.is_empty()) {
+        ui.label(egui::RichText::new(crate::report::summary::depends_sentence(e)).weak());
+    }
 }
 
 /// Distribution of the cost per successful outcome, one line per policy.

@@ -42,6 +42,7 @@ fn run_passes(scn: &Scenario, opts: &SimOptions, w: &Worker<SimMessage>) {
             // What each event does takes a run without it per event: the figures come first.
             if last && pass.event_effects && !scn.file.events.is_empty() {
                 w.send(SimMessage::Preview(Box::new(r.clone())));
+                w.new_pass();
                 add_event_effects(scn, &pass, &mut r, &ctl)?;
             }
             Ok(r)

@@ -307,7 +307,7 @@ pub fn sections(scn: &Scenario, r: &Results, chart_titles: &[String]) -> Vec<Sec
         out.push(sessions);
     }
     out.push(charts_section(chart_titles));
-    if !r.events.is_empty() {
+    if r.event_effects_measured() {
         out.push(events_section(r));
     }
     out.extend([

@@ -66,7 +66,7 @@ pub fn render(r: &Results) -> String {
 
 /// What each event does to each policy's spend (the report's events table, as text).
 fn events_text(s: &mut String, r: &Results) {
-    if r.events.is_empty() {
+    if !r.event_effects_measured() {
         return;
     }
     let (header, rows) = super::summary::event_rows(r);

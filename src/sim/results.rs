@@ -479,8 +479,8 @@ pub struct Results {
     /// The baseline first.
     pub policies: Vec<PolicyResult>,
     pub engine: EngineInfo,
-    /// What each of the scenario's events does to every policy's horizon spend (computed when
-    /// [`SimOptions::event_effects`] asks; empty otherwise or without events).
+    /// The scenario's events, and what each does to every policy's horizon spend when
+    /// [`SimOptions::event_effects`] asked for it (else their `spend_change_usd` is empty).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub events: Vec<EventEffect>,
 }
@@ -497,7 +497,9 @@ pub struct EventEffect {
     pub last_day: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub probability: Option<f64>,
-    /// Per policy, in `policies` order: the change in spend over the horizon, US dollars.
+    /// Per policy, in `policies` order: the change in spend over the horizon, US dollars
+    /// (empty when not measured).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub spend_change_usd: Vec<Summary>,
     /// For a launch or a deprecation: the model, and the policies that call it.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -507,6 +509,11 @@ pub struct EventEffect {
 }
 
 impl Results {
+    /// Whether what each event does was measured (see [`EventEffect::spend_change_usd`]).
+    pub fn event_effects_measured(&self) -> bool {
+        self.events.iter().any(|e| !e.spend_change_usd.is_empty())
+    }
+
     /// The baseline's results.
     /// The metrics worth a row in a table: all, less the session metrics when no policy saw a
     /// session.

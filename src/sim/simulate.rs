@@ -369,8 +369,45 @@ pub fn simulate(scn: &Scenario, opts: &SimOptions, ctl: &Control) -> Result<Resu
         models: compiled.models.iter().map(|md| md.name.clone()).collect(),
         policies: results,
         engine: engine_info(&compiled, &per_run, sim_policies.len(), wall),
-        events: Vec::new(),
+        events: scn
+            .file
+            .events
+            .iter()
+            .map(|e| event_entry(scn, e, Vec::new()))
+            .collect(),
     })
+}
+
+/// An event as the results list it: when, how likely, who depends on the model it launches or
+/// retires, and (when measured) what it does to each policy's spend.
+fn event_entry(scn: &Scenario, e: &crate::model::events::Event, spend_change_usd: Vec<Summary>) -> EventEffect {
+    use crate::model::events::{Change, EventDate};
+    let (first_day, last_day) = scn.start_date().and_then(|d| e.day_range(d)).unwrap_or((0, 0));
+    let retired = match &e.change {
+        Change::Launch { model, .. } | Change::Deprecate { model, .. } => Some(model.as_str()),
+        _ => None,
+    };
+    EventEffect {
+        event: e.label(),
+        on: match &e.on {
+            EventDate::On(d) => d.clone(),
+            EventDate::Uniform(a, b) => format!("{a} – {b}"),
+        },
+        first_day,
+        last_day,
+        probability: e.probability.map(|p| p.get()),
+        spend_change_usd,
+        model: retired.map(str::to_string),
+        depending_policies: retired
+            .map(|m| {
+                scn.policies
+                    .iter()
+                    .filter(|p| p.models_used(&scn.file.default_model).contains(&m))
+                    .map(|p| p.name.clone())
+                    .collect()
+            })
+            .unwrap_or_default(),
+    }
 }
 
 /// The events whose effect takes a simulation without them (all but rollouts, which are
@@ -410,11 +447,9 @@ fn event_effects(
     with: &Results,
     ctl: &Control,
 ) -> Result<Vec<EventEffect>, SimError> {
-    use crate::model::events::{Change, EventDate};
-    let quiet = Control {
-        cancel: ctl.cancel,
-        progress: &|_, _| {},
-    };
+    // Progress over all the runs without an event, one event after another.
+    let to_run = resimulated_events(scn);
+    let mut done_events = 0usize;
     let same = SimOptions {
         runs: Some(with.runs),
         seed: Some(with.seed),
@@ -426,11 +461,9 @@ fn event_effects(
         ..opts.clone()
     };
     let cost = |r: &PolicyResult, run: usize| r.runs.get(run).map_or(f64::NAN, |m| m.values[Metric::CostTotal]);
-    let start = scn.start_date();
     let mut out = Vec::new();
     for (i, e) in scn.file.events.iter().enumerate() {
-        let (first_day, last_day) = start.and_then(|d| e.day_range(d)).unwrap_or((0, 0));
-        let spend_change_usd: Vec<Summary> = if let Change::Rollout { to, .. } = &e.change {
+        let spend_change_usd: Vec<Summary> = if let crate::model::events::Change::Rollout { to, .. } = &e.change {
             let column = rollout_name(&with.policies[0].name, to);
             with.policies
                 .iter()
@@ -446,7 +479,14 @@ fn event_effects(
         } else {
             let mut without = scn.clone();
             without.file.events.remove(i);
-            let w = simulate(&without, &same, &quiet)?;
+            let offset = done_events;
+            let progress = |d: usize, t: usize| (ctl.progress)(offset * t + d, to_run * t);
+            let each = Control {
+                cancel: ctl.cancel,
+                progress: &progress,
+            };
+            let w = simulate(&without, &same, &each)?;
+            done_events += 1;
             with.policies
                 .iter()
                 .map(|p| match w.policies.iter().find(|q| q.name == p.name) {
@@ -455,31 +495,7 @@ fn event_effects(
                 })
                 .collect()
         };
-        let retired = match &e.change {
-            Change::Launch { model, .. } | Change::Deprecate { model, .. } => Some(model.as_str()),
-            _ => None,
-        };
-        out.push(EventEffect {
-            event: e.label(),
-            on: match &e.on {
-                EventDate::On(d) => d.clone(),
-                EventDate::Uniform(a, b) => format!("{a} – {b}"),
-            },
-            first_day,
-            last_day,
-            probability: e.probability.map(|p| p.get()),
-            spend_change_usd,
-            model: retired.map(str::to_string),
-            depending_policies: retired
-                .map(|m| {
-                    scn.policies
-                        .iter()
-                        .filter(|p| p.models_used(&scn.file.default_model).contains(&m))
-                        .map(|p| p.name.clone())
-                        .collect()
-                })
-                .unwrap_or_default(),
-        });
+        out.push(event_entry(scn, e, spend_change_usd));
     }
     Ok(out)
 }

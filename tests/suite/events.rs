@@ -552,3 +552,31 @@ fn the_command_line_prints_the_events_and_writes_a_report_to_standard_output() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("only the one-file formats"));
 }
+
+#[test]
+fn the_sampled_engine_agrees_with_the_exact_one_under_every_kind_of_event() {
+    let policies = r#"Inline((name: "base", prompt_caching: ())), Inline((name: "cheap", router: Fixed("f")))"#;
+    let ev = r#"(on: Uniform("2027-01-03", "2027-01-12"), probability: 0.7, change: Price(model: "m", input_factor: 0.5, output_factor: 0.7)),
+        (on: "2027-01-01", change: PriceTrend(model: "f", per_year: LogNormal(0.3, 0.9))),
+        (on: "2027-01-20", change: Deprecate(model: "m", fallback: "n")),
+        (on: "2027-01-08", change: Launch(model: "n", fallback: "m")),
+        (on: "2027-01-04", change: Rollout(to: "cheap", over_days: 6)),
+        (on: "2027-01-10", change: Traffic(factor: 2.5, days: 5, classes: ["b"])),
+        (on: "2027-01-15", change: Start(class: "a"))"#;
+    let s = scenario(ev, policies, TWO_CLASSES);
+    let exact = sim(&s, 40, EngineChoice::Exact);
+    let sampled = sim(&s, 40, EngineChoice::Sampled(100));
+    assert_eq!(sampled.engine.name, "sampled");
+    for pi in 0..exact.policies.len() {
+        for metric in [m::COST_TOTAL, m::TASKS, m::SUCCESS_RATE] {
+            let (me, see) = mean_se(&per_run(&exact, pi, metric));
+            let (ms, ses) = mean_se(&per_run(&sampled, pi, metric));
+            let tolerance = 3.0 * (see * see + ses * ses).sqrt() + 0.005 * me.abs();
+            assert!(
+                (me - ms).abs() <= tolerance,
+                "{} metric {metric}: exact {me} vs sampled {ms} (± {tolerance})",
+                exact.policies[pi].name
+            );
+        }
+    }
+}

@@ -1454,3 +1454,46 @@ fn edit_to_figures_latency() {
         median(&mut frames_ms)
     );
 }
+
+/// Events are edited in the Events section (issue 27): added, changed in kind, measured by the
+/// full run (the table of what each does), and removed.
+#[test]
+fn an_event_is_added_edited_measured_and_removed_in_the_window() {
+    let mut h = harness();
+    wait(&mut h, "results", finished);
+    h.get_by_label("Events (0)").click();
+    h.run_ok();
+    h.get_by_label("Add an event").click();
+    h.run_ok();
+    let events = &h.state().doc.draft.file.events;
+    assert_eq!(events.len(), 1);
+    assert!(
+        h.state().doc.draft.file.start_date.is_some(),
+        "an event needs a start date"
+    );
+    let label = events[0].label();
+    h.get_by_label("E1");
+    wait(&mut h, "results with the event measured", |a| {
+        finished(a) && a.runner.results.as_ref().is_some_and(|r| r.event_effects_measured())
+    });
+    h.get_by_label_contains("What each event does to the spend over the horizon");
+    h.get_by_label(&format!("E1 {label}"));
+    // Another kind of change: the fields follow.
+    // The combo box is labelled by its "Change" label; its options open in a popup (the
+    // Traffic section's header has the same name: the option is the last).
+    h.get_all_by_label("Change").last().unwrap().scroll_to_me();
+    h.run_ok();
+    h.get_all_by_label("Change").last().unwrap().click();
+    h.run_ok();
+    h.get_all_by_label("Traffic").last().unwrap().click();
+    h.run_ok();
+    assert!(matches!(
+        h.state().doc.draft.file.events[0].change,
+        costplan::model::events::Change::Traffic { .. }
+    ));
+    h.get_by_label("Traffic ×");
+    h.get_by_label("Remove event E1").click();
+    h.run_ok();
+    assert!(h.state().doc.draft.file.events.is_empty());
+    h.get_by_label("Events (0)");
+}

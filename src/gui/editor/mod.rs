@@ -4,6 +4,7 @@
 //! whole; removing something in use asks first), so any scenario the file format holds can be
 //! built here.
 
+mod events;
 mod fields;
 mod models;
 mod policies;
@@ -92,6 +93,7 @@ impl Editor {
         changed |= self.models_section(ui, s, &refs);
         changed |= guardrails_section(ui, &mut s.file.guardrails, errors);
         changed |= self.policies_section(ui, s, &refs);
+        changed |= self.events_section(ui, s, &refs);
         let shown = fields::shown_errors(ui.ctx());
         summary_line(ui, summary_rect, errors, &shown);
         changed
