@@ -240,26 +240,44 @@ fn event_markers(plot: &mut egui_plot::PlotUi<'_>, markers: &[series::EventMarke
     }
 }
 
-/// What each event does to each policy's spend over the horizon (the report's table).
+/// What each event does to each policy's spend over the horizon, and the regret table (the
+/// report's events section).
 fn events_table(ui: &mut Ui, r: &Results) {
-    if !r.event_effects_measured() {
-        if !r.events.is_empty() {
-            ui.label(egui::RichText::new("What each event does to the spend comes with the full run.").weak());
-        }
+    if r.events.is_empty() {
         return;
     }
-    let (header, rows) = crate::report::summary::event_rows(r);
+    if r.event_effects_measured() {
+        let (header, rows) = crate::report::summary::event_rows(r);
+        ui.label(
+            egui::RichText::new(
+                "What each event does to the spend over the horizon (with it minus without it, paired runs; mean [p5 – p95])",
+            )
+            .strong(),
+        );
+        grid(ui, "events_grid", &header, &rows);
+        for e in r.events.iter().filter(|e| !e.depending_policies.is_empty()) {
+            ui.label(egui::RichText::new(crate::report::summary::depends_sentence(e)).weak());
+        }
+    } else {
+        ui.label(egui::RichText::new("What each event does to the spend comes with the full run.").weak());
+    }
     ui.label(
-        egui::RichText::new("What each event does to the spend over the horizon (with it minus without it, paired runs; mean [p5 – p95])")
+        egui::RichText::new("Across the uncertain futures (regret: a policy's spend minus the cheapest's, run by run)")
             .strong(),
     );
-    egui::ScrollArea::horizontal().id_salt("events_table").show(ui, |ui| {
-        egui::Grid::new("events_grid").striped(true).show(ui, |ui| {
-            for h in &header {
+    let (header, rows) = crate::report::summary::futures_rows(r);
+    grid(ui, "futures_grid", &header, &rows);
+}
+
+/// A table of the report's cells, scrolling sideways when narrow.
+fn grid(ui: &mut Ui, id: &str, header: &[String], rows: &[Vec<crate::report::summary::Cell>]) {
+    egui::ScrollArea::horizontal().id_salt(id).show(ui, |ui| {
+        egui::Grid::new(id).striped(true).show(ui, |ui| {
+            for h in header {
                 ui.label(egui::RichText::new(h).strong());
             }
             ui.end_row();
-            for row in &rows {
+            for row in rows {
                 for c in row {
                     ui.label(&c.text);
                 }
@@ -267,9 +285,6 @@ fn events_table(ui: &mut Ui, r: &Results) {
             }
         });
     });
-    for e in r.events.iter().filter(|e| !e.depending_policies.is_empty()) {
-        ui.label(egui::RichText::new(crate::report::summary::depends_sentence(e)).weak());
-    }
 }
 
 /// Distribution of the cost per successful outcome, one line per policy.

@@ -307,7 +307,7 @@ pub fn sections(scn: &Scenario, r: &Results, chart_titles: &[String]) -> Vec<Sec
         out.push(sessions);
     }
     out.push(charts_section(chart_titles));
-    if r.event_effects_measured() {
+    if !r.events.is_empty() {
         out.push(events_section(r));
     }
     out.extend([
@@ -593,6 +593,40 @@ pub fn event_rows(r: &Results) -> (Vec<String>, Vec<Vec<Cell>>) {
                 data: Some(("event_spend_change_usd".into(), p.name.clone(), "mean", s.mean)),
             }));
             row
+        })
+        .collect();
+    (header, rows)
+}
+
+/// The regret table: a row per policy (see [`crate::sim::results::Futures`]).
+pub fn futures_rows(r: &Results) -> (Vec<String>, Vec<Vec<Cell>>) {
+    let header = [
+        "Policy",
+        "Expected spend",
+        "Worst 10 % of runs",
+        "Mean regret",
+        "p90 regret",
+        "Cheapest in",
+        "Success rate",
+    ]
+    .map(String::from)
+    .to_vec();
+    let rows = crate::sim::results::futures(r)
+        .into_iter()
+        .map(|f| {
+            let cell = |stat: &'static str, x: f64, text: String| Cell {
+                text,
+                data: Some(("futures".into(), f.policy.clone(), stat, x)),
+            };
+            vec![
+                f.policy.clone().into(),
+                cell("expected_usd", f.expected_usd, usd(f.expected_usd)),
+                cell("worst_10pct_usd", f.worst_10pct_usd, usd(f.worst_10pct_usd)),
+                cell("mean_regret_usd", f.mean_regret_usd, usd(f.mean_regret_usd)),
+                cell("p90_regret_usd", f.p90_regret_usd, usd(f.p90_regret_usd)),
+                cell("best_share", f.best_share, format!("{} of runs", pct(f.best_share))),
+                cell("success_rate", f.success_rate, pct(f.success_rate)),
+            ]
         })
         .collect();
     (header, rows)

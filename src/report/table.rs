@@ -64,16 +64,33 @@ pub fn render(r: &Results) -> String {
     s
 }
 
-/// What each event does to each policy's spend (the report's events table, as text).
+/// What each event does to each policy's spend, and the regret table (the report's events
+/// section, as text).
 fn events_text(s: &mut String, r: &Results) {
-    if !r.event_effects_measured() {
+    if r.events.is_empty() {
         return;
     }
-    let (header, rows) = super::summary::event_rows(r);
+    if r.event_effects_measured() {
+        let _ = writeln!(
+            *s,
+            "\nEvents: each policy's spend over the horizon with the event minus without it (paired runs; mean [p5 – p95]):"
+        );
+        let (header, rows) = super::summary::event_rows(r);
+        grid(s, &header, &rows);
+        for e in r.events.iter().filter(|e| !e.depending_policies.is_empty()) {
+            let _ = writeln!(*s, "  {}", super::summary::depends_sentence(e));
+        }
+    }
     let _ = writeln!(
         *s,
-        "\nEvents: each policy's spend over the horizon with the event minus without it (paired runs; mean [p5 – p95]):"
+        "\nAcross the uncertain futures (spend over the horizon; regret = a policy's spend minus the cheapest policy's, run by run):"
     );
+    let (header, rows) = super::summary::futures_rows(r);
+    grid(s, &header, &rows);
+}
+
+/// A table as aligned text columns.
+fn grid(s: &mut String, header: &[String], rows: &[Vec<super::summary::Cell>]) {
     let width = |i: usize| {
         rows.iter()
             .map(|row| row[i].text.chars().count())
@@ -91,11 +108,8 @@ fn events_text(s: &mut String, r: &Results) {
             .join("  ")
     };
     let _ = writeln!(*s, "  {}", line(header.iter().map(String::as_str).collect()));
-    for row in &rows {
+    for row in rows {
         let _ = writeln!(*s, "  {}", line(row.iter().map(|c| c.text.as_str()).collect()));
-    }
-    for e in r.events.iter().filter(|e| !e.depending_policies.is_empty()) {
-        let _ = writeln!(*s, "  {}", super::summary::depends_sentence(e));
     }
 }
 

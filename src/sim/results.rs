@@ -485,6 +485,67 @@ pub struct Results {
     pub events: Vec<EventEffect>,
 }
 
+/// One policy across the uncertain futures a scenario's runs draw (with events: dates that may
+/// come early or late, changes that may not happen): its expected spend over the horizon, the
+/// mean of its worst 10 % of runs, and its regret — in each run, its spend minus the cheapest
+/// policy's in that run.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Futures {
+    pub policy: String,
+    pub expected_usd: f64,
+    /// The mean spend of the runs at or above the 90th percentile (the worst 10 %).
+    pub worst_10pct_usd: f64,
+    pub mean_regret_usd: f64,
+    /// The 90th percentile of the regret across runs.
+    pub p90_regret_usd: f64,
+    /// The share of runs in which it is the cheapest.
+    pub best_share: f64,
+    pub success_rate: f64,
+}
+
+/// The regret table of a simulation's policies (see [`Futures`]), in `policies` order.
+pub fn futures(r: &Results) -> Vec<Futures> {
+    let runs = r.policies.iter().map(|p| p.runs.len()).min().unwrap_or(0);
+    let cost = |p: &PolicyResult, k: usize| p.runs[k].values[Metric::CostTotal];
+    let best: Vec<f64> = (0..runs)
+        .map(|k| r.policies.iter().map(|p| cost(p, k)).fold(f64::INFINITY, f64::min))
+        .collect();
+    r.policies
+        .iter()
+        .map(|p| {
+            let mut spend: Vec<f64> = (0..runs).map(|k| cost(p, k)).collect();
+            let regret: Vec<f64> = (0..runs).map(|k| cost(p, k) - best[k]).collect();
+            spend.sort_by(f64::total_cmp);
+            let tail_from = ((runs as f64) * 0.9).floor() as usize;
+            let tail = &spend[tail_from.min(runs.saturating_sub(1))..];
+            let mean = |xs: &[f64]| {
+                if xs.is_empty() {
+                    f64::NAN
+                } else {
+                    xs.iter().sum::<f64>() / xs.len() as f64
+                }
+            };
+            Futures {
+                policy: p.name.clone(),
+                expected_usd: mean(&spend),
+                worst_10pct_usd: mean(tail),
+                mean_regret_usd: mean(&regret),
+                p90_regret_usd: {
+                    let mut sorted = regret.clone();
+                    sorted.sort_by(f64::total_cmp);
+                    m::quantile_sorted(&sorted, 0.9)
+                },
+                best_share: if runs == 0 {
+                    f64::NAN
+                } else {
+                    regret.iter().filter(|x| **x == 0.0).count() as f64 / runs as f64
+                },
+                success_rate: p.metric(Metric::SuccessRate).mean,
+            }
+        })
+        .collect()
+}
+
 /// What one event does to the horizon spend: each policy's spend with the event minus without
 /// it, run by run on the same draws (paired); for a rollout, its column against the baseline.
 #[derive(Clone, Debug, PartialEq, Serialize)]

@@ -580,3 +580,34 @@ fn the_sampled_engine_agrees_with_the_exact_one_under_every_kind_of_event() {
         }
     }
 }
+
+#[test]
+fn the_regret_table_tells_a_safe_policy_from_a_gamble_with_the_same_expected_cost() {
+    // base: $135 in every run. cheap: $45, or $225 when f's price ×5 (probability 0.5) — the same
+    // expected spend, but its worst 10 % of runs is $225, and each is the other's regret.
+    let policies = r#"Inline((name: "base")), Inline((name: "cheap", router: Fixed("f")))"#;
+    let ev =
+        r#"(on: "2026-12-01", probability: 0.5, change: Price(model: "f", input_factor: 5.0, output_factor: 5.0))"#;
+    let r = sim(&scenario(ev, policies, ONE_CLASS), 200, EngineChoice::Exact);
+    let f = costplan::sim::results::futures(&r);
+    let (base, cheap) = (&f[0], &f[1]);
+    assert!(close(base.expected_usd, 135.0) && close(base.worst_10pct_usd, 135.0));
+    assert!(close(cheap.worst_10pct_usd, 225.0), "{}", cheap.worst_10pct_usd);
+    let bad = per_run(&r, 1, m::COST_TOTAL)
+        .iter()
+        .filter(|c| close(**c, 225.0))
+        .count() as f64
+        / 200.0;
+    let se = (0.25f64 / 200.0).sqrt();
+    assert!((bad - 0.5).abs() < 3.0 * se, "{bad}");
+    assert!(close(cheap.expected_usd, 45.0 + 180.0 * bad));
+    assert!(close(base.mean_regret_usd, 90.0 * (1.0 - bad)) && close(cheap.mean_regret_usd, 90.0 * bad));
+    assert!(close(base.best_share, bad) && close(cheap.best_share, 1.0 - bad));
+    assert!(close(base.p90_regret_usd, 90.0) && close(cheap.p90_regret_usd, 90.0));
+    // The report and the command line's table carry it.
+    let text = costplan::report::table::render(&r);
+    assert!(
+        text.contains("Across the uncertain futures") && text.contains("$225"),
+        "{text}"
+    );
+}
