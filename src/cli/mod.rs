@@ -64,6 +64,9 @@ pub enum Command {
     /// Sweep one numeric knob of a policy (all settings on the same tasks) and find the cheapest
     /// setting that keeps the quality guardrail.
     Sweep(crate::cli::sweep::SweepArgs),
+    /// Switch now, later or never: one event placed on a date every so many days, and left out,
+    /// each on the same draws, with the horizon spend of every policy.
+    Timing(crate::cli::timing::TimingArgs),
     /// Traffic from real logs: fit a profile (`traffic fit`), or write synthetic logs to try it.
     Traffic {
         #[command(subcommand)]
@@ -97,6 +100,7 @@ pub enum PricesCommand {
 pub mod init;
 pub mod simulate;
 pub mod sweep;
+pub mod timing;
 pub mod traffic;
 
 /// Writes `text` to standard output and flushes it. A reader that went away (a closed pipe, as
@@ -128,6 +132,7 @@ pub fn run(cli: Cli) -> CmdResult {
         Some(Command::Compare(args)) => simulate::compare(&args),
         Some(Command::Report(args)) => simulate::report(&args),
         Some(Command::Sweep(args)) => sweep::run(&args),
+        Some(Command::Timing(args)) => timing::run(&args),
         Some(Command::Traffic { command }) => traffic::run(&command),
         Some(Command::Backtest(args)) => traffic::backtest_cmd(&args),
         Some(Command::Init(args)) => init::run(&args),

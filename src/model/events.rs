@@ -18,6 +18,11 @@ pub const MAX_EVENTS: usize = 100;
 /// The largest price or traffic factor an event may apply (and a yearly price trend's bound).
 pub const MAX_FACTOR: f64 = 1000.0;
 
+/// The tag of the `i`-th event (0-based) in charts, tables and on the command line: "E1".
+pub fn tag(i: usize) -> String {
+    format!("E{}", i + 1)
+}
+
 /// One dated change.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -61,7 +61,7 @@ pub fn event_markers(r: &Results) -> Vec<EventMarker> {
 
 /// The tag of the `i`-th event (0-based) in charts and tables: "E1".
 pub fn event_tag(i: usize) -> String {
-    format!("E{}", i + 1)
+    crate::model::events::tag(i)
 }
 
 /// A policy's cost per turn by turn number, `[turn, usd]` (empty without sessions). The last

@@ -14,3 +14,4 @@ pub mod rng;
 pub mod sensitivity;
 pub mod simulate;
 pub mod sweep;
+pub mod timing;

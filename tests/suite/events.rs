@@ -611,3 +611,64 @@ fn the_regret_table_tells_a_safe_policy_from_a_gamble_with_the_same_expected_cos
         "{text}"
     );
 }
+
+#[test]
+fn switch_now_later_or_never_bills_each_date_on_the_same_draws() {
+    // The half-price cut placed on days 0, 10 and 20, and left out: the spend is
+    // 135 − 2.25 × (30 − day), so $67.50, $90, $112.50 and $135; cheap never calls m.
+    let policies = r#"Inline((name: "base")), Inline((name: "cheap", router: Fixed("f")))"#;
+    let ev = r#"(name: "cut", on: Uniform("2027-01-05", "2027-01-25"), probability: 0.3, change: Price(model: "m", input_factor: 0.5, output_factor: 0.5))"#;
+    let s = scenario(ev, policies, ONE_CLASS);
+    let event = costplan::sim::timing::find_event(&s, "cut").unwrap();
+    assert_eq!(costplan::sim::timing::find_event(&s, "E1").unwrap(), event);
+    assert!(
+        costplan::sim::timing::find_event(&s, "E2")
+            .unwrap_err()
+            .to_string()
+            .contains("E1 \"cut\"")
+    );
+    let dates = costplan::sim::timing::dates_every(&s, 10).unwrap();
+    let opts = SimOptions {
+        runs: Some(4),
+        engine: EngineChoice::Exact,
+        ..Default::default()
+    };
+    let t = costplan::sim::timing::timing(&s, event, &dates, &opts, &Control::none()).unwrap();
+    let whens: Vec<&str> = t.rows.iter().map(|r| r.when.as_str()).collect();
+    assert_eq!(whens, ["2027-01-01", "2027-01-11", "2027-01-21", "never"]);
+    for (row, (spend, change)) in t
+        .rows
+        .iter()
+        .zip([(67.5, -67.5), (90.0, -45.0), (112.5, -22.5), (135.0, 0.0)])
+    {
+        assert!(
+            close(row.spend_usd[0].mean, spend) && close(row.vs_never_usd[0].mean, change),
+            "{row:?}"
+        );
+        assert!(close(row.spend_usd[0].p5, spend) && close(row.spend_usd[0].p95, spend));
+        assert!(close(row.spend_usd[1].mean, 45.0) && row.vs_never_usd[1].mean == 0.0);
+    }
+    assert_eq!(t.cheapest, ["2027-01-01", costplan::sim::timing::ANY]);
+    // The command line names the event by tag and prints the table.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("timing.ron");
+    std::fs::write(&path, text(ev, policies, ONE_CLASS)).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_costplan"))
+        .args(["timing", "--event", "E1", "--every", "10", "--runs", "2"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("2027-01-11") && stdout.contains("-$45") && stdout.contains("base: 2027-01-01"),
+        "{stdout}"
+    );
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_costplan"))
+        .args(["timing", "--event", "nope"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no event \"nope\""));
+}
