@@ -178,13 +178,27 @@ pub fn timing(
             }
         })
         .collect();
-    let cheapest = (0..policies.len())
+    let cheapest = cheapest(&rows, policies.len());
+    Ok(Timing {
+        event: e.label(),
+        policies,
+        runs: first.runs,
+        engine: first.engine.name,
+        rows,
+        cheapest,
+    })
+}
+
+/// Per policy: the placement with the lowest expected spend, or [`ANY`] when every placement
+/// spends the same.
+fn cheapest(rows: &[TimingRow], policies: usize) -> Vec<String> {
+    (0..policies)
         .map(|pi| {
             let means: Vec<f64> = rows
                 .iter()
                 .map(|r| r.spend_usd[pi].mean)
                 .filter(|x| x.is_finite())
-                .collect();
+                .collect()
             let (lo, hi) = means
                 .iter()
                 .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| (a.min(*x), b.max(*x)));
@@ -197,13 +211,5 @@ pub fn timing(
                 .map(|r| r.when.clone())
                 .unwrap_or_default()
         })
-        .collect();
-    Ok(Timing {
-        event: e.label(),
-        policies,
-        runs: first.runs,
-        engine: first.engine.name,
-        rows,
-        cheapest,
-    })
+        .collect()
 }
