@@ -198,7 +198,7 @@ fn cheapest(rows: &[TimingRow], policies: usize) -> Vec<String> {
                 .iter()
                 .map(|r| r.spend_usd[pi].mean)
                 .filter(|x| x.is_finite())
-                .collect()
+                .collect();
             let (lo, hi) = means
                 .iter()
                 .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| (a.min(*x), b.max(*x)));
