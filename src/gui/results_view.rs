@@ -203,7 +203,39 @@ pub fn spend_chart(ui: &mut Ui, r: &Results, start: Option<crate::date::Date>) {
             }
             event_markers(plot, &markers, spend_top);
         });
+    daily_cost_chart(ui, r, &markers);
     events_table(ui, r);
+}
+
+/// With events: each day's cost per request (median and p5–p95 band per policy), the events
+/// marked.
+fn daily_cost_chart(ui: &mut Ui, r: &Results, markers: &[series::EventMarker]) {
+    if r.policies.iter().all(|p| p.daily_cost_per_request_usd.is_empty()) {
+        return;
+    }
+    ui.label(egui::RichText::new("Cost per request, day by day").strong());
+    let bands: Vec<series::SpendBand> = r.policies.iter().map(series::daily_cost_per_request).collect();
+    let top = bands.iter().flat_map(|b| b.p95.iter().copied()).fold(0.0f64, f64::max);
+    plot(ui, "daily_cost_per_request")
+        .height(200.0)
+        .x_axis_label("day of the horizon")
+        .y_axis_label("cost per request")
+        .y_axis_formatter(usd_axis)
+        .include_y(0.0)
+        .show(ui, |plot| {
+            for (i, (p, b)) in r.policies.iter().zip(&bands).enumerate() {
+                let pts: Vec<[f64; 2]> = b.days.iter().zip(&b.p50).map(|(x, y)| [*x, *y]).collect();
+                plot.line(
+                    Line::new(p.name.clone(), PlotPoints::from(pts))
+                        .color(colour(i))
+                        .width(2.0),
+                );
+                plot.add(
+                    FilledArea::new(p.name.clone(), &b.days, &b.p5, &b.p95).fill_color(colour(i).gamma_multiply(0.2)),
+                );
+            }
+            event_markers(plot, markers, top);
+        });
 }
 
 /// The events on the spend plot: a dashed line and its tag at a fixed date, a band (labelled

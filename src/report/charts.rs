@@ -629,6 +629,7 @@ pub fn is_chart_file_name(name: &str) -> bool {
     };
     let known = [
         "spend-over-time",
+        "cost-per-request-over-time",
         "budget-risk",
         "drivers",
         "cost-per-success",
@@ -739,6 +740,49 @@ pub fn tornado(r: &Results, size: Size) -> Result<String, String> {
     })
 }
 
+/// Cost per request day by day (scenarios with events), one line and band per policy, with
+/// the events marked.
+pub fn cost_per_request_over_time(r: &Results, size: Size) -> Result<String, String> {
+    let key = spend_key(r);
+    keyed_svg(size, &key, |root| {
+        let days = r.horizon_days as f64;
+        let bands: Vec<series::SpendBand> = r.policies.iter().map(series::daily_cost_per_request).collect();
+        let (_, y1) = range(bands.iter().flat_map(|b| b.p95.iter().copied()), true);
+        let mut chart = builder(&root, size, "Cost per request, day by day (median, p5–p95 band)")
+            .x_label_area_size(36)
+            .y_label_area_size(70)
+            .build_cartesian_2d(0.0..days + 0.5, 0.0..y1)
+            .map_err(err)?;
+        chart
+            .configure_mesh()
+            .x_labels(size.x_labels)
+            .label_style((FONT, LABEL_PX))
+            .axis_desc_style((FONT, LABEL_PX))
+            .x_desc("day of the horizon")
+            .y_desc("cost per request (US$)")
+            .x_label_formatter(&|v| format!("{v:.0}"))
+            .y_label_formatter(&|v| usd_axis_label(*v, y1))
+            .draw()
+            .map_err(err)?;
+        draw_event_markers(&mut chart, r, y1)?;
+        for (i, b) in bands.iter().enumerate() {
+            let c = colour(i);
+            let mut poly: Vec<(f64, f64)> = b.days.iter().zip(&b.p95).map(|(x, y)| (*x, *y)).collect();
+            poly.extend(b.days.iter().zip(&b.p5).rev().map(|(x, y)| (*x, *y)));
+            chart
+                .draw_series(std::iter::once(Polygon::new(poly, c.mix(0.12).filled())))
+                .map_err(err)?;
+            chart
+                .draw_series(LineSeries::new(
+                    b.days.iter().zip(&b.p50).map(|(x, y)| (*x, *y)),
+                    c.stroke_width(2),
+                ))
+                .map_err(err)?;
+        }
+        Ok(())
+    })
+}
+
 /// Every chart of a report, as (file name, title, SVG).
 pub fn all(r: &Results, size: Size) -> Vec<(String, String, Result<String, String>)> {
     let mut out = vec![(
@@ -746,6 +790,13 @@ pub fn all(r: &Results, size: Size) -> Vec<(String, String, Result<String, Strin
         "Spend over the horizon".to_string(),
         spend_over_time(r, size),
     )];
+    if r.policies.iter().any(|p| !p.daily_cost_per_request_usd.is_empty()) {
+        out.push((
+            "cost-per-request-over-time.svg".to_string(),
+            "Cost per request, day by day".to_string(),
+            cost_per_request_over_time(r, size),
+        ));
+    }
     if r.policies.iter().any(|p| !p.budget_risk.breach_by_day.is_empty()) {
         out.push((
             "budget-risk.svg".to_string(),

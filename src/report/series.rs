@@ -23,6 +23,28 @@ pub fn spend_band(p: &PolicyResult) -> SpendBand {
     }
 }
 
+/// A policy's cost per request day by day (with events): day numbers (1-based, the day's end,
+/// as in [`spend_band`]) and the p5/p50/p95 across runs; empty without events. Days without
+/// tasks are left out.
+pub fn daily_cost_per_request(p: &PolicyResult) -> SpendBand {
+    let b = &p.daily_cost_per_request_usd;
+    let mut out = SpendBand {
+        days: Vec::new(),
+        p5: Vec::new(),
+        p50: Vec::new(),
+        p95: Vec::new(),
+    };
+    for d in 0..b.p50.len() {
+        if b.p50[d].is_finite() && b.p5[d].is_finite() && b.p95[d].is_finite() {
+            out.days.push(d as f64 + 1.0);
+            out.p5.push(b.p5[d]);
+            out.p50.push(b.p50[d]);
+            out.p95.push(b.p95[d]);
+        }
+    }
+    out
+}
+
 /// An event on the spend chart: its tag ("E1"), and where it may take effect on the chart's day
 /// axis (`from == to` for a fixed date: a line; else a band over the uncertain dates).
 #[derive(Clone, Debug, PartialEq)]

@@ -222,6 +222,8 @@ pub struct RunMetrics {
     pub values: MetricValues,
     /// Spend per day of the horizon.
     pub spend_by_day_usd: Vec<f64>,
+    /// Tasks per day of the horizon (a session counts on the day it starts).
+    pub tasks_by_day: Vec<f64>,
     /// Spend per owner (the scenario's owners, then `(unowned)` if any class has none).
     pub spend_by_owner_usd: Vec<f64>,
     /// Spend per model (scenario order), embeddings excluded.

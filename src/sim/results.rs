@@ -154,6 +154,13 @@ pub struct Band {
     pub p95: Vec<f64>,
 }
 
+impl Band {
+    /// Whether it has no days.
+    pub fn is_empty(&self) -> bool {
+        self.mean.is_empty()
+    }
+}
+
 /// A named summary (spend by owner, by model).
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct Named {
@@ -356,6 +363,10 @@ pub struct PolicyResult {
     /// The tactics in which this policy differs from the baseline.
     pub differs_in: Vec<Tactic>,
     pub cumulative_spend_usd: Band,
+    /// With events: each day's cost per request across runs (a session's later turns are
+    /// billed on their own days, counted on the day it started). Empty without events.
+    #[serde(skip_serializing_if = "Band::is_empty")]
+    pub daily_cost_per_request_usd: Band,
     pub spend_by_owner: Vec<Named>,
     pub spend_by_model: Vec<Named>,
     #[serde(skip_serializing_if = "Option::is_none")]

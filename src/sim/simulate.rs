@@ -286,7 +286,8 @@ pub fn estimate_work(scn: &Scenario, opts: &SimOptions) -> WorkEstimate {
     // Per run and policy: the metrics, the spend per day, per owner and per model, and the
     // vectors' and struct's own bytes; kept for every simulated policy and again for each shown.
     let owners = scn.traffic.owners().len() + 1;
-    let floats = crate::sim::metrics::N_METRICS + scn.file.horizon_days as usize + owners + scn.file.models.len() + 3;
+    let floats =
+        crate::sim::metrics::N_METRICS + 2 * scn.file.horizon_days as usize + owners + scn.file.models.len() + 3;
     let per_run_policy = (floats * 8 + 4 * 24 + 64) as f64;
     let shown = plan(scn, opts).shown.len();
     let without_each_event = if opts.event_effects { resimulated_events(scn) } else { 0 };
@@ -535,6 +536,11 @@ impl Summarise<'_> {
                 .map(|a| savings(a, per_run)),
             differs_in: base.differing_tactics(p),
             cumulative_spend_usd: cumulative_band(&runs_p, self.horizon),
+            daily_cost_per_request_usd: if scn.file.events.is_empty() {
+                Band::default()
+            } else {
+                daily_cost_per_request(&runs_p, self.horizon)
+            },
             spend_by_owner,
             spend_by_model,
             budget: p.budget.as_ref().map(|b| self.budget_line(b, &runs_p, &risk_periods)),
@@ -855,6 +861,26 @@ fn cumulative_band(runs: &[RunMetrics], horizon: usize) -> Band {
     let mut band = Band::default();
     for d in 0..horizon {
         let s = Summary::of(cum.iter().map(|c| c[d]));
+        band.mean.push(s.mean);
+        band.p5.push(s.p5);
+        band.p50.push(s.p50);
+        band.p95.push(s.p95);
+    }
+    band
+}
+
+/// Each day's cost per request across runs (a day without tasks leaves its runs out).
+fn daily_cost_per_request(runs: &[RunMetrics], horizon: usize) -> Band {
+    let mut band = Band::default();
+    for d in 0..horizon {
+        let s = Summary::of(runs.iter().map(|r| {
+            let tasks = r.tasks_by_day.get(d).copied().unwrap_or(0.0);
+            if tasks > 0.0 {
+                r.spend_by_day_usd[d] / tasks
+            } else {
+                f64::NAN
+            }
+        }));
         band.mean.push(s.mean);
         band.p5.push(s.p5);
         band.p50.push(s.p50);

@@ -110,6 +110,15 @@ fn a_dated_price_cut_bills_its_closed_form() {
     // Each day's spend steps down on the date.
     let days = &r.policies[0].runs[0].spend_by_day_usd;
     assert!(close(days[14], 4.5) && close(days[15], 2.25), "{:?}", &days[13..17]);
+    // So does each day's cost per request, across runs (what the chart draws).
+    let cpr = costplan::report::series::daily_cost_per_request(&r.policies[0]);
+    assert_eq!(cpr.days.len(), 30);
+    assert!(
+        close(cpr.p50[14], 0.0045) && close(cpr.p50[15], 0.00225),
+        "{:?}",
+        &cpr.p50[13..17]
+    );
+    assert!(close(cpr.p5[20], 0.00225) && close(cpr.p95[20], 0.00225));
     // An output-only cut: input stays, output halves from the date.
     let out = r#"(on: "2027-01-16", change: Price(model: "m", input_factor: 1.0, output_factor: 0.5))"#;
     let r = sim(&scenario(out, BASE, ONE_CLASS), 1, EngineChoice::Exact);
@@ -491,6 +500,7 @@ fn the_report_and_the_tables_show_the_events() {
     let (s, r) = with_effects(3);
     let html = costplan::report::html::render(&s, &r);
     assert!(html.contains("Events on the timeline"), "no events section");
+    assert!(html.contains("Cost per request, day by day"), "no daily cost chart");
     assert!(
         html.contains("E2 Deprecate") || html.contains("E2 m retired for f"),
         "no tagged row"

@@ -85,6 +85,8 @@ struct Acc {
     spend_model: Vec<f64>,
     spend_embedding: f64,
     spend_day: Vec<f64>,
+    /// Tasks arrived per day (a session counts on the day it starts).
+    tasks_day: Vec<f64>,
     days_over_cap: u32,
     first_breach: Option<u32>,
     first_alert: Option<u32>,
@@ -131,6 +133,7 @@ impl Acc {
             spend_model: vec![0.0; c.models.len()],
             spend_embedding: 0.0,
             spend_day: vec![0.0; c.horizon_days as usize],
+            tasks_day: vec![0.0; c.horizon_days as usize],
             days_over_cap: 0,
             first_breach: None,
             first_alert: None,
@@ -678,6 +681,7 @@ fn simulate_task(
     } = sampling;
     let class = &c.classes[d.class];
     st.acc.tasks += w;
+    st.acc.tasks_day[day] += w;
     st.acc.tasks_simulated += 1.0;
     let mut ctx = Ctx {
         c,
@@ -987,6 +991,7 @@ fn finish_run(c: &Compiled, st: PState, has_budget: bool) -> RunMetrics {
     RunMetrics {
         values: v,
         spend_by_day_usd: a.spend_day,
+        tasks_by_day: a.tasks_day,
         by_turn: a.by_turn,
         spend_by_owner_usd: a.spend_owner,
         spend_by_model_usd: a.spend_model,

@@ -256,6 +256,7 @@ impl Sessions {
         };
         for st in states.iter_mut() {
             st.acc.tasks += smp.w;
+            st.acc.tasks_day[day] += smp.w;
             st.acc.tasks_simulated += 1.0;
             st.acc.sessions += smp.w;
         }
