@@ -543,7 +543,10 @@ impl Summarise<'_> {
             },
             spend_by_owner,
             spend_by_model,
-            budget: p.budget.as_ref().map(|b| self.budget_line(b, &runs_p, &risk_periods)),
+            budget: p
+                .budget
+                .as_ref()
+                .map(|b| self.budget_line(b, (pi, &runs_p), &risk_periods)),
             budget_risk,
             sensitivity: super::sensitivity::of_policy(self.seed, per_run, pi, &self.reachable_inputs(pi, p)),
             risk_flags: Vec::new(),
@@ -684,14 +687,57 @@ impl Summarise<'_> {
     }
 
     /// The budget as the report shows it: its cap per period, cumulative, and how often it breaks.
-    fn budget_line(&self, b: &crate::model::policy::Budget, runs_p: &[RunMetrics], risk_periods: &[u32]) -> BudgetLine {
+    /// With budget events, the cap is that in force at each period's end (the last change made
+    /// by then; an uncertain date at the middle of its range, a change at least as likely as
+    /// not) — the line of a typical run.
+    fn budget_line(
+        &self,
+        b: &crate::model::policy::Budget,
+        (pi, runs_p): (usize, &[RunMetrics]),
+        risk_periods: &[u32],
+    ) -> BudgetLine {
         let cap = self.cap_per_period_usd(b);
+        let changes: Vec<(i64, usize, f64)> = self.compiled.policies[pi]
+            .budget_events
+            .iter()
+            .filter_map(|&(event, scale)| {
+                let e = &self.compiled.events[event];
+                (e.probability.is_none_or(|p| p >= 0.5)).then_some(((e.days.0 + e.days.1) / 2, event, scale))
+            })
+            .collect();
+        let scale_on = |day: usize| {
+            changes
+                .iter()
+                .filter(|c| c.0 <= day as i64)
+                .max_by_key(|c| (c.0, c.1))
+                .map_or(1.0, |c| c.2)
+        };
+        // The cap in force at the end of each period (its last day).
+        let mut period_cap = vec![cap; risk_periods.last().map_or(0, |k| *k as usize + 1)];
+        for (day, &k) in risk_periods.iter().enumerate() {
+            period_cap[k as usize] = cap * scale_on(day);
+        }
+        let mut before = 0.0;
+        let cumulative_cap_usd = if changes.is_empty() {
+            risk_periods.iter().map(|k| cap * f64::from(k + 1)).collect()
+        } else {
+            risk_periods
+                .iter()
+                .enumerate()
+                .map(|(day, &k)| {
+                    if day > 0 && risk_periods[day - 1] != k {
+                        before += period_cap[risk_periods[day - 1] as usize];
+                    }
+                    before + period_cap[k as usize]
+                })
+                .collect()
+        };
         BudgetLine {
             scope: scope_key(b),
             period: period_key(b),
             cap_usd: cap,
             // The budget's periods, already worked out for its risk.
-            cumulative_cap_usd: risk_periods.iter().map(|k| cap * f64::from(k + 1)).collect(),
+            cumulative_cap_usd,
             p_breach: runs_p
                 .iter()
                 .filter(|r| r.values[m::FIRST_BREACH_DAY].is_finite())

@@ -302,6 +302,12 @@ fn a_budget_change_takes_effect_on_its_date() {
             run.values[m::REJECTED_TASKS]
         );
     }
+    // The budget line follows: $3 a day to day 15, then $10 a day.
+    let line = &r.policies[0].budget.as_ref().unwrap().cumulative_cap_usd;
+    assert!(
+        close(line[14], 45.0) && close(line[15], 55.0) && close(line[29], 45.0 + 150.0),
+        "{line:?}"
+    );
 }
 
 #[test]
