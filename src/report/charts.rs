@@ -427,19 +427,8 @@ pub fn spend_over_time(r: &Results, size: Size) -> Result<String, String> {
         // Behind the spend: the events.
         draw_event_markers(&mut chart, r, y1)?;
         for (i, p) in r.policies.iter().enumerate() {
-            let b = series::spend_band(p);
             let c = colour(i);
-            let mut poly: Vec<(f64, f64)> = b.days.iter().zip(&b.p95).map(|(x, y)| (*x, *y)).collect();
-            poly.extend(b.days.iter().zip(&b.p5).rev().map(|(x, y)| (*x, *y)));
-            chart
-                .draw_series(std::iter::once(Polygon::new(poly, c.mix(0.15).filled())))
-                .map_err(err)?;
-            chart
-                .draw_series(LineSeries::new(
-                    b.days.iter().zip(&b.p50).map(|(x, y)| (*x, *y)),
-                    c.stroke_width(2),
-                ))
-                .map_err(err)?;
+            draw_band(&mut chart, &series::spend_band(p), c, 0.15)?;
             if let Some(line) = series::budget_line_on_chart(r, p) {
                 chart
                     .draw_series(DashedLineSeries::new(
@@ -453,6 +442,31 @@ pub fn spend_over_time(r: &Results, size: Size) -> Result<String, String> {
         }
         Ok(())
     })
+}
+
+/// A day-by-day band (p5–p95, filled at `alpha`) and its median line in colour `c`.
+fn draw_band<DB: DrawingBackend>(
+    chart: &mut ChartContext<
+        '_,
+        DB,
+        Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
+    >,
+    b: &series::SpendBand,
+    c: RGBColor,
+    alpha: f64,
+) -> Res {
+    let mut poly: Vec<(f64, f64)> = b.days.iter().zip(&b.p95).map(|(x, y)| (*x, *y)).collect();
+    poly.extend(b.days.iter().zip(&b.p5).rev().map(|(x, y)| (*x, *y)));
+    chart
+        .draw_series(std::iter::once(Polygon::new(poly, c.mix(alpha).filled())))
+        .map_err(err)?;
+    chart
+        .draw_series(LineSeries::new(
+            b.days.iter().zip(&b.p50).map(|(x, y)| (*x, *y)),
+            c.stroke_width(2),
+        ))
+        .map_err(err)?;
+    Ok(())
 }
 
 /// The events on a chart whose x axis is the horizon's days: a grey line at a fixed date, a
@@ -766,18 +780,7 @@ pub fn cost_per_request_over_time(r: &Results, size: Size) -> Result<String, Str
             .map_err(err)?;
         draw_event_markers(&mut chart, r, y1)?;
         for (i, b) in bands.iter().enumerate() {
-            let c = colour(i);
-            let mut poly: Vec<(f64, f64)> = b.days.iter().zip(&b.p95).map(|(x, y)| (*x, *y)).collect();
-            poly.extend(b.days.iter().zip(&b.p5).rev().map(|(x, y)| (*x, *y)));
-            chart
-                .draw_series(std::iter::once(Polygon::new(poly, c.mix(0.12).filled())))
-                .map_err(err)?;
-            chart
-                .draw_series(LineSeries::new(
-                    b.days.iter().zip(&b.p50).map(|(x, y)| (*x, *y)),
-                    c.stroke_width(2),
-                ))
-                .map_err(err)?;
+            draw_band(&mut chart, b, colour(i), 0.12)?;
         }
         Ok(())
     })
