@@ -217,6 +217,27 @@ fn category_label<S: AsRef<str>>(names: &[S], v: f64) -> String {
     }
 }
 
+/// The widest the tornado's input names may be, in pixels.
+const TORNADO_LABEL_AREA_PX: u32 = 260;
+
+/// How many characters of label text fit in `px` (a label character is at most about 0.6 of
+/// the label size wide in a sans-serif font; plotters writes 1/1.24 of `LABEL_PX`), less the
+/// tick's own margin.
+pub fn label_chars(px: u32) -> usize {
+    let char_px = 0.6 * f64::from(LABEL_PX) / 1.24;
+    ((f64::from(px) - 16.0) / char_px).floor().max(4.0) as usize
+}
+
+/// `s` if it has at most `max` characters, else its last `max − 1` after "…".
+pub fn fit_tail(s: &str, max: usize) -> String {
+    let n = s.chars().count();
+    if n <= max {
+        return s.to_string();
+    }
+    let tail: String = s.chars().skip(n + 1 - max).collect();
+    format!("…{tail}")
+}
+
 /// Dollar tick labels with one format along an axis (not "$500.00" beside "$1,000"): whole
 /// dollars with thousands separators when the axis reaches $100, cents when it reaches $1,
 /// else enough decimals for its largest value.
@@ -710,12 +731,18 @@ pub fn tornado(r: &Results, size: Size) -> Result<String, String> {
         return Err("no sensitivity for the baseline".into());
     };
     let drivers: Vec<_> = s.drivers.iter().take(8).collect();
-    let names: Vec<String> = drivers.iter().map(|d| d.input.clone()).collect();
+    // The names fit their area (at most half the chart): a long path keeps its end, which
+    // names the input ("…[troubleshooting].retry_on_failure").
+    let label_area = (size.w / 2).min(TORNADO_LABEL_AREA_PX);
+    let names: Vec<String> = drivers
+        .iter()
+        .map(|d| fit_tail(&d.input, label_chars(label_area)))
+        .collect();
     let n = drivers.len().max(1) as f64;
     svg(size, |root| {
         let mut chart = builder(&root, size, super::summary::TORNADO_TITLE)
             .x_label_area_size(36)
-            .y_label_area_size(260)
+            .y_label_area_size(label_area)
             .build_cartesian_2d(-1.05..1.05, -0.5..(n - 0.5))
             .map_err(err)?;
         chart

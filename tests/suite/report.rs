@@ -505,3 +505,35 @@ fn sweep_labels_never_overlap() {
         }
     }
 }
+
+/// The tornado's input names fit their label area at both sizes: a long path keeps its end
+/// ("…[troubleshooting].retry_on_failure") instead of being cut off at the chart's left edge.
+#[test]
+fn the_tornado_names_fit_their_area() {
+    use costplan::report::charts::{Size, fit_tail, label_chars, tornado};
+    assert_eq!(fit_tail("abc", 3), "abc");
+    assert_eq!(
+        fit_tail("traffic.classes[x].retry_on_failure", 20),
+        "…x].retry_on_failure"
+    );
+    assert_eq!(fit_tail("traffic.classes[x].retry_on_failure", 20).chars().count(), 20);
+    let (_, r) = results("support-assistant");
+    let names: Vec<String> = r.policies[0]
+        .sensitivity
+        .iter()
+        .flat_map(|s| s.drivers.iter().map(|d| d.input.clone()))
+        .collect();
+    assert!(names.iter().any(|n| n.chars().count() > label_chars(190)), "{names:?}");
+    for (size, area) in [(Size::WIDE, 260), (Size::NARROW, 190)] {
+        let svg = tornado(&r, size).unwrap();
+        let labels: Vec<&str> = svg
+            .split("</text>")
+            .filter_map(|t| t.rsplit_once('>').map(|(_, x)| x.trim()))
+            .filter(|x| x.contains('.') && !x.starts_with(['-', '+', '0']))
+            .collect();
+        assert!(!labels.is_empty());
+        for l in labels {
+            assert!(l.chars().count() <= label_chars(area), "{l:?} is wider than {area} px");
+        }
+    }
+}
