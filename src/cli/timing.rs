@@ -103,27 +103,7 @@ pub fn render(t: &Timing) -> String {
             row
         })
         .collect();
-    let widths: Vec<usize> = (0..header.len())
-        .map(|i| {
-            rows.iter()
-                .map(|r| r[i].chars().count())
-                .chain([header[i].chars().count()])
-                .max()
-                .unwrap_or(8)
-        })
-        .collect();
-    let line = |cells: &[String]| {
-        cells
-            .iter()
-            .zip(&widths)
-            .map(|(c, w)| format!("{c:<w$}"))
-            .collect::<Vec<_>>()
-            .join("  ")
-    };
-    let _ = writeln!(s, "  {}", line(&header));
-    for r in &rows {
-        let _ = writeln!(s, "  {}", line(r));
-    }
+    crate::report::table::grid(&mut s, &header, &rows);
     let _ = writeln!(s, "\nCheapest (expected spend):");
     for (p, when) in t.policies.iter().zip(&t.cheapest) {
         let _ = writeln!(s, "  {p}: {when}");

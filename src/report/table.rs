@@ -76,7 +76,7 @@ fn events_text(s: &mut String, r: &Results) {
             "\nEvents: each policy's spend over the horizon with the event minus without it (paired runs; mean [p5 – p95]):"
         );
         let (header, rows) = super::summary::event_rows(r);
-        grid(s, &header, &rows);
+        grid(s, &header, &texts(&rows));
         for e in r.events.iter().filter(|e| !e.depending_policies.is_empty()) {
             let _ = writeln!(*s, "  {}", super::summary::depends_sentence(e));
         }
@@ -86,20 +86,20 @@ fn events_text(s: &mut String, r: &Results) {
         "\nAcross the uncertain futures (spend over the horizon; regret = a policy's spend minus the cheapest policy's, run by run):"
     );
     let (header, rows) = super::summary::futures_rows(r);
-    grid(s, &header, &rows);
+    grid(s, &header, &texts(&rows));
 }
 
-/// A table as aligned text columns.
-fn grid(s: &mut String, header: &[String], rows: &[Vec<super::summary::Cell>]) {
+/// A table as aligned text columns, each row indented by two spaces.
+pub fn grid(s: &mut String, header: &[String], rows: &[Vec<String>]) {
     let width = |i: usize| {
         rows.iter()
-            .map(|row| row[i].text.chars().count())
+            .map(|row| row[i].chars().count())
             .chain([header[i].chars().count()])
             .max()
             .unwrap_or(8)
     };
     let widths: Vec<usize> = (0..header.len()).map(width).collect();
-    let line = |cells: Vec<&str>| {
+    let line = |cells: &[String]| {
         cells
             .iter()
             .zip(&widths)
@@ -107,10 +107,17 @@ fn grid(s: &mut String, header: &[String], rows: &[Vec<super::summary::Cell>]) {
             .collect::<Vec<_>>()
             .join("  ")
     };
-    let _ = writeln!(*s, "  {}", line(header.iter().map(String::as_str).collect()));
+    let _ = writeln!(*s, "  {}", line(header));
     for row in rows {
-        let _ = writeln!(*s, "  {}", line(row.iter().map(|c| c.text.as_str()).collect()));
+        let _ = writeln!(*s, "  {}", line(row));
     }
+}
+
+/// The text of a report table's cells.
+fn texts(rows: &[Vec<super::summary::Cell>]) -> Vec<Vec<String>> {
+    rows.iter()
+        .map(|r| r.iter().map(|c| c.text.clone()).collect())
+        .collect()
 }
 
 /// Savings by tactic per candidate: Shapley over spend with its band, and the waterfall.

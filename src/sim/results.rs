@@ -155,6 +155,19 @@ pub struct Band {
 }
 
 impl Band {
+    /// The band of `days` days whose day `d` summarises `of_day(d)`.
+    pub fn of_days(days: usize, of_day: impl Fn(usize) -> Summary) -> Band {
+        let mut band = Band::default();
+        for d in 0..days {
+            let s = of_day(d);
+            band.mean.push(s.mean);
+            band.p5.push(s.p5);
+            band.p50.push(s.p50);
+            band.p95.push(s.p95);
+        }
+        band
+    }
+
     /// Whether it has no days.
     pub fn is_empty(&self) -> bool {
         self.mean.is_empty()
@@ -471,6 +484,16 @@ pub struct EngineInfo {
     pub policies_simulated: usize,
     pub wall_seconds: f64,
     pub threads: usize,
+}
+
+impl EngineInfo {
+    /// The engine choice that runs this engine again, on the same sample: what makes another
+    /// simulation's runs pair with these.
+    pub fn same_choice(&self) -> EngineChoice {
+        self.sample_per_day.map_or(EngineChoice::Exact, |k| {
+            EngineChoice::Sampled(u32::try_from(k).unwrap_or(u32::MAX))
+        })
+    }
 }
 
 /// The results of simulating a scenario.

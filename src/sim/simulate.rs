@@ -153,12 +153,6 @@ struct Plan {
     rollouts: Vec<(usize, usize, usize)>,
 }
 
-/// The column of a staged rollout from the baseline to `to`: the baseline's policy under the
-/// name "baseline → to", whose tasks move to `to`'s pipeline day by day.
-pub fn rollout_name(baseline: &str, to: &str) -> String {
-    format!("{baseline} → {to}")
-}
-
 fn plan(scn: &Scenario, opts: &SimOptions) -> Plan {
     let base = &scn.policies[scn.baseline];
     let mut shown: Vec<Policy> = vec![base.clone()];
@@ -172,8 +166,9 @@ fn plan(scn: &Scenario, opts: &SimOptions) -> Plan {
         if let crate::model::events::Change::Rollout { to, .. } = &e.change
             && let Some(ti) = shown.iter().position(|p| p.name == *to)
         {
+            // The baseline's policy as "baseline → to", its tasks moving to `to`'s pipeline.
             let mut column = base.clone();
-            column.name = rollout_name(&base.name, to);
+            column.name = format!("{} → {to}", base.name);
             while shown.iter().any(|p| p.name == column.name) {
                 column.name.push('\'');
             }
@@ -454,24 +449,23 @@ fn event_effects(
     let same = SimOptions {
         runs: Some(with.runs),
         seed: Some(with.seed),
-        engine: with.engine.sample_per_day.map_or(EngineChoice::Exact, |k| {
-            EngineChoice::Sampled(u32::try_from(k).unwrap_or(u32::MAX))
-        }),
+        engine: with.engine.same_choice(),
         skip_attribution: true,
         event_effects: false,
         ..opts.clone()
     };
     let cost = |r: &PolicyResult, run: usize| r.runs.get(run).map_or(f64::NAN, |m| m.values[Metric::CostTotal]);
+    // The rollouts' columns, as `simulate` planned them (the same scenario and options).
+    let rollouts = plan(scn, opts).rollouts;
     let mut out = Vec::new();
     for (i, e) in scn.file.events.iter().enumerate() {
-        let spend_change_usd: Vec<Summary> = if let crate::model::events::Change::Rollout { to, .. } = &e.change {
-            let column = rollout_name(&with.policies[0].name, to);
-            with.policies
-                .iter()
-                .map(|p| {
+        let spend_change_usd: Vec<Summary> = if let crate::model::events::Change::Rollout { .. } = &e.change {
+            let column = rollouts.iter().find(|r| r.2 == i).map(|r| r.0);
+            (0..with.policies.len())
+                .map(|pi| {
                     let runs = 0..with.runs as usize;
-                    if p.name == column {
-                        Summary::of(runs.map(|k| cost(p, k) - cost(&with.policies[0], k)))
+                    if Some(pi) == column {
+                        Summary::of(runs.map(|k| cost(&with.policies[pi], k) - cost(&with.policies[0], k)))
                     } else {
                         Summary::of(runs.map(|_| 0.0))
                     }
@@ -904,35 +898,21 @@ fn cumulative_band(runs: &[RunMetrics], horizon: usize) -> Band {
                 .collect()
         })
         .collect();
-    let mut band = Band::default();
-    for d in 0..horizon {
-        let s = Summary::of(cum.iter().map(|c| c[d]));
-        band.mean.push(s.mean);
-        band.p5.push(s.p5);
-        band.p50.push(s.p50);
-        band.p95.push(s.p95);
-    }
-    band
+    Band::of_days(horizon, |d| Summary::of(cum.iter().map(|c| c[d])))
 }
 
 /// Each day's cost per request across runs (a day without tasks leaves its runs out).
 fn daily_cost_per_request(runs: &[RunMetrics], horizon: usize) -> Band {
-    let mut band = Band::default();
-    for d in 0..horizon {
-        let s = Summary::of(runs.iter().map(|r| {
+    Band::of_days(horizon, |d| {
+        Summary::of(runs.iter().map(|r| {
             let tasks = r.tasks_by_day.get(d).copied().unwrap_or(0.0);
             if tasks > 0.0 {
                 r.spend_by_day_usd[d] / tasks
             } else {
                 f64::NAN
             }
-        }));
-        band.mean.push(s.mean);
-        band.p5.push(s.p5);
-        band.p50.push(s.p50);
-        band.p95.push(s.p95);
-    }
-    band
+        }))
+    })
 }
 
 /// A scenario that simulates exactly two policies, `a` as the baseline and `b` as the candidate,

@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::engine::Control;
 use super::metrics::{Metric, Summary};
-use super::results::{EngineChoice, Results, SimError, SimOptions, simulate};
+use super::results::{Results, SimError, SimOptions, simulate};
 use crate::date::Date;
 use crate::model::Scenario;
 use crate::model::events::{Change, EventDate};
@@ -138,9 +138,7 @@ pub fn timing(
     for d in dates.iter().copied().map(Some).chain([None]) {
         let r = simulate(&placed(d), &opts, ctl)?;
         // Every placement on the engine (and sample) the first chose: paired runs.
-        opts.engine = r.engine.sample_per_day.map_or(EngineChoice::Exact, |k| {
-            EngineChoice::Sampled(u32::try_from(k).unwrap_or(u32::MAX))
-        });
+        opts.engine = r.engine.same_choice();
         results.push((d.map_or_else(|| "never".to_string(), |d| d.to_string()), r));
     }
     let first = &results[0].1;

@@ -121,7 +121,7 @@ pub(super) struct Strata {
 
 /// Each class's slice `[lo, hi)` of the unit interval its class uniform falls in (its share of
 /// traffic is `hi − lo`).
-fn class_slices(c: &Compiled) -> Vec<(f64, f64)> {
+pub(super) fn class_slices(c: &Compiled) -> Vec<(f64, f64)> {
     let mut prev = 0.0;
     c.classes
         .iter()

@@ -90,7 +90,7 @@ impl Today {
                 scale_price(p, *f);
             }
         }
-        let shares: Vec<f64> = share_of_classes(c);
+        let shares: Vec<f64> = super::sampled::class_slices(c).iter().map(|(lo, hi)| hi - lo).collect();
         let most = class_factor
             .iter()
             .zip(&shares)
@@ -136,19 +136,6 @@ impl Today {
             _ => pi,
         }
     }
-}
-
-/// Each class's share of traffic (its slice of the class uniform).
-fn share_of_classes(c: &Compiled) -> Vec<f64> {
-    let mut prev = 0.0;
-    c.classes
-        .iter()
-        .map(|k| {
-            let s = k.cum_share - prev;
-            prev = k.cum_share;
-            s
-        })
-        .collect()
 }
 
 /// Prices times factors on input, output, cache reads and cache writes (reasoning follows
